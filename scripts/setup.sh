@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Set up rom in ./.venv: Python packages, and a pose model that works offline.
+#   scripts/setup.sh          runtime + test dependencies
+#   scripts/setup.sh --system also the Debian packages the test suite uses (needs root)
+# Safe to run again: every step is skipped or quick when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "${1:-}" == "--system" ]]; then
+    missing=()
+    command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+    command -v chromium >/dev/null || missing+=(chromium)
+    [[ -x /usr/lib/postgresql/15/bin/initdb ]] || missing+=(postgresql)
+    if ((${#missing[@]})); then
+        echo "==> installing Debian packages: ${missing[*]}"
+        if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+    echo "==> creating .venv"
+    "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.rom-installed
+if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
+    echo "==> installing Python packages"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e ".[test]"
+    touch "$stamp"
+fi
+
+echo "==> pose model"
+.venv/bin/rom models --provision
