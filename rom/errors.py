@@ -27,3 +27,7 @@ class MeasurementError(RomError):
 
 class StorageError(RomError):
     """The database cannot be opened, migrated or written."""
+
+
+class CalibrationError(RomError):
+    """A calibration cannot be made from the given input (no board/marker found, bad file)."""

@@ -1,0 +1,173 @@
+"""Plain, immutable records that the store hands out (ORM objects never leave the store).
+
+Times are timezone-aware UTC datetimes; dates are ``datetime.date``.  ``value`` follows
+the measurement contract in ``docs/ARCHITECTURE.md``: ``None`` when it could not be
+measured at all, and a number with ``reliable=False`` must be shown as unreliable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    """A person (``name`` may be a pseudonym) with a summary of their sessions."""
+
+    id: int
+    uid: str
+    name: str
+    height_cm: float | None
+    notes: str | None
+    created_at: dt.datetime
+    session_count: int = 0
+    last_session_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One visit: the technique done between the pre and the post recordings."""
+
+    id: int
+    uid: str
+    person_id: int
+    date: dt.date
+    place: str | None
+    technique: str | None
+    notes: str | None
+    created_at: dt.datetime
+    trial_count: int = 0
+
+
+@dataclass(frozen=True)
+class MeasurementInfo:
+    """A stored measurement: the fields of ``rom.measurement.Measurement.to_dict()``."""
+
+    id: int
+    uid: str
+    trial_id: int
+    test: str
+    side: str
+    value: float | None
+    unit: str
+    quality: float
+    reliable: bool
+    reasons: tuple[str, ...]
+    peak_time_s: float | None
+    peak_frame: int | None
+    secondary: dict[str, Any]
+    provenance: dict[str, Any]
+    created_at: dt.datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """The measurement as ``Measurement.to_dict()`` gives it (reasons as a list)."""
+        return {
+            "test": self.test,
+            "side": self.side,
+            "value": self.value,
+            "unit": self.unit,
+            "quality": self.quality,
+            "reliable": self.reliable,
+            "reasons": list(self.reasons),
+            "peak_time_s": self.peak_time_s,
+            "peak_frame": self.peak_frame,
+            "secondary": dict(self.secondary),
+            "provenance": dict(self.provenance),
+        }
+
+
+@dataclass(frozen=True)
+class TrialInfo:
+    """One recording of a test in a session, ``phase`` ``"pre"`` or ``"post"``."""
+
+    id: int
+    uid: str
+    session_id: int
+    phase: str
+    test: str
+    side: str | None
+    video_sha256: str | None
+    video_path: str | None
+    stored_video: Path | None  # the stored copy, when one was kept and still exists
+    settings: dict[str, Any]
+    created_at: dt.datetime
+    measurements: tuple[MeasurementInfo, ...] = ()
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One measurement of a person placed in time: a point of a progress chart."""
+
+    person_id: int
+    session_id: int
+    session_uid: str
+    date: dt.date
+    technique: str | None
+    place: str | None
+    trial_id: int
+    phase: str
+    measurement_id: int
+    test: str
+    side: str
+    value: float | None
+    unit: str
+    quality: float
+    reliable: bool
+    reasons: tuple[str, ...]
+    peak_time_s: float | None
+    secondary: dict[str, Any]
+    provenance: dict[str, Any]
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class NewTrial:
+    """A trial to save, with the measurements made from it.
+
+    Parameters
+    ----------
+    phase
+        ``"pre"`` or ``"post"`` (before or after the technique).
+    test
+        The test name, e.g. ``"ankle-dorsiflexion"``.
+    side
+        ``"left"``, ``"right"``, or None/``"auto"`` when not known before measuring.
+    video_path
+        The recorded video; its SHA-256 is computed if ``video_sha256`` is not given.
+    store_video
+        Keep a copy of the video in the data folder (content-addressed, shared by trials).
+    settings
+        Analysis settings worth keeping (JSON-serialisable), e.g. model and fps.
+    measurements
+        ``Measurement`` objects or their ``to_dict()`` dictionaries.
+    """
+
+    phase: str
+    test: str
+    side: str | None = None
+    video_path: str | Path | None = None
+    video_sha256: str | None = None
+    store_video: bool = False
+    settings: dict[str, Any] = field(default_factory=dict)
+    measurements: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import added (rows already present, by uid, are left as they are)."""
+
+    person_id: int
+    people_added: int
+    sessions_added: int
+    trials_added: int
+    measurements_added: int
+
+    @property
+    def anything_added(self) -> bool:
+        return bool(
+            self.people_added + self.sessions_added + self.trials_added
+            + self.measurements_added
+        )
