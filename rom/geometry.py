@@ -1,0 +1,185 @@
+"""Pure 2-D geometry on landmark arrays: joint angles, segment inclinations, distances.
+
+Conventions
+-----------
+* Points are image pixels, ``x`` to the right and ``y`` **downwards** (see :mod:`rom.pose`),
+  with shape ``(..., 2)``; every function broadcasts over the leading axes, so the same code
+  handles one frame ``(2,)`` or a whole track ``(T, 2)``.
+* ``facing`` is ``+1`` when the person faces the image's ``+x`` (right) and ``-1`` when they
+  face left.  Signed angles use it so that "forward" means the direction the person faces,
+  whichever way they stand in the picture.
+* Angles are in degrees.  NaN inputs give NaN outputs (no exceptions), so frames without a
+  landmark simply drop out of later statistics.
+* Angles against *vertical* are only true-vertical angles after the camera roll was undone
+  with :func:`rom.calibration.level_points`; the protocols do that before calling these.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+def _as_points(points: ArrayLike) -> FloatArray:
+    p = np.asarray(points, dtype=np.float64)
+    if p.shape[-1] != 2 and p.shape[-1] != 3:
+        raise ValueError(
+            f"points must have 2 or 3 coordinates in the last axis, got shape {p.shape}"
+        )
+    return p
+
+
+def distance(a: ArrayLike, b: ArrayLike) -> FloatArray:
+    """Euclidean distance between points ``a`` and ``b``, shape ``(...)``, same units as input."""
+    return np.asarray(np.linalg.norm(_as_points(a) - _as_points(b), axis=-1))
+
+
+def midpoint(a: ArrayLike, b: ArrayLike) -> FloatArray:
+    """Midpoint of ``a`` and ``b``, shape ``(..., 2)`` or ``(..., 3)``."""
+    return np.asarray(0.5 * (_as_points(a) + _as_points(b)))
+
+
+def angle_between_deg(u: ArrayLike, v: ArrayLike) -> FloatArray:
+    """Unsigned angle between vectors ``u`` and ``v`` in degrees, in ``[0, 180]``.
+
+    Uses ``atan2(|u x v|, u . v)``, which stays accurate near 0 and 180 degrees where
+    ``arccos`` loses precision.  Zero-length vectors give NaN.
+    """
+    uu = _as_points(u)
+    vv = _as_points(v)
+    dot = np.sum(uu * vv, axis=-1)
+    if uu.shape[-1] == 2:
+        cross = np.abs(uu[..., 0] * vv[..., 1] - uu[..., 1] * vv[..., 0])
+    else:
+        cross = np.linalg.norm(np.cross(uu, vv), axis=-1)
+    with np.errstate(invalid="ignore"):
+        zero = (np.linalg.norm(uu, axis=-1) == 0) | (np.linalg.norm(vv, axis=-1) == 0)
+        out = np.degrees(np.arctan2(cross, dot))
+    return np.asarray(np.where(zero, np.nan, out))
+
+
+def joint_angle_deg(a: ArrayLike, vertex: ArrayLike, c: ArrayLike) -> FloatArray:
+    """Included angle ``a-vertex-c`` in degrees, ``[0, 180]``.
+
+    A straight limb (hip, knee and ankle in line) gives 180 degrees; knee flexion is
+    ``180 - joint_angle_deg(hip, knee, ankle)``.
+    """
+    v = _as_points(vertex)
+    return angle_between_deg(_as_points(a) - v, _as_points(c) - v)
+
+
+def _forward_up(vec: FloatArray, facing: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Components of image vectors along the person's forward and the image's up direction."""
+    f = np.asarray(facing, dtype=np.float64)
+    return vec[..., 0] * f, -vec[..., 1]
+
+
+def signed_angle_deg(
+    reference: ArrayLike, vector: ArrayLike, facing: ArrayLike = 1.0
+) -> FloatArray:
+    """Signed angle from ``reference`` to ``vector`` in the sagittal plane, degrees in (-180, 180].
+
+    Positive when ``vector`` is rotated from ``reference`` the way a thigh swings *forward*
+    from hanging straight down (i.e. counter-clockwise in a forward-right/up frame: from
+    "down" towards "forward", from "up" towards "backward").
+
+    Parameters
+    ----------
+    reference, vector : array_like, shape (..., 2)
+        Image vectors (x right, y down).
+    facing : float or array_like, shape (...)
+        +1 when the person faces image-right, -1 when facing left.
+    """
+    rf, ru = _forward_up(_as_points(reference), facing)
+    vf, vu = _forward_up(_as_points(vector), facing)
+    cross = rf * vu - ru * vf
+    dot = rf * vf + ru * vu
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.degrees(np.arctan2(cross, dot)))
+
+
+def inclination_from_vertical_deg(
+    bottom: ArrayLike, top: ArrayLike, facing: ArrayLike = 1.0
+) -> FloatArray:
+    """Tilt of the segment ``bottom -> top`` away from the image's vertical, in degrees.
+
+    0 means ``top`` is straight above ``bottom``; positive means ``top`` lies *forward* of
+    ``bottom`` (in the facing direction); 90 means the segment is horizontal with ``top``
+    in front.  Used for tibial inclination (ankle -> knee) and trunk inclination
+    (hip midpoint -> shoulder midpoint).
+
+    Parameters
+    ----------
+    bottom, top : array_like, shape (..., 2)
+        Levelled image points (x right, y down).
+    facing : float or array_like, shape (...)
+    """
+    seg = _as_points(top) - _as_points(bottom)
+    fwd, up = _forward_up(seg, facing)
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.degrees(np.arctan2(fwd, up)))
+
+
+def hip_flexion_deg(
+    shoulder: ArrayLike, hip: ArrayLike, knee: ArrayLike, facing: ArrayLike = 1.0
+) -> FloatArray:
+    """Hip flexion as the thigh's angle to the trunk line extended below the hip, degrees.
+
+    The trunk line runs from ``shoulder`` (usually the shoulder midpoint) through ``hip``
+    (usually the hip midpoint, or the measured side's hip).  0 means the thigh continues
+    the trunk line (upright standing); positive means the knee is *in front of* the
+    extended trunk line (flexion, e.g. ~90 at a right-angled forward bend), negative means
+    behind it (hip extension, as for the rear leg of a lunge).
+
+    Parameters
+    ----------
+    shoulder, hip, knee : array_like, shape (..., 2)
+    facing : float or array_like, shape (...)
+    """
+    trunk_down = _as_points(hip) - _as_points(shoulder)
+    thigh = _as_points(knee) - _as_points(hip)
+    return signed_angle_deg(trunk_down, thigh, facing)
+
+
+def thigh_from_vertical_deg(hip: ArrayLike, knee: ArrayLike, facing: ArrayLike = 1.0) -> FloatArray:
+    """Signed angle of the thigh ``hip -> knee`` from straight down, degrees.
+
+    0 = thigh vertical; positive = knee in front of the hip (flexion side), negative =
+    knee behind the hip (extension side).  Needs levelled points for true vertical.
+    """
+    thigh = _as_points(knee) - _as_points(hip)
+    down = np.zeros_like(thigh)
+    down[..., 1] = 1.0
+    return signed_angle_deg(down, thigh, facing)
+
+
+def forward_offset(point: ArrayLike, origin: ArrayLike, facing: ArrayLike = 1.0) -> FloatArray:
+    """Horizontal distance of ``point`` in front of ``origin`` (pixels; negative = behind)."""
+    d = _as_points(point)[..., 0] - _as_points(origin)[..., 0]
+    return np.asarray(d * np.asarray(facing, dtype=np.float64))
+
+
+def height_above(point: ArrayLike, floor_y: ArrayLike) -> FloatArray:
+    """Height of ``point`` above the horizontal line ``y = floor_y`` in pixels (y down)."""
+    return np.asarray(np.asarray(floor_y, dtype=np.float64) - _as_points(point)[..., 1])
+
+
+#: Eye height as a fraction of stature.  Drillis & Contini (1966), as tabulated by
+#: Winter, *Biomechanics and Motor Control of Human Movement* (4th ed., 2009), fig. 4.1:
+#: eye level 0.936 H.  Eyes are chosen over the nose because that figure tabulates them.
+EYE_HEIGHT_FRACTION_OF_STATURE = 0.936
+
+
+def stature_px(eye_y: ArrayLike, floor_y: ArrayLike) -> FloatArray:
+    """Standing height in pixels from the eye level and the floor level (y down).
+
+    ``(floor_y - eye_y) / 0.936`` (see :data:`EYE_HEIGHT_FRACTION_OF_STATURE`): the top of
+    the head is not a MediaPipe landmark, so stature is scaled up from eye height.
+    Meaningful only on frames where the person stands upright.
+    """
+    return np.asarray(
+        (np.asarray(floor_y, dtype=np.float64) - np.asarray(eye_y, dtype=np.float64))
+        / EYE_HEIGHT_FRACTION_OF_STATURE
+    )

@@ -1,0 +1,94 @@
+"""Hip extension: runner's lunge / Thomas-type test, filmed side-on.
+
+Landmarks and segments
+    Shoulders and hips of both sides (trunk line: shoulder midpoint -> hip midpoint),
+    hip and knee of the measured (rear) leg (thigh: hip -> knee), ankle for knee flexion.
+
+Primary value: hip extension, degrees
+    Angle of the rear thigh *behind* the trunk line extended below the hips.
+    0 deg = thigh in line with the trunk; positive = knee behind that line (extension);
+    negative = hip still flexed.  Being an angle between two body segments it does not
+    depend on camera roll.
+
+Side
+    ``side="auto"`` takes the rear leg: the leg whose knee is, over the trial, further
+    behind its hip (in the direction the person faces).
+
+Phase measured
+    Peak extension held for ``min_hold_s`` (default 0.3 s).
+
+Validity
+    ``trunk_lean`` (invalid) when the trunk line is more than 15 deg from true vertical
+    at the peak.  Leaning back (or arching the low back) rotates the trunk line behind
+    the pelvis and inflates the thigh-to-trunk angle; leaning forward shortens it; in both
+    cases the number is not the test's.  Anterior pelvic tilt itself cannot be seen with
+    MediaPipe's landmarks (no pelvis markers), so this check is the proxy.  Plus the
+    common reasons; ``not_levelled`` (advisory) when the roll is unknown, because the
+    lean check and the vertical-referenced secondary value depend on it.
+
+Secondary values
+    ``thigh_behind_vertical_deg`` — rear thigh behind true vertical (+ = knee behind the
+    hip); ``trunk_lean_deg`` — trunk from true vertical (+ = forward);
+    ``rear_knee_flexion_deg``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rom import geometry
+from rom.landmarks import sided
+from rom.measurement import TrialResult
+from rom.protocols import base
+
+TEST = "hip-extension"
+MAX_TRUNK_LEAN_DEG = 15.0
+
+
+def rear_leg(prep: base.PreparedTrack) -> str:
+    """The leg whose knee is further behind its hip over the trial."""
+    behind = {
+        s: base._nanmedian(
+            geometry.forward_offset(prep.point("KNEE", s), prep.point("HIP", s), prep.facing)
+        )
+        for s in base.SIDES
+    }
+    if not all(np.isfinite(v) for v in behind.values()):
+        return base.nearer_side(prep)
+    return min(behind, key=lambda s: behind[s])
+
+
+def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None) -> TrialResult:
+    """Measure hip extension (see module docstring)."""
+    side = side or rear_leg(prep)
+    a = base.Assessment(
+        test=TEST,
+        side=side,
+        unit="deg",
+        values=-base.hip_flexion_signal(prep, side),
+        raw_values=-base.hip_flexion_signal(prep, side, raw=True),
+        required=base.landmark_indices(
+            side, ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP", "KNEE")
+        ),
+        segments=(
+            (int(sided(side, "SHOULDER")), int(sided(side, "HIP")), int(sided(side, "KNEE"))),
+        ),
+    )
+    base.find_peak(prep, a)
+    if not base.roll_known(prep.calibration):
+        a.reasons.append("not_levelled")
+    if a.peak is not None:
+        i = a.peak.index
+        lean = base.value_at(base.trunk_inclination_deg(prep), i)
+        base.add_secondary(a, "trunk_lean_deg", lean)
+        if lean is not None and abs(lean) > MAX_TRUNK_LEAN_DEG:
+            a.reasons.append("trunk_lean")
+        thigh = geometry.thigh_from_vertical_deg(
+            prep.point("HIP", side), prep.point("KNEE", side), prep.facing
+        )
+        behind = base.value_at(thigh, i)
+        base.add_secondary(a, "thigh_behind_vertical_deg", None if behind is None else -behind)
+        base.add_secondary(
+            a, "rear_knee_flexion_deg", base.value_at(base.knee_flexion_signal(prep, side), i)
+        )
+    return base.finish(prep, a, {"test": TEST, "height_cm": height_cm})

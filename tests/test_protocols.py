@@ -1,0 +1,595 @@
+"""Each protocol on synthetic pose tracks built from stick figures with known angles.
+
+The figure stands side-on in a sagittal plane with coordinates ``(f, u)`` in centimetres:
+``f`` forward (the way the person faces), ``u`` up from the floor.  It is drawn at
+``PX_PER_CM`` pixels per centimetre, facing image-right or image-left, optionally seen by a
+rolled camera.  Timing: stand, move into the test position, hold, come back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from rom.calibration import Calibration, rotate_points
+from rom.errors import MeasurementError
+from rom.landmarks import Landmark, sided
+from rom.measure import measure
+from rom.measurement import REASON_TEXT, Measurement
+from rom.pose import PoseTrack
+from rom.protocols import TESTS
+
+PX_PER_CM = 4.0
+FRAME = (1000, 900)
+ORIGIN_X = 500.0
+FLOOR_Y = 860.0
+SHANK, THIGH, TRUNK, ARM = 43.0, 45.0, 50.0, 65.0
+ANKLE_U = 8.0
+HEEL = (-5.0, -5.0)  # heel landmark relative to the ankle (f, u)
+TOE = (15.0, -7.0)  # toe tip relative to the ankle -> u = 1 cm, the lowest landmark
+
+
+def unit(angle_deg: float) -> np.ndarray:
+    """Sagittal direction ``angle_deg`` forward of straight up, (f, u)."""
+    a = math.radians(angle_deg)
+    return np.array([math.sin(a), math.cos(a)])
+
+
+@dataclass
+class Leg:
+    hip: np.ndarray
+    knee: np.ndarray
+    ankle: np.ndarray
+    heel: np.ndarray
+    toe: np.ndarray
+
+
+def leg_from_ankle(
+    ankle: np.ndarray, shank_incl: float, thigh_fwd: float, heel_rise: float = 0.0
+) -> Leg:
+    """Leg built upwards from a planted ankle: shank ``shank_incl`` forward of vertical,
+    thigh with the knee ``thigh_fwd`` in front of the hip (degrees)."""
+    knee = ankle + SHANK * unit(shank_incl)
+    hip = knee - THIGH * unit(180.0 - thigh_fwd)  # knee = hip + THIGH * down-rotated-forward
+    heel = ankle + np.array(HEEL) + np.array([0.0, heel_rise])
+    return Leg(hip, knee, ankle, heel, ankle + np.array(TOE))
+
+
+def leg_from_hip(hip: np.ndarray, thigh_fwd: float, knee_flex: float) -> Leg:
+    """Leg hanging from the hip: thigh ``thigh_fwd`` forward of straight down, knee flexed."""
+    knee = hip + THIGH * unit(180.0 - thigh_fwd)
+    ankle = knee + SHANK * unit(180.0 - thigh_fwd + knee_flex)
+    return Leg(hip, knee, ankle, ankle + np.array(HEEL), ankle + np.array(TOE))
+
+
+@dataclass
+class Body:
+    """One frame of the stick figure in sagittal cm."""
+
+    left: Leg
+    right: Leg
+    trunk_fwd: float = 0.0  # trunk forward of vertical, degrees
+    fingertip: np.ndarray | None = None  # where the hands reach; default: hanging arms
+    shoulder_width: float = 0.0  # image separation of the shoulders (cm) -> not side-on
+
+    def points(self) -> dict[int, np.ndarray]:
+        hip = 0.5 * (self.left.hip + self.right.hip)
+        axis = unit(self.trunk_fwd)
+        normal = unit(self.trunk_fwd + 90.0)
+        shoulder = hip + TRUNK * axis
+        fingertip = shoulder - np.array([0.0, ARM]) if self.fingertip is None else self.fingertip
+        pts: dict[int, np.ndarray] = {
+            Landmark.NOSE: shoulder + 20 * axis + 11 * normal,
+            Landmark.LEFT_EYE: shoulder + 22 * axis + 8 * normal,
+            Landmark.RIGHT_EYE: shoulder + 22 * axis + 8 * normal,
+            Landmark.LEFT_EAR: shoulder + 20 * axis,
+            Landmark.RIGHT_EAR: shoulder + 20 * axis,
+            Landmark.MOUTH_LEFT: shoulder + 15 * axis + 9 * normal,
+            Landmark.MOUTH_RIGHT: shoulder + 15 * axis + 9 * normal,
+        }
+        for name in ("LEFT_EYE_INNER", "LEFT_EYE_OUTER", "RIGHT_EYE_INNER", "RIGHT_EYE_OUTER"):
+            pts[Landmark[name]] = pts[Landmark.LEFT_EYE]
+        for side, leg, offset in (("left", self.left, 0.5), ("right", self.right, -0.5)):
+            sh = shoulder + np.array([offset * self.shoulder_width, 0.0])
+            pts[sided(side, "SHOULDER")] = sh
+            pts[sided(side, "ELBOW")] = sh + 0.45 * (fingertip - shoulder)
+            pts[sided(side, "WRIST")] = sh + 0.85 * (fingertip - shoulder)
+            for part in ("INDEX", "PINKY", "THUMB"):
+                pts[sided(side, part)] = sh + (fingertip - shoulder)
+            pts[sided(side, "HIP")] = leg.hip
+            pts[sided(side, "KNEE")] = leg.knee
+            pts[sided(side, "ANKLE")] = leg.ankle
+            pts[sided(side, "HEEL")] = leg.heel
+            pts[sided(side, "FOOT_INDEX")] = leg.toe
+        return pts
+
+
+def to_row(
+    body: Body, facing: float, roll_deg: float, visibility: dict[int, float] | None = None
+) -> np.ndarray:
+    """(33, 8) landmark row as MediaPipe would give it; the left side is nearer the camera."""
+    row = np.zeros((33, 8), dtype=np.float32)
+    for index, (f, u) in body.points().items():
+        x = ORIGIN_X + facing * f * PX_PER_CM
+        y = FLOOR_Y - u * PX_PER_CM
+        x, y = rotate_points([x, y], roll_deg, centre=(FRAME[0] / 2, FRAME[1] / 2))
+        name = Landmark(index).name
+        near = -40.0 if name.startswith("LEFT") else 40.0 if name.startswith("RIGHT") else 0.0
+        vis = 0.95 if near <= 0 else 0.85
+        if visibility and index in visibility:
+            vis = visibility[index]
+        row[index] = (x, y, near, vis, 0.99, f / 100, -u / 100, near / 1000)
+    return row
+
+
+def profile(t: np.ndarray, start: float = 1.0, ramp: float = 1.0, hold: float = 1.0) -> np.ndarray:
+    """0 -> 1 -> 0 with cosine ramps: stand, move, hold at 1, return."""
+    up = np.clip((t - start) / ramp, 0, 1)
+    down = np.clip((t - (start + ramp + hold)) / ramp, 0, 1)
+    return 0.5 * (1 - np.cos(np.pi * up)) * 0.5 * (1 + np.cos(np.pi * down))
+
+
+def make_track(
+    body_at: Callable[[float], Body],
+    *,
+    duration: float = 5.0,
+    fps: float = 30.0,
+    facing: float = 1.0,
+    roll_deg: float = 0.0,
+    noise_px: float = 0.0,
+    jitter: bool = False,
+    edit: Callable[[int, float, np.ndarray], None] | None = None,
+) -> PoseTrack:
+    """Track of ``body_at(progress)`` over time; ``edit(i, t, row)`` may alter a frame."""
+    rng = np.random.default_rng(7)
+    t = np.arange(0, duration, 1 / fps)
+    if jitter:
+        t = np.cumsum(rng.uniform(0.5, 1.5, t.size) / fps)
+    rows = []
+    for i, (ti, p) in enumerate(zip(t, profile(t), strict=True)):
+        row = to_row(body_at(float(p)), facing, roll_deg)
+        if noise_px:
+            row[:, :2] += rng.normal(0, noise_px, (33, 2)).astype(np.float32)
+        if edit:
+            edit(i, float(ti), row)
+        rows.append((float(ti), i, row))
+    return PoseTrack.from_frames(
+        rows, FRAME, source_sha256="ab" * 32, model_name="synthetic", model_sha256="cd" * 32
+    )
+
+
+# -- poses ---------------------------------------------------------------------------
+
+
+def lunge(
+    shank_incl: float,
+    front: str = "left",
+    heel_rise: float = 0.0,
+    rear_thigh_back: float = 15.0,
+    trunk_fwd: float = 0.0,
+) -> Callable[[float], Body]:
+    """Knee-to-wall lunge: front shank tilts from 0 to ``shank_incl``; rear leg behind."""
+
+    def at(p: float) -> Body:
+        front_leg = leg_from_ankle(
+            np.array([30.0, ANKLE_U]), p * shank_incl, 10.0 + 10.0 * p, heel_rise * p
+        )
+        rear_leg = leg_from_hip(front_leg.hip, -rear_thigh_back, 20.0)
+        legs = (
+            {"left": front_leg, "right": rear_leg}
+            if front == "left"
+            else {"left": rear_leg, "right": front_leg}
+        )
+        return Body(trunk_fwd=trunk_fwd * p, **legs)
+
+    return at
+
+
+def quad_stretch(knee_flex: float, side: str = "left") -> Callable[[float], Body]:
+    def at(p: float) -> Body:
+        stance = leg_from_ankle(np.array([0.0, ANKLE_U]), 0.0, 0.0)
+        bent = leg_from_hip(stance.hip, -5.0 * p, 5.0 + p * (knee_flex - 5.0))
+        legs = (
+            {"left": bent, "right": stance} if side == "left" else {"left": stance, "right": bent}
+        )
+        return Body(**legs)
+
+    return at
+
+
+def runners_lunge(
+    hip_ext: float, trunk_fwd: float = 0.0, rear: str = "right"
+) -> Callable[[float], Body]:
+    def at(p: float) -> Body:
+        front_leg = leg_from_ankle(np.array([40.0, ANKLE_U]), 20.0 * p, 10.0 + 60.0 * p)
+        # Rear thigh behind vertical by hip_ext + trunk lean, so thigh-to-trunk = hip_ext.
+        back = p * (hip_ext + trunk_fwd)
+        rear_leg = leg_from_hip(front_leg.hip, -back, 10.0 + 40.0 * p)
+        legs = (
+            {"left": front_leg, "right": rear_leg}
+            if rear == "right"
+            else {"left": rear_leg, "right": front_leg}
+        )
+        return Body(trunk_fwd=trunk_fwd * p, **legs)
+
+    return at
+
+
+def toe_touch(trunk: float, reach_cm: float, knee_flex: float = 0.0) -> Callable[[float], Body]:
+    """Forward bend to ``trunk`` deg; fingertip ends ``reach_cm`` above the floor level (u = 1)."""
+
+    def at(p: float) -> Body:
+        # Bent knees: shank and thigh each tilt half the flexion, knee in front.
+        legs = {
+            s: leg_from_ankle(np.array([0.0, ANKLE_U]), p * knee_flex / 2, p * knee_flex / 2)
+            for s in ("left", "right")
+        }
+        body = Body(trunk_fwd=p * trunk, **legs)
+        hip = legs["left"].hip
+        shoulder = hip + TRUNK * unit(p * trunk)
+        standing_tip = shoulder - np.array([0.0, ARM])
+        target = np.array([shoulder[0] + 5.0, 1.0 + reach_cm])
+        body.fingertip = standing_tip + p * (target - standing_tip)
+        return body
+
+    return at
+
+
+# -- ankle dorsiflexion ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("facing", [1.0, -1.0])
+def test_ankle_tibial_inclination_known(facing: float) -> None:
+    result = measure(
+        make_track(lunge(35.0), facing=facing),
+        "ankle-dorsiflexion",
+        calibration=Calibration(roll_source="user"),
+    )
+    m = result.measurement
+    assert m.side == "left"
+    assert m.unit == "deg"
+    assert m.value == pytest.approx(35.0, abs=0.1)
+    assert m.reliable, m.reasons
+    assert m.reasons == ()
+    assert 2.0 <= m.peak_time_s <= 3.0  # during the hold
+    assert result.values.shape == result.time_s.shape == result.raw_values.shape
+    assert np.nanmax(result.raw_values) == pytest.approx(35.0, abs=0.1)
+    # Shank-to-foot: foot line heel->toe is tilted (u from 3 to 1 over 20 cm).
+    foot_tilt = math.degrees(math.atan2(-2.0, 20.0))
+    assert m.secondary["shank_foot_angle_deg"] == pytest.approx(90.0 - 35.0 - foot_tilt, abs=0.2)
+    assert "knee_beyond_toe_cm" not in m.secondary  # no scale
+
+
+def test_ankle_front_leg_right_and_scale() -> None:
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+    m = measure(
+        make_track(lunge(40.0, front="right")), "ankle-dorsiflexion", calibration=cal
+    ).measurement
+    assert m.side == "right"
+    assert m.value == pytest.approx(40.0, abs=0.1)
+    expected = SHANK * math.sin(math.radians(40.0)) - TOE[0]
+    assert m.secondary["knee_beyond_toe_cm"] == pytest.approx(expected, abs=0.2)
+    assert m.secondary["heel_rise_cm"] == pytest.approx(0.0, abs=0.1)
+
+
+@pytest.mark.parametrize("roll", [-10.0, 7.5])
+def test_ankle_roll_corrected(roll: float) -> None:
+    track = make_track(lunge(30.0), roll_deg=roll)
+    levelled = measure(
+        track, "ankle-dorsiflexion", calibration=Calibration(roll_deg=roll, roll_source="marker")
+    )
+    assert levelled.measurement.value == pytest.approx(30.0, abs=0.1)
+    assert "not_levelled" not in levelled.measurement.reasons
+    naive = measure(track, "ankle-dorsiflexion").measurement
+    assert naive.value == pytest.approx(30.0 + roll, abs=0.15)
+    assert "not_levelled" in naive.reasons
+    assert naive.reliable  # advisory only
+    assert naive.quality < levelled.measurement.quality
+
+
+def test_ankle_heel_lift_flagged() -> None:
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM)
+    m = measure(
+        make_track(lunge(38.0, heel_rise=3.0)), "ankle-dorsiflexion", calibration=cal
+    ).measurement
+    assert "heel_lift" in m.reasons
+    assert not m.reliable
+    assert m.quality <= 0.3
+    assert m.secondary["heel_rise_cm"] == pytest.approx(3.0, abs=0.1)
+    # The best heel-down value is below the lifted one (heel passes 1.5 cm at p = 0.5).
+    assert m.secondary["tibial_inclination_heel_down_deg"] < m.value
+
+
+def test_ankle_small_heel_motion_not_flagged_without_scale() -> None:
+    m = measure(make_track(lunge(38.0, heel_rise=0.5)), "ankle-dorsiflexion").measurement
+    assert "heel_lift" not in m.reasons
+    assert m.value == pytest.approx(38.0, abs=0.1)
+
+
+def test_ankle_noise_and_variable_frame_rate() -> None:
+    track = make_track(lunge(35.0), noise_px=1.0, jitter=True)
+    m = measure(
+        track, "ankle-dorsiflexion", calibration=Calibration(roll_source="user")
+    ).measurement
+    assert m.value == pytest.approx(35.0, abs=1.0)
+    assert m.reliable
+
+
+def test_spike_does_not_become_peak() -> None:
+    def spike(i: int, t: float, row: np.ndarray) -> None:
+        if i == 75:  # during the hold: knee thrown 30 cm forward for one frame
+            row[Landmark.LEFT_KNEE, 0] += 30 * PX_PER_CM
+
+    result = measure(make_track(lunge(25.0), edit=spike), "ankle-dorsiflexion")
+    # The jump is rejected as an outlier and bridged, so neither curve shows it.
+    assert result.raw_values[75] == pytest.approx(25.0, abs=0.1)
+    assert np.nanmax(result.values) == pytest.approx(25.0, abs=0.1)
+    assert result.measurement.value == pytest.approx(25.0, abs=0.1)
+
+
+def test_left_right_swap_frames_rejected() -> None:
+    legs = [sided(s, p) for p in ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX") for s in ("left",)]
+
+    def swap(i: int, t: float, row: np.ndarray) -> None:
+        if 70 <= i < 73:  # during the hold
+            for left in legs:
+                right = Landmark[left.name.replace("LEFT", "RIGHT")]
+                row[[left, right]] = row[[right, left]]
+
+    # Rear shank 40 + 20 = 60 deg forward: a swap would read 60 in those frames.
+    result = measure(make_track(lunge(35.0, rear_thigh_back=40.0), edit=swap), "ankle-dorsiflexion")
+    assert result.measurement.value == pytest.approx(35.0, abs=0.2)
+    # The swapped frames were dropped and bridged, not read as the rear leg's shank.
+    np.testing.assert_allclose(result.raw_values[70:73], 35.0, atol=0.2)
+
+
+# -- knee flexion ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_knee_flexion_known(side: str) -> None:
+    cal = Calibration(cm_per_px=1 / PX_PER_CM)
+    m = measure(
+        make_track(quad_stretch(130.0, side=side)), "knee-flexion", calibration=cal
+    ).measurement
+    assert m.side == side
+    assert m.value == pytest.approx(130.0, abs=0.1)
+    assert m.reliable, m.reasons
+    leg = leg_from_hip(np.array([0.0, ANKLE_U + SHANK + THIGH]), -5.0, 130.0)
+    assert m.secondary["heel_to_hip_cm"] == pytest.approx(
+        float(np.linalg.norm(leg.heel - leg.hip)), abs=0.2
+    )
+    assert m.secondary["hip_flexion_deg"] == pytest.approx(-5.0, abs=0.2)
+
+
+def test_knee_flexion_user_side_overrides() -> None:
+    m = measure(make_track(quad_stretch(120.0)), "knee-flexion", side="right").measurement
+    assert m.side == "right"
+    assert m.value == pytest.approx(0.0, abs=0.1)
+
+
+# -- hip extension ----------------------------------------------------------------------
+
+
+def test_hip_extension_known() -> None:
+    m = measure(
+        make_track(runners_lunge(18.0)),
+        "hip-extension",
+        calibration=Calibration(roll_source="user"),
+    ).measurement
+    assert m.side == "right"
+    assert m.value == pytest.approx(18.0, abs=0.1)
+    assert m.secondary["thigh_behind_vertical_deg"] == pytest.approx(18.0, abs=0.1)
+    assert m.reliable, m.reasons
+
+
+def test_hip_extension_trunk_lean_flagged() -> None:
+    # Leaning back 20 deg: thigh-to-trunk reads 18 but the thigh is only -2 behind vertical.
+    m = measure(
+        make_track(runners_lunge(18.0, trunk_fwd=-20.0, rear="left")), "hip-extension"
+    ).measurement
+    assert m.side == "left"
+    assert m.value == pytest.approx(18.0, abs=0.1)
+    assert m.secondary["trunk_lean_deg"] == pytest.approx(-20.0, abs=0.1)
+    assert "trunk_lean" in m.reasons
+    assert not m.reliable
+
+
+# -- hip flexion ------------------------------------------------------------------------
+
+
+def test_hip_flexion_front_leg_of_lunge() -> None:
+    m = measure(make_track(runners_lunge(18.0)), "hip-flexion").measurement
+    assert m.side == "left"
+    assert m.value == pytest.approx(70.0, abs=0.1)  # front thigh 10 + 60 deg forward
+    assert m.reliable, m.reasons
+
+
+# -- toe touch --------------------------------------------------------------------------
+
+
+def test_toe_touch_cm_with_calibration() -> None:
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+    m = measure(
+        make_track(toe_touch(100.0, reach_cm=12.0)), "toe-touch", calibration=cal
+    ).measurement
+    assert m.unit == "cm"
+    assert m.value == pytest.approx(12.0, abs=0.1)
+    assert m.secondary["trunk_flexion_deg"] == pytest.approx(100.0, abs=0.1)
+    assert m.secondary["hip_flexion_deg"] == pytest.approx(100.0, abs=0.1)
+    assert m.reliable, m.reasons
+
+
+def test_toe_touch_past_floor_is_negative_and_height_scales() -> None:
+    eye_u = ANKLE_U + SHANK + THIGH + TRUNK + 22.0
+    height_cm = (eye_u - 1.0) / 0.936  # the stature the figure's eyes imply
+    m = measure(
+        make_track(toe_touch(110.0, reach_cm=-6.0)), "toe-touch", height_cm=height_cm
+    ).measurement
+    assert m.unit == "cm"
+    assert m.value == pytest.approx(-6.0, abs=0.1)
+    assert "no_scale" not in m.reasons
+    # Same clip, a person twice as tall in the same pixels -> twice the centimetres.
+    double = measure(
+        make_track(toe_touch(110.0, reach_cm=-6.0)), "toe-touch", height_cm=2 * height_cm / 1.5
+    )
+    assert double.measurement.value == pytest.approx(-6.0 * 2 / 1.5, abs=0.15)
+
+
+def test_toe_touch_fraction_of_height_without_scale() -> None:
+    eye_u = ANKLE_U + SHANK + THIGH + TRUNK + 22.0
+    stature_cm = (eye_u - 1.0) / 0.936
+    m = measure(make_track(toe_touch(100.0, reach_cm=20.0)), "toe-touch").measurement
+    assert m.unit == "fraction_of_height"
+    assert m.value == pytest.approx(20.0 / stature_cm, abs=0.002)
+    assert "no_scale" in m.reasons
+    assert m.reliable  # advisory
+
+
+def test_toe_touch_knees_bent_flagged() -> None:
+    m = measure(make_track(toe_touch(95.0, reach_cm=5.0, knee_flex=25.0)), "toe-touch").measurement
+    assert "knees_bent" in m.reasons
+    assert m.secondary["knee_flexion_deg"] == pytest.approx(25.0, abs=0.2)
+    assert not m.reliable
+
+
+# -- quality reasons ------------------------------------------------------------------
+
+
+def test_not_side_on_flagged() -> None:
+    def frontal(p: float) -> Body:
+        body = lunge(30.0)(p)
+        body.shoulder_width = 0.8 * TRUNK
+        return body
+
+    m = measure(make_track(frontal), "ankle-dorsiflexion").measurement
+    assert "not_side_on" in m.reasons
+    assert not m.reliable
+
+
+def test_low_visibility_flagged() -> None:
+    def dim(i: int, t: float, row: np.ndarray) -> None:
+        row[
+            [Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE, Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX],
+            3,
+        ] = 0.4
+
+    m = measure(make_track(lunge(30.0), edit=dim), "ankle-dorsiflexion").measurement
+    assert "low_visibility" in m.reasons
+    assert not m.reliable
+    assert m.value == pytest.approx(30.0, abs=0.1)  # still reported, flagged
+
+
+def test_out_of_frame_near_peak_flagged() -> None:
+    def leave(i: int, t: float, row: np.ndarray) -> None:
+        if 2.1 <= t <= 3.0:
+            row[Landmark.LEFT_KNEE, 4] = 0.05  # presence drops: knee out of the picture
+
+    m = measure(make_track(lunge(30.0), edit=leave), "ankle-dorsiflexion").measurement
+    assert "out_of_frame" in m.reasons
+    assert not m.reliable
+
+
+def test_too_few_frames_gives_no_value() -> None:
+    m = measure(make_track(lunge(30.0), duration=0.2), "ankle-dorsiflexion").measurement
+    assert m.value is None
+    assert "too_few_frames" in m.reasons
+    assert not m.reliable
+    assert m.quality == 0.0
+
+
+def test_no_person() -> None:
+    track = PoseTrack.from_frames([(i / 30, i, None) for i in range(60)], FRAME)
+    m = measure(track, "knee-flexion").measurement
+    assert m.value is None and "no_person" in m.reasons
+
+
+# -- contract -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("test", TESTS)
+def test_every_test_runs_and_round_trips(test: str) -> None:
+    result = measure(make_track(lunge(30.0)), test)
+    m = result.measurement
+    assert m.test == test
+    assert m.side in ("left", "right")
+    assert 0.0 <= m.quality <= 1.0
+    assert Measurement.from_dict(m.to_dict()) == m
+    assert set(m.provenance) == {"video_sha256", "model", "model_sha256", "settings", "rom_version"}
+    assert m.provenance["video_sha256"] == "ab" * 32
+    assert all(r in REASON_TEXT for r in m.reasons)
+    assert all(len(seg) >= 2 for seg in result.segments)
+
+
+def test_bad_arguments_raise_one_line_errors() -> None:
+    track = make_track(lunge(30.0), duration=1.0)
+    with pytest.raises(MeasurementError, match="unknown test"):
+        measure(track, "shoulder-flexion")
+    with pytest.raises(MeasurementError, match="side"):
+        measure(track, "knee-flexion", side="middle")
+    with pytest.raises(MeasurementError, match="height"):
+        measure(track, "toe-touch", height_cm=-3)
+
+
+def test_toe_touch_without_standing_frames_says_why() -> None:
+    # A lunge never shows the person upright with straight knees: no height reference.
+    m = measure(make_track(lunge(30.0)), "toe-touch").measurement
+    assert m.value is None
+    assert "no_height_reference" in m.reasons
+    assert "too_few_frames" not in m.reasons
+
+
+def test_empty_track() -> None:
+    m = measure(PoseTrack.empty(FRAME), "ankle-dorsiflexion").measurement
+    assert m.value is None and m.reasons[0] == "too_few_frames"
+
+
+def test_knee_flexion_lying_prone_is_orientation_free() -> None:
+    # The whole figure turned 90 deg on screen (as if lying prone): the included angle holds.
+    m = measure(make_track(quad_stretch(125.0), roll_deg=90.0), "knee-flexion").measurement
+    assert m.value == pytest.approx(125.0, abs=0.1)
+    assert m.reliable, m.reasons
+
+
+@pytest.mark.parametrize("facing", [1.0, -1.0])
+def test_facing_left_or_right_gives_same_answers(facing: float) -> None:
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM)
+    hip = measure(make_track(runners_lunge(22.0), facing=facing), "hip-extension", calibration=cal)
+    assert hip.measurement.value == pytest.approx(22.0, abs=0.1)
+    reach = measure(
+        make_track(toe_touch(105.0, reach_cm=3.0), facing=facing), "toe-touch", calibration=cal
+    )
+    assert reach.measurement.value == pytest.approx(3.0, abs=0.1)
+    assert reach.measurement.secondary["trunk_flexion_deg"] == pytest.approx(105.0, abs=0.1)
+
+
+def test_track_with_bad_timestamps_is_refused() -> None:
+    good = make_track(lunge(30.0), duration=1.0)
+    times = good.timestamps_s.copy()
+    times[5] = times[4]
+    bad = PoseTrack(
+        image_xy=good.image_xy,
+        image_z=good.image_z,
+        visibility=good.visibility,
+        presence=good.presence,
+        world_xyz=good.world_xyz,
+        timestamps_s=times,
+        frame_indices=good.frame_indices,
+        detected=good.detected,
+        frame_size=good.frame_size,
+    )
+    with pytest.raises(MeasurementError, match="timestamps"):
+        measure(bad, "knee-flexion")
+
+
+def test_invisible_body_says_low_visibility() -> None:
+    def hide(i: int, t: float, row: np.ndarray) -> None:
+        row[:, 3] = 0.1
+
+    m = measure(make_track(lunge(30.0), edit=hide), "knee-flexion").measurement
+    assert m.value is None
+    assert m.reasons == ("low_visibility",)
