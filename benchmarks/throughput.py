@@ -1,0 +1,166 @@
+"""Throughput and memory of rom's analysis pipeline against bare MediaPipe.
+
+Usage::
+
+    .venv/bin/python benchmarks/throughput.py VIDEO [--model full] [--seconds N]
+
+Measures, on the first ``N`` seconds of ``VIDEO``:
+
+(a) bare MediaPipe inference: frames decoded beforehand and held in memory, fed to
+    :class:`rom.landmarker.PoseDetector` (the landmarker settings the pipeline uses:
+    VIDEO mode, same ``num_poses``, same downscaling), model loading excluded;
+(b) rom's whole pipeline: ``analyze_video(..., use_cache=False)``, everything included
+    (probe, hashing, model loading, decoding, inference, person following).
+
+Each is run ``--repeat`` times, interleaved, and the best run counts (the CPU is shared,
+so the best run is the least disturbed one). Then the peak resident memory of a whole
+analysis, each in its own process, for a 10-second and a 1-minute clip made by looping
+the input. The last line is ``ratio <b/a>``; the goal is >= 0.95 on a 1080p clip with the
+full model.
+
+A 1080p clip from the Sports2D demo (see tests/datasets.py)::
+
+    ffmpeg -i .cache/datasets/sports2d-0.8.34/Sports2D/Demo/demo.mp4 -an \\
+        -vf scale=1920:1080 -c:v libx264 -crf 18 /tmp/demo1080.mp4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+# Runnable from a checkout without installing: make ``rom`` importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rom.analyze import INFERENCE_MAX_SIDE, NUM_POSES, analyze_video
+from rom.landmarker import PoseDetector
+from rom.models import resolve_model
+from rom.video import iter_frames, probe
+
+
+def ffmpeg(*args: str | Path) -> None:
+    binary = shutil.which("ffmpeg")
+    if binary is None:
+        sys.exit("error: ffmpeg is needed to cut and loop the clip")
+    subprocess.run([binary, "-hide_banner", "-loglevel", "error", "-y", *map(str, args)],
+                   check=True)
+
+
+def cut(video: Path, seconds: float, out: Path) -> Path:
+    """The first ``seconds`` of ``video``, stream-copied (no re-encoding), no audio."""
+    ffmpeg("-i", video, "-t", f"{seconds}", "-an", "-c:v", "copy", out)
+    return out
+
+
+def loop(video: Path, seconds: float, out: Path) -> Path:
+    """``video`` repeated to last ``seconds`` (re-encoded so timestamps run on)."""
+    ffmpeg("-stream_loop", "-1", "-i", video, "-t", f"{seconds}", "-an", "-c:v", "libx264",
+           "-preset", "ultrafast", "-crf", "20", "-pix_fmt", "yuv420p", out)
+    return out
+
+
+def bare_inference(video: Path, model_path: Path) -> tuple[int, float]:
+    """(frames, seconds) of MediaPipe alone on frames decoded in advance."""
+    frames = list(iter_frames(video, max_long_side=INFERENCE_MAX_SIDE))
+    with PoseDetector(model_path, num_poses=NUM_POSES) as detector:
+        started = time.perf_counter()
+        for frame in frames:
+            detector.detect(frame.image, frame.time_s, frame.full_size)
+        elapsed = time.perf_counter() - started
+    return len(frames), elapsed
+
+
+def whole_pipeline(video: Path, model: str | None) -> tuple[int, float]:
+    """(frames, seconds) of ``analyze_video`` without the cache."""
+    started = time.perf_counter()
+    track = analyze_video(video, model=model, use_cache=False)
+    return len(track), time.perf_counter() - started
+
+
+def high_water_kb() -> int:
+    """This process's peak resident memory in KiB.
+
+    Linux's ``ru_maxrss`` survives ``exec``: a child forked from a big parent inherits the
+    parent's peak. ``VmHWM`` in ``/proc/self/status`` belongs to the new program alone.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+
+
+def peak_rss_mb(video: Path, model: str | None, fps: float | None) -> float:
+    """Peak resident memory (MB) of one whole analysis in a fresh process."""
+    command = [sys.executable, __file__, str(video), "--rss-child"]
+    if model:
+        command += ["--model", model]
+    if fps:
+        command += ["--fps", str(fps)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["maxrss_kb"]) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("video", type=Path)
+    parser.add_argument("--model", default="full")
+    parser.add_argument("--seconds", type=float, default=6.0,
+                        help="length of the clip for (a) and (b); (a) holds it all decoded")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--rss-fps", type=float, default=10.0,
+                        help="frame rate of the memory runs (0: every frame)")
+    parser.add_argument("--fps", type=float, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--rss-child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.rss_child:  # one analysis, then report this process's high-water mark
+        track = analyze_video(args.video, model=args.model, fps=args.fps, use_cache=False)
+        print(json.dumps({"maxrss_kb": high_water_kb(), "frames": len(track)}))
+        return 0
+
+    resolved = resolve_model(args.model)
+    with tempfile.TemporaryDirectory(prefix="rom-bench-") as tmp:
+        clip = cut(args.video, args.seconds, Path(tmp) / f"clip{args.video.suffix or '.mp4'}")
+        info = probe(clip)
+        print(f"video  {args.video}: {info.width}x{info.height} {info.codec}, "
+              f"first {args.seconds:g} s")
+        print(f"model  {resolved.name} ({resolved.source}), num_poses {NUM_POSES}, "
+              f"cpus {os.cpu_count()}")
+        bare: list[float] = []
+        pipeline: list[float] = []
+        for run in range(1, args.repeat + 1):
+            n_a, t_a = bare_inference(clip, resolved.path)
+            bare.append(n_a / t_a)
+            n_b, t_b = whole_pipeline(clip, args.model)
+            pipeline.append(n_b / t_b)
+            print(f"run {run}: (a) {n_a} frames in {t_a:.2f} s = {n_a / t_a:.1f} frames/s; "
+                  f"(b) {n_b} frames in {t_b:.2f} s = {n_b / t_b:.1f} frames/s")
+        best_a, best_b = max(bare), max(pipeline)
+        print(f"(a) bare MediaPipe inference on decoded frames: {best_a:.1f} frames/s (best)")
+        print(f"(b) rom analyze_video, whole pipeline:          {best_b:.1f} frames/s (best)")
+
+        rss_fps = args.rss_fps or None
+        short = loop(args.video, 10, Path(tmp) / "loop10.mp4")
+        long = loop(args.video, 60, Path(tmp) / "loop60.mp4")
+        rss_short = peak_rss_mb(short, args.model, rss_fps)
+        rss_long = peak_rss_mb(long, args.model, rss_fps)
+        rate = f"{rss_fps:g} fps" if rss_fps else "every frame"
+        print(f"peak RSS ({rate}): 10 s clip {rss_short:.0f} MB, 60 s clip {rss_long:.0f} MB "
+              f"(x{rss_long / rss_short:.2f})")
+    print(f"ratio {best_b / best_a:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

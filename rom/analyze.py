@@ -1,0 +1,262 @@
+"""Video file → :class:`rom.pose.PoseTrack`: the analysis pipeline with its track cache.
+
+Decoding and inference overlap: a reader thread decodes frames (PyAV releases the GIL
+while decoding) into a small bounded queue while the calling thread runs MediaPipe, so
+memory stays flat whatever the video's length.
+
+Tracks are cached in ``rom.paths.cache_dir() / "tracks"`` under a key made of the video's
+SHA-256, the model's SHA-256, the analysis settings and the track format, so analysing the
+same file again is instant. :meth:`PoseTrack.save` writes atomically, so an interrupted
+analysis never leaves a broken cache entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rom import pose as pose_module
+from rom.errors import NoPersonError
+from rom.landmarker import PersonChoice, PersonFollower, PoseDetector, Rows
+from rom.paths import cache_dir
+from rom.pose import PoseTrack
+from rom.video import DecodeReport, Frame, iter_frames, probe
+
+#: Bump when a change in this pipeline changes the tracks it produces (invalidates caches).
+PIPELINE_VERSION = 1
+
+#: Frames are downscaled for inference above this long side (pixels); landmarks are still
+#: reported in original pixels. MediaPipe resizes to 224-256 px internally, so larger
+#: frames only cost conversion time and memory.
+INFERENCE_MAX_SIDE = 1920
+
+#: People reported per frame by MediaPipe (see :class:`rom.landmarker.PoseDetector`).
+NUM_POSES = 2
+
+#: Fewest frames with the person in them for a usable track.
+MIN_DETECTED_FRAMES = 5
+
+#: Decoded frames waiting for inference; bounds memory (a 1080p RGB frame is ~6 MB).
+QUEUE_FRAMES = 8
+
+_HASH_CHUNK = 1 << 20
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks (flat memory)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _mediapipe_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("mediapipe")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def analysis_settings(fps: float | None, person: PersonChoice) -> dict[str, Any]:
+    """Settings that change the track; stored in it and part of the cache key."""
+    return {
+        "fps": fps,
+        "person": list(person) if isinstance(person, tuple) else person,
+        "num_poses": NUM_POSES,
+        "max_side": INFERENCE_MAX_SIDE,
+        "pipeline_version": PIPELINE_VERSION,
+    }
+
+
+def cache_key(video_sha256: str, model_sha256: str, settings: dict[str, Any]) -> str:
+    """Cache file stem for a (video, model, settings, track format, mediapipe) combination."""
+    material = json.dumps(
+        {
+            "video": video_sha256,
+            "model": model_sha256,
+            "settings": settings,
+            "track_format": pose_module._FORMAT_VERSION,
+            "mediapipe": _mediapipe_version(),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def track_cache_path(key: str) -> Path:
+    return cache_dir() / "tracks" / f"{key}.npz"
+
+
+class _Reader:
+    """Decode frames in a background thread into a bounded queue."""
+
+    _DONE = object()
+
+    def __init__(self, path: Path, fps: float | None, report: DecodeReport) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_FRAMES)
+        self._stop = threading.Event()
+        self._path, self._fps, self._report = path, fps, report
+        self._thread = threading.Thread(target=self._run, name="rom-video-reader", daemon=True)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            frames = iter_frames(
+                self._path, self._fps, max_long_side=INFERENCE_MAX_SIDE, report=self._report
+            )
+            for frame in frames:
+                if not self._put(frame):
+                    frames.close()
+                    return
+            self._put(self._DONE)
+        except BaseException as exc:  # handed to the consumer, re-raised there
+            self._put(exc)
+
+    def __enter__(self) -> _Reader:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        # Also on KeyboardInterrupt: stop the reader (it polls the flag while the queue is
+        # full) and wait for it, so the file is closed before we return.
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def __iter__(self) -> Iterator[Frame]:
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+
+def analyze_video(
+    path: str | os.PathLike[str],
+    *,
+    model: str | None = None,
+    fps: float | None = None,
+    progress: ProgressCallback | None = None,
+    use_cache: bool = True,
+    person: PersonChoice = None,
+) -> PoseTrack:
+    """Find one person's pose landmarks in every (kept) frame of a video.
+
+    Parameters
+    ----------
+    path : path-like
+        Video file (MP4/MOV/..., H.264/HEVC/VP9/...).
+    model : str, optional
+        ``"lite"``, ``"full"`` (default), ``"heavy"`` or a path to a ``.task`` bundle.
+    fps : float, optional
+        Analyse at most this many frames per second, picked by timestamp; ``None``
+        analyses every frame.
+    progress : callable(done, total), optional
+        Called after each analysed frame; ``total`` is an estimate (0 when unknown).
+    use_cache : bool
+        Read and write the track cache.
+    person : int, (x, y) or None
+        Whom to follow when several people are in view (see
+        :class:`rom.landmarker.PersonFollower`); default the largest.
+
+    Returns
+    -------
+    PoseTrack
+        ``settings`` holds the analysis settings plus ``video_truncated`` (bool) and
+        ``decode_errors`` (int) describing the file's state.
+
+    Raises
+    ------
+    VideoError
+        The file cannot be read as a video.
+    ModelError
+        No usable pose model.
+    NoPersonError
+        The person was found in fewer than :data:`MIN_DETECTED_FRAMES` frames.
+    """
+    from rom.models import resolve_model  # imported late: it pulls in model building
+
+    path = Path(path)
+    info = probe(path)  # fails fast, before the model loads, on anything unreadable
+    resolved = resolve_model(model)
+    video_sha256 = file_sha256(path)
+    settings = analysis_settings(fps, person)
+    cache_file = track_cache_path(cache_key(video_sha256, resolved.sha256, settings))
+    if use_cache and cache_file.exists():
+        try:
+            return PoseTrack.load(cache_file)
+        except (OSError, ValueError, KeyError):
+            cache_file.unlink(missing_ok=True)  # unreadable entry: analyse afresh
+
+    if fps is not None and info.avg_fps > 0 and fps < info.avg_fps:
+        total = round(info.duration_s * fps) or info.frame_count
+    else:
+        total = info.frame_count
+
+    report = DecodeReport()
+    follower = PersonFollower(person)
+    times: list[float] = []
+    indices: list[int] = []
+    frame_size = (info.width, info.height)
+    # The reader starts first, so decoding overlaps loading the model.
+    with _Reader(path, fps, report) as reader, PoseDetector(
+        resolved.path, num_poses=NUM_POSES
+    ) as detector:
+        for done, frame in enumerate(reader, start=1):
+            people = detector.detect(frame.image, frame.time_s, frame.full_size)
+            follower.add(people)
+            times.append(frame.time_s)
+            indices.append(frame.index)
+            frame_size = frame.full_size
+            if progress is not None:
+                progress(done, max(total, done))
+    chosen: list[Rows | None] = follower.finish()
+
+    detected = sum(rows is not None for rows in chosen)
+    if detected == 0:
+        raise NoPersonError(f"{path}: no person was found in any of {len(chosen)} frames")
+    if detected < MIN_DETECTED_FRAMES:
+        raise NoPersonError(
+            f"{path}: a person was found in only {detected} of {len(chosen)} frames "
+            f"(at least {MIN_DETECTED_FRAMES} are needed)"
+        )
+    track = PoseTrack.from_frames(
+        list(zip(times, indices, chosen, strict=True)),
+        frame_size=frame_size,
+        source_sha256=video_sha256,
+        model_name=resolved.name,
+        model_sha256=resolved.sha256,
+        mediapipe_version=_mediapipe_version(),
+        settings={
+            **settings,
+            "video_truncated": report.truncated,
+            "decode_errors": report.decode_errors,
+        },
+    )
+    if use_cache:
+        try:
+            track.save(cache_file)
+        except OSError as exc:  # a read-only cache must not lose the analysis
+            warnings.warn(f"cannot write the track cache {cache_file}: {exc}", stacklevel=2)
+    return track
