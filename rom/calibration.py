@@ -54,7 +54,9 @@ class Calibration:
         return self.cm_per_px is not None
 
 
-def rotate_points(points: ArrayLike, angle_deg: float, centre: ArrayLike = (0.0, 0.0)) -> NDArray[np.float64]:
+def rotate_points(
+    points: ArrayLike, angle_deg: float, centre: ArrayLike = (0.0, 0.0)
+) -> NDArray[np.float64]:
     """Rotate image points clockwise on screen by ``angle_deg`` about ``centre``.
 
     Parameters
@@ -77,7 +79,9 @@ def rotate_points(points: ArrayLike, angle_deg: float, centre: ArrayLike = (0.0,
     return np.asarray((p - c) @ rot.T + c)
 
 
-def level_points(points: ArrayLike, calibration: Calibration, centre: ArrayLike = (0.0, 0.0)) -> NDArray[np.float64]:
+def level_points(
+    points: ArrayLike, calibration: Calibration, centre: ArrayLike = (0.0, 0.0)
+) -> NDArray[np.float64]:
     """Undo the camera roll so that true vertical is the image's ``y`` axis.
 
     Parameters

@@ -201,7 +201,9 @@ class PoseTrack:
         with np.load(Path(path), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             if meta.get("format_version") != _FORMAT_VERSION:
-                raise ValueError(f"{path}: unsupported pose track format {meta.get('format_version')}")
+                raise ValueError(
+                    f"{path}: unsupported pose track format {meta.get('format_version')}"
+                )
             return cls(
                 image_xy=data["image_xy"],
                 image_z=data["image_z"],

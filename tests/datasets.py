@@ -27,11 +27,23 @@ def wheel(package: str, version: str) -> Path:
     found = [p for p in target.glob("*.whl") if p.name.lower().startswith(f"{prefix}-{version}-")]
     if not found:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-             "-d", str(target), f"{package}=={version}"],
-            check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "-d",
+                str(target),
+                f"{package}=={version}",
+            ],
+            check=True,
+            capture_output=True,
         )
-        found = [p for p in target.glob("*.whl") if p.name.lower().startswith(f"{prefix}-{version}-")]
+        found = [
+            p for p in target.glob("*.whl") if p.name.lower().startswith(f"{prefix}-{version}-")
+        ]
     return found[0]
 
 
