@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 from rom.calibrate import floor, height, intrinsics, marker, profile
+from rom.calibrate.floor import calibration_from_user_angle
+from rom.calibrate.scene import calibration_for_video
 from rom.calibration import Calibration, level_points, rotate_points
 from rom.cli import main as rom_main
 from rom.errors import CalibrationError
@@ -252,6 +254,30 @@ def test_calibration_from_video(make_video) -> None:  # type: ignore[no-untyped-
     assert calibration is not None
     assert calibration.roll_source == "marker" and calibration.scale_source == "marker"
     assert calibration.roll_deg == pytest.approx(true_roll, abs=0.5)
+
+
+def test_calibration_for_video_precedence(make_video) -> None:  # type: ignore[no-untyped-def]
+    """The user's roll beats the marker's; the marker's scale is kept; no marker -> level."""
+    rng = np.random.default_rng(RNG_SEED + 7)
+    frames = []
+    for _ in range(20):
+        grey, _ = _marker_scene(3.0, 150.0, rng=rng, size=(640, 480), centre=(320, 240))
+        frames.append(np.repeat(grey[:, :, None], 3, axis=2))
+    path = make_video("marker.mp4", frames, fps=10.0, options={"crf": "18"})
+
+    from_marker = calibration_for_video(path, (640, 480))
+    assert from_marker.roll_source == "marker"
+    assert from_marker.roll_deg == pytest.approx(3.0, abs=0.5)
+
+    overridden = calibration_for_video(
+        path, (640, 480), user_roll=calibration_from_user_angle(-2.0)
+    )
+    assert (overridden.roll_deg, overridden.roll_source) == (-2.0, "user")
+    assert overridden.scale_source == "marker"
+    assert overridden.cm_per_px == pytest.approx(from_marker.cm_per_px)
+
+    ignored = calibration_for_video(path, (640, 480), use_marker=False)
+    assert (ignored.roll_deg, ignored.roll_source, ignored.cm_per_px) == (0.0, "none", None)
 
 
 def test_calibration_from_video_without_marker(make_video) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@
 * :mod:`rom.calibrate.height` — scale from the person's stated height.
 * :mod:`rom.calibrate.intrinsics` — lens intrinsics from checkerboard views.
 * :mod:`rom.calibrate.profile` — camera profile JSON files.
+* :mod:`rom.calibrate.scene` — the calibration of one video from all of the above.
 * :mod:`rom.calibrate.sources` — reading images and video frames (the only file access).
 """
 
@@ -24,6 +25,7 @@ from rom.calibrate.marker import (
     roll_from_marker_corners,
 )
 from rom.calibrate.profile import CameraProfile, load_camera_profile, save_camera_profile
+from rom.calibrate.scene import calibration_for_video
 
 __all__ = [
     "MARKER_DICTIONARY_NAME",
@@ -31,6 +33,7 @@ __all__ = [
     "MARKER_SIZE_MM",
     "CameraProfile",
     "calibrate_intrinsics",
+    "calibration_for_video",
     "calibration_from_floor_line",
     "calibration_from_user_angle",
     "calibration_from_video",

@@ -14,10 +14,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rom.analyze import analyze_video
+from rom.calibrate import (
+    CameraProfile,
+    calibration_for_video,
+    calibration_from_user_angle,
+    load_camera_profile,
+)
+from rom.calibration import Calibration
 from rom.errors import RomError
+from rom.measure import measure
+from rom.measurement import Measurement
 from rom.pose import PoseTrack
-
-TESTS = ("ankle-dorsiflexion", "knee-flexion", "hip-extension", "hip-flexion", "toe-touch")
+from rom.protocols import TESTS
 
 
 def _positive_float(text: str) -> float:
@@ -95,31 +104,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     measure_group.add_argument("--camera", type=Path, default=None, metavar="PROFILE.json",
                                help="camera profile from `rom calibrate`")
     measure_group.add_argument("--roll-deg", type=_finite_float, default=None, metavar="X",
-                               help="camera roll in degrees, clockwise on screen")
+                               help="camera roll in degrees, clockwise on screen "
+                               "(overrides the wall marker's)")
+    measure_group.add_argument("--no-marker", action="store_true",
+                               help="do not look for rom's printed marker on the wall")
     parser.set_defaults(func=run)
 
 
-def _camera_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
-    """(camera profile or None, Calibration with the user's roll or None), read and
-    checked before the analysis so that a bad option fails at once."""
-    profile = None
-    if args.camera is not None:
-        from rom.calibrate import load_camera_profile
-
-        profile = load_camera_profile(args.camera)
-    roll = None
-    if args.roll_deg is not None:
-        from rom.calibrate import calibration_from_user_angle
-
-        roll = calibration_from_user_angle(args.roll_deg)
+def _camera_inputs(args: argparse.Namespace) -> tuple[CameraProfile | None, Calibration | None]:
+    """(lens profile, the user's roll), read and checked before the analysis so that a bad
+    option fails at once."""
+    profile = load_camera_profile(args.camera) if args.camera is not None else None
+    roll = calibration_from_user_angle(args.roll_deg) if args.roll_deg is not None else None
     return profile, roll
-
-
-def _calibration(profile: Any, roll: Any, frame_size: tuple[int, int]) -> Any:
-    """The Calibration for a video of ``frame_size`` (upright), or None without inputs."""
-    if profile is None:
-        return roll
-    return profile.for_image_size(*frame_size).apply_to(roll)
 
 
 def track_summary(track: PoseTrack, video: Path, out: Path | None) -> dict[str, Any]:
@@ -161,8 +158,6 @@ def _progress_bar() -> tuple[Any, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse (and measure); returns the exit code."""
-    from rom.analyze import analyze_video
-
     profile, roll = _camera_inputs(args)  # bad profile or roll: fail before the analysis
     progress, bar = _progress_bar()
     try:
@@ -188,11 +183,10 @@ def run(args: argparse.Namespace) -> int:
 
     measurement = None
     if args.test is not None:
-        try:
-            from rom.measure import measure
-        except ModuleNotFoundError as exc:
-            raise RomError("measurements are not available in this installation") from exc
-        calibration = _calibration(profile, roll, track.frame_size)
+        calibration = calibration_for_video(
+            args.video, track.frame_size, profile=profile, user_roll=roll,
+            use_marker=not args.no_marker,
+        )
         result = measure(
             track, args.test, side=args.side, calibration=calibration, height_cm=args.height_cm
         )
@@ -225,7 +219,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
         print(f"track     saved to {summary['track']}")
 
 
-def _print_measurement(measurement: Any) -> None:
+def _print_measurement(measurement: Measurement) -> None:
     value = measurement.value
     shown = "not measurable" if value is None else f"{value:.1f} {measurement.unit}"
     when = (
