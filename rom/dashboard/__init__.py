@@ -1,0 +1,6 @@
+"""The Streamlit dashboard's page sections, one module per section.
+
+Streamlit calls live only in the section modules (``state``, ``record``, ``results``,
+``compare``, ``history``, ``export``); the logic they use lives in plain modules
+(``labels``, ``services``, :mod:`rom.render`, :mod:`rom.report`) that tests call directly.
+"""

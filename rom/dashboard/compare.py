@@ -1,0 +1,153 @@
+"""Compare: pre vs post per test and side, whether the change is real, and left vs right."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from rom.dashboard import labels, state, summary
+from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
+from rom.errors import RomError
+from rom.report import ReportLine
+
+
+def verdict(line: ReportLine) -> str:
+    """Plain words (with a symbol, never colour alone) for one pre/post line."""
+    if line.pre is None or line.post is None:
+        return "Needs both pre and post"
+    if not (line.pre_reliable and line.post_reliable):
+        return "⚠ Unreliable — film again"
+    if line.exceeds_mdc is None:
+        return "No MDC known for this test"
+    if line.exceeds_mdc:
+        return "✔ Real improvement" if line.improved else "✔ Real change (worse)"
+    return "≈ Within measurement noise"
+
+
+def short_verdict(line: ReportLine) -> str:
+    """One or two words for the headline (the table has the full sentence)."""
+    if line.pre is None or line.post is None:
+        return "–"
+    if not (line.pre_reliable and line.post_reliable):
+        return "Unreliable"
+    if line.exceeds_mdc is None:
+        return "Unknown"
+    if line.exceeds_mdc:
+        return "Yes, better" if line.improved else "Yes, worse"
+    return "No, noise"
+
+
+def table_rows(lines: Sequence[ReportLine]) -> list[dict[str, str]]:
+    return [
+        {
+            "Test": labels.test_label(line.test),
+            "Side": line.side.capitalize(),
+            "Pre": labels.format_value(line.pre, line.unit)
+            + ("" if line.pre_reliable or line.pre is None else " ⚠"),
+            "Post": labels.format_value(line.post, line.unit)
+            + ("" if line.post_reliable or line.post is None else " ⚠"),
+            "Change": labels.format_value(line.change, line.unit, signed=True),
+            "% change": labels.format_percent(line.percent_change),
+            "MDC": labels.format_value(line.mdc, line.unit),
+            "Beyond MDC?": verdict(line),
+        }
+        for line in lines
+    ]
+
+
+def dumbbell_chart(lines: Sequence[ReportLine]) -> go.Figure:
+    """Pre → post per test and side: a circle, a diamond and the line between them."""
+    fig = go.Figure()
+    names = [f"{labels.test_label(line.test).split(' (')[0]} · {line.side}" for line in lines]
+    for line, name in zip(lines, names, strict=True):
+        if line.pre is not None and line.post is not None:
+            scale = labels.display_scale(line.unit)
+            fig.add_trace(go.Scatter(x=[line.pre * scale, line.post * scale], y=[name, name],
+                                     mode="lines", line={"color": "#9CA3AF", "width": 4},
+                                     showlegend=False, hoverinfo="skip"))
+    for phase, title in (("pre", "pre (before)"), ("post", "post (after)")):
+        xs, ys, texts = [], [], []
+        for line, name in zip(lines, names, strict=True):
+            value = getattr(line, phase)
+            if value is not None:
+                xs.append(value * labels.display_scale(line.unit))
+                ys.append(name)
+                texts.append(labels.format_value(value, line.unit))
+        fig.add_trace(go.Scatter(
+            x=xs, y=ys, mode="markers+text", name=title, text=texts,
+            textposition="top center",
+            marker={"size": 16, "color": PHASE_COLOURS[phase], "symbol": PHASE_SYMBOLS[phase],
+                    "line": {"color": "black", "width": 1}},
+        ))
+    fig.update_layout(height=120 + 70 * len(lines), template="plotly_white",
+                      margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      legend={"orientation": "h", "y": 1.15}, xaxis_title=_axis_title(lines))
+    return fig
+
+
+def _axis_title(lines: Sequence[ReportLine]) -> str:
+    units = {line.unit for line in lines}
+    names = {"deg": "degrees", "cm": "centimetres", "fraction_of_height": "% of height"}
+    return names.get(units.pop(), "value") if len(units) == 1 else "value (° or cm)"
+
+
+def show_session(store: Any, person: Any) -> None:
+    """The comparison section for the session being recorded now."""
+    session_id = st.session_state.get(state.SESSION_ID)
+    if session_id is None:
+        return
+    try:
+        trials = store.trials(int(session_id))
+    except RomError:
+        st.session_state.pop(state.SESSION_ID, None)
+        return
+    lines = summary.session_lines(trials)
+    if not lines:
+        return
+    st.subheader("4 · Pre vs post in this session")
+    st.caption(f"{person.name} · {st.session_state.get(state.SESSION_FINGERPRINT, ('', ''))[1]}"
+               " · saved to the history automatically")
+    last = st.session_state.get(state.LAST_PAIR)
+    headline = next((line for line in lines if last and line.test == last[0]
+                     and (line.side == last[1] or last[1] == "auto")), None)
+    if headline is not None:
+        show_headline(headline)
+    show_lines(lines, key=f"session_{session_id}")
+
+
+def show_headline(line: ReportLine) -> None:
+    """The latest test's answer in four numbers a runner can read at a glance."""
+    cols = st.columns(4)
+    cols[0].metric("Before", labels.format_value(line.pre, line.unit), border=True)
+    cols[1].metric("After", labels.format_value(line.post, line.unit), border=True)
+    cols[2].metric("Change", labels.format_value(line.change, line.unit, signed=True),
+                   delta=labels.format_percent(line.percent_change)
+                   if line.percent_change is not None else None,
+                   delta_color="off", border=True)
+    cols[3].metric("Real change?", short_verdict(line), border=True,
+                   delta=f"MDC {labels.format_value(line.mdc, line.unit)}"
+                   if line.mdc is not None else None, delta_color="off", delta_arrow="off",
+                   help="Real when the change is larger than the minimal detectable change "
+                   "(MDC); smaller changes can be measurement noise.")
+
+
+def show_lines(lines: Sequence[ReportLine], key: str) -> None:
+    st.table(table_rows(lines), hide_index=True)
+    # One chart per unit: degrees and centimetres never share an axis.
+    for unit in sorted({line.unit for line in lines}):
+        same = [line for line in lines if line.unit == unit]
+        if any(line.pre is not None and line.post is not None for line in same):
+            st.plotly_chart(dumbbell_chart(same), key=f"dumbbell_{key}_{unit}")
+    asymmetry = summary.asymmetry_texts(lines)
+    if asymmetry:
+        st.markdown("**Left vs right**")
+        for text in asymmetry:
+            st.markdown(f"- {text}")
+    sources = sorted({line.mdc_source for line in lines if line.mdc_source})
+    st.caption(
+        "MDC = minimal detectable change: a change smaller than this can be measurement noise. "
+        + ("Sources: " + "; ".join(sources) + "." if sources else "")
+    )

@@ -1,0 +1,80 @@
+"""History: a person's sessions over time and the trend of each test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from rom.dashboard import labels, state, summary
+from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
+from rom.errors import RomError
+
+
+def trend_chart(points: list[summary.TrendPoint], unit: str) -> go.Figure:
+    """Pre and post values per session; hollow markers are unreliable measurements."""
+    scale = labels.display_scale(unit)
+    fig = go.Figure()
+    for phase in ("pre", "post"):
+        mine = [p for p in points if p.phase == phase]
+        if not mine:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[p.session_label for p in mine],
+            y=[p.value * scale if p.value is not None else None for p in mine],
+            mode="lines+markers", name="pre (before)" if phase == "pre" else "post (after)",
+            line={"color": PHASE_COLOURS[phase], "width": 2,
+                  "dash": "dot" if phase == "pre" else "solid"},
+            marker={"size": 12, "color": [PHASE_COLOURS[phase] if p.reliable else "white"
+                                          for p in mine],
+                    "symbol": PHASE_SYMBOLS[phase],
+                    "line": {"color": PHASE_COLOURS[phase], "width": 2}},
+            text=[("" if p.reliable else "unreliable") for p in mine],
+            hovertemplate="%{x}<br>%{y:.1f}<br>%{text}<extra></extra>",
+        ))
+    suffix = labels.UNIT_SUFFIX.get(unit, unit).strip()
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                      template="plotly_white", yaxis_title=suffix,
+                      legend={"orientation": "h", "y": 1.12})
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def show(store: Any, person: Any | None) -> None:
+    if person is None:
+        st.info("Choose a person in the sidebar to see their history.")
+        return
+    sessions = store.sessions(person.id)
+    if not sessions:
+        st.info(f"No sessions saved for {person.name} yet. Analyse a pre and a post video on "
+                "the first tab; results are saved automatically.")
+        return
+    points = summary.trend_points(store.history(person.id), sessions)
+    st.subheader(f"Trends for {person.name}")
+    pairs = sorted({(p.test, p.side) for p in points})
+    if not pairs:
+        st.info("The saved sessions hold no measurements yet.")
+    for test, side in pairs:
+        mine = [p for p in points if (p.test, p.side) == (test, side)]
+        st.markdown(f"**{labels.test_label(test)} · {side} side**")
+        st.plotly_chart(trend_chart(mine, mine[0].unit), key=f"trend_{test}_{side}")
+    if any(not p.reliable for p in points):
+        st.caption("Hollow markers are unreliable measurements (see the session's advice).")
+
+    st.subheader("Sessions")
+    st.table(summary.sessions_table(sessions), hide_index=True)
+    with st.expander("Delete a session"):
+        choice = st.selectbox("Session", [s.id for s in sessions], key="delete_session_pick",
+                              format_func=lambda i: summary.session_label(
+                                  next(s for s in sessions if s.id == i)))
+        if st.button("Delete this session", key="delete_session"):
+            try:
+                store.delete_session(int(choice))
+            except RomError as exc:
+                st.error(str(exc))
+            else:
+                if st.session_state.get(state.SESSION_ID) == choice:
+                    st.session_state.pop(state.SESSION_ID, None)
+                state.flash("info", "The session was deleted.")
+                st.rerun()

@@ -1,0 +1,63 @@
+"""Plain-words names, units and advice shown to people (no Streamlit here).
+
+Test identifiers are the ones in :data:`rom.measure.TESTS`; units are the
+:attr:`rom.measurement.Measurement.unit` codes ``"deg"``, ``"cm"`` and
+``"fraction_of_height"``.
+"""
+
+from __future__ import annotations
+
+import math
+
+TEST_LABELS: dict[str, str] = {
+    "ankle-dorsiflexion": "Ankle dorsiflexion (knee-to-wall lunge)",
+    "knee-flexion": "Knee flexion (quad stretch)",
+    "hip-extension": "Hip extension (runner's lunge)",
+    "hip-flexion": "Hip flexion",
+    "toe-touch": "Toe touch (forward bend)",
+}
+
+#: One sentence per test on how to film it, shown before uploading.
+FILMING_TIPS: dict[str, str] = {
+    "ankle-dorsiflexion": "Film from the side at ankle height; knee drives toward the wall, "
+    "heel stays down.",
+    "knee-flexion": "Film from the side; pull the heel toward the buttock and hold for a second.",
+    "hip-extension": "Film from the side; back knee down, push the hips forward and hold.",
+    "hip-flexion": "Film from the side; bring the knee toward the chest and hold.",
+    "toe-touch": "Film from the side with the whole body and the floor in frame; knees straight.",
+}
+
+SIDE_LABELS: dict[str, str] = {"left": "Left", "right": "Right", "auto": "Detect automatically"}
+
+TECHNIQUES: tuple[str, ...] = ("Toe Spreaders", "Sock Pull", "Other")
+
+UNIT_SUFFIX: dict[str, str] = {"deg": "°", "cm": " cm", "fraction_of_height": "% of height"}
+
+
+def test_label(test: str) -> str:
+    """Human name of a test identifier (falls back to a tidied identifier)."""
+    return TEST_LABELS.get(test, test.replace("-", " ").capitalize())
+
+
+def display_scale(unit: str) -> float:
+    """Factor from stored values to shown values (fractions of height are shown in %)."""
+    return 100.0 if unit == "fraction_of_height" else 1.0
+
+
+def format_value(value: float | None, unit: str, *, signed: bool = False) -> str:
+    """A measured value with its unit for people, e.g. ``"42.1°"``, ``"+3.0 cm"``, ``"–"``."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    shown = value * display_scale(unit)
+    digits = 0 if unit == "fraction_of_height" else 1
+    text = f"{shown:+.{digits}f}" if signed else f"{shown:.{digits}f}"
+    # A typographic minus reads better than a hyphen in tables and on paper.
+    return text.replace("-", "−") + UNIT_SUFFIX.get(unit, f" {unit}")
+
+
+def format_percent(value: float | None, *, signed: bool = True) -> str:
+    """``12.345`` -> ``"+12.3%"``; ``None``/NaN -> ``"–"``."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    text = f"{value:+.1f}%" if signed else f"{value:.1f}%"
+    return text.replace("-", "−")

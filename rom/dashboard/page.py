@@ -1,0 +1,100 @@
+"""The whole page: header, sidebar, and the Session / History / Export tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from rom import __version__
+from rom.dashboard import compare, export, history, labels, record, results, state
+from rom.errors import RomError
+
+_CSS = """
+<style>
+  .block-container {padding-top: 2.2rem; max-width: 1400px;}
+  [data-testid="stMetricValue"] {font-size: 2.1rem;}
+  h1 {margin-bottom: 0;}
+</style>
+"""
+
+
+def run() -> None:
+    """Draw the page (called by ``app.py`` on every rerun)."""
+    st.set_page_config(page_title="rom · range of motion", page_icon=":material/directions_run:",
+                       layout="wide", initial_sidebar_state="expanded")
+    st.markdown(_CSS, unsafe_allow_html=True)
+    st.title("rom · range of motion, before and after")
+    st.caption("Film a mobility test from the side before and after a technique, and see what "
+               "changed. Everything stays on this computer.")
+    try:
+        store = state.get_store()
+    except RomError as exc:
+        st.error(f"The database cannot be opened: {exc}")
+        st.stop()
+        return
+    person = record.person_sidebar(store)
+    person_line = st.sidebar.empty()  # filled last, so it counts this run's saves
+    _sidebar_footer(store)
+    state.show_flash()
+
+    session_tab, history_tab, export_tab = st.tabs(
+        [":material/videocam: Pre / post session", ":material/show_chart: History",
+         ":material/description: Export"], key="main_tabs"
+    )
+    with session_tab:
+        _session_tab(store, person)
+    with history_tab:
+        history.show(store, person)
+    with export_tab:
+        export.show(store, person)
+    if person is not None:
+        person_line.caption(record.person_caption(store, person))
+
+
+def _session_tab(store: Any, person: Any | None) -> None:
+    if person is None:
+        st.info("Start by choosing or adding the person being measured in the sidebar on the "
+                "left.", icon=":material/person_add:")
+    request = record.record_form(person)
+    if request is not None:
+        state.start_session_if_needed(request.person_id, request.technique)
+        finished = results.run_analysis(request)
+        for analysis in finished:
+            state.analyses()[(analysis.test, request.side, analysis.phase)] = analysis
+        if finished:
+            st.session_state[state.LAST_PAIR] = (request.test, request.side)
+            try:
+                state.save_session(store, request.person_id, request.technique)
+            except RomError as exc:
+                st.error(f"The results could not be saved: {exc}")
+    if person is None:
+        return
+    last = st.session_state.get(state.LAST_PAIR)
+    if last is not None:
+        results.show_pair(*last)
+    compare.show_session(store, person)
+
+
+def _sidebar_footer(store: Any) -> None:
+    with st.sidebar:
+        st.divider()
+        current = state.person_id()
+        if current is not None:
+            with st.expander("Delete this person"):
+                st.caption("Removes the person with all their sessions and measurements. "
+                           "This cannot be undone.")
+                if st.button("Delete permanently", key="delete_person"):
+                    try:
+                        store.delete_person(current)
+                    except RomError as exc:
+                        st.error(str(exc))
+                    else:
+                        for key in (state.PERSON_ID, state.SESSION_ID, state.LAST_PAIR,
+                                    "person_select"):
+                            st.session_state.pop(key, None)
+                        state.analyses().clear()
+                        state.flash("info", "The person and their data were deleted.")
+                        st.rerun()
+        st.caption(f"rom {__version__} · tests: "
+                   + ", ".join(labels.test_label(t).split(" (")[0] for t in record.tests_offered()))

@@ -1,0 +1,169 @@
+"""Results: run the analysis with a progress bar, then show each video's measurement.
+
+For each analysed video: the value (or why it is unreliable and what to do about it),
+the annotated video, the value-over-time chart with the peak marked and the key frame.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from rom.dashboard import labels, services, state
+from rom.dashboard.record import AnalysisRequest
+from rom.errors import NoPersonError, RomError
+from rom.render import OKABE_ITO
+
+PHASE_TITLES = {"pre": "Pre · before", "post": "Post · after"}
+PHASE_COLOURS = {"pre": OKABE_ITO["blue"], "post": OKABE_ITO["orange"]}
+PHASE_SYMBOLS = {"pre": "circle", "post": "diamond"}
+
+
+def _friendly(exc: Exception, path: Path, name: str) -> str:
+    """The error's one line, naming the upload rather than the cache path."""
+    return str(exc).replace(str(path), f"“{name}”")
+
+
+def run_analysis(request: AnalysisRequest) -> list[services.TrialAnalysis]:
+    """Analyse the request's videos with progress bars; errors are shown, not raised."""
+    done: list[services.TrialAnalysis] = []
+    for video in request.videos:
+        title = PHASE_TITLES[video.phase]
+        bar = st.progress(0.0, text=f"{title}: finding the body in “{video.name}”…")
+
+        def on_progress(i: int, total: int, bar: Any = bar, title: str = title) -> None:
+            fraction = min(1.0, i / total) if total else 0.0
+            bar.progress(fraction, text=f"{title}: finding the body… frame {i} of {total or '?'}")
+
+        try:
+            track = services.analyse_track(video.path, request.settings, on_progress)
+            bar.progress(1.0, text=f"{title}: measuring…")
+            calibration = services.calibrate(video.path, track, request.settings)
+            result = services.measure_track(track, request.test, request.side, request.settings,
+                                            calibration)
+        except RomError as exc:
+            bar.empty()
+            advice = (" Film from the side with the whole body in frame, in good light."
+                      if isinstance(exc, NoPersonError) else "")
+            st.error(f"{title}: {_friendly(exc, video.path, video.name)}.{advice}")
+            continue
+        analysis = services.TrialAnalysis(
+            phase=video.phase, test=request.test, side_requested=request.side,
+            video_path=video.path, video_name=video.name, track=track, result=result,
+            roll_deg=float(calibration.roll_deg), extra={"calibration": calibration},
+        )
+        bar.progress(0.0, text=f"{title}: drawing the annotated video…")
+
+        def on_render(i: int, total: int, bar: Any = bar, title: str = title) -> None:
+            fraction = min(1.0, i / total) if total else 0.0
+            bar.progress(fraction, text=f"{title}: drawing the annotated video…")
+
+        services.render_outputs(analysis, progress=on_render)
+        bar.empty()
+        done.append(analysis)
+    return done
+
+
+# -- showing one analysis -------------------------------------------------------------------
+
+
+def value_text(measurement: Any) -> str:
+    """The value as shown, with ``(unreliable)`` when it must not be trusted."""
+    text = labels.format_value(measurement.value, measurement.unit)
+    if measurement.value is not None and not measurement.reliable:
+        text += " (unreliable)"
+    return text
+
+
+def quality_box(measurement: Any) -> None:
+    """The quality verdict with each reason in plain words and what to do about it."""
+    from rom.measurement import REASON_TEXT
+
+    advice = [REASON_TEXT.get(code, code.replace("_", " ")) for code in measurement.reasons]
+    if measurement.reliable:
+        text = f"**Reliable** · quality {measurement.quality:.0%}"
+        if advice:
+            text += "\n\nTo make it even better:\n" + "\n".join(f"- {a}" for a in advice)
+        st.success(text, icon=":material/check_circle:")
+    else:
+        head = ("**Could not be measured.**" if measurement.value is None
+                else "**Unreliable — do not use this number.**")
+        body = "\n".join(f"- {a}" for a in advice)
+        body = body or "- Film from the side, the whole body in frame."
+        st.warning(f"{head} What to do:\n{body}", icon=":material/warning:")
+
+
+def value_chart(analysis: services.TrialAnalysis) -> go.Figure:
+    """Value over time, the raw signal faint behind it and the peak marked."""
+    result, m = analysis.result, analysis.measurement
+    scale = labels.display_scale(m.unit)
+    colour = PHASE_COLOURS.get(analysis.phase, OKABE_ITO["blue"])
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=result.time_s, y=np.asarray(result.raw_values) * scale,
+                             mode="lines", name="raw", line={"color": "#BBBBBB", "width": 1}))
+    fig.add_trace(go.Scatter(x=result.time_s, y=np.asarray(result.values) * scale, mode="lines",
+                             name="smoothed", line={"color": colour, "width": 3}))
+    if m.peak_time_s is not None and m.value is not None and math.isfinite(m.value):
+        fig.add_trace(go.Scatter(
+            x=[m.peak_time_s], y=[m.value * scale], mode="markers+text", name="peak",
+            marker={"color": OKABE_ITO["reddish_purple"], "size": 14, "symbol": "star",
+                    "line": {"color": "black", "width": 1}},
+            text=[labels.format_value(m.value, m.unit)], textposition="top center",
+        ))
+    unit = labels.UNIT_SUFFIX.get(m.unit, m.unit).strip()
+    fig.update_layout(
+        height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10}, showlegend=False,
+        xaxis_title="time (s)", yaxis_title=f"{labels.test_label(m.test).split(' (')[0]} ({unit})",
+        template="plotly_white",
+    )
+    return fig
+
+
+def show_analysis(analysis: services.TrialAnalysis, key: str) -> None:
+    m = analysis.measurement
+    st.metric(f"{PHASE_TITLES[analysis.phase]} · {m.side} side", value_text(m))
+    quality_box(m)
+    if analysis.rendered_video is not None and analysis.rendered_video.exists():
+        st.video(str(analysis.rendered_video))
+    elif analysis.render_error:
+        st.caption(analysis.render_error)
+    st.plotly_chart(value_chart(analysis), key=f"chart_{key}")
+    if analysis.key_frame_png:
+        peak = f" at {m.peak_time_s:.1f} s" if m.peak_time_s is not None else ""
+        st.image(analysis.key_frame_png, caption=f"Key frame at the peak{peak}", width=380)
+    camera = calibration_text(analysis.extra.get("calibration"))
+    st.caption(f"Video: {analysis.video_name} · {camera}")
+
+
+def calibration_text(calibration: Any) -> str:
+    """Where the camera's tilt and the scale came from, in words."""
+    if calibration is None:
+        return "camera assumed level"
+    if calibration.roll_source == "none":
+        tilt = "camera assumed level"
+    else:
+        tilt = f"camera tilt {calibration.roll_deg:+.1f}° (from the {calibration.roll_source})"
+    if calibration.scale_source is not None:
+        tilt += f"; scale from the {calibration.scale_source}"
+    return tilt
+
+
+def show_pair(test: str, side: str) -> None:
+    """Pre and post of one test and side, side by side."""
+    found = state.analyses()
+    pre, post = found.get((test, side, "pre")), found.get((test, side, "post"))
+    if pre is None and post is None:
+        return
+    st.subheader(f"3 · Results: {labels.test_label(test)}")
+    cols = st.columns(2, gap="large")
+    for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
+        with col:
+            if analysis is None:
+                st.info(f"No {phase} video analysed yet.")
+            else:
+                show_analysis(analysis, key=f"{test}_{side}_{phase}")

@@ -1,0 +1,106 @@
+"""What the page remembers between reruns: the store, the chosen person, the analyses.
+
+Streamlit reruns the whole script on every click; anything that must survive a rerun
+lives in ``st.session_state`` under the keys below, and the database handle is a cached
+resource shared by all reruns of one process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any
+
+import streamlit as st
+
+from rom.dashboard.services import TrialAnalysis
+
+PERSON_ID = "person_id"
+SESSION_ID = "session_id"  # the database session that new trials are added to
+SESSION_FINGERPRINT = "session_fingerprint"  # (person, technique) the session was made for
+ANALYSES = "analyses"  # {(test, side, phase): TrialAnalysis}
+LAST_PAIR = "last_pair"  # (test, side) of the most recent analysis
+FLASH = "flash"  # one-shot message shown after a rerun
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str | None, data_dir: str | None) -> Any:
+    from rom.store import Store
+
+    # The arguments only key the cache: Store() reads the same environment itself.
+    del data_dir
+    return Store(url)
+
+
+def get_store() -> Any:
+    """The process-wide :class:`rom.store.Store` for the configured database."""
+    return _open_store(os.environ.get("ROM_DATABASE_URL"), os.environ.get("ROM_DATA_DIR"))
+
+
+def analyses() -> dict[tuple[str, str, str], TrialAnalysis]:
+    """Analyses of this browser session, keyed by ``(test, side, phase)``."""
+    result: dict[tuple[str, str, str], TrialAnalysis] = st.session_state.setdefault(ANALYSES, {})
+    return result
+
+
+def person_id() -> int | None:
+    value = st.session_state.get(PERSON_ID)
+    return int(value) if value is not None else None
+
+
+def upload_limit_bytes() -> int:
+    """The upload limit configured in ``.streamlit/config.toml`` (``server.maxUploadSize``)."""
+    megabytes = st.get_option("server.maxUploadSize")
+    # Streamlit counts megabytes as MiB when it enforces the limit.
+    return int(megabytes) * 1024 * 1024
+
+
+def flash(kind: str, text: str) -> None:
+    """Queue a message for the next run (``kind``: success, info, warning, error)."""
+    st.session_state[FLASH] = (kind, text)
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        kind, text = message
+        getattr(st, kind)(text)
+
+
+def start_session_if_needed(person: int, technique: str) -> None:
+    """Begin a new session when the person or the technique changed since the last one."""
+    fingerprint = (person, technique)
+    if st.session_state.get(SESSION_FINGERPRINT) != fingerprint:
+        st.session_state[SESSION_FINGERPRINT] = fingerprint
+        st.session_state.pop(SESSION_ID, None)
+        st.session_state.pop(LAST_PAIR, None)
+        analyses().clear()
+
+
+def save_session(store: Any, person: int, technique: str) -> int:
+    """Save every analysis of this session as one database session; returns its id.
+
+    The session is written whole each time: when a test is analysed again (say with other
+    settings) the earlier save is replaced, so the history never holds stale duplicates.
+    """
+    from rom.store.records import NewTrial
+
+    trials = [
+        NewTrial(
+            phase=a.phase, test=a.test, side=a.measurement.side, video_path=a.video_path,
+            video_sha256=a.track.source_sha256 or None,
+            settings={"model": a.track.model_name, **dict(a.track.settings)},
+            measurements=(a.measurement,),
+        )
+        for a in analyses().values()
+    ]
+    previous = st.session_state.get(SESSION_ID)
+    saved = store.add_session(person, technique=technique, trials=trials)
+    if previous is not None:
+        from rom.errors import RomError
+
+        # Already gone when it was deleted from the History tab.
+        with contextlib.suppress(RomError):
+            store.delete_session(int(previous))
+    st.session_state[SESSION_ID] = saved.id
+    return int(saved.id)

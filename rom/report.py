@@ -1,0 +1,285 @@
+"""Exports for a client file: a CSV of measurements and a one-page PDF session report.
+
+Both are built in memory and returned as ``bytes`` so the dashboard can offer them for
+download and the CLI can write them to disk; nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Image,
+    KeepInFrame,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from rom import __version__
+from rom.dashboard.labels import format_percent, format_value, test_label
+from rom.render import OKABE_ITO
+
+#: Columns of the measurements CSV, in order.  Values are stored units (see ``unit``).
+CSV_COLUMNS: tuple[str, ...] = (
+    "person",
+    "session_id",
+    "session_date",
+    "technique",
+    "phase",
+    "test",
+    "side",
+    "value",
+    "unit",
+    "reliable",
+    "quality",
+    "reasons",
+    "peak_time_s",
+    "secondary",
+    "video_sha256",
+    "model",
+    "rom_version",
+)
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        # Three decimals suit degrees and centimetres; the CSV keeps more than is shown.
+        return f"{value:.3f}" if math.isfinite(value) else ""
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def measurements_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """CSV (UTF-8 with BOM, so spreadsheet programs read ``°`` right) of measurement rows.
+
+    Parameters
+    ----------
+    rows : iterable of mappings
+        Each holds some of :data:`CSV_COLUMNS`; a ``provenance`` mapping (as in
+        ``Measurement.to_dict()``) fills ``video_sha256``, ``model`` and ``rom_version``.
+        Missing columns are left empty, unknown keys are ignored.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        merged: dict[str, Any] = dict(row)
+        provenance = merged.get("provenance") or {}
+        for key in ("video_sha256", "model", "rom_version"):
+            merged.setdefault(key, provenance.get(key))
+        writer.writerow([_csv_cell(merged.get(column)) for column in CSV_COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One test and side of a session: pre, post and whether the change is real.
+
+    Values are in stored units (``unit``); ``change`` is post − pre in the same unit and
+    ``percent_change`` is relative to pre.  ``exceeds_mdc`` is ``None`` when unknown.
+    """
+
+    test: str
+    side: str
+    unit: str
+    pre: float | None
+    post: float | None
+    pre_reliable: bool = True
+    post_reliable: bool = True
+    change: float | None = None
+    percent_change: float | None = None
+    mdc: float | None = None
+    exceeds_mdc: bool | None = None
+    improved: bool | None = None
+    mdc_source: str = ""
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    """Everything the one-page PDF shows about one session."""
+
+    person: str
+    session_date: str
+    technique: str
+    lines: Sequence[ReportLine]
+    asymmetry: Sequence[str] = ()
+    key_frames: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
+    title: str = "Range-of-motion session report"
+
+
+_INK = colors.HexColor("#1F2937")
+_MUTED = colors.HexColor("#6B7280")
+_ACCENT = colors.HexColor(OKABE_ITO["blue"])
+_GOOD = colors.HexColor(OKABE_ITO["bluish_green"])
+_WARN = colors.HexColor(OKABE_ITO["vermillion"])
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    return {
+        "title": ParagraphStyle("title", parent=base["Title"], fontSize=18, textColor=_INK,
+                                alignment=0, spaceAfter=2 * mm),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=12, textColor=_ACCENT,
+                             spaceBefore=3 * mm, spaceAfter=1.5 * mm),
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontSize=9, leading=12,
+                               textColor=_INK),
+        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontSize=8.5, leading=10.5,
+                               textColor=_INK),
+        "small": ParagraphStyle("small", parent=base["BodyText"], fontSize=7.5, leading=9.5,
+                                textColor=_MUTED),
+    }
+
+
+def _verdict(line: ReportLine) -> tuple[str, colors.Color]:
+    """Words (never colour alone) for whether the change is beyond measurement noise."""
+    if not (line.pre_reliable and line.post_reliable):
+        return "Unreliable – re-film", _WARN
+    if line.exceeds_mdc is None:
+        return "No MDC known", _MUTED
+    if line.exceeds_mdc:
+        if line.improved is False:
+            return "Yes – real loss", _WARN
+        return "Yes – real change", _GOOD
+    return "No – within noise", _MUTED
+
+
+def _value_cell(value: float | None, unit: str, reliable: bool) -> str:
+    text = format_value(value, unit)
+    return text if reliable or text == "–" else f"{text} (unreliable)"
+
+
+def session_pdf(report: SessionReport) -> bytes:
+    """A one-page A4 PDF of the session: pre/post table, MDC verdicts, asymmetry, key frames.
+
+    The content is shrunk to fit if it would overflow, so the result is always one page.
+    """
+    s = _styles()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
+        bottomMargin=14 * mm, title=report.title, author="rom", subject=report.person,
+    )
+    story: list[Any] = [
+        Paragraph(report.title, s["title"]),
+        Paragraph(
+            f"<b>Person:</b> {_esc(report.person)} &nbsp;&nbsp; <b>Date:</b> "
+            f"{_esc(report.session_date)} &nbsp;&nbsp; <b>Technique between pre and post:</b> "
+            f"{_esc(report.technique or '–')}",
+            s["body"],
+        ),
+        Paragraph("Pre vs post", s["h2"]),
+    ]
+
+    header = ["Test", "Side", "Pre", "Post", "Change", "% change", "MDC", "Beyond MDC?"]
+    data: list[list[Any]] = [header]
+    verdict_colours: list[tuple[int, colors.Color]] = []
+    for i, line in enumerate(report.lines, start=1):
+        verdict, colour = _verdict(line)
+        verdict_colours.append((i, colour))
+        data.append([
+            Paragraph(_esc(test_label(line.test)), s["cell"]),
+            line.side.capitalize(),
+            Paragraph(_esc(_value_cell(line.pre, line.unit, line.pre_reliable)), s["cell"]),
+            Paragraph(_esc(_value_cell(line.post, line.unit, line.post_reliable)), s["cell"]),
+            format_value(line.change, line.unit, signed=True),
+            format_percent(line.percent_change),
+            format_value(line.mdc, line.unit),
+            Paragraph(f"<b>{_esc(verdict)}</b>", s["cell"]),
+        ])
+    empty = len(data) == 1
+    if empty:
+        data.append([Paragraph("No measurements in this session.", s["cell"])] + [""] * 7)
+    widths = [48 * mm, 13 * mm, 22 * mm, 22 * mm, 18 * mm, 16 * mm, 15 * mm, 26 * mm]
+    table = Table(data, colWidths=widths, repeatRows=1)
+    style = [
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8.5),
+        ("FONT", (0, 1), (-1, -1), "Helvetica", 8.5),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("BACKGROUND", (0, 0), (-1, 0), _ACCENT),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F3F4F6")]),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#D1D5DB")),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if empty:
+        style.append(("SPAN", (0, 1), (-1, 1)))
+    for row, colour in verdict_colours:
+        style.append(("LINEBEFORE", (7, row), (7, row), 3, colour))
+    table.setStyle(TableStyle(style))
+    story.append(table)
+
+    if report.asymmetry:
+        story.append(Paragraph("Left vs right", s["h2"]))
+        story.extend(Paragraph(_esc(text), s["body"]) for text in report.asymmetry)
+
+    notes = [(line, note) for line in report.lines for note in line.notes]
+    if notes:
+        story.append(Paragraph("What to improve when filming", s["h2"]))
+        story.extend(
+            Paragraph(f"<b>{_esc(test_label(line.test))}, {line.side}:</b> {_esc(note)}", s["body"])
+            for line, note in notes[:8]
+        )
+
+    if report.key_frames:
+        story.append(Paragraph("Key frames at the peak", s["h2"]))
+        story.append(_key_frame_row(report.key_frames, s))
+
+    sources = sorted({line.mdc_source for line in report.lines if line.mdc_source})
+    story.append(Spacer(1, 3 * mm))
+    story.append(Paragraph(
+        "MDC = minimal detectable change (95% confidence): a change smaller than this may be "
+        "measurement noise. Sources: " + (_esc("; ".join(sources)) if sources else "–") + ".",
+        s["small"],
+    ))
+    story.append(Paragraph(
+        f"Measured from video with MediaPipe pose landmarks by rom {__version__}, on this "
+        "computer; no data left the machine. Not a medical diagnosis.",
+        s["small"],
+    ))
+
+    frame_w = A4[0] - doc.leftMargin - doc.rightMargin
+    frame_h = A4[1] - doc.topMargin - doc.bottomMargin
+    doc.build([KeepInFrame(frame_w, frame_h, story, mode="shrink")])
+    return buffer.getvalue()
+
+
+def _key_frame_row(key_frames: Sequence[tuple[str, bytes]], s: dict[str, ParagraphStyle]) -> Table:
+    """Up to four key-frame images side by side, each with its caption below."""
+    shown = list(key_frames)[:4]
+    cell_w = (A4[0] - 30 * mm) / max(len(shown), 1)
+    max_h = 62 * mm
+    cells = []
+    for caption, png in shown:
+        image = Image(io.BytesIO(png))
+        ratio = min((cell_w - 4 * mm) / image.imageWidth, max_h / image.imageHeight)
+        image.drawWidth, image.drawHeight = image.imageWidth * ratio, image.imageHeight * ratio
+        cells.append([image, Paragraph(_esc(caption), s["small"])])
+    table = Table([cells], colWidths=[cell_w] * len(shown))
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("ALIGN", (0, 0), (-1, -1), "CENTER")]))
+    return table
+
+
+def _esc(text: str) -> str:
+    """Escape text for reportlab's mini-markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

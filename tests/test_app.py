@@ -1,0 +1,283 @@
+"""The dashboard's page logic through Streamlit's AppTest (no browser).
+
+Each test gets its own empty database and cache (``ROM_DATA_DIR``/``ROM_CACHE_DIR``); the
+pose model comes from ``ROM_MODEL_DIR`` as set-up provisioned it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit import config as st_config
+from streamlit.testing.v1 import AppTest
+
+from rom.dashboard import record, services
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ROM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
+
+
+@pytest.fixture
+def small_upload_limit() -> Iterator[None]:
+    before = st_config.get_option("server.maxUploadSize")
+    st_config.set_option("server.maxUploadSize", 1)
+    yield
+    st_config.set_option("server.maxUploadSize", before)
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120).run()
+
+
+def _add_person(at: AppTest, name: str = "Ana Runner", height: float = 172.0) -> AppTest:
+    at.sidebar.text_input(key="new_person_name").input(name)
+    at.sidebar.number_input(key="new_person_height").set_value(height)
+    at.sidebar.button[0].click().run()
+    return at
+
+
+def _texts(elements: object) -> list[str]:
+    return [str(e.value) for e in elements]  # type: ignore[attr-defined]
+
+
+def test_first_visit_asks_for_a_person() -> None:
+    at = _app()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="person_select").value == record.NEW_PERSON
+    assert any("choosing or adding the person" in t for t in _texts(at.info))
+
+
+def test_adding_a_person_selects_them() -> None:
+    at = _add_person(_app())
+    assert not at.exception
+    assert "Added Ana Runner." in _texts(at.success)
+    select = at.sidebar.selectbox(key="person_select")
+    assert select.format_func(select.value) == "Ana Runner"
+    assert "172 cm tall · 0 sessions on record" in _texts(at.sidebar.caption)
+
+
+def test_adding_a_person_without_a_name_warns() -> None:
+    at = _add_person(_app(), name="   ")
+    assert not at.exception
+    assert any("type a name" in t for t in _texts(at.sidebar.warning))
+    assert at.sidebar.selectbox(key="person_select").value == record.NEW_PERSON
+
+
+def test_analyse_without_a_person_is_refused_politely() -> None:
+    at = _app()
+    at.radio(key="source").set_value(record.SOURCE_SAMPLES).run()
+    at.button(key="analyse").click().run()
+    assert not at.exception
+    assert any("choose or add the person" in t for t in _texts(at.warning))
+
+
+def test_analyse_without_videos_is_refused_politely() -> None:
+    at = _add_person(_app())
+    at.button(key="analyse").click().run()
+    assert not at.exception
+    assert any("Add a video first" in t for t in _texts(at.warning))
+
+
+def test_bad_uploads_give_friendly_messages_and_the_page_stays_usable() -> None:
+    at = _add_person(_app())
+    at.file_uploader(key="upload_pre").set_value(("notes.mp4", b"not a video at all", "video/mp4"))
+    at.run()
+    at.file_uploader(key="upload_post").set_value(("empty.MOV", b"", "video/quicktime")).run()
+    assert not at.exception
+    errors = _texts(at.error)
+    assert any("“notes.mp4” cannot be used" in e and "not a video" in e for e in errors), errors
+    assert any("“empty.MOV” is empty" in e for e in errors), errors
+    assert all("/" not in e.split("”")[0] for e in errors), "messages must not show cache paths"
+    # Still usable: the button answers, the tabs render, the person is still chosen.
+    at.button(key="analyse").click().run()
+    assert not at.exception
+    assert any("Add a video first" in t for t in _texts(at.warning))
+    assert at.sidebar.selectbox(key="person_select").value != record.NEW_PERSON
+
+
+def test_too_large_upload_is_refused(small_upload_limit: None) -> None:
+    at = _add_person(_app())
+    too_big = b"\0" * (1024 * 1024 + 1)
+    at.file_uploader(key="upload_pre").set_value(("huge.mp4", too_big, "video/mp4"))
+    at.run()
+    assert not at.exception
+    assert any("“huge.mp4” is 1 MB; the limit is 1 MB" in e for e in _texts(at.error))
+
+
+def test_streamlit_config_is_local_with_an_upload_limit() -> None:
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["server"]["headless"] is True
+    assert 100 <= config["server"]["maxUploadSize"] <= 2000
+    assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_other_technique_asks_for_its_name() -> None:
+    at = _add_person(_app())
+    at.selectbox(key="technique").set_value("Other").run()
+    assert not at.exception
+    assert at.text_input(key="technique_other") is not None
+
+
+def test_history_and_export_are_empty_for_a_new_person() -> None:
+    at = _add_person(_app())
+    infos = _texts(at.info)
+    assert any("No sessions saved for Ana Runner yet" in t for t in infos)
+    assert any("Nothing to export for Ana Runner yet" in t for t in infos)
+
+
+# -- the full flow with the bundled sample videos ---------------------------------------------
+
+
+def _sample_test() -> str:
+    clips = services.sample_clips()
+    for test in dict.fromkeys(c.test for c in clips):
+        if services.sample_pair(test, "auto") is not None:
+            return test
+    pytest.skip("no sample videos bundled yet")
+
+
+@pytest.mark.slow
+def test_sample_videos_end_to_end(tmp_path: Path) -> None:
+    from rom.analyze import analyze_video
+    from rom.calibrate import calibration_for_video
+    from rom.dashboard import labels
+    from rom.measure import measure
+
+    test = _sample_test()
+    pre_clip, post_clip = services.sample_pair(test, "auto")  # type: ignore[misc]
+    at = _add_person(_app())
+    at.selectbox(key="test").set_value(test).run()
+    at.radio(key="source").set_value(record.SOURCE_SAMPLES).run()
+    at.selectbox(key="technique").set_value("Sock Pull").run()
+    at.button(key="analyse").click().run(timeout=300)
+    assert not at.exception, at.exception
+    assert not at.error, _texts(at.error)
+
+    # The numbers shown are the pipeline's numbers for those very clips.
+    expected = {}
+    for clip in (pre_clip, post_clip):
+        track = analyze_video(clip.path)
+        calibration = calibration_for_video(clip.path, track.frame_size)
+        m = measure(track, test, pre_clip.side, calibration=calibration,
+                    height_cm=172.0).measurement
+        expected[clip.phase] = m
+    metrics = {m.label.split(" ·")[0]: m.value for m in at.metric}
+    for phase, title in (("pre", "Pre"), ("post", "Post")):
+        m = expected[phase]
+        shown = metrics[title]
+        assert shown.startswith(labels.format_value(m.value, m.unit)), (shown, m)
+        assert ("unreliable" in shown) == (not m.reliable)
+
+    # The comparison table holds the same pre, post and change.
+    table = at.table[0].value
+    row = table.iloc[0]
+    for column, phase in (("Pre", "pre"), ("Post", "post")):
+        m = expected[phase]
+        assert row[column].startswith(labels.format_value(m.value, m.unit)), (row, m)
+    if expected["pre"].value is not None and expected["post"].value is not None:
+        change = expected["post"].value - expected["pre"].value
+        assert row["Change"] == labels.format_value(change, expected["pre"].unit, signed=True)
+
+    # Saved: the sidebar counts the session and History lists it.
+    assert "1 session on record" in " ".join(_texts(at.sidebar.caption))
+    assert any(t.startswith("Trends for Ana Runner") for t in _texts(at.subheader))
+
+    # Another height re-measures from the cached pose tracks: no new track is computed.
+    tracks = sorted((tmp_path / "cache" / "tracks").glob("*"))
+    assert len(tracks) == 2
+    at.number_input(key="height_cm").set_value(180.0).run()
+    at.button(key="analyse").click().run(timeout=120)
+    assert not at.exception
+    assert sorted((tmp_path / "cache" / "tracks").glob("*")) == tracks
+    assert "1 session on record" in " ".join(_texts(at.sidebar.caption)), "re-analysis duplicated"
+
+
+def _blank_video(path: Path, frames: int = 20) -> bytes:
+    """A real, decodable MP4 of an empty grey room: nobody to find."""
+    from fractions import Fraction
+
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=Fraction(10))
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for _ in range(frames):
+            image = np.full((240, 320, 3), 128, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path.read_bytes()
+
+
+@pytest.mark.slow
+def test_video_without_a_person_says_so(tmp_path: Path) -> None:
+    data = _blank_video(tmp_path / "empty-room.mp4")
+    at = _add_person(_app())
+    at.file_uploader(key="upload_pre").set_value(("empty-room.mp4", data, "video/mp4")).run()
+    assert not at.error, _texts(at.error)  # a valid video: accepted at upload
+    at.button(key="analyse").click().run(timeout=120)
+    assert not at.exception
+    errors = _texts(at.error)
+    assert any(e.startswith("Pre · before: “empty-room.mp4”") and "no person was found" in e
+               for e in errors), errors
+    assert "0 sessions on record" in " ".join(_texts(at.sidebar.caption))
+
+
+def test_deleting_a_person_removes_them() -> None:
+    at = _add_person(_app(), name="Temp Person")
+    at.sidebar.button(key="delete_person").click().run()
+    assert not at.exception
+    assert "The person and their data were deleted." in _texts(at.info)
+    select = at.sidebar.selectbox(key="person_select")
+    assert select.options == [record.NEW_PERSON]
+
+
+def test_restore_from_a_backup(tmp_path: Path) -> None:
+    import json
+
+    from rom.measurement import Measurement
+    from rom.store import Store
+    from rom.store.records import NewTrial
+
+    # A backup made on "another computer": its own database.
+    other = Store(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    person = other.add_person("Ben Physio Client", height_cm=181.0)
+    m = Measurement(test="knee-flexion", side="left", value=128.4, unit="deg", quality=0.9,
+                    reliable=True, reasons=(), peak_time_s=1.0, peak_frame=30)
+    other.add_session(person.id, technique="Sock Pull",
+                      trials=[NewTrial(phase="pre", test="knee-flexion", side="left",
+                                       measurements=(m,))])
+    backup = json.dumps(other.export_bundle(person.id)).encode()
+    other.close()
+
+    at = _app()
+    at.file_uploader(key="restore_upload").set_value(("ben.json", backup, "application/json"))
+    at.run()
+    at.button(key="restore").click().run()
+    assert not at.exception
+    assert "Restored 1 session(s) and 1 measurement(s)." in _texts(at.success)
+    select = at.sidebar.selectbox(key="person_select")
+    assert select.format_func(select.value) == "Ben Physio Client"
+    assert "181 cm tall · 1 session on record" in _texts(at.sidebar.caption)
+    # The restored measurement shows in the history table of sessions.
+    assert any(t.startswith("Trends for Ben Physio Client") for t in _texts(at.subheader))
+
+    # A broken file is refused politely.
+    at.file_uploader(key="restore_upload").set_value(("ben.json", b"{not json", "application/json"))
+    at.run()
+    at.button(key="restore").click().run()
+    assert not at.exception
+    assert any("“ben.json” is not a rom backup file" in e for e in _texts(at.error))

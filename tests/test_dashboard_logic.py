@@ -1,0 +1,117 @@
+"""The dashboard's plain logic: stored trials -> pre/post lines, asymmetry, labels, uploads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from rom.dashboard import compare as compare_section
+from rom.dashboard import labels, services, summary
+from rom.errors import VideoError
+from rom.store.records import MeasurementInfo, TrialInfo
+
+NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
+
+
+def _m(test: str, side: str, value: float | None, unit: str = "deg", reliable: bool = True,
+       reasons: tuple[str, ...] = (), mid: int = 1) -> MeasurementInfo:
+    return MeasurementInfo(
+        id=mid, uid=f"m{mid}", trial_id=mid, test=test, side=side, value=value, unit=unit,
+        quality=0.9, reliable=reliable, reasons=reasons, peak_time_s=1.0, peak_frame=30,
+        secondary={}, provenance={}, created_at=NOW,
+    )
+
+
+def _trial(tid: int, phase: str, *measurements: MeasurementInfo) -> TrialInfo:
+    return TrialInfo(id=tid, uid=f"t{tid}", session_id=1, phase=phase,
+                     test=measurements[0].test, side=measurements[0].side, video_sha256=None,
+                     video_path=None, stored_video=None, settings={}, created_at=NOW,
+                     measurements=measurements)
+
+
+def test_session_lines_pair_pre_and_post_and_judge_against_the_mdc() -> None:
+    trials = [
+        _trial(1, "pre", _m("ankle-dorsiflexion", "left", 30.0)),
+        _trial(2, "post", _m("ankle-dorsiflexion", "left", 36.0)),
+        _trial(3, "pre", _m("ankle-dorsiflexion", "right", 30.0)),
+        _trial(4, "post", _m("ankle-dorsiflexion", "right", 33.0)),
+    ]
+    left, right = summary.session_lines(trials)
+    assert (left.side, left.pre, left.post) == ("left", 30.0, 36.0)
+    assert left.change == pytest.approx(6.0) and left.percent_change == pytest.approx(20.0)
+    assert left.mdc == 4.7 and left.exceeds_mdc is True and left.improved is True
+    assert "Powden" in left.mdc_source
+    assert right.exceeds_mdc is False  # 3° < 4.7°
+    assert compare_section.verdict(left) == "✔ Real improvement"
+    assert compare_section.verdict(right) == "≈ Within measurement noise"
+    assert compare_section.short_verdict(right) == "No, noise"
+
+
+def test_latest_recording_of_a_phase_counts() -> None:
+    trials = [
+        _trial(1, "pre", _m("knee-flexion", "right", 110.0)),
+        _trial(2, "pre", _m("knee-flexion", "right", 120.0, mid=2)),
+        _trial(3, "post", _m("knee-flexion", "right", 125.0, mid=3)),
+    ]
+    (line,) = summary.session_lines(trials)
+    assert line.pre == 120.0 and line.change == pytest.approx(5.0)
+    assert line.mdc == 10.0 and line.exceeds_mdc is False
+
+
+def test_smaller_toe_touch_distance_is_an_improvement() -> None:
+    trials = [_trial(1, "pre", _m("toe-touch", "right", 10.0, unit="cm")),
+              _trial(2, "post", _m("toe-touch", "right", 2.0, unit="cm"))]
+    (line,) = summary.session_lines(trials)
+    assert line.change == pytest.approx(-8.0) and line.exceeds_mdc is True
+    assert line.improved is True
+    assert compare_section.verdict(line) == "✔ Real improvement"
+
+
+def test_unreliable_or_missing_phase_is_never_called_real() -> None:
+    trials = [_trial(1, "pre", _m("ankle-dorsiflexion", "left", 20.0)),
+              _trial(2, "post", _m("ankle-dorsiflexion", "left", 40.0, reliable=False,
+                                   reasons=("heel_lift",)))]
+    (line,) = summary.session_lines(trials)
+    assert compare_section.verdict(line).startswith("⚠ Unreliable")
+    assert any("heel" in note.lower() for note in line.notes)
+    (only_pre,) = summary.session_lines([_trial(1, "pre", _m("knee-flexion", "left", 90.0))])
+    assert only_pre.post is None and only_pre.change is None
+    assert compare_section.verdict(only_pre) == "Needs both pre and post"
+
+
+def test_no_mdc_for_fraction_of_height() -> None:
+    trials = [_trial(1, "pre", _m("toe-touch", "right", 0.10, unit="fraction_of_height")),
+              _trial(2, "post", _m("toe-touch", "right", 0.02, unit="fraction_of_height"))]
+    (line,) = summary.session_lines(trials)
+    assert line.mdc is None and line.exceeds_mdc is None and line.mdc_source == ""
+    assert labels.format_value(line.post, line.unit) == "2% of height"
+
+
+def test_asymmetry_compares_left_and_right() -> None:
+    trials = [_trial(1, "post", _m("ankle-dorsiflexion", "left", 40.0)),
+              _trial(2, "post", _m("ankle-dorsiflexion", "right", 32.0, mid=2))]
+    (text,) = summary.asymmetry_texts(summary.session_lines(trials))
+    assert "left 40.0°, right 32.0°" in text and "difference 8.0° (20.0%)" in text
+    assert "real difference" in text
+
+
+def test_value_formatting() -> None:
+    assert labels.format_value(-3.04, "cm", signed=True) == "−3.0 cm"
+    assert labels.format_value(12.0, "deg", signed=True) == "+12.0°"
+    assert labels.format_value(None, "deg") == "–"
+    assert labels.format_percent(float("nan")) == "–"
+
+
+def test_upload_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROM_CACHE_DIR", str(tmp_path))
+    with pytest.raises(VideoError, match=re.escape("“a.mp4” is empty")):
+        services.save_upload("a.mp4", b"", limit_bytes=100)
+    with pytest.raises(VideoError, match="the limit is"):
+        services.save_upload("b.mp4", b"x" * 101, limit_bytes=100)
+    with pytest.raises(VideoError, match=re.escape("“../../etc/c.mp4” cannot be used")):
+        services.save_upload("../../etc/c.mp4", b"garbage", limit_bytes=100)
+    # The stored copy never escapes the cache, whatever the name says.
+    assert all(tmp_path in p.parents for p in tmp_path.rglob("*") if p.is_file())

@@ -1,0 +1,112 @@
+"""CSV and one-page PDF exports hold the measured numbers, units and verdicts."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from rom import report
+from rom.measurement import Measurement
+from rom.render import png_bytes
+
+pypdf = pytest.importorskip("pypdf")
+
+
+def _pdf_text(data: bytes) -> tuple[int, str]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def _line(**kw: object) -> report.ReportLine:
+    base: dict[str, object] = {
+        "test": "ankle-dorsiflexion", "side": "left", "unit": "deg", "pre": 35.24, "post": 41.0,
+        "change": 5.76, "percent_change": 16.34, "mdc": 4.7, "exceeds_mdc": True, "improved": True,
+        "mdc_source": "Powden CJ et al. Man Ther 2015",
+    }
+    base.update(kw)
+    return report.ReportLine(**base)  # type: ignore[arg-type]
+
+
+def test_csv_round_trips_measurements() -> None:
+    m = Measurement(
+        test="toe-touch", side="right", value=-3.456, unit="cm", quality=0.8, reliable=False,
+        reasons=("knees_bent", "no_scale"), peak_time_s=2.5, peak_frame=75,
+        secondary={"trunk_flexion_deg": 101.2},
+        provenance={"video_sha256": "ab" * 32, "model": "pose_landmarker_full",
+                    "rom_version": "0.1.0"},
+    )
+    rows = [{**m.to_dict(), "person": "Zoë Ødegaard", "session_id": 7,
+             "session_date": "2026-11-25", "technique": "Sock Pull", "phase": "post"}]
+    data = report.measurements_csv(rows)
+    assert data.startswith("\ufeff".encode())  # spreadsheets then read UTF-8 names right
+    parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert list(parsed[0]) == list(report.CSV_COLUMNS)
+    row = parsed[0]
+    assert row["person"] == "Zoë Ødegaard"
+    assert float(row["value"]) == pytest.approx(-3.456, abs=1e-3)
+    assert row["unit"] == "cm" and row["reliable"] == "False" and row["phase"] == "post"
+    assert row["reasons"] == "knees_bent;no_scale"
+    assert row["video_sha256"] == "ab" * 32 and row["model"] == "pose_landmarker_full"
+    assert '"trunk_flexion_deg": 101.2' in row["secondary"]
+
+
+def test_csv_leaves_missing_values_empty() -> None:
+    data = report.measurements_csv([{"test": "knee-flexion", "value": None,
+                                     "peak_time_s": float("nan")}])
+    row = next(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert row["value"] == "" and row["peak_time_s"] == "" and row["test"] == "knee-flexion"
+
+
+def test_pdf_is_one_page_with_the_numbers_and_verdicts() -> None:
+    image = png_bytes(np.full((960, 540, 3), 120, np.uint8))
+    content = report.SessionReport(
+        person="Ana Runner", session_date="25 November 2026", technique="Toe Spreaders",
+        lines=[
+            _line(),
+            _line(test="toe-touch", side="right", unit="cm", pre=-5.0, post=-1.0, change=4.0,
+                  percent_change=None, mdc=4.5, exceeds_mdc=False, improved=None,
+                  post_reliable=False, notes=("Keep the knees straight and repeat.",)),
+        ],
+        asymmetry=["Ankle dorsiflexion (post): left 41.0°, right 36.0° — difference 5.0°"],
+        key_frames=[("Pre · ankle · left: 35.2°", image), ("Post · ankle · left: 41.0°", image)],
+    )
+    pages, text = _pdf_text(report.session_pdf(content))
+    assert pages == 1
+    flat = " ".join(text.split())
+    for expected in ("Ana Runner", "25 November 2026", "Toe Spreaders", "35.2°", "41.0°",
+                     "+5.8°", "+16.3%", "4.7°", "real change", "−5.0 cm", "(unreliable)",
+                     "Unreliable", "Keep the knees straight", "Powden", "difference 5.0°"):
+        assert expected in flat, expected
+
+
+def test_pdf_stays_one_page_when_crowded() -> None:
+    image = png_bytes(np.full((1920, 1080, 3), 200, np.uint8))
+    advice = ("Film from the side, the whole body in frame.",) * 2
+    lines = [_line(side=side, test=test, notes=advice)
+             for test in ("ankle-dorsiflexion", "knee-flexion", "hip-extension", "hip-flexion",
+                          "toe-touch") for side in ("left", "right")]
+    content = report.SessionReport(
+        person="A" * 80, session_date="1 January 2027", technique="Other", lines=lines,
+        asymmetry=["x" * 300] * 5, key_frames=[("frame", image)] * 6,
+    )
+    pages, _ = _pdf_text(report.session_pdf(content))
+    assert pages == 1
+
+
+def test_pdf_escapes_markup_in_names() -> None:
+    content = report.SessionReport(person="<b>Bob & Co</b>", session_date="today",
+                                   technique="a < b", lines=[])
+    _, text = _pdf_text(report.session_pdf(content))
+    flat = " ".join(text.split())
+    assert "<b>Bob & Co</b>" in flat and "No measurements in this session." in flat
+
+
+def test_verdict_words_never_rely_on_colour() -> None:
+    assert report._verdict(_line())[0] == "Yes – real change"
+    assert report._verdict(_line(improved=False))[0] == "Yes – real loss"
+    assert report._verdict(_line(exceeds_mdc=False))[0] == "No – within noise"
+    assert report._verdict(_line(exceeds_mdc=None))[0] == "No MDC known"
+    assert report._verdict(_line(pre_reliable=False))[0].startswith("Unreliable")
