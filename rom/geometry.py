@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rom.landmarks import Landmark
+
 FloatArray = NDArray[np.float64]
 
 
@@ -171,6 +173,17 @@ def height_above(point: ArrayLike, floor_y: ArrayLike) -> FloatArray:
 #: eye level 0.936 H.  Eyes are chosen over the nose because that figure tabulates them.
 EYE_HEIGHT_FRACTION_OF_STATURE = 0.936
 
+#: Landmarks whose lowest one stands for the floor under a standing person: both heels and
+#: both toe tips.  They sit on or a little above the sole, never below it, so the floor
+#: (and with it the stature and every height above the floor) is, if anything, read low.
+FLOOR_LANDMARKS = (
+    Landmark.LEFT_HEEL,
+    Landmark.RIGHT_HEEL,
+    Landmark.LEFT_FOOT_INDEX,
+    Landmark.RIGHT_FOOT_INDEX,
+)
+EYE_LANDMARKS = (Landmark.LEFT_EYE, Landmark.RIGHT_EYE)
+
 
 def stature_px(eye_y: ArrayLike, floor_y: ArrayLike) -> FloatArray:
     """Standing height in pixels from the eye level and the floor level (y down).
@@ -183,3 +196,141 @@ def stature_px(eye_y: ArrayLike, floor_y: ArrayLike) -> FloatArray:
         (np.asarray(floor_y, dtype=np.float64) - np.asarray(eye_y, dtype=np.float64))
         / EYE_HEIGHT_FRACTION_OF_STATURE
     )
+
+
+def eye_level_y(landmarks_xy: ArrayLike) -> FloatArray:
+    """Image ``y`` of the eye level: mean of the eyes that are present, shape ``(...)``.
+
+    ``landmarks_xy`` has shape ``(..., 33, 2)`` (MediaPipe order, levelled pixels, NaN =
+    missing); NaN where neither eye is present.
+    """
+    eyes = np.asarray(landmarks_xy, dtype=np.float64)[..., list(EYE_LANDMARKS), 1]
+    count = np.isfinite(eyes).sum(axis=-1)
+    total = np.nansum(eyes, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(count > 0, total / np.maximum(count, 1), np.nan))
+
+
+def floor_level_y(landmarks_xy: ArrayLike) -> FloatArray:
+    """Image ``y`` of the lowest heel or toe landmark (the floor when standing), ``(...)``.
+
+    ``landmarks_xy`` has shape ``(..., 33, 2)`` (levelled pixels, y down); NaN where no
+    foot landmark is present.
+    """
+    feet = np.asarray(landmarks_xy, dtype=np.float64)[..., list(FLOOR_LANDMARKS), 1]
+    has = np.isfinite(feet).any(axis=-1)
+    lowest = np.max(np.where(np.isfinite(feet), feet, -np.inf), axis=-1)
+    return np.asarray(np.where(has, lowest, np.nan))
+
+
+def standing_stature_px(landmarks_xy: ArrayLike) -> FloatArray:
+    """Stature in pixels of a person standing upright, per frame, shape ``(...)``.
+
+    The single implementation behind every height-based scale in rom (the protocols'
+    ``height_cm`` and :mod:`rom.calibrate.height`): eye level (:func:`eye_level_y`) to the
+    floor level (:func:`floor_level_y`), divided by
+    :data:`EYE_HEIGHT_FRACTION_OF_STATURE`.  ``landmarks_xy`` has shape ``(..., 33, 2)``
+    and must be levelled (camera roll undone); only frames where the person stands upright
+    with straight knees give a stature.
+    """
+    return stature_px(eye_level_y(landmarks_xy), floor_level_y(landmarks_xy))
+
+
+def cm_per_px_from_stature(height_cm: float, stature_in_px: float) -> float:
+    """Image scale at the person's plane, cm per pixel: ``height_cm / stature_in_px``.
+
+    Returns NaN when the stature in pixels is not positive and finite.
+    """
+    if not (np.isfinite(stature_in_px) and stature_in_px > 0):
+        return float("nan")
+    return float(height_cm) / float(stature_in_px)
+
+
+#: Hand length (wrist joint to the tip of the longest, middle, finger) as a fraction of
+#: stature.  Drillis & Contini (1966), as tabulated by Winter (2009), fig. 4.1: 0.108 H,
+#: the same source as :data:`EYE_HEIGHT_FRACTION_OF_STATURE`.  Individual hands vary by
+#: roughly +-5 % of this, i.e. about +-1 cm.
+HAND_LENGTH_FRACTION_OF_STATURE = 0.108
+
+#: Wrist to the *index* fingertip as a fraction of hand length (which ends at the middle
+#: fingertip).  With the fingers extended and together the middle fingertip reaches
+#: 10.7 +- 4.1 mm beyond the index fingertip (Chatzioglou, Pinar & Govsa 2024, *Anat Cell
+#: Biol* 57(2):172-182, 51 young adults); over a typical adult hand length of ~180 mm that
+#: is 6 %, so the index tip is at about 0.94 of hand length.
+INDEX_TIP_FRACTION_OF_HAND_LENGTH = 0.94
+
+#: Length of the index finger (MCP joint centre to fingertip) as a multiple of the
+#: wrist-to-index-MCP distance, for a straight finger in line with the metacarpal.
+#: Derivation (kept visible because the figures are recalled, not re-checked against the
+#: papers here): Buchholz, Armstrong & Goldstein (1992, *Ergonomics* 35(3):261-273) give
+#: index finger segment lengths (proximal, middle, distal) of about 0.245 + 0.143 + 0.097
+#: = 0.485 of hand length (distal wrist crease to middle fingertip) from the MCP joint
+#: centre to the tip; the wrist to the MCP joints spans the rest of the hand, about 0.46 of
+#: hand length (1 minus the middle finger's ~0.54 from its MCP).  0.485 / 0.46 gives about
+#: 1.05; individual hands vary by roughly +-10 %.  This is a population ratio, not a
+#: value fitted to any clip.
+INDEX_FINGER_TO_PALM_RATIO = 1.05
+
+
+def fingertip_from_hand_length(
+    wrist: ArrayLike, index_knuckle: ArrayLike, hand_length: ArrayLike
+) -> FloatArray:
+    """Estimated fingertip: ``hand_length`` from the wrist along the wrist -> knuckle line.
+
+    The full-body pose model places the hand's knuckles only roughly (its hand is a few
+    pixels across), so their *direction* from the wrist is usable but their *distance*
+    from it is not; the hand's length is better taken from the person's stature
+    (:data:`HAND_LENGTH_FRACTION_OF_STATURE` x stature in pixels).  Assumes a straight
+    hand and fingers, as when reaching for the floor.
+
+    Parameters
+    ----------
+    wrist, index_knuckle : array_like, shape (..., 2)
+        Image points (pixels, y down); the index knuckle is MediaPipe Pose's ``*_INDEX``.
+    hand_length : float or array_like, shape (...)
+        Wrist to fingertip in pixels.
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+        Estimated fingertip; NaN where a point is missing or the knuckle coincides with
+        the wrist.
+    """
+    w = _as_points(wrist)
+    direction = _as_points(index_knuckle) - w
+    norm = np.linalg.norm(direction, axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit_direction = np.where(norm > 0, direction / norm, np.nan)
+    length = np.asarray(hand_length, dtype=np.float64)[..., np.newaxis]
+    return np.asarray(w + length * unit_direction)
+
+
+def fingertip_from_knuckle(
+    wrist: ArrayLike,
+    index_knuckle: ArrayLike,
+    finger_to_palm_ratio: float = INDEX_FINGER_TO_PALM_RATIO,
+) -> FloatArray:
+    """Estimated index fingertip, extending the wrist -> index-knuckle line past the knuckle.
+
+    MediaPipe Pose's landmarks 19/20 (``LEFT_INDEX``/``RIGHT_INDEX``) are the index
+    finger's first knuckle (MCP joint), not its tip.  With the finger straight and in line
+    with the back of the hand (as when reaching for the floor), the tip lies
+    ``finger_to_palm_ratio`` wrist-to-knuckle lengths beyond the knuckle:
+    ``knuckle + ratio * (knuckle - wrist)``.
+
+    Parameters
+    ----------
+    wrist, index_knuckle : array_like, shape (..., 2)
+        Image points (pixels, y down).
+    finger_to_palm_ratio : float
+        Finger length over wrist-to-knuckle length (:data:`INDEX_FINGER_TO_PALM_RATIO`).
+
+    Returns
+    -------
+    ndarray, shape (..., 2)
+        Estimated fingertip; NaN where either input is missing.  A curled finger makes
+        the estimate too long; it cannot be seen from these two landmarks.
+    """
+    w = _as_points(wrist)
+    k = _as_points(index_knuckle)
+    return np.asarray(k + float(finger_to_palm_ratio) * (k - w))

@@ -30,7 +30,16 @@ REASON_TEXT: dict[str, str] = {
     "knees_bent": "The knees were bent during the forward bend. Keep the knees straight "
     "and repeat.",
     "no_scale": "No scale was available, so distances cannot be given in centimetres. "
-    "Enter your height or place the calibration marker in view.",
+    "Enter your height, or place the calibration marker in view at the same distance from "
+    "the camera as your body (e.g. held flat against your side, not on the wall behind).",
+    "scale_plane_mismatch": "The calibration marker's scale does not fit your body: the "
+    "marker is probably nearer to or further from the camera than you are (a marker on the "
+    "wall behind you makes you look bigger than you are). The scale from your stated height "
+    "was used instead where it was given. Put the marker at your own distance from the "
+    "camera, or enter your height.",
+    "deep_flexion_underread": "In deep knee bends the pose model tends to under-read the "
+    "angle (by roughly 5-15 degrees), so your true knee flexion is probably somewhat larger "
+    "than shown. Compare it only with other deep-bend measurements filmed the same way.",
     "not_levelled": "The camera's tilt is unknown, so angles to vertical assume the phone "
     "was held level. Use a tripod with a level or calibrate the camera's tilt.",
     "no_person": "No person was found in the video.",

@@ -330,16 +330,22 @@ def test_user_angle() -> None:
 
 
 def _standing_landmarks(height_cm: float, cm_per_px: float, roll_deg: float = 0.0) -> np.ndarray:
-    """33 landmarks of an upright person whose eyes/ankles sit at Winter's levels."""
+    """33 landmarks of an upright person: eyes at Winter's eye level, feet on the floor."""
     floor_y, x = 900.0, 400.0
     stature_px = height_cm / cm_per_px
     xy = np.full((33, 2), np.nan)
     eye_y = floor_y - height.EYE_LEVEL_FRACTION * stature_px
-    ankle_y = floor_y - height.ANKLE_LEVEL_FRACTION * stature_px
+    ankle_y = floor_y - 0.039 * stature_px
     xy[Landmark.LEFT_EYE] = (x + 8, eye_y)
     xy[Landmark.RIGHT_EYE] = (x - 8, eye_y)
     xy[Landmark.LEFT_ANKLE] = (x + 20, ankle_y)
     xy[Landmark.RIGHT_ANKLE] = (x - 20, ankle_y)
+    # Side-on feet (one behind the other in the picture); heels and the far toe a little
+    # above the near toe's floor contact: the lowest foot point is the floor.
+    xy[Landmark.LEFT_HEEL] = (x, floor_y - 3.0)
+    xy[Landmark.RIGHT_HEEL] = (x, floor_y - 4.0)
+    xy[Landmark.LEFT_FOOT_INDEX] = (x, floor_y)
+    xy[Landmark.RIGHT_FOOT_INDEX] = (x, floor_y - 1.0)
     xy[Landmark.NOSE] = (x, eye_y + 10)
     return rotate_points(xy, roll_deg, centre=(x, floor_y))
 
@@ -374,7 +380,7 @@ def test_height_scale_rejects_bad_input() -> None:
     xy = _standing_landmarks(175.0, 0.25)
     with pytest.raises(CalibrationError, match="between"):
         height.cm_per_px_from_height(xy, 1.75)  # metres typed as centimetres
-    with pytest.raises(CalibrationError, match="eyes and the ankles"):
+    with pytest.raises(CalibrationError, match="eyes and the feet"):
         height.cm_per_px_from_height(np.full((33, 2), np.nan), 175.0)
     upside_down = xy.copy()
     upside_down[:, 1] *= -1

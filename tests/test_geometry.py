@@ -69,6 +69,69 @@ def test_stature_from_eye_height() -> None:
     )
 
 
+def test_fingertip_extends_the_hand_beyond_the_knuckle() -> None:
+    # A straight hand pointing 30 deg forward of straight down: wrist to knuckle 9 cm,
+    # index finger 9 * 1.05 cm, at 4 px/cm.  The tip lies on the same line, further on.
+    wrist = np.array([300.0, 400.0])
+    direction = polar(180.0 - 30.0)
+    knuckle = wrist + 9.0 * 4 * direction
+    tip = geometry.fingertip_from_knuckle(wrist, knuckle, finger_to_palm_ratio=1.05)
+    np.testing.assert_allclose(tip, wrist + (9.0 + 9.45) * 4 * direction, atol=1e-9)
+    # Default ratio, over frames, NaN where a landmark is missing.
+    wrists = np.stack([wrist, [np.nan, np.nan]])
+    knuckles = np.stack([knuckle, knuckle])
+    tips = geometry.fingertip_from_knuckle(wrists, knuckles)
+    expected = knuckle + geometry.INDEX_FINGER_TO_PALM_RATIO * (knuckle - wrist)
+    np.testing.assert_allclose(tips[0], expected)
+    assert np.isnan(tips[1]).all()
+
+
+def test_fingertip_one_hand_length_along_the_knuckle_direction() -> None:
+    # The model's knuckle is only 5 px from the wrist (a badly sized hand), but its
+    # direction, 30 deg forward of straight down, is kept; the hand is 80 px long.
+    wrist = np.array([300.0, 400.0])
+    direction = polar(180.0 - 30.0)
+    tip = geometry.fingertip_from_hand_length(wrist, wrist + 5.0 * direction, 80.0)
+    np.testing.assert_allclose(tip, wrist + 80.0 * direction, atol=1e-9)
+    # Per frame lengths; a knuckle on the wrist has no direction -> NaN.
+    tips = geometry.fingertip_from_hand_length(
+        np.stack([wrist, wrist]), np.stack([wrist + direction, wrist]), np.array([40.0, 40.0])
+    )
+    np.testing.assert_allclose(tips[0], wrist + 40.0 * direction, atol=1e-9)
+    assert np.isnan(tips[1]).all()
+
+
+def _standing(eye_y: float, foot_ys: tuple[float, float, float, float]) -> np.ndarray:
+    xy = np.full((33, 2), np.nan)
+    xy[2] = (100.0, eye_y)  # left eye
+    xy[5] = (96.0, eye_y + 2.0)  # right eye, 2 px lower
+    for index, y in zip((29, 30, 31, 32), foot_ys, strict=True):  # heels, toe tips
+        xy[index] = (110.0, y)
+    return xy
+
+
+def test_standing_stature_from_landmarks() -> None:
+    xy = _standing(200.0, (880.0, 884.0, 890.0, 886.0))
+    eye = 201.0  # mean of both eyes
+    assert geometry.eye_level_y(xy) == pytest.approx(eye)
+    assert geometry.floor_level_y(xy) == pytest.approx(890.0)  # lowest foot point
+    assert geometry.standing_stature_px(xy) == pytest.approx((890.0 - eye) / 0.936)
+    # One eye and some foot points missing; a second frame with no feet at all.
+    partial = xy.copy()
+    partial[5] = np.nan
+    partial[31] = np.nan
+    frames = np.stack([partial, _standing(200.0, (np.nan,) * 4)])
+    np.testing.assert_allclose(
+        geometry.standing_stature_px(frames), [(886.0 - 200.0) / 0.936, np.nan]
+    )
+
+
+def test_cm_per_px_from_stature() -> None:
+    assert geometry.cm_per_px_from_stature(175.0, 700.0) == pytest.approx(0.25)
+    assert np.isnan(geometry.cm_per_px_from_stature(175.0, -10.0))
+    assert np.isnan(geometry.cm_per_px_from_stature(175.0, float("nan")))
+
+
 coords = st.floats(-500, 500, allow_nan=False)
 angles_st = st.floats(-180, 180, allow_nan=False)
 

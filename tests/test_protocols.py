@@ -8,6 +8,7 @@ rolled camera.  Timing: stand, move into the test position, hold, come back.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
+from rom import geometry
 from rom.calibration import Calibration, rotate_points
 from rom.errors import MeasurementError
 from rom.landmarks import Landmark, sided
@@ -31,6 +33,13 @@ SHANK, THIGH, TRUNK, ARM = 43.0, 45.0, 50.0, 65.0
 ANKLE_U = 8.0
 HEEL = (-5.0, -5.0)  # heel landmark relative to the ankle (f, u)
 TOE = (15.0, -7.0)  # toe tip relative to the ankle -> u = 1 cm, the lowest landmark
+STICK_STATURE_CM = (ANKLE_U + SHANK + THIGH + TRUNK + 22.0 - 1.0) / 0.936  # eyes to toe
+# Wrist to index fingertip of the figure: 0.94 of a hand length of 0.108 stature.
+HAND_CM = (
+    geometry.HAND_LENGTH_FRACTION_OF_STATURE
+    * geometry.INDEX_TIP_FRACTION_OF_HAND_LENGTH
+    * STICK_STATURE_CM
+)
 
 
 def unit(angle_deg: float) -> np.ndarray:
@@ -97,9 +106,16 @@ class Body:
             sh = shoulder + np.array([offset * self.shoulder_width, 0.0])
             pts[sided(side, "SHOULDER")] = sh
             pts[sided(side, "ELBOW")] = sh + 0.45 * (fingertip - shoulder)
-            pts[sided(side, "WRIST")] = sh + 0.85 * (fingertip - shoulder)
+            tip = sh + (fingertip - shoulder)
+            # A straight hand of the figure's anthropometric length;
+            # MediaPipe's INDEX/PINKY/THUMB are knuckles, placed so that the finger is
+            # INDEX_FINGER_TO_PALM_RATIO times the wrist-to-knuckle length.
+            arm = tip - sh
+            wrist = tip - HAND_CM * arm / np.linalg.norm(arm)
+            knuckle = wrist + (tip - wrist) / (1.0 + geometry.INDEX_FINGER_TO_PALM_RATIO)
+            pts[sided(side, "WRIST")] = wrist
             for part in ("INDEX", "PINKY", "THUMB"):
-                pts[sided(side, part)] = sh + (fingertip - shoulder)
+                pts[sided(side, part)] = knuckle
             pts[sided(side, "HIP")] = leg.hip
             pts[sided(side, "KNEE")] = leg.knee
             pts[sided(side, "ANKLE")] = leg.ankle
@@ -455,6 +471,108 @@ def test_toe_touch_knees_bent_flagged() -> None:
     assert "knees_bent" in m.reasons
     assert m.secondary["knee_flexion_deg"] == pytest.approx(25.0, abs=0.2)
     assert not m.reliable
+
+
+def test_toe_touch_measures_the_fingertip_not_the_knuckle() -> None:
+    # The figure's hand is HAND_CM long (wrist to index tip) along the arm, its knuckle
+    # a finger length (INDEX_FINGER_TO_PALM_RATIO x wrist-to-knuckle) short of the tip,
+    # which ends 12 cm above the floor.
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+    m = measure(
+        make_track(toe_touch(100.0, reach_cm=12.0)), "toe-touch", calibration=cal
+    ).measurement
+    shoulder_u = ANKLE_U + SHANK + THIGH + TRUNK * math.cos(math.radians(100.0))
+    shoulder_f = TRUNK * math.sin(math.radians(100.0))
+    arm = np.array([shoulder_f + 5.0 - shoulder_f, 1.0 + 12.0 - shoulder_u])
+    ratio = geometry.INDEX_FINGER_TO_PALM_RATIO
+    finger_u = -HAND_CM * ratio / (1.0 + ratio) * arm[1] / np.linalg.norm(arm)
+    assert m.value == pytest.approx(12.0, abs=0.1)
+    assert m.secondary["knuckle_to_floor_cm"] == pytest.approx(12.0 + finger_u, abs=0.1)
+    assert json.loads(m.provenance["settings"])["fingertip"] == "hand_length"
+
+
+def test_toe_touch_fingertip_without_standing_frames_uses_the_finger_ratio() -> None:
+    # Eyes never seen: no stature, so the finger is extended from the knuckle instead.
+    def hide_eyes(i: int, t: float, row: np.ndarray) -> None:
+        row[[Landmark.LEFT_EYE, Landmark.RIGHT_EYE], 3] = 0.0
+
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+    m = measure(
+        make_track(toe_touch(100.0, reach_cm=12.0), edit=hide_eyes), "toe-touch", calibration=cal
+    ).measurement
+    assert json.loads(m.provenance["settings"])["fingertip"] == "finger_ratio"
+    assert m.value == pytest.approx(12.0, abs=0.1)
+
+
+def test_marker_behind_the_person_is_caught_with_the_height() -> None:
+    # A wall marker 0.25 m behind a person 2.5 m away reads 10 % too many cm per pixel.
+    wall = Calibration(roll_source="user", cm_per_px=1.1 / PX_PER_CM, scale_source="marker")
+    track = make_track(toe_touch(100.0, reach_cm=12.0))
+    trusted = measure(track, "toe-touch", calibration=wall).measurement
+    # Without the height the error cannot be seen (a 196 cm person is possible).
+    assert trusted.value == pytest.approx(12.0 * 1.1, abs=0.15)
+    assert "scale_plane_mismatch" not in trusted.reasons
+    checked = measure(
+        track, "toe-touch", calibration=wall, height_cm=STICK_STATURE_CM
+    ).measurement
+    assert "scale_plane_mismatch" in checked.reasons
+    assert checked.value == pytest.approx(12.0, abs=0.1)  # the height's scale was used
+    assert checked.reliable  # advisory: the fallback scale is the person's own
+    settings = json.loads(checked.provenance["settings"])
+    assert settings["scale_source"] == "height"
+    assert settings["calibration_stature_cm"] == pytest.approx(1.1 * STICK_STATURE_CM, rel=0.01)
+
+
+def test_marker_agreeing_with_the_height_is_kept() -> None:
+    marker = Calibration(roll_source="user", cm_per_px=1.03 / PX_PER_CM, scale_source="marker")
+    m = measure(
+        make_track(toe_touch(100.0, reach_cm=12.0)),
+        "toe-touch",
+        calibration=marker,
+        height_cm=STICK_STATURE_CM,
+    ).measurement
+    assert "scale_plane_mismatch" not in m.reasons
+    assert m.value == pytest.approx(12.0 * 1.03, abs=0.1)  # within tolerance: marker kept
+
+
+def test_impossible_marker_scale_is_rejected_without_height() -> None:
+    # A marker printed at half size doubles every distance: a 357 cm person.
+    bad = Calibration(roll_source="user", cm_per_px=2.0 / PX_PER_CM, scale_source="marker")
+    m = measure(make_track(toe_touch(100.0, reach_cm=20.0)), "toe-touch", calibration=bad)
+    assert "scale_plane_mismatch" in m.measurement.reasons
+    assert m.measurement.unit == "fraction_of_height"
+    assert m.measurement.value == pytest.approx(20.0 / STICK_STATURE_CM, abs=0.002)
+    # The angle tests keep their angle; only the distances lose the scale.
+    knee = measure(make_track(quad_stretch(90.0)), "knee-flexion", calibration=bad).measurement
+    assert "scale_plane_mismatch" in knee.reasons
+    assert "heel_to_hip_cm" not in knee.secondary
+    assert knee.value == pytest.approx(90.0, abs=0.1) and knee.reliable
+
+
+def test_deep_knee_flexion_is_flagged_as_likely_underread() -> None:
+    deep = measure(make_track(quad_stretch(130.0)), "knee-flexion").measurement
+    moderate = measure(make_track(quad_stretch(100.0)), "knee-flexion").measurement
+    assert "deep_flexion_underread" in deep.reasons
+    assert deep.reliable and deep.value == pytest.approx(130.0, abs=0.1)
+    assert "deep_flexion_underread" not in moderate.reasons
+    assert deep.quality < moderate.quality
+
+
+def test_hip_extension_ignores_the_hidden_far_side_trunk() -> None:
+    # The left side is nearer the camera; the far (right) hip and shoulder are guessed
+    # badly by the model: shifted 6 cm forward.  The near side's trunk line is unaffected.
+    def shift_far_side(i: int, t: float, row: np.ndarray) -> None:
+        for part in ("RIGHT_HIP", "RIGHT_SHOULDER"):
+            row[Landmark[part], 0] += 6.0 * PX_PER_CM
+
+    m = measure(
+        make_track(runners_lunge(18.0, rear="left"), edit=shift_far_side),
+        "hip-extension",
+        side="left",
+        calibration=Calibration(roll_source="user"),
+    ).measurement
+    assert m.value == pytest.approx(18.0, abs=0.1)
+    assert json.loads(m.provenance["settings"])["trunk_side"] == "left"
 
 
 # -- quality reasons ------------------------------------------------------------------

@@ -95,7 +95,9 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
     base.find_peak(prep, a)
     if not base.roll_known(prep.calibration):
         a.reasons.append("not_levelled")
-    cm_per_px, scale_source = base.resolve_scale(prep, height_cm)
+    scale = base.resolve_scale(prep, height_cm)
+    cm_per_px = scale.cm_per_px
+    a.reasons.extend(scale.reasons)
     if a.peak is not None:
         i = a.peak.index
         knee = prep.point("KNEE", side)
@@ -132,5 +134,5 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
         if np.isfinite(foot_len) and foot_len > 0:
             base.add_secondary(a, "knee_beyond_toe_foot_lengths", beyond_px / foot_len, 3)
     return base.finish(
-        prep, a, {"test": TEST, "scale_source": scale_source, "height_cm": height_cm}
+        prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm}
     )

@@ -244,12 +244,21 @@ def trunk_inclination_deg(prep: PreparedTrack, raw: bool = False) -> FloatArray:
     )
 
 
-def hip_flexion_signal(prep: PreparedTrack, side: str, raw: bool = False) -> FloatArray:
-    """Thigh (hip -> knee of ``side``) against the trunk line (shoulder mid -> hip mid) extended.
+def hip_flexion_signal(
+    prep: PreparedTrack, side: str, raw: bool = False, trunk_side: str | None = None
+) -> FloatArray:
+    """Thigh (hip -> knee of ``side``) against the trunk line extended below the hip.
 
     Degrees; 0 = thigh continues the trunk line, + = flexion (knee in front), - = extension.
+    The trunk line runs from the shoulder midpoint to the hip midpoint, or, with
+    ``trunk_side``, from that side's shoulder to that side's hip.  Seen from the side the
+    two lines are parallel (both are the trunk's projection), but the far side's shoulder
+    and hip are hidden behind the torso, so the near side's line is the better-seen one.
     """
-    trunk_down = prep.mid("HIP", raw) - prep.mid("SHOULDER", raw)
+    if trunk_side is None:
+        trunk_down = prep.mid("HIP", raw) - prep.mid("SHOULDER", raw)
+    else:
+        trunk_down = prep.point("HIP", trunk_side, raw) - prep.point("SHOULDER", trunk_side, raw)
     thigh = prep.point("KNEE", side, raw) - prep.point("HIP", side, raw)
     return geometry.signed_angle_deg(trunk_down, thigh, prep.facing)
 
@@ -277,8 +286,9 @@ def standing_stature_px(prep: PreparedTrack, frames: NDArray[np.bool_] | None = 
 
     A frame counts as upright when the trunk is within 10 degrees of vertical and both knees
     are within 10 degrees of straight.  Per frame, stature is eye-to-floor height / 0.936
-    (:func:`rom.geometry.stature_px`), the floor being the lowest heel or toe landmark; the
-    median over upright frames is returned.
+    (:func:`rom.geometry.standing_stature_px`, shared with :mod:`rom.calibrate.height`),
+    the floor being the lowest heel or toe landmark; the median over upright frames is
+    returned.
     """
     upright = (
         (np.abs(trunk_inclination_deg(prep)) < 10.0)
@@ -289,34 +299,88 @@ def standing_stature_px(prep: PreparedTrack, frames: NDArray[np.bool_] | None = 
         upright &= frames
     if not upright.any():
         return float("nan")
-    eye_y = prep.mid("EYE")[:, 1]
-    floor_y = feet_lowest_y(prep)
-    return _nanmedian(geometry.stature_px(eye_y, floor_y)[upright])
+    return _nanmedian(geometry.standing_stature_px(prep.xy)[upright])
 
 
 def feet_lowest_y(prep: PreparedTrack) -> FloatArray:
     """Per-frame image ``y`` of the lowest heel or toe landmark of either foot (T,)."""
-    idx = [sided(s, p) for s in SIDES for p in ("HEEL", "FOOT_INDEX")]
-    ys = prep.xy[:, idx, 1]
-    out = np.full(ys.shape[0], np.nan)
-    has = np.isfinite(ys).any(axis=1)
-    out[has] = np.nanmax(ys[has], axis=1)
-    return out
+    return geometry.floor_level_y(prep.xy)
 
 
-def resolve_scale(prep: PreparedTrack, height_cm: float | None) -> tuple[float | None, str | None]:
-    """Centimetres per pixel and its source: the calibration, else the stated height.
+#: A calibration scale is doubted when the stature it gives differs from the stated height
+#: by more than this fraction.  The height scale itself is good to about +-3 % and a marker
+#: to 1-2 %, so a larger gap means the marker is not in the person's plane: at 2.5 m from
+#: the camera, 6 % is a marker about 15 cm nearer or further than the person.
+SCALE_MISMATCH_TOLERANCE = 0.06
+#: Statures (cm) a calibration scale may imply before it is rejected outright when no
+#: height was given: outside this range no person fits, so the marker is not where the
+#: person stands (or was printed at the wrong size).
+PLAUSIBLE_STATURE_CM = (100.0, 230.0)
 
-    Returns ``(None, None)`` when neither is available (or the person never stands upright
-    for the height to be measured).
+
+@dataclass(frozen=True)
+class Scale:
+    """The image scale a protocol uses, where it came from, and what was found doubtful.
+
+    Attributes
+    ----------
+    cm_per_px : float or None
+        Centimetres per pixel at the person's plane; None when there is none to trust.
+    source : str or None
+        ``"marker"``/calibration's ``scale_source``, or ``"height"``.
+    reasons : tuple of str
+        ``("scale_plane_mismatch",)`` when the calibration's scale disagrees with the
+        person's stature (see :func:`resolve_scale`), else empty.
+    calibration_stature_cm : float or None
+        Stature the calibration's scale implies (standing stature in px x its cm/px), for
+        the record; None without a calibration scale or standing frames.
     """
-    if prep.calibration.cm_per_px is not None:
-        return float(prep.calibration.cm_per_px), prep.calibration.scale_source or "calibration"
-    if height_cm is not None:
-        stature = standing_stature_px(prep)
-        if np.isfinite(stature) and stature > 0:
-            return float(height_cm) / stature, "height"
-    return None, None
+
+    cm_per_px: float | None
+    source: str | None
+    reasons: tuple[str, ...] = ()
+    calibration_stature_cm: float | None = None
+
+
+def resolve_scale(prep: PreparedTrack, height_cm: float | None) -> Scale:
+    """Centimetres per pixel at the person and its source, checked against the person.
+
+    * Calibration scale (e.g. the wall marker) and no height: used, unless the stature it
+      implies is outside :data:`PLAUSIBLE_STATURE_CM` (then rejected with
+      ``scale_plane_mismatch``; no scale).
+    * Calibration scale and ``height_cm``: the implied stature is compared with the stated
+      height; beyond :data:`SCALE_MISMATCH_TOLERANCE` the marker is taken to be in another
+      depth plane than the person (its cm/px is that of its own distance from the camera),
+      ``scale_plane_mismatch`` is reported and the height's scale, which is measured in
+      the person's own plane, is used instead.
+    * Only ``height_cm``: ``height_cm / standing stature in px``.
+
+    No check is possible when the person is never seen standing upright.
+    """
+    cal_scale = prep.calibration.cm_per_px
+    stature = standing_stature_px(prep) if (cal_scale is not None or height_cm) else np.nan
+    has_stature = bool(np.isfinite(stature) and stature > 0)
+    height_scale = (
+        geometry.cm_per_px_from_stature(float(height_cm), stature)
+        if height_cm is not None and has_stature
+        else None
+    )
+    if cal_scale is not None:
+        source = prep.calibration.scale_source or "calibration"
+        implied = float(cal_scale) * stature if has_stature else None
+        if implied is None:
+            return Scale(float(cal_scale), source)
+        if height_scale is not None and height_cm is not None:
+            if abs(implied / float(height_cm) - 1.0) > SCALE_MISMATCH_TOLERANCE:
+                return Scale(height_scale, "height", ("scale_plane_mismatch",), implied)
+            return Scale(float(cal_scale), source, (), implied)
+        low, high = PLAUSIBLE_STATURE_CM
+        if not low <= implied <= high:
+            return Scale(None, None, ("scale_plane_mismatch",), implied)
+        return Scale(float(cal_scale), source, (), implied)
+    if height_scale is not None:
+        return Scale(height_scale, "height")
+    return Scale(None, None)
 
 
 def landmark_indices(side: str, names: Iterable[str]) -> list[int]:

@@ -18,8 +18,14 @@ Phase measured
 
 Validity
     The common reasons of :func:`rom.protocols.base.find_peak` (visibility, side-on,
-    out of frame, too few frames).  MediaPipe under-reads deep flexion when a hand covers
-    the foot (see ``shared/notes/synthetic-bodies.md``); that bias is not corrected here.
+    out of frame, too few frames).  ``deep_flexion_underread`` (advisory, lowers the
+    quality but keeps the value valid) when the measured peak is at least
+    :data:`DEEP_FLEXION_DEG`: MediaPipe is known to under-read deep knee flexion (see
+    ``shared/notes/synthetic-bodies.md``), so the true flexion is likely larger, by
+    roughly 5-15 deg.  The bias is not corrected: its size varies from body to body and
+    clip to clip.  The hand holding the foot does not disturb the ankle landmark much
+    (within ~10 px on the synthetic clips) but moves the heel landmark by up to ~25 px,
+    so ``heel_to_hip_cm`` is less certain than the angle.
 
 Secondary values
     ``heel_to_hip_cm`` — distance from the heel landmark to the hip landmark at the peak,
@@ -40,6 +46,14 @@ from rom.protocols import base
 
 TEST = "knee-flexion"
 SIDE_DIFFERENCE_DEG = 15.0
+#: Measured flexion from which ``deep_flexion_underread`` is reported.  In a 0-130 deg
+#: sweep on synthetic bodies MediaPipe under-read knee flexion by 5.4 deg on average and by
+#: up to 15 deg near 130 deg (shared/notes/synthetic-bodies.md); on the synthetic
+#: quad-stretch clips it under-read by 4-10 deg at peaks of 120-132 deg, with the knee
+#: landmark pulled up to ~30 px towards the thigh.  110 deg measured is about 115 deg
+#: true, where the largest errors were seen.  Deeply folded, the thigh and calf overlap
+#: and the joint centre is hard to see, which no geometry can undo.
+DEEP_FLEXION_DEG = 110.0
 
 
 def moving_leg(prep: base.PreparedTrack) -> str:
@@ -66,9 +80,13 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
         segments=((int(sided(side, "HIP")), int(sided(side, "KNEE")), int(sided(side, "ANKLE"))),),
     )
     base.find_peak(prep, a)
-    cm_per_px, scale_source = base.resolve_scale(prep, height_cm)
+    scale = base.resolve_scale(prep, height_cm)
+    cm_per_px = scale.cm_per_px
+    a.reasons.extend(scale.reasons)
     if a.peak is not None:
         i = a.peak.index
+        if a.peak.value >= DEEP_FLEXION_DEG:
+            a.reasons.append("deep_flexion_underread")
         heel_hip_px = float(
             geometry.distance(prep.point("HEEL", side)[i], prep.point("HIP", side)[i])
         )
@@ -78,5 +96,5 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
             a, "hip_flexion_deg", base.value_at(base.hip_flexion_signal(prep, side), i)
         )
     return base.finish(
-        prep, a, {"test": TEST, "scale_source": scale_source, "height_cm": height_cm}
+        prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm}
     )

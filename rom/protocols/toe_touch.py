@@ -1,13 +1,34 @@
 """Toe-touch: standing forward bend with straight knees (fingertip-to-floor), side-on.
 
 Landmarks and segments
-    Index finger (``INDEX``, MediaPipe's index fingertip proxy) of the measured side; the
-    heels and toes (``FOOT_INDEX``) of both feet for the floor level; eyes for the
-    person's height; shoulders, hips, knee and ankle for the secondary angles.
+    Wrist and index knuckle (``INDEX``) of the measured side for the fingertip; the heels
+    and toes (``FOOT_INDEX``) of both feet for the floor level; eyes for the person's
+    height; shoulders, hips, knee and ankle for the secondary angles.
+
+Fingertip
+    MediaPipe Pose's ``LEFT_INDEX``/``RIGHT_INDEX`` landmarks are the index finger's first
+    knuckle (MCP joint), not its tip, and the clinical measure is fingertip-to-floor.  The
+    tip is estimated along the wrist -> knuckle line, assuming a straight hand and fingers
+    (as when reaching for the floor):
+
+    * ``"hand_length"`` (when the person is seen standing): the index tip lies
+      :data:`rom.geometry.INDEX_TIP_FRACTION_OF_HAND_LENGTH` (0.94) of a hand length from
+      the wrist, the hand length being :data:`rom.geometry.HAND_LENGTH_FRACTION_OF_STATURE`
+      (0.108) of the standing stature in pixels
+      (:func:`rom.geometry.fingertip_from_hand_length`).  The full-body model places the
+      knuckles only roughly (on the synthetic clips its wrist-to-knuckle distance was
+      ~5.5 cm against ~9 cm anatomically), so the hand's length is taken from the whole
+      body instead.  (Some clinicians use the middle fingertip, ~1 cm further.)
+    * ``"finger_ratio"`` (no standing frame): the knuckle extended by
+      :data:`rom.geometry.INDEX_FINGER_TO_PALM_RATIO` wrist-to-knuckle lengths
+      (:func:`rom.geometry.fingertip_from_knuckle`); inherits the model's hand size.
+
+    The method is recorded in the provenance (``fingertip``), and the knuckle's own height
+    is kept as ``knuckle_to_floor_cm``.
 
 Primary value: fingertip-to-floor distance
-    Vertical distance from the fingertip to the floor level, in true vertical (levelled
-    image).  Positive = fingertip above the floor; **negative = past the floor level**
+    Vertical distance from the estimated fingertip to the floor level, in true vertical
+    (levelled image).  Positive = fingertip above the floor; **negative = past the floor level**
     (e.g. when standing on a step), as clinicians record it.  The floor level is the
     median, over the standing frames before the bend, of the lowest heel or toe landmark
     of either foot; standing frames are those before the trunk first passes 45 deg of
@@ -18,7 +39,11 @@ Primary value: fingertip-to-floor distance
     = height / standing stature in pixels, stature = eye-to-floor height / 0.936,
     :data:`rom.geometry.EYE_HEIGHT_FRACTION_OF_STATURE`, from frames where the person stands
     upright); otherwise ``fraction_of_height`` (distance / standing stature in pixels),
-    with the advisory reason ``no_scale``.
+    with the advisory reason ``no_scale``.  A calibration scale (the wall marker) is
+    checked against the person's standing stature (:func:`rom.protocols.base.resolve_scale`):
+    a marker in another depth plane than the person gives ``scale_plane_mismatch`` and the
+    stated height's scale is used instead (or, with no height, an impossible stature
+    rejects the marker's scale).
 
 Side
     ``side="auto"``: the side nearer the camera (its hand is not hidden by the body).
@@ -34,7 +59,8 @@ Validity
 Secondary values
     ``trunk_flexion_deg`` (trunk line hip midpoint -> shoulder midpoint from true vertical,
     + = forward), ``hip_flexion_deg`` (thigh against the trunk line, + = flexion),
-    ``knee_flexion_deg``, and ``fingertip_to_floor_fraction_of_height`` alongside a
+    ``knee_flexion_deg``, ``knuckle_to_floor_cm`` (or ``_fraction_of_height``) for the
+    raw index-knuckle landmark, and ``fingertip_to_floor_fraction_of_height`` alongside a
     value in cm.
 """
 
@@ -42,6 +68,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rom import geometry
 from rom.landmarks import sided
 from rom.measurement import TrialResult
 from rom.protocols import base
@@ -64,13 +91,30 @@ def floor_level_y(prep: base.PreparedTrack) -> float:
     return base._nanmedian(feet)
 
 
+def fingertip(
+    prep: base.PreparedTrack, side: str, stature_px: float, raw: bool = False
+) -> tuple[np.ndarray, str]:
+    """Estimated fingertip of ``side`` (T, 2) and the method used (see module docstring)."""
+    wrist = prep.point("WRIST", side, raw)
+    knuckle = prep.point("INDEX", side, raw)
+    if np.isfinite(stature_px) and stature_px > 0:
+        hand_px = (
+            geometry.HAND_LENGTH_FRACTION_OF_STATURE
+            * geometry.INDEX_TIP_FRACTION_OF_HAND_LENGTH
+            * stature_px
+        )
+        return geometry.fingertip_from_hand_length(wrist, knuckle, hand_px), "hand_length"
+    return geometry.fingertip_from_knuckle(wrist, knuckle), "finger_ratio"
+
+
 def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None) -> TrialResult:
     """Measure fingertip-to-floor distance (see module docstring)."""
     side = side or base.nearer_side(prep)
     floor_y = floor_level_y(prep)
-    cm_per_px, scale_source = base.resolve_scale(prep, height_cm)
+    scale = base.resolve_scale(prep, height_cm)
+    cm_per_px = scale.cm_per_px
     stature = base.standing_stature_px(prep)
-    reasons: list[str] = []
+    reasons: list[str] = list(scale.reasons)
     if cm_per_px is not None:
         unit, per_px = "cm", cm_per_px
     else:
@@ -80,17 +124,17 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
         if not np.isfinite(per_px):
             reasons.append("no_height_reference")
 
-    def reach(raw: bool) -> np.ndarray:
-        return (floor_y - prep.point("INDEX", side, raw)[:, 1]) * per_px
+    tip, tip_method = fingertip(prep, side, stature)
+    raw_tip, _ = fingertip(prep, side, stature, raw=True)
 
     a = base.Assessment(
         test=TEST,
         side=side,
         unit=unit,
-        values=reach(False),
-        raw_values=reach(True),
+        values=(floor_y - tip[:, 1]) * per_px,
+        raw_values=(floor_y - raw_tip[:, 1]) * per_px,
         required=base.landmark_indices(
-            side, ("INDEX", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
+            side, ("WRIST", "INDEX", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
         ),
         segments=(
             (
@@ -124,6 +168,11 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
         base.add_secondary(
             a, "hip_flexion_deg", base.value_at(base.hip_flexion_signal(prep, side), i)
         )
+        knuckle_reach = (floor_y - prep.point("INDEX", side)[i, 1]) * per_px
+        if unit == "cm":
+            base.add_secondary(a, "knuckle_to_floor_cm", knuckle_reach)
+        else:
+            base.add_secondary(a, "knuckle_to_floor_fraction_of_height", knuckle_reach, 4)
         if cm_per_px is not None and np.isfinite(stature) and stature > 0:
             base.add_secondary(
                 a, "fingertip_to_floor_fraction_of_height", a.peak.value / cm_per_px / stature, 4
@@ -131,5 +180,15 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
     return base.finish(
         prep,
         a,
-        {"test": TEST, "scale_source": scale_source, "height_cm": height_cm, "floor_y_px": floor_y},
+        {
+            "test": TEST,
+            "scale_source": scale.source,
+            "calibration_stature_cm": scale.calibration_stature_cm,
+            "height_cm": height_cm,
+            "floor_y_px": floor_y,
+            "fingertip": tip_method,
+            "hand_length_fraction_of_stature": geometry.HAND_LENGTH_FRACTION_OF_STATURE,
+            "index_tip_fraction_of_hand_length": geometry.INDEX_TIP_FRACTION_OF_HAND_LENGTH,
+            "index_finger_to_palm_ratio": geometry.INDEX_FINGER_TO_PALM_RATIO,
+        },
     )
