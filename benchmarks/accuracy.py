@@ -1,0 +1,242 @@
+"""Accuracy of rom against synthetic ground truth, per test.
+
+    .venv/bin/python benchmarks/accuracy.py                 # sample_videos/ + .cache/synth/
+    .venv/bin/python benchmarks/accuracy.py --generate 8    # first render 8 more clips (4 pairs)
+
+For every clip (``*.mp4`` with its ground-truth ``*.json``, see ``tools/synth``) rom is run
+three ways, so that each error source is seen on its own:
+
+* ``geometry``  rom's measurement on the *true* 2D landmarks with the true roll (and, for
+  toe-touch, the true scale at the person): definitions, filtering and projection only.
+* ``pose``      rom on the video (MediaPipe) with the true roll and scale: adds the pose
+  model's error.
+* ``rom``       rom on the video as a user runs it: roll and scale from the wall marker
+  when there is one (else the camera is assumed level and toe-touch is scaled from the
+  stated body height): adds calibration error.  This is the number that counts.
+
+Printed per test and mode: trials, mean absolute error (MAE), 95th percentile absolute
+error, bias (mean signed error, measured - true) and the share of trials rom flagged
+unreliable (errors are over all trials that gave a value in the true unit).  Then the
+pre/post change error for every pair.  The last line is ``worst_mae_deg <value>``: the
+largest ``rom`` MAE among the angle tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from rom.analyze import analyze_video  # noqa: E402
+from rom.calibration import Calibration  # noqa: E402
+from rom.errors import RomError  # noqa: E402
+from rom.measure import measure  # noqa: E402
+from rom.measurement import Measurement  # noqa: E402
+from tools.synth import groundtruth  # noqa: E402
+from tools.synth.groundtruth import GroundTruth  # noqa: E402
+
+MODES = ("geometry", "pose", "rom")
+GOALS = {"knee-flexion": 2.0, "hip-extension": 2.0, "ankle-dorsiflexion": 3.0, "toe-touch": 1.5}
+
+
+@dataclass
+class Trial:
+    clip: GroundTruth
+    results: dict[str, Measurement | None] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def error(self, mode: str) -> float | None:
+        m = self.results.get(mode)
+        if m is None or m.value is None or m.unit != self.clip.doc["unit"]:
+            return None
+        return float(m.value) - self.clip.true_value
+
+
+def user_calibration(clip: GroundTruth) -> tuple[Calibration, float | None, str]:
+    """What a user would have: the marker's calibration, else none (+ stated height)."""
+    from rom.calibrate.marker import calibration_from_video
+
+    height_cm = round(100 * float(clip.doc["body"]["height_m"]), 1)
+    note = "no marker"
+    if clip.doc.get("marker"):
+        try:
+            cal = calibration_from_video(clip.video)
+        except RomError as err:
+            cal, note = None, f"marker rejected: {err}"
+        if cal is not None:
+            return cal, None if cal.cm_per_px else height_cm, "marker"
+        note = note if note.startswith("marker rejected") else "marker not found"
+    return Calibration(), height_cm, note
+
+
+def run_trial(clip: GroundTruth, model: str | None, use_cache: bool) -> Trial:
+    trial = Trial(clip)
+    test, side = clip.test, clip.side
+    truth_scale = "subject" if test == "toe-touch" else None
+    true_cal = clip.calibration(truth_scale)
+    trial.results["geometry"] = measure(
+        clip.pose_track(), test, side=side, calibration=true_cal
+    ).measurement
+    try:
+        track = analyze_video(clip.video, model=model, use_cache=use_cache)
+    except RomError as err:
+        trial.notes["pose"] = trial.notes["rom"] = f"{type(err).__name__}: {err}"
+        trial.results["pose"] = trial.results["rom"] = None
+        return trial
+    trial.results["pose"] = measure(track, test, side=side, calibration=true_cal).measurement
+    cal, height_cm, note = user_calibration(clip)
+    trial.notes["rom"] = note
+    trial.results["rom"] = measure(
+        track, test, side=side, calibration=cal, height_cm=height_cm
+    ).measurement
+    return trial
+
+
+def summarise(trials: list[Trial]) -> list[str]:
+    lines = [
+        f"{'test':<20}{'mode':<10}{'n':>4}{'valued':>7}{'MAE':>8}{'P95':>8}{'bias':>8}"
+        f"{'unreliable':>12}  unit  goal"
+    ]
+    for test in sorted({t.clip.test for t in trials}):
+        group = [t for t in trials if t.clip.test == test]
+        unit = group[0].clip.doc["unit"]
+        for mode in MODES:
+            errs = np.array([e for t in group if (e := t.error(mode)) is not None])
+            flagged = [t for t in group if (m := t.results.get(mode)) is None or not m.reliable]
+            share = len(flagged) / len(group)
+            if errs.size:
+                mae, p95, bias = (
+                    np.mean(np.abs(errs)),
+                    np.percentile(np.abs(errs), 95),
+                    np.mean(errs),
+                )
+                stats = f"{mae:8.2f}{p95:8.2f}{bias:+8.2f}"
+            else:
+                stats = f"{'-':>8}{'-':>8}{'-':>8}"
+            goal = f"<= {GOALS[test]}" if mode == "rom" else ""
+            lines.append(
+                f"{test:<20}{mode:<10}{len(group):>4}{errs.size:>7}{stats}{share:>12.0%}"
+                f"  {unit:<5} {goal}"
+            )
+    return lines
+
+
+def pre_post(trials: list[Trial]) -> list[str]:
+    by_pair: dict[str, dict[str, Trial]] = {}
+    for t in trials:
+        if t.clip.doc.get("pair") and t.clip.doc.get("session") in ("pre", "post"):
+            by_pair.setdefault(t.clip.doc["pair"], {})[t.clip.doc["session"]] = t
+    lines = [f"{'pair':<44}{'true change':>12}{'rom change':>12}{'error':>8}"]
+    for pair, ts in sorted(by_pair.items()):
+        if set(ts) != {"pre", "post"}:
+            continue
+        true_change = ts["post"].clip.true_value - ts["pre"].clip.true_value
+        e_pre, e_post = ts["pre"].error("rom"), ts["post"].error("rom")
+        if e_pre is None or e_post is None:
+            lines.append(f"{pair:<44}{true_change:>12.2f}{'-':>12}{'-':>8}")
+            continue
+        measured = true_change + e_post - e_pre
+        lines.append(
+            f"{pair:<44}{true_change:>12.2f}{measured:>12.2f}{measured - true_change:>+8.2f}"
+        )
+    return lines
+
+
+def generate(n_clips: int, out: Path) -> None:
+    python = REPO / ".venv-synth" / "bin" / "python"
+    if not python.exists():
+        sys.exit(
+            "error: --generate needs the generator venv (.venv-synth): "
+            "see tools/synth/requirements.txt"
+        )
+    existing = len(list(out.glob("set*.json"))) // 2 if out.exists() else 0
+    pairs = max(1, math.ceil(n_clips / 2))
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "tools.synth.make_set",
+            "--pairs",
+            str(pairs),
+            "--start",
+            str(existing),
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        check=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--generate",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first render N more varied clips (pre/post pairs) into --cache",
+    )
+    parser.add_argument("--cache", type=Path, default=REPO / ".cache" / "synth")
+    parser.add_argument(
+        "--dirs", type=Path, nargs="*", help="clip folders (default: sample_videos and --cache)"
+    )
+    parser.add_argument(
+        "--model", default=None, help="pose model: lite, full (default), heavy or a .task path"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="do not reuse cached pose tracks")
+    parser.add_argument("--verbose", action="store_true", help="print every trial")
+    args = parser.parse_args()
+    if args.generate:
+        generate(args.generate, args.cache)
+    dirs = args.dirs or [REPO / "sample_videos", args.cache]
+    clips = [c for d in dirs if d.exists() for c in groundtruth.find(d)]
+    if not clips:
+        sys.exit("error: no clips with ground truth found in " + ", ".join(map(str, dirs)))
+    trials = []
+    started = time.time()
+    for i, clip in enumerate(clips, 1):
+        trial = run_trial(clip, args.model, not args.no_cache)
+        trials.append(trial)
+        if args.verbose:
+            parts = []
+            for mode in MODES:
+                e = trial.error(mode)
+                m = trial.results.get(mode)
+                flag = "" if m is not None and m.reliable else "!"
+                parts.append(f"{mode} {'-' if e is None else f'{e:+.2f}'}{flag}")
+            rom_result = trial.results.get("rom")
+            reasons = rom_result.reasons if rom_result is not None else ()
+            print(
+                f"[{i}/{len(clips)}] {clip.path.stem}: true {clip.true_value:.2f}  "
+                + "  ".join(parts)
+                + f"  ({trial.notes.get('rom', '')}; {','.join(reasons)})",
+                flush=True,
+            )
+    print(
+        f"{len(trials)} clips from {', '.join(str(d) for d in dirs)}"
+        f" in {time.time() - started:.0f} s"
+    )
+    print()
+    print("\n".join(summarise(trials)))
+    print()
+    print("\n".join(pre_post(trials)))
+    print()
+    angle_maes = []
+    for test in sorted({t.clip.test for t in trials} - {"toe-touch"}):
+        errs = [e for t in trials if t.clip.test == test and (e := t.error("rom")) is not None]
+        angle_maes.append(float(np.mean(np.abs(errs))) if errs else float("inf"))
+    print(f"worst_mae_deg {max(angle_maes) if angle_maes else float('nan'):.2f}")
+
+
+if __name__ == "__main__":
+    main()
