@@ -57,7 +57,7 @@ PEAK_RGB: RGB = hex_to_rgb(OKABE_ITO["reddish_purple"])
 VISIBLE_THRESHOLD = 0.5
 
 #: Bump when the drawing changes, so cached renders made by older code are not reused.
-RENDER_VERSION = 3
+RENDER_VERSION = 5
 
 #: Longest side of the rendered video in pixels (smaller files, faster encoding).
 DEFAULT_MAX_SIDE = 960
@@ -86,15 +86,17 @@ def _scale_style(image: NDArray[np.uint8]) -> tuple[int, float]:
     return thickness, max(0.5, short_side / 700)
 
 
-def format_value(value: float | None, unit: str) -> str:
+def format_value(value: float | None, unit: str, *, precise: bool = False) -> str:
     """A value with its unit as drawn on video (ASCII only: OpenCV fonts lack ``°``).
 
-    Degrees are returned without a unit; :func:`draw_label` draws the degree ring.
+    Degrees are returned without a unit; :func:`draw_label` draws the degree ring.  The
+    running angle is whole degrees; ``precise=True`` (the reported peak) gives one decimal,
+    as the dashboard and the report print it.
     """
     if value is None or not math.isfinite(value):
         return "--"
     if unit == "deg":
-        return f"{value:.0f}"
+        return f"{value:.1f}" if precise else f"{value:.0f}"
     if unit == "cm":
         return f"{value:.1f} cm"
     if unit == "fraction_of_height":
@@ -323,15 +325,20 @@ def annotate_track_row(
     unit = str(trial.measurement.unit)
     value = float(trial.values[row]) if row < len(trial.values) else float("nan")
     peak_value = trial.measurement.value
+    value_text = format_value(value, unit)
     if row == trial.measurement.peak_frame and peak_value is not None:
         # At the peak show the reported number (a held peak, not one frame's reading).
-        value = float(peak_value)
+        value_text = format_value(float(peak_value), unit, precise=True)
+        if not bool(trial.measurement.reliable):
+            # Never a bare number for an unreliable measurement, on video or on paper.
+            caption = f"{caption} - UNRELIABLE" if caption else "UNRELIABLE"
+            caption_colour = hex_to_rgb(OKABE_ITO["yellow"])
     return draw_pose(
         image,
         xy,
         track.visibility[row],
         trial.segments,
-        value_text=format_value(value, unit),
+        value_text=value_text,
         degrees=unit == "deg",
         roll_deg=roll_deg,
         caption=caption,

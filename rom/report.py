@@ -167,6 +167,12 @@ def _value_cell(value: float | None, unit: str, reliable: bool) -> str:
     return text if reliable or text == "–" else f"{text} (unreliable)"
 
 
+def _change_cell(text: str, line: ReportLine) -> str:
+    """A change is only as trustworthy as both its ends."""
+    trusted = line.pre_reliable and line.post_reliable
+    return text if trusted or text == "–" else f"{text} (unreliable)"
+
+
 def session_pdf(report: SessionReport) -> bytes:
     """A one-page A4 PDF of the session: pre/post table, MDC verdicts, asymmetry, key frames.
 
@@ -200,8 +206,9 @@ def session_pdf(report: SessionReport) -> bytes:
             line.side.capitalize(),
             Paragraph(_esc(_value_cell(line.pre, line.unit, line.pre_reliable)), s["cell"]),
             Paragraph(_esc(_value_cell(line.post, line.unit, line.post_reliable)), s["cell"]),
-            format_value(line.change, line.unit, signed=True),
-            format_percent(line.percent_change),
+            Paragraph(_esc(_change_cell(format_value(line.change, line.unit, signed=True),
+                                        line)), s["cell"]),
+            Paragraph(_esc(_change_cell(format_percent(line.percent_change), line)), s["cell"]),
             format_value(line.mdc, line.unit),
             Paragraph(f"<b>{_esc(verdict)}</b>", s["cell"]),
         ])

@@ -14,7 +14,7 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from rom.dashboard import record, services
+from rom.dashboard import labels, record, services, welcome
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -39,22 +39,73 @@ def _app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=120).run()
 
 
-def _add_person(at: AppTest, name: str = "Ana Runner", height: float = 172.0) -> AppTest:
+def _add_person(at: AppTest, name: str = "Ana Runner", height: int | None = 172) -> AppTest:
     at.sidebar.text_input(key="new_person_name").input(name)
-    at.sidebar.number_input(key="new_person_height").set_value(height)
+    if height is not None:
+        at.sidebar.number_input(key="new_person_height").set_value(height)
     at.sidebar.button[0].click().run()
     return at
+
+
+def _comparison_table(at: AppTest) -> object:
+    """The session's pre/post table (the page has others: sample clips, history)."""
+    (table,) = [t.value for t in at.table if "Beyond MDC?" in t.value.columns]
+    return table
 
 
 def _texts(elements: object) -> list[str]:
     return [str(e.value) for e in elements]  # type: ignore[attr-defined]
 
 
-def test_first_visit_asks_for_a_person() -> None:
+def test_first_visit_welcomes_and_offers_the_demo() -> None:
     at = _app()
     assert not at.exception
+    # What rom does, the three steps and privacy, instead of an empty page.
+    assert any(t.startswith("Welcome") for t in _texts(at.subheader))
+    text = " ".join(_texts(at.markdown))
+    for step in ("1 · Film “pre” from the side", "2 · Do the technique",
+                 "3 · Film “post” the same way", "stay on this computer"):
+        assert step in text, step
+    demo = at.button(key="try_samples")
+    assert demo.label == "Try it with the sample videos" and not demo.disabled
+    assert not at.tabs, "no empty tabs before anybody exists"
+    # Adding a real person is right there in the sidebar; the height starts empty.
     assert at.sidebar.selectbox(key="person_select").value == record.NEW_PERSON
-    assert any("choosing or adding the person" in t for t in _texts(at.info))
+    assert at.sidebar.text_input(key="new_person_name").value == ""
+    height = at.sidebar.number_input(key="new_person_height")
+    assert height.value is None and (height.min, height.max) == (50, 250)
+    assert "toe-touch" in height.help and "marker" in height.help
+
+
+def test_a_person_without_a_height_has_none() -> None:
+    at = _add_person(_app(), name="No Height", height=None)
+    assert not at.exception
+    assert "Added No Height." in _texts(at.success)
+    assert "0 sessions on record" in _texts(at.sidebar.caption)  # no "0 cm tall"
+    (height,) = [n for n in at.number_input if n.key.startswith("height_cm_")]
+    assert height.value is None
+
+
+def test_the_demo_person_is_reused(tmp_path: Path) -> None:
+    from rom.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    first = welcome.demo_person(store)
+    again = welcome.demo_person(store)
+    assert first.id == again.id and first.name == welcome.DEMO_PERSON_NAME
+    assert [p.name for p in store.list_people()] == [welcome.DEMO_PERSON_NAME]
+    store.close()
+
+
+def test_add_another_person_is_one_click_away() -> None:
+    at = _add_person(_app())
+    at.sidebar.button(key="add_another_person").click().run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="person_select").value == record.NEW_PERSON
+    _add_person(at, name="Ben Two", height=181)
+    select = at.sidebar.selectbox(key="person_select")
+    assert select.format_func(select.value) == "Ben Two"
+    assert len(select.options) == 3  # Ana, Ben and "add a new person"
 
 
 def test_adding_a_person_selects_them() -> None:
@@ -74,10 +125,12 @@ def test_adding_a_person_without_a_name_warns() -> None:
 
 
 def test_analyse_without_a_person_is_refused_politely() -> None:
-    at = _app()
+    at = _add_person(_app())
+    at.sidebar.button(key="add_another_person").click().run()  # nobody chosen now
     at.radio(key="source").set_value(record.SOURCE_SAMPLES).run()
     at.button(key="analyse").click().run()
     assert not at.exception
+    assert any("choosing or adding the person" in t for t in _texts(at.info))
     assert any("choose or add the person" in t for t in _texts(at.warning))
 
 
@@ -180,8 +233,7 @@ def test_sample_videos_end_to_end(tmp_path: Path) -> None:
         assert ("unreliable" in shown) == (not m.reliable)
 
     # The comparison table holds the same pre, post and change.
-    table = at.table[0].value
-    row = table.iloc[0]
+    row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
     for column, phase in (("Pre", "pre"), ("Post", "post")):
         m = expected[phase]
         assert row[column].startswith(labels.format_value(m.value, m.unit)), (row, m)
@@ -196,7 +248,8 @@ def test_sample_videos_end_to_end(tmp_path: Path) -> None:
     # Another height re-measures from the cached pose tracks: no new track is computed.
     tracks = sorted((tmp_path / "cache" / "tracks").glob("*"))
     assert len(tracks) == 2
-    at.number_input(key="height_cm").set_value(180.0).run()
+    person_id = at.sidebar.selectbox(key="person_select").value
+    at.number_input(key=f"height_cm_{person_id}").set_value(180).run()
     at.button(key="analyse").click().run(timeout=120)
     assert not at.exception
     assert sorted((tmp_path / "cache" / "tracks").glob("*")) == tracks
@@ -281,3 +334,156 @@ def test_restore_from_a_backup(tmp_path: Path) -> None:
     at.button(key="restore").click().run()
     assert not at.exception
     assert any("“ben.json” is not a rom backup file" in e for e in _texts(at.error))
+
+
+def _expected(test: str, clips: tuple[services.SampleClip, ...],
+              height_cm: float | None = None) -> dict[str, object]:
+    """The pipeline's measurement of each clip, made outside the dashboard."""
+    from rom.analyze import analyze_video
+    from rom.calibrate import calibration_for_video
+    from rom.measure import measure
+
+    expected = {}
+    for clip in clips:
+        track = analyze_video(clip.path)
+        calibration = calibration_for_video(clip.path, track.frame_size)
+        expected[clip.phase] = measure(track, test, clips[0].side, calibration=calibration,
+                                       height_cm=height_cm).measurement
+    return expected
+
+
+@pytest.mark.slow
+def test_try_it_with_the_sample_videos() -> None:
+    test = welcome.demo_test()
+    if test is None:
+        pytest.skip("no sample videos bundled yet")
+    pair = services.sample_pair(test, "auto")
+    assert pair is not None
+    at = _app()
+    at.button(key="try_samples").click().run(timeout=300)
+    assert not at.exception, at.exception
+    assert not at.error, _texts(at.error)
+
+    # The demo person is chosen, clearly labelled, and the form shows what was analysed.
+    select = at.sidebar.selectbox(key="person_select")
+    assert select.format_func(select.value) == welcome.DEMO_PERSON_NAME
+    assert at.selectbox(key="test").value == test
+    assert at.radio(key="source").value == record.SOURCE_SAMPLES
+    assert at.radio(key="side").value == pair[0].side
+    assert any(t.startswith("**Demo:**") for t in _texts(at.info))
+
+    # Results: the values shown are the pipeline's values for the sample clips.
+    expected = _expected(test, pair)
+    metrics = {m.label: m.value for m in at.metric}
+    for phase, title in (("pre", "Pre · before"), ("post", "Post · after")):
+        m = expected[phase]
+        shown = metrics[f"{title} · {m.side} side"]  # type: ignore[attr-defined]
+        assert shown == labels.trusted_value(m.value, m.unit, m.reliable), (shown, m)  # type: ignore[attr-defined]
+    # The pre/post comparison repeats them, with the change.
+    pre, post = expected["pre"], expected["post"]
+    assert metrics["Before"] == labels.trusted_value(pre.value, pre.unit, pre.reliable)  # type: ignore[attr-defined]
+    assert metrics["After"] == labels.trusted_value(post.value, post.unit, post.reliable)  # type: ignore[attr-defined]
+    row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
+    assert row["Test"] == labels.test_label(test) and row["Side"] == pair[0].side.capitalize()
+    if pre.value is not None and post.value is not None:  # type: ignore[attr-defined]
+        change = post.value - pre.value  # type: ignore[attr-defined]
+        assert row["Change"].startswith(labels.format_value(change, pre.unit, signed=True))  # type: ignore[attr-defined]
+    # The sample's known truth is shown beside rom's number.
+    captions = " ".join(_texts(at.caption))
+    for clip in pair:
+        assert f"posed at {labels.format_value(clip.true_value, clip.unit)}" in captions
+
+    # Saved: the history has the session.
+    assert "1 session on record" in " ".join(_texts(at.sidebar.caption))
+    assert f"Trends for {welcome.DEMO_PERSON_NAME}" in _texts(at.subheader)
+
+    # Another test's sample pair is one choice and one click away, in the same session.
+    other = next((t for t in record.tests_offered()
+                  if t != test and services.sample_pair(t, "auto") is not None), None)
+    if other is not None:
+        at.selectbox(key="test").set_value(other).run()
+        other_pair = services.sample_pair(other, "auto")
+        assert other_pair is not None
+        assert at.radio(key="side").value == other_pair[0].side
+        assert at.radio(key="side").disabled
+        at.button(key="analyse").click().run(timeout=300)
+        assert not at.exception and not at.error, _texts(at.error)
+        tests_in_table = set(_comparison_table(at)["Test"])  # type: ignore[index]
+        assert tests_in_table == {labels.test_label(test), labels.test_label(other)}
+        assert "1 session on record" in " ".join(_texts(at.sidebar.caption))
+
+    # A real person is one click away, and does not inherit the demo's choices.
+    demo_id = at.sidebar.selectbox(key="person_select").value
+    at.sidebar.button(key="add_another_person").click().run()
+    _add_person(at, name="Real Runner")
+    assert not at.exception
+    assert at.radio(key="source").value == record.SOURCE_UPLOAD
+    assert at.selectbox(key="technique").value == labels.TECHNIQUES[0]
+
+    # The demo person is deleted like anyone else.
+    at.sidebar.selectbox(key="person_select").select(demo_id).run()
+    at.sidebar.button(key="delete_person").click().run()
+    assert not at.exception
+    assert "The person and their data were deleted." in _texts(at.info)
+    assert at.sidebar.selectbox(key="person_select").options == ["Real Runner", record.NEW_PERSON]
+
+    # With nobody left, the welcome is back.
+    at.sidebar.button(key="delete_person").click().run()
+    assert at.sidebar.selectbox(key="person_select").options == [record.NEW_PERSON]
+    assert at.button(key="try_samples") is not None
+
+
+@pytest.mark.slow
+def test_advisory_and_invalidating_reasons_are_explained(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whatever reasons the protocols give, the page says them in words and marks the value.
+
+    The measurement itself is real (the sample clips through the pipeline); only its verdict
+    is swapped, to put an advisory reason on the pre clip and an invalidating one on the post.
+    """
+    from dataclasses import replace
+
+    from rom.measurement import INVALIDATING_REASONS, REASON_TEXT
+
+    test = "knee-flexion" if services.sample_pair("knee-flexion", "auto") else _sample_test()
+    advisory = sorted(REASON_TEXT.keys() - INVALIDATING_REASONS)
+    invalidating = sorted(REASON_TEXT.keys() & INVALIDATING_REASONS)
+    if not advisory or not invalidating:
+        pytest.skip("needs both an advisory and an invalidating reason code")
+    verdicts = iter([(True, (advisory[0],)), (False, (invalidating[0], advisory[0]))])
+    real_measure = services.measure_track
+    measured = []
+
+    def measure_with_verdict(*args: object, **kwargs: object) -> object:
+        result = real_measure(*args, **kwargs)  # type: ignore[arg-type]
+        reliable, reasons = next(verdicts)
+        m = replace(result.measurement, reliable=reliable, reasons=reasons)
+        measured.append(m)
+        return replace(result, measurement=m)
+
+    monkeypatch.setattr(services, "measure_track", measure_with_verdict)
+    at = _add_person(_app())
+    at.selectbox(key="test").set_value(test).run()
+    at.radio(key="source").set_value(record.SOURCE_SAMPLES).run()
+    at.button(key="analyse").click().run(timeout=300)
+    assert not at.exception, at.exception
+    pre, post = measured
+
+    metrics = {m.label.split(" ·")[0]: m.value for m in at.metric}
+    assert metrics["Pre"] == labels.format_value(pre.value, pre.unit)  # reliable: plain
+    assert metrics["Post"] == labels.format_value(post.value, post.unit) + " (unreliable)"
+    assert metrics["Before"] == metrics["Pre"]
+    assert metrics["After"] == metrics["Post"]
+    assert metrics["Change"].endswith("(unreliable)")
+    (good,) = _texts(at.success)
+    assert "Worth knowing" in good and REASON_TEXT[advisory[0]] in good
+    (bad,) = _texts(at.warning)
+    assert bad.startswith("**Unreliable — do not use this number.**")
+    assert REASON_TEXT[invalidating[0]] in bad and REASON_TEXT[advisory[0]] in bad
+    row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
+    assert row["Post"].endswith("⚠") and row["Change"].endswith("⚠")
+    assert row["Beyond MDC?"].startswith("⚠ Unreliable")
+    advice = _texts(at.markdown)
+    assert f"- {REASON_TEXT[invalidating[0]]}" in advice
+    assert f"- {REASON_TEXT[advisory[0]]}" in advice

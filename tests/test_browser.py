@@ -1,4 +1,4 @@
-"""The real dashboard in headless Chromium: upload the sample videos, read the results.
+"""The real dashboard in headless Chromium: the first visit's demo, uploads, the results.
 
 Starts ``streamlit run app.py`` on a free local port with a temporary database and cache,
 drives it with Playwright (Debian's ``/usr/bin/chromium``; never ``playwright install``)
@@ -31,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 ANALYSIS_TIMEOUT_MS = 180_000
+ANA_HEIGHT_CM = 172
 
 
 def _free_port() -> int:
@@ -107,6 +108,12 @@ def _chromium(playwright: object) -> object:
     )
 
 
+def _settle(page: object) -> None:
+    """Wait until the app has finished the rerun a click started."""
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)  # type: ignore[attr-defined]
+
+
 def _wait_uploaded(page: object, name: str) -> None:
     """Wait until the uploader shows the file's chip (the upload reached the server)."""
     chip = page.locator(f'[data-testid="stFileChip"][aria-label^="{name},"]')  # type: ignore[attr-defined]
@@ -115,47 +122,127 @@ def _wait_uploaded(page: object, name: str) -> None:
     page.wait_for_timeout(800)  # type: ignore[attr-defined]
 
 
-def test_upload_samples_and_read_the_results(app: dict[str, object], tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from playwright.sync_api import sync_playwright
-
+def _expected(test: str, paths: tuple[Path, Path], side: str, cache: Path,
+              monkeypatch: pytest.MonkeyPatch, height_cm: float | None = None) -> list[object]:
+    """The pipeline's measurements of the clips, from the app's own track cache."""
     from rom.analyze import analyze_video
     from rom.calibrate import calibration_for_video
-    from rom.dashboard.labels import format_value
     from rom.measure import measure
 
-    test = os.environ.get("ROM_BROWSER_TEST", "ankle-dorsiflexion")
-    pre_path, post_path, pre_meta, post_meta = _sample_pair(test)
+    monkeypatch.setenv("ROM_CACHE_DIR", str(cache))  # read back, not recomputed
+    expected = []
+    for path in paths:
+        track = analyze_video(path)
+        calibration = calibration_for_video(path, track.frame_size)
+        expected.append(measure(track, test, side, calibration=calibration,
+                                height_cm=height_cm).measurement)
+    return expected
+
+
+def _check_results(page: object, test: str, expected: list[object],
+                   metas: tuple[dict, dict] | None) -> None:
+    """Results, headline and table on the page show the pipeline's values for the clips.
+
+    ``metas``: the sample clips' truth, when they were analysed as samples (not uploaded).
+    """
+    from rom.dashboard.labels import format_value, test_label, trusted_value
+
+    page.get_by_text(f"3 · Results: {test_label(test)}").wait_for()  # type: ignore[attr-defined]
+    metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()  # type: ignore[attr-defined]
+    shown = metrics[:2]  # the pre and post results; the session headline follows
+    for text, m in zip(shown, expected, strict=True):
+        assert text == trusted_value(m.value, m.unit, m.reliable), (text, m)  # type: ignore[attr-defined]
+    for meta in metas or ():
+        # The sample's known truth is printed beside rom's number.
+        truth = format_value(float(meta["true_value"]), str(meta["unit"]))
+        assert page.get_by_text(f"body was posed at {truth}").count() == 1, truth  # type: ignore[attr-defined]
+    assert metrics[2:4] == [trusted_value(m.value, m.unit, m.reliable)  # type: ignore[attr-defined]
+                            for m in expected], metrics
+    table = page.locator('[data-testid="stTable"]', has_text="Beyond MDC?").inner_text()  # type: ignore[attr-defined]
+    assert test_label(test) in table
+    pre, post = expected
+    if pre.value is not None and post.value is not None:  # type: ignore[attr-defined]
+        change = format_value(post.value - pre.value, pre.unit, signed=True)  # type: ignore[attr-defined]
+        assert change in table, (table, change)
+    # The annotated videos play in Chromium (H.264 in MP4), and the key frames are there.
+    states = page.evaluate(  # type: ignore[attr-defined]
+        "Array.from(document.querySelectorAll('video')).map(v => "
+        "({ready: v.readyState, error: v.error && v.error.code}))"
+    )
+    assert len(states) == 2, states
+    assert all(s["error"] is None and s["ready"] >= 1 for s in states), states
+    assert page.locator('[data-testid="stImage"] img').count() >= 2  # type: ignore[attr-defined]
+
+
+def test_first_visit_demo_then_a_real_person(app: dict[str, object], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """From an empty database: the welcome, the one-click demo, then a real person's upload."""
+    from playwright.sync_api import sync_playwright
+
+    from rom.dashboard import welcome
+    from rom.dashboard.labels import test_label
+
+    demo_test = welcome.demo_test()
+    if demo_test is None:
+        pytest.skip("no sample videos bundled yet")
+    test = os.environ.get("ROM_BROWSER_TEST", "knee-flexion")
+    demo_pre, demo_post, demo_pre_meta, demo_post_meta = _sample_pair(demo_test)
+    pre_path, post_path, pre_meta, _ = _sample_pair(test)
     shots = _artifacts()
     bogus = tmp_path / "holiday-notes.mp4"
     bogus.write_text("this is not a video")
 
     with sync_playwright() as p:
         browser = _chromium(p)
-        page = browser.new_page(viewport={"width": 1400, "height": 3400}, accept_downloads=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         page.goto(str(app["url"]))
-        page.get_by_text("Who is being measured?").wait_for(timeout=60_000)
+        demo_button = page.get_by_role("button", name="Try it with the sample videos")
+        demo_button.wait_for(timeout=60_000)
+        page.get_by_text("stay on this computer").first.wait_for()
+        page.wait_for_timeout(500)
         page.screenshot(path=str(shots / "01-first-visit.png"))
 
+        # One click: the demo person, the sample clips, the analysis, the comparison.
+        demo_button.click()
+        page.get_by_text("Pre vs post in this session").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+        page.wait_for_timeout(2500)  # let videos, charts and images load
+        page.screenshot(path=str(shots / "02-demo-landing.png"))  # where the runner lands
+        page.set_viewport_size({"width": 1400, "height": 3600})  # the whole page at once
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(shots / "03-demo-results.png"))
+        expected = _expected(demo_test, (demo_pre, demo_post), demo_pre_meta["side"],
+                             Path(str(app["cache"])), monkeypatch)
+        _check_results(page, demo_test, expected, (demo_pre_meta, demo_post_meta))
         sidebar = page.locator('[data-testid="stSidebar"]')
+        assert page.get_by_text(f"“{welcome.DEMO_PERSON_NAME}” is a synthetic body").count() == 1
+
+        page.get_by_role("tab", name="History").click()
+        page.get_by_text(f"Trends for {welcome.DEMO_PERSON_NAME}").wait_for()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=str(shots / "04-demo-history.png"))
+        page.get_by_role("tab", name="Pre / post session").click()
+
+        # A real person is one click away.
+        sidebar.get_by_role("button", name="Add another person").click()
         sidebar.get_by_label("Name or pseudonym").fill("Ana Runner")
+        sidebar.get_by_label("Height in cm (optional)", exact=True).fill(str(ANA_HEIGHT_CM))
         sidebar.get_by_role("button", name="Add person").click()
         page.get_by_text("Added Ana Runner.").wait_for()
 
-        # Choose the test: Streamlit's selectbox is a combobox with a listbox of options.
-        from rom.dashboard.labels import test_label
-
         page.get_by_role("combobox", name="Test").click()
         page.get_by_role("option", name=test_label(test)).click()
+        # The demo's sample source and technique are not carried over to a real person.
+        assert page.get_by_role("radio", name="Upload my videos").is_checked()
         if pre_meta.get("side") in ("left", "right"):
             page.get_by_role("radiogroup", name="Side").get_by_text(
                 pre_meta["side"].capitalize(), exact=True).click()
+        _settle(page)  # an upload sent during a rerun would be lost with the old widget
 
         # A bad upload gets a friendly message and the page stays usable.
         uploads = page.locator('input[type="file"]')
         uploads.nth(0).set_input_files(str(bogus))
         page.get_by_text("“holiday-notes.mp4” cannot be used").wait_for(timeout=30_000)
-        page.screenshot(path=str(shots / "02-bad-upload.png"))
+        page.screenshot(path=str(shots / "05-bad-upload.png"))
 
         # Remove it with the chip's delete button: the message goes, the page carries on.
         page.get_by_role("button", name=f"Remove {bogus.name}").click()
@@ -168,57 +255,32 @@ def test_upload_samples_and_read_the_results(app: dict[str, object], tmp_path: P
 
         page.get_by_role("button", name="Analyse pre and post").click()
         page.get_by_text("Pre vs post in this session").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
-        page.wait_for_timeout(2500)  # let videos, charts and images load
-        page.screenshot(path=str(shots / "03-results.png"))
+        page.wait_for_timeout(2500)
+        page.screenshot(path=str(shots / f"06-results-{test}.png"))
+        expected = _expected(test, (pre_path, post_path), pre_meta.get("side", "auto"),
+                             Path(str(app["cache"])), monkeypatch, height_cm=ANA_HEIGHT_CM)
+        _check_results(page, test, expected, None)
+        from rom.dashboard.labels import TECHNIQUES
 
-        # The shown numbers are the pipeline's numbers for these clips.
-        # Same cache as the app: the pose tracks are read back, not recomputed.
-        monkeypatch.setenv("ROM_CACHE_DIR", str(app["cache"]))
-        side = pre_meta.get("side", "auto")
-        expected = []
-        for path in (pre_path, post_path):
-            track = analyze_video(path)
-            calibration = calibration_for_video(path, track.frame_size)
-            expected.append(measure(track, test, side, calibration=calibration).measurement)
-        metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-        shown = metrics[:2]  # the pre and post results; the session headline follows
-        for text, m, meta in zip(shown, expected, (pre_meta, post_meta), strict=True):
-            assert text.startswith(format_value(m.value, m.unit)), (text, m)
-            assert ("unreliable" in text) == (not m.reliable)
-            if m.reliable and m.value is not None and meta.get("unit") == m.unit:
-                # A sanity bound, not the accuracy benchmark: the right clip's number.
-                assert abs(m.value - float(meta["true_value"])) < 10.0, (m.value, meta)
-
-        # The annotated videos play in Chromium (H.264 in MP4).
-        states = page.evaluate(
-            "Array.from(document.querySelectorAll('video')).map(v => "
-            "({ready: v.readyState, error: v.error && v.error.code, duration: v.duration}))"
-        )
-        assert len(states) == 2, states
-        assert all(s["error"] is None and s["ready"] >= 1 for s in states), states
-        assert page.locator('[data-testid="stImage"] img').count() >= 2  # key frames
-
-        # The headline repeats them as before / after.
-        assert metrics[2:4] == [format_value(m.value, m.unit) for m in expected], metrics
-        table = page.locator('[data-testid="stTable"]').first.inner_text()
-        for m in expected:
-            assert format_value(m.value, m.unit) in table, (table, m)
-        if expected[0].value is not None and expected[1].value is not None:
-            change = format_value(expected[1].value - expected[0].value, expected[0].unit,
-                                  signed=True)
-            assert change in table, (table, change)
-
-        page.get_by_role("tab", name="History").click()
-        page.get_by_text("Trends for Ana Runner").wait_for()
-        page.wait_for_timeout(1500)
-        page.screenshot(path=str(shots / "04-history.png"))
+        assert page.get_by_text(f"Ana Runner · {TECHNIQUES[0]} · saved").count() == 1
 
         page.get_by_role("tab", name="Export").click()
         with page.expect_download() as download_info:
             page.get_by_role("button", name="Download the PDF report").click()
         pdf_path = shots / "session-report.pdf"
         download_info.value.save_as(str(pdf_path))
-        page.screenshot(path=str(shots / "05-export.png"))
+        page.screenshot(path=str(shots / "07-export.png"))
+
+        # The demo person is deleted like anyone else.
+        page.get_by_role("combobox", name="Who is being measured?").click()
+        page.get_by_role("option", name=welcome.DEMO_PERSON_NAME).click()
+        sidebar.get_by_text("Delete this person").click()
+        sidebar.get_by_role("button", name="Delete permanently").click()
+        page.get_by_text("The person and their data were deleted.").wait_for()
+        page.get_by_role("combobox", name="Who is being measured?").click()
+        names = page.get_by_role("option").all_inner_texts()
+        assert welcome.DEMO_PERSON_NAME not in " ".join(names) and "Ana Runner" in names, names
+        page.keyboard.press("Escape")
         browser.close()
 
     pypdf = pytest.importorskip("pypdf")
@@ -251,13 +313,19 @@ def test_webcam_draws_the_skeleton_live_and_records_a_clip(
         page = context.new_page()
         page.goto(str(app["url"]))
         page.get_by_text("Who is being measured?").wait_for(timeout=60_000)
+        if page.get_by_role("button", name="Try it with the sample videos").count():
+            # A fresh database shows the welcome: add somebody to get to the form.
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            sidebar.get_by_label("Name or pseudonym").fill("Cam Era")
+            sidebar.get_by_role("button", name="Add person").click()
+            page.get_by_text("Added Cam Era.").wait_for()
         page.get_by_text("Record with the webcam").click()
         camera = page.frame_locator('iframe[title*="webrtc"]')
         camera.get_by_role("button", name="START").click(timeout=60_000)
         page.wait_for_timeout(6000)
         live = camera.locator("video").first
-        live.screenshot(path=str(shots / "06-webcam-live.png"))
-        page.screenshot(path=str(shots / "06-webcam-page.png"))
+        live.screenshot(path=str(shots / "08-webcam-live.png"))
+        page.screenshot(path=str(shots / "08-webcam-page.png"))
         camera.get_by_role("button", name="STOP").click()
         page.get_by_text("Pre clip recorded").wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
@@ -270,7 +338,7 @@ def test_webcam_draws_the_skeleton_live_and_records_a_clip(
     import cv2
     import numpy as np
 
-    frame = cv2.cvtColor(cv2.imread(str(shots / "06-webcam-live.png")), cv2.COLOR_BGR2RGB)
+    frame = cv2.cvtColor(cv2.imread(str(shots / "08-webcam-live.png")), cv2.COLOR_BGR2RGB)
     close = np.all(np.abs(frame.astype(int) - np.array(SEGMENT_RGB)) <= 30, axis=-1)
     assert close.sum() > 200, "the measured segment is not drawn on the live view"
     assert states and all(s["error"] is None and s["ready"] >= 1 for s in states), states

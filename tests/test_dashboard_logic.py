@@ -115,3 +115,100 @@ def test_upload_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         services.save_upload("../../etc/c.mp4", b"garbage", limit_bytes=100)
     # The stored copy never escapes the cache, whatever the name says.
     assert all(tmp_path in p.parents for p in tmp_path.rglob("*") if p.is_file())
+
+
+def test_an_unreliable_value_is_never_shown_bare() -> None:
+    assert labels.trusted_value(31.54, "deg", True) == "31.5°"
+    assert labels.trusted_value(31.54, "deg", False) == "31.5° (unreliable)"
+    assert labels.trusted_value(None, "deg", False) == "–"  # nothing to mark
+    assert labels.trusted_value(-2.0, "cm", False, signed=True, marker=" ⚠") == "−2.0 cm ⚠"
+
+    trials = [_trial(1, "pre", _m("knee-flexion", "right", 110.0)),
+              _trial(2, "post", _m("knee-flexion", "right", 125.0, reliable=False,
+                                   reasons=("low_visibility",), mid=2))]
+    lines = summary.session_lines(trials)
+    (row,) = compare_section.table_rows(lines)
+    assert row["Pre"] == "110.0°"
+    assert row["Post"] == "125.0° ⚠" and row["Change"] == "+15.0° ⚠"
+    assert row["Beyond MDC?"].startswith("⚠ Unreliable")
+    # The chart labels the unreliable end too, and draws it hollow.
+    fig = compare_section.dumbbell_chart(lines)
+    post_trace = next(t for t in fig.data if t.name == "post (after)")
+    assert list(post_trace.text) == ["125.0° ⚠"]
+    assert list(post_trace.marker.color) == ["white"]
+
+
+def test_every_reason_code_is_shown_in_plain_words() -> None:
+    from rom.measurement import REASON_TEXT
+
+    codes = tuple(REASON_TEXT)  # whatever the protocols define today
+    assert labels.reason_texts(codes) == list(dict.fromkeys(REASON_TEXT[c] for c in codes))
+    # A code that has no text yet is tidied into words, not dropped or shown raw.
+    assert labels.reason_texts(("brand_new_reason", codes[0], codes[0])) == [
+        "Brand new reason.", REASON_TEXT[codes[0]]]
+
+
+def test_sample_clips_are_listed_as_pre_post_pairs() -> None:
+    clips = services.sample_clips()
+    if not clips:
+        pytest.skip("no sample videos bundled yet")
+    for test in dict.fromkeys(c.test for c in clips):
+        pair = services.sample_pair(test, "auto")
+        assert pair is not None, test
+        pre, post = pair
+        assert (pre.phase, post.phase) == ("pre", "post")
+        assert pre.test == post.test == test and pre.side == post.side
+        assert pre.path.exists() and post.path.exists()
+
+
+def test_the_scale_named_is_the_one_the_measurement_used() -> None:
+    import json
+    from types import SimpleNamespace
+
+    from rom.dashboard import results
+    from rom.measurement import Measurement
+
+    marker = SimpleNamespace(roll_deg=-0.5, roll_source="marker", scale_source="marker")
+
+    def reach(scale_source: str | None) -> Measurement:
+        return Measurement(test="toe-touch", side="right", value=11.1, unit="cm", quality=0.9,
+                           reliable=True, reasons=(), peak_time_s=2.0, peak_frame=60,
+                           provenance={"settings": json.dumps({"scale_source": scale_source})})
+
+    # The protocol preferred the stated height to the marker on the wall behind.
+    assert results.calibration_text(marker, reach("height")) == (
+        "camera tilt -0.5° (from the marker); scale from the stated height")
+    assert results.calibration_text(marker, reach("marker")).endswith("scale from the marker")
+    assert results.calibration_text(None, reach(None)) == (
+        "camera assumed level; no scale in centimetres")
+    # A measurement that does not say: the calibration's own scale is named.
+    assert results.calibration_text(marker).endswith("scale from the marker")
+
+
+def test_an_unreliable_peak_is_labelled_on_the_picture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key frame and the video mark an unreliable peak; a reliable one is left plain."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from rom import render
+    from tests.test_render import _frames, _track, _trial
+
+    drawn: list[tuple[str | None, str | None]] = []
+    real_draw_pose = render.draw_pose
+
+    def spy(*args: object, **kwargs: object) -> object:
+        drawn.append((kwargs.get("value_text"), kwargs.get("caption")))  # type: ignore[arg-type]
+        return real_draw_pose(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "draw_pose", spy)
+    track = _track(list(range(12)))
+    trial = _trial(track, peak_row=9)
+    unreliable = replace(trial, measurement=replace(trial.measurement, reliable=False,
+                                                    reasons=("heel_lift",)))
+    plain = render.key_frame("unused.mp4", track, trial, frames=_frames(12))
+    marked = render.key_frame("unused.mp4", track, unreliable, frames=_frames(12))
+    value = f"{trial.measurement.value:.1f}"  # the reported peak, as the page prints it
+    assert drawn == [(value, None), (value, "UNRELIABLE")]
+    assert plain is not None and marked is not None
+    assert not np.array_equal(plain, marked)

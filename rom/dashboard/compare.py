@@ -45,17 +45,20 @@ def table_rows(lines: Sequence[ReportLine]) -> list[dict[str, str]]:
         {
             "Test": labels.test_label(line.test),
             "Side": line.side.capitalize(),
-            "Pre": labels.format_value(line.pre, line.unit)
-            + ("" if line.pre_reliable or line.pre is None else " ⚠"),
-            "Post": labels.format_value(line.post, line.unit)
-            + ("" if line.post_reliable or line.post is None else " ⚠"),
-            "Change": labels.format_value(line.change, line.unit, signed=True),
+            "Pre": labels.trusted_value(line.pre, line.unit, line.pre_reliable, marker=" ⚠"),
+            "Post": labels.trusted_value(line.post, line.unit, line.post_reliable, marker=" ⚠"),
+            "Change": labels.trusted_value(line.change, line.unit, _both_reliable(line),
+                                           signed=True, marker=" ⚠"),
             "% change": labels.format_percent(line.percent_change),
             "MDC": labels.format_value(line.mdc, line.unit),
             "Beyond MDC?": verdict(line),
         }
         for line in lines
     ]
+
+
+def _both_reliable(line: ReportLine) -> bool:
+    return line.pre_reliable and line.post_reliable
 
 
 def dumbbell_chart(lines: Sequence[ReportLine]) -> go.Figure:
@@ -69,18 +72,21 @@ def dumbbell_chart(lines: Sequence[ReportLine]) -> go.Figure:
                                      mode="lines", line={"color": "#9CA3AF", "width": 4},
                                      showlegend=False, hoverinfo="skip"))
     for phase, title in (("pre", "pre (before)"), ("post", "post (after)")):
-        xs, ys, texts = [], [], []
+        xs, ys, texts, fills = [], [], [], []
         for line, name in zip(lines, names, strict=True):
             value = getattr(line, phase)
+            reliable = bool(getattr(line, f"{phase}_reliable"))
             if value is not None:
                 xs.append(value * labels.display_scale(line.unit))
                 ys.append(name)
-                texts.append(labels.format_value(value, line.unit))
+                texts.append(labels.trusted_value(value, line.unit, reliable, marker=" ⚠"))
+                # Hollow = unreliable, as in the history's trend charts.
+                fills.append(PHASE_COLOURS[phase] if reliable else "white")
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="markers+text", name=title, text=texts,
-            textposition="top center",
-            marker={"size": 16, "color": PHASE_COLOURS[phase], "symbol": PHASE_SYMBOLS[phase],
-                    "line": {"color": "black", "width": 1}},
+            textposition="top center", cliponaxis=False,
+            marker={"size": 16, "color": fills, "symbol": PHASE_SYMBOLS[phase],
+                    "line": {"color": PHASE_COLOURS[phase], "width": 2}},
         ))
     fig.update_layout(height=120 + 70 * len(lines), template="plotly_white",
                       margin={"l": 10, "r": 10, "t": 30, "b": 10},
@@ -121,12 +127,16 @@ def show_session(store: Any, person: Any) -> None:
 def show_headline(line: ReportLine) -> None:
     """The latest test's answer in four numbers a runner can read at a glance."""
     cols = st.columns(4)
-    cols[0].metric("Before", labels.format_value(line.pre, line.unit), border=True)
-    cols[1].metric("After", labels.format_value(line.post, line.unit), border=True)
-    cols[2].metric("Change", labels.format_value(line.change, line.unit, signed=True),
+    cols[0].metric("Before", labels.trusted_value(line.pre, line.unit, line.pre_reliable),
+                   border=True)
+    cols[1].metric("After", labels.trusted_value(line.post, line.unit, line.post_reliable),
+                   border=True)
+    cols[2].metric("Change", labels.trusted_value(line.change, line.unit, _both_reliable(line),
+                                                  signed=True),
                    delta=labels.format_percent(line.percent_change)
                    if line.percent_change is not None else None,
-                   delta_color="off", border=True)
+                   # An arrow would mislead: for the toe touch, down is better.
+                   delta_color="off", delta_arrow="off", border=True)
     cols[3].metric("Real change?", short_verdict(line), border=True,
                    delta=f"MDC {labels.format_value(line.mdc, line.unit)}"
                    if line.mdc is not None else None, delta_color="off", delta_arrow="off",
@@ -141,6 +151,11 @@ def show_lines(lines: Sequence[ReportLine], key: str) -> None:
         same = [line for line in lines if line.unit == unit]
         if any(line.pre is not None and line.post is not None for line in same):
             st.plotly_chart(dumbbell_chart(same), key=f"dumbbell_{key}_{unit}")
+    notes = list(dict.fromkeys(note for line in lines for note in line.notes))
+    if notes:
+        st.markdown("**What the videos tell you**")
+        for note in notes:
+            st.markdown(f"- {note}")
     asymmetry = summary.asymmetry_texts(lines)
     if asymmetry:
         st.markdown("**Left vs right**")

@@ -29,7 +29,7 @@ def session_report(store: Any, person: Any, session: Any) -> report.SessionRepor
             if analysis.key_frame_png:
                 m = analysis.measurement
                 caption = (f"{phase.capitalize()} · {labels.test_label(test).split(' (')[0]} · "
-                           f"{m.side}: {labels.format_value(m.value, m.unit)}")
+                           f"{m.side}: {labels.trusted_value(m.value, m.unit, m.reliable)}")
                 key_frames.append((caption, analysis.key_frame_png))
     return report.SessionReport(
         person=person.name, session_date=session.date.strftime("%d %B %Y"),

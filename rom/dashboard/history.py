@@ -23,19 +23,23 @@ def trend_chart(points: list[summary.TrendPoint], unit: str) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=[p.session_label for p in mine],
             y=[p.value * scale if p.value is not None else None for p in mine],
-            mode="lines+markers", name="pre (before)" if phase == "pre" else "post (after)",
+            mode="lines+markers+text", name="pre (before)" if phase == "pre" else "post (after)",
             line={"color": PHASE_COLOURS[phase], "width": 2,
                   "dash": "dot" if phase == "pre" else "solid"},
             marker={"size": 12, "color": [PHASE_COLOURS[phase] if p.reliable else "white"
                                           for p in mine],
                     "symbol": PHASE_SYMBOLS[phase],
                     "line": {"color": PHASE_COLOURS[phase], "width": 2}},
-            text=[("" if p.reliable else "unreliable") for p in mine],
-            hovertemplate="%{x}<br>%{y:.1f}<br>%{text}<extra></extra>",
+            # The value beside each marker; an unreliable one is never shown bare.
+            text=[labels.trusted_value(p.value, p.unit, p.reliable, marker=" ⚠ unreliable")
+                  for p in mine],
+            textposition="middle right", cliponaxis=False,
+            hovertemplate="%{x}<br>%{text}<extra></extra>",
         ))
     suffix = labels.UNIT_SUFFIX.get(unit, unit).strip()
+    name = labels.test_label(points[0].test).split(" (")[0] if points else ""
     fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      template="plotly_white", yaxis_title=suffix,
+                      template="plotly_white", yaxis_title=f"{name} ({suffix})",
                       legend={"orientation": "h", "y": 1.12})
     fig.update_xaxes(type="category")
     return fig
@@ -59,6 +63,9 @@ def show(store: Any, person: Any | None) -> None:
         mine = [p for p in points if (p.test, p.side) == (test, side)]
         st.markdown(f"**{labels.test_label(test)} · {side} side**")
         st.plotly_chart(trend_chart(mine, mine[0].unit), key=f"trend_{test}_{side}")
+    if len(sessions) == 1:
+        st.caption("One session so far: each new pre/post session adds a point to these "
+                   "trends.")
     if any(not p.reliable for p in points):
         st.caption("Hollow markers are unreliable measurements (see the session's advice).")
 

@@ -8,6 +8,7 @@ Test identifiers are the ones in :data:`rom.measure.TESTS`; units are the
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 TEST_LABELS: dict[str, str] = {
     "ankle-dorsiflexion": "Ankle dorsiflexion (knee-to-wall lunge)",
@@ -30,6 +31,10 @@ FILMING_TIPS: dict[str, str] = {
 SIDE_LABELS: dict[str, str] = {"left": "Left", "right": "Right", "auto": "Detect automatically"}
 
 TECHNIQUES: tuple[str, ...] = ("Toe Spreaders", "Sock Pull", "Other")
+
+#: The welcome page's demo: its person and the technique its session is saved under.
+DEMO_PERSON_NAME = "Sample runner (demo)"
+DEMO_TECHNIQUE = "Sample clips (demo)"
 
 UNIT_SUFFIX: dict[str, str] = {"deg": "°", "cm": " cm", "fraction_of_height": "% of height"}
 
@@ -55,9 +60,34 @@ def format_value(value: float | None, unit: str, *, signed: bool = False) -> str
     return text.replace("-", "−") + UNIT_SUFFIX.get(unit, f" {unit}")
 
 
+def trusted_value(value: float | None, unit: str, reliable: bool, *, signed: bool = False,
+                  marker: str = " (unreliable)") -> str:
+    """:func:`format_value`, marked with ``marker`` when the value must not be trusted.
+
+    A number that exists but is unreliable is never shown bare (``"31.5° (unreliable)"``).
+    """
+    text = format_value(value, unit, signed=signed)
+    if value is not None and math.isfinite(value) and not reliable:
+        text += marker
+    return text
+
+
 def format_percent(value: float | None, *, signed: bool = True) -> str:
     """``12.345`` -> ``"+12.3%"``; ``None``/NaN -> ``"–"``."""
     if value is None or not math.isfinite(value):
         return "–"
     text = f"{value:+.1f}%" if signed else f"{value:.1f}%"
     return text.replace("-", "−")
+
+
+def reason_texts(reasons: Iterable[str]) -> list[str]:
+    """Each reason code in plain words (:data:`rom.measurement.REASON_TEXT`), without repeats.
+
+    A code without a text yet (protocols gain new ones) is still shown, tidied into words,
+    rather than dropped.
+    """
+    from rom.measurement import REASON_TEXT
+
+    texts = [REASON_TEXT.get(str(code)) or str(code).replace("_", " ").capitalize() + "."
+             for code in reasons]
+    return list(dict.fromkeys(texts))

@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from rom import __version__
-from rom.dashboard import compare, export, history, labels, record, results, state
+from rom.dashboard import compare, export, history, labels, record, results, state, welcome
 from rom.errors import RomError
 
 _CSS = """
@@ -25,8 +25,7 @@ def run() -> None:
                        layout="wide", initial_sidebar_state="expanded")
     st.markdown(_CSS, unsafe_allow_html=True)
     st.title("rom · range of motion, before and after")
-    st.caption("Film a mobility test from the side before and after a technique, and see what "
-               "changed. Everything stays on this computer.")
+    intro = st.empty()  # filled below unless the welcome says it at length
     try:
         store = state.get_store()
     except RomError as exc:
@@ -37,6 +36,11 @@ def run() -> None:
     person_line = st.sidebar.empty()  # filled last, so it counts this run's saves
     _sidebar_footer(store)
     state.show_flash()
+    if person is None and not store.list_people():
+        welcome.show(store)
+        return
+    intro.caption("Film a mobility test from the side before and after a technique, and see "
+                  "what changed. Everything stays on this computer.")
 
     session_tab, history_tab, export_tab = st.tabs(
         [":material/videocam: Pre / post session", ":material/show_chart: History",
@@ -56,13 +60,21 @@ def _session_tab(store: Any, person: Any | None) -> None:
     if person is None:
         st.info("Start by choosing or adding the person being measured in the sidebar on the "
                 "left.", icon=":material/person_add:")
-    request = record.record_form(person)
+    elif welcome.is_demo(person):
+        st.info(f"**Demo:** “{person.name}” is a synthetic body from the bundled sample clips. "
+                "Choose another test under 1 and press **Analyse pre and post** to try it. "
+                "When you are ready, use **Add another person** in the sidebar; delete the "
+                "demo person there at any time.", icon=":material/science:")
+    request = record.record_form(person, submit=bool(st.session_state.pop(welcome.RUN_DEMO,
+                                                                           False)))
+    just_analysed = False
     if request is not None:
         state.start_session_if_needed(request.person_id, request.technique)
         finished = results.run_analysis(request)
         for analysis in finished:
             state.analyses()[(analysis.test, request.side, analysis.phase)] = analysis
         if finished:
+            just_analysed = True
             st.session_state[state.LAST_PAIR] = (request.test, request.side)
             try:
                 state.save_session(store, request.person_id, request.technique)
@@ -74,6 +86,24 @@ def _session_tab(store: Any, person: Any | None) -> None:
     if last is not None:
         results.show_pair(*last)
     compare.show_session(store, person)
+    if just_analysed:
+        _scroll_to(results.RESULTS_ANCHOR)
+
+
+def _scroll_to(anchor: str) -> None:
+    """Bring the new results into view (they appear below the form, out of sight)."""
+    script = (
+        "<script>(function () {"
+        "  let tries = 0;"
+        "  const go = () => {"
+        f"    const target = document.getElementById({anchor!r});"
+        "    if (target) { target.scrollIntoView({behavior: 'smooth', block: 'start'}); }"
+        "    else if (tries++ < 50) { setTimeout(go, 100); }"
+        "  };"
+        "  go();"
+        "})();</script>"
+    )
+    st.html(script, unsafe_allow_javascript=True)
 
 
 def _sidebar_footer(store: Any) -> None:

@@ -21,6 +21,14 @@ SOURCE_SAMPLES = "Use the sample videos"
 SOURCE_WEBCAM = "Record with the webcam"
 PENDING_PERSON = "_person_to_select"
 
+#: Bounds of a person's height, cm (those :func:`rom.measure.measure` accepts).
+HEIGHT_MIN_CM, HEIGHT_MAX_CM = 50, 250
+HEIGHT_HELP = (
+    "Optional. Only used as the scale for the toe-touch reach when rom's wall marker is not in "
+    "view: rom measures how tall you stand in the video and turns the reach into centimetres. "
+    "Without a marker or a height, the reach is given as a percentage of your height."
+)
+
 FPS_CHOICES: dict[str, float | None] = {
     "Every frame (most accurate)": None,
     "30 frames per second": 30.0,
@@ -35,6 +43,9 @@ class VideoInput:
     phase: str
     path: Path
     name: str
+    #: Known true value of a synthetic sample clip (in ``true_unit``), else ``None``.
+    true_value: float | None = None
+    true_unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,11 @@ def person_sidebar(store: Any) -> Any | None:
     if current not in by_id:
         current = None
         st.session_state.pop(state.PERSON_ID, None)
-    index = options.index(current) if current is not None else (0 if people else len(options) - 1)
+    if "person_select" in st.session_state:
+        index = 0  # the widget's own (or just set) value wins; no default to conflict with
+    else:
+        index = (options.index(current) if current is not None
+                 else 0 if people else len(options) - 1)
     choice = st.sidebar.selectbox(
         "Who is being measured?",
         options,
@@ -89,10 +104,29 @@ def person_sidebar(store: Any) -> Any | None:
         _new_person_form(store)
         return None
     person = by_id[int(choice)]
-    if st.session_state.get(state.PERSON_ID) != person.id:
-        st.session_state[state.PERSON_ID] = person.id
-        st.session_state.pop(state.SESSION_ID, None)  # a new person starts a new session
+    st.session_state[state.PERSON_ID] = person.id
+    if st.session_state.get(state.SHOWN_PERSON) != person.id:
+        # Another person: a new session, and never the previous person's results.
+        state.forget_session()
+        st.session_state[state.SHOWN_PERSON] = person.id
+    if person.name != labels.DEMO_PERSON_NAME:
+        _forget_demo_choices()
+    st.sidebar.button("Add another person", icon=":material/person_add:", type="tertiary",
+                      key="add_another_person", on_click=_choose_new_person)
     return person
+
+
+def _forget_demo_choices() -> None:
+    """A real person's session must not be filed under the demo's samples and technique."""
+    if st.session_state.get("technique_other") == labels.DEMO_TECHNIQUE:
+        # Set, not popped: the browser would send its old widget values back.
+        st.session_state.update({"technique": labels.TECHNIQUES[0], "technique_other": "",
+                                 "source": SOURCE_UPLOAD})
+
+
+def _choose_new_person() -> None:
+    # A callback runs before the next script run, so the select box can still be set.
+    st.session_state["person_select"] = NEW_PERSON
 
 
 def person_caption(store: Any, person: Any) -> str:
@@ -106,8 +140,8 @@ def _new_person_form(store: Any) -> None:
     with st.sidebar.form("new_person", clear_on_submit=True):
         name = st.text_input("Name or pseudonym", max_chars=200, key="new_person_name")
         height = st.number_input(
-            "Height in cm (optional)", min_value=0.0, max_value=250.0, value=0.0, step=1.0,
-            help="Lets rom give the toe-touch reach in centimetres.",
+            "Height in cm (optional)", min_value=HEIGHT_MIN_CM, max_value=HEIGHT_MAX_CM,
+            value=None, step=1, format="%d", placeholder="e.g. 172", help=HEIGHT_HELP,
             key="new_person_height",
         )
         submitted = st.form_submit_button("Add person", type="primary")
@@ -116,7 +150,8 @@ def _new_person_form(store: Any) -> None:
             st.sidebar.warning("Please type a name or a pseudonym first.")
             return
         try:
-            person = store.add_person(name.strip(), height_cm=float(height) or None)
+            person = store.add_person(name.strip(),
+                                      height_cm=float(height) if height is not None else None)
         except RomError as exc:
             st.sidebar.error(str(exc))
             return
@@ -130,15 +165,25 @@ def _new_person_form(store: Any) -> None:
 # -- the form ------------------------------------------------------------------------------
 
 
-def record_form(person: Any | None) -> AnalysisRequest | None:
-    """Draw the record form; returns a request when *Analyse* was pressed with valid input."""
+def record_form(person: Any | None, *, submit: bool = False) -> AnalysisRequest | None:
+    """Draw the record form; returns a request when *Analyse* was pressed with valid input.
+
+    ``submit=True`` acts as if the button was pressed (the welcome page's sample demo).
+    """
     st.subheader("1 · What are you testing?")
     c1, c2, c3 = st.columns([3, 2, 3])
     tests = tests_offered()
     test = c1.selectbox("Test", tests, format_func=labels.test_label, key="test")
+    sample_sides = _sample_sides(test) if st.session_state.get("source") == SOURCE_SAMPLES else ()
+    if sample_sides and st.session_state.get("side") not in sample_sides:
+        # The sample clips show one particular leg: show that leg rather than a wrong one.
+        st.session_state["side"] = sample_sides[0]
+    side_help = "The leg being measured. 'Detect' picks the leg nearest the camera."
+    if len(sample_sides) == 1:
+        side_help = f"The sample clips of this test show the {sample_sides[0]} leg."
     side = c2.radio("Side", ("left", "right", "auto"), format_func=labels.SIDE_LABELS.get,
-                    horizontal=True, key="side",
-                    help="The leg being measured. 'Detect' picks the leg nearest the camera.")
+                    horizontal=True, key="side", disabled=len(sample_sides) == 1,
+                    help=side_help)
     technique = c3.selectbox("Technique done between pre and post", labels.TECHNIQUES,
                              key="technique")
     if technique == "Other":
@@ -169,20 +214,26 @@ def record_form(person: Any | None) -> AnalysisRequest | None:
         model = s1.selectbox("Pose model", ("full", "lite", "heavy"), key="model",
                              help="'full' works offline; 'lite' and 'heavy' are downloaded once.")
         fps_label = s2.selectbox("Frames analysed", tuple(FPS_CHOICES), key="fps")
-        default_height = float(person.height_cm) if person is not None and person.height_cm else 0.0
-        height = s3.number_input("Height in cm", min_value=0.0, max_value=250.0,
-                                 value=default_height, step=1.0, key="height_cm",
-                                 help="Used to turn the toe-touch reach into centimetres.")
+        stored = person.height_cm if person is not None else None
+        default_height = (round(stored) if stored and HEIGHT_MIN_CM <= round(stored)
+                          <= HEIGHT_MAX_CM else None)
+        # Keyed by person: another person's height must not carry over.
+        height = s3.number_input("Height in cm (optional)", min_value=HEIGHT_MIN_CM,
+                                 max_value=HEIGHT_MAX_CM, value=default_height, step=1,
+                                 format="%d", placeholder="not given",
+                                 key=f"height_cm_{person.id if person is not None else 'none'}",
+                                 help=HEIGHT_HELP)
         use_marker = st.checkbox(
             "Use rom's wall marker when it is in view", value=True, key="use_marker",
             help="The printed marker on the wall levels the camera's tilt and gives a scale "
                  "in centimetres.")
     settings = services.AnalysisSettings(model=model, fps=FPS_CHOICES[fps_label],
-                                         height_cm=float(height) or None, use_marker=use_marker)
+                                         height_cm=float(height) if height is not None else None,
+                                         use_marker=use_marker)
 
     for problem in problems:
         st.error(problem)
-    pressed = st.button("Analyse pre and post", type="primary", key="analyse")
+    pressed = st.button("Analyse pre and post", type="primary", key="analyse") or submit
     if not pressed:
         return None
     if person is None:
@@ -215,16 +266,66 @@ def _uploads() -> tuple[list[VideoInput], list[str]]:
     return videos, problems
 
 
+def _sample_sides(test: str) -> tuple[str, ...]:
+    """The sides (``"left"``/``"right"``) that have a pre/post pair of sample clips of ``test``."""
+    sides = []
+    for side in ("left", "right"):
+        pair = services.sample_pair(test, side)
+        if pair is not None and pair[0].side == side:
+            sides.append(side)
+    return tuple(sides)
+
+
+def _clip_line(clip: services.SampleClip) -> str:
+    truth = ("" if clip.true_value is None
+             else f" · posed at **{labels.format_value(clip.true_value, clip.unit)}**")
+    return f":material/movie: `{clip.path.name}` · {clip.side} side{truth}"
+
+
 def _samples(test: str, side: str) -> tuple[list[VideoInput], list[str]]:
     pair = services.sample_pair(test, side)
+    problems = []
     if pair is None:
-        return [], [f"There are no sample videos of “{labels.test_label(test)}” yet."]
-    pre, post = pair
-    truth = ""
-    if pre.true_value is not None and post.true_value is not None:
-        truth = (f" The synthetic body was posed at {labels.format_value(pre.true_value, pre.unit)}"
-                 f" before and {labels.format_value(post.true_value, post.unit)} after.")
-    st.info(f"Synthetic sample clips of the {pre.side} side: “{pre.path.name}” and "
-            f"“{post.path.name}”.{truth}")
-    return [VideoInput("pre", pre.path, pre.path.name),
-            VideoInput("post", post.path, post.path.name)], []
+        problems.append(f"There are no sample videos of “{labels.test_label(test)}”. Choose "
+                        "another test above, or upload your own videos.")
+    else:
+        cols = st.columns(2)
+        for col, clip, title in ((cols[0], pair[0], "Pre — before the technique"),
+                                 (cols[1], pair[1], "Post — after the technique")):
+            with col.container(border=True):
+                st.markdown(f"**{title}**")
+                st.markdown(_clip_line(clip))
+    _sample_catalogue()
+    if pair is None:
+        return [], problems
+    return [VideoInput(c.phase, c.path, c.path.name, c.true_value, c.unit) for c in pair], []
+
+
+def _sample_catalogue() -> None:
+    """Every bundled pre/post pair, so it is clear which tests the samples cover."""
+    rows = []
+    covered = set()
+    for test in tests_offered():
+        for side in _sample_sides(test) or (("auto",) if services.sample_pair(test, "auto")
+                                            else ()):
+            pair = services.sample_pair(test, side)
+            if pair is None:
+                continue
+            pre, post = pair
+            covered.add(test)
+            rows.append({
+                "Test": labels.test_label(test), "Side": pre.side.capitalize(),
+                "Pre clip": pre.path.name, "Post clip": post.path.name,
+                "True value pre → post": (
+                    f"{labels.format_value(pre.true_value, pre.unit)} → "
+                    f"{labels.format_value(post.true_value, post.unit)}"
+                    if pre.true_value is not None and post.true_value is not None else "–"),
+            })
+    with st.expander(f"All sample clips ({len(rows)} pre/post pairs)"):
+        st.caption("Synthetic side-view clips of a rendered body, with the exact angle or "
+                   "distance it was posed at. Pick a test above to analyse its pair.")
+        if rows:
+            st.table(rows, hide_index=True)
+        missing = [labels.test_label(t) for t in tests_offered() if t not in covered]
+        if missing:
+            st.caption("No sample clips yet for: " + ", ".join(missing) + ".")

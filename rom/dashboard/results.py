@@ -6,6 +6,7 @@ the annotated video, the value-over-time chart with the peak marked and the key 
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from rom.render import OKABE_ITO
 PHASE_TITLES = {"pre": "Pre · before", "post": "Post · after"}
 PHASE_COLOURS = {"pre": OKABE_ITO["blue"], "post": OKABE_ITO["orange"]}
 PHASE_SYMBOLS = {"pre": "circle", "post": "diamond"}
+#: HTML id of the results' heading (the page scrolls there after an analysis).
+RESULTS_ANCHOR = "rom-results"
 
 
 def _friendly(exc: Exception, path: Path, name: str) -> str:
@@ -57,6 +60,8 @@ def run_analysis(request: AnalysisRequest) -> list[services.TrialAnalysis]:
             video_path=video.path, video_name=video.name, track=track, result=result,
             roll_deg=float(calibration.roll_deg), extra={"calibration": calibration},
         )
+        if video.true_value is not None:
+            analysis.extra["true_value"] = (video.true_value, video.true_unit)
         bar.progress(0.0, text=f"{title}: drawing the annotated video…")
 
         def on_render(i: int, total: int, bar: Any = bar, title: str = title) -> None:
@@ -74,21 +79,17 @@ def run_analysis(request: AnalysisRequest) -> list[services.TrialAnalysis]:
 
 def value_text(measurement: Any) -> str:
     """The value as shown, with ``(unreliable)`` when it must not be trusted."""
-    text = labels.format_value(measurement.value, measurement.unit)
-    if measurement.value is not None and not measurement.reliable:
-        text += " (unreliable)"
-    return text
+    return labels.trusted_value(measurement.value, measurement.unit, measurement.reliable)
 
 
 def quality_box(measurement: Any) -> None:
     """The quality verdict with each reason in plain words and what to do about it."""
-    from rom.measurement import REASON_TEXT
-
-    advice = [REASON_TEXT.get(code, code.replace("_", " ")) for code in measurement.reasons]
+    advice = labels.reason_texts(measurement.reasons)
     if measurement.reliable:
         text = f"**Reliable** · quality {measurement.quality:.0%}"
         if advice:
-            text += "\n\nTo make it even better:\n" + "\n".join(f"- {a}" for a in advice)
+            # Advisory reasons: the number stands, but the person should know these.
+            text += "\n\nWorth knowing:\n" + "\n".join(f"- {a}" for a in advice)
         st.success(text, icon=":material/check_circle:")
     else:
         head = ("**Could not be measured.**" if measurement.value is None
@@ -113,11 +114,12 @@ def value_chart(analysis: services.TrialAnalysis) -> go.Figure:
             x=[m.peak_time_s], y=[m.value * scale], mode="markers+text", name="peak",
             marker={"color": OKABE_ITO["reddish_purple"], "size": 14, "symbol": "star",
                     "line": {"color": "black", "width": 1}},
-            text=[labels.format_value(m.value, m.unit)], textposition="top center",
+            text=[labels.trusted_value(m.value, m.unit, m.reliable, marker=" ⚠")],
+            textposition="top center", cliponaxis=False,
         ))
     unit = labels.UNIT_SUFFIX.get(m.unit, m.unit).strip()
     fig.update_layout(
-        height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10}, showlegend=False,
+        height=260, margin={"l": 10, "r": 10, "t": 36, "b": 10}, showlegend=False,
         xaxis_title="time (s)", yaxis_title=f"{labels.test_label(m.test).split(' (')[0]} ({unit})",
         template="plotly_white",
     )
@@ -136,20 +138,63 @@ def show_analysis(analysis: services.TrialAnalysis, key: str) -> None:
     if analysis.key_frame_png:
         peak = f" at {m.peak_time_s:.1f} s" if m.peak_time_s is not None else ""
         st.image(analysis.key_frame_png, caption=f"Key frame at the peak{peak}", width=380)
-    camera = calibration_text(analysis.extra.get("calibration"))
+    camera = calibration_text(analysis.extra.get("calibration"), m)
     st.caption(f"Video: {analysis.video_name} · {camera}")
+    truth = truth_text(analysis)
+    if truth:
+        st.caption(truth)
 
 
-def calibration_text(calibration: Any) -> str:
+def truth_text(analysis: services.TrialAnalysis) -> str:
+    """For a synthetic sample clip: the value the body was posed at, and rom's error."""
+    known = analysis.extra.get("true_value")
+    m = analysis.measurement
+    if known is None:
+        return ""
+    true_value, unit = known
+    text = (f":material/science: Sample clip: the synthetic body was posed at "
+            f"{labels.format_value(true_value, unit)}")
+    if m.value is not None and unit == m.unit:
+        text += (f"; rom is off by {labels.format_value(m.value - true_value, unit, signed=True)}"
+                 " on this clip")
+    return text + "."
+
+
+SCALE_WORDS = {"height": "the stated height", "marker": "the marker",
+               "checkerboard": "the checkerboard", "calibration": "the calibration"}
+
+
+def scale_used(measurement: Any) -> tuple[bool, str | None]:
+    """``(known, source)``: the scale the protocol actually used, from its provenance.
+
+    A protocol may prefer the stated height over the marker's scale, so the calibration
+    alone does not say which was used.  ``known`` is False when the measurement does not
+    record it.
+    """
+    provenance = getattr(measurement, "provenance", None) or {}
+    try:
+        settings = json.loads(provenance.get("settings") or "{}")
+    except (TypeError, ValueError):
+        return False, None
+    if not isinstance(settings, dict) or "scale_source" not in settings:
+        return False, None
+    source = settings["scale_source"]
+    return True, str(source) if source else None
+
+
+def calibration_text(calibration: Any, measurement: Any = None) -> str:
     """Where the camera's tilt and the scale came from, in words."""
-    if calibration is None:
-        return "camera assumed level"
-    if calibration.roll_source == "none":
+    if calibration is None or calibration.roll_source == "none":
         tilt = "camera assumed level"
     else:
         tilt = f"camera tilt {calibration.roll_deg:+.1f}° (from the {calibration.roll_source})"
-    if calibration.scale_source is not None:
-        tilt += f"; scale from the {calibration.scale_source}"
+    known, source = scale_used(measurement)
+    if not known:
+        source = calibration.scale_source if calibration is not None else None
+    if source is not None:
+        tilt += f"; scale from {SCALE_WORDS.get(source, 'the ' + source)}"
+    elif known and measurement is not None and measurement.unit in ("cm", "fraction_of_height"):
+        tilt += "; no scale in centimetres"
     return tilt
 
 
@@ -159,7 +204,7 @@ def show_pair(test: str, side: str) -> None:
     pre, post = found.get((test, side, "pre")), found.get((test, side, "post"))
     if pre is None and post is None:
         return
-    st.subheader(f"3 · Results: {labels.test_label(test)}")
+    st.subheader(f"3 · Results: {labels.test_label(test)}", anchor=RESULTS_ANCHOR)
     cols = st.columns(2, gap="large")
     for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
         with col:

@@ -21,6 +21,7 @@ SESSION_FINGERPRINT = "session_fingerprint"  # (person, technique) the session w
 ANALYSES = "analyses"  # {(test, side, phase): TrialAnalysis}
 LAST_PAIR = "last_pair"  # (test, side) of the most recent analysis
 FLASH = "flash"  # one-shot message shown after a rerun
+SHOWN_PERSON = "_shown_person"  # whose session and analyses are held (see forget_session)
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,6 +66,13 @@ def show_flash() -> None:
     if message:
         kind, text = message
         getattr(st, kind)(text)
+
+
+def forget_session() -> None:
+    """Drop this browser's session and its analyses (another person was chosen)."""
+    for key in (SESSION_ID, SESSION_FINGERPRINT, LAST_PAIR):
+        st.session_state.pop(key, None)
+    analyses().clear()
 
 
 def start_session_if_needed(person: int, technique: str) -> None:

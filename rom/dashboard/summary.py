@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from rom.dashboard import labels
-from rom.measurement import REASON_TEXT
 from rom.report import ReportLine
 
 
@@ -77,7 +76,7 @@ def latest_by_pair(trials: Iterable[Any]) -> dict[tuple[str, str], dict[str, Any
 def _advice(measurement: Any | None) -> list[str]:
     if measurement is None:
         return []
-    return [REASON_TEXT.get(code, code) for code in measurement.reasons]
+    return labels.reason_texts(measurement.reasons)
 
 
 def session_lines(trials: Iterable[Any]) -> list[ReportLine]:

@@ -1,0 +1,122 @@
+"""First visit: what rom does, how a session goes, and a one-click demo on the sample clips.
+
+Shown instead of the tabs while the database holds nobody.  *Try it with the sample
+videos* adds (or reuses) a clearly named demo person, chooses the bundled sample clips of
+a test on the record form and analyses them on the next run, so the results, the pre/post
+comparison and the history appear without any further input.  The demo person is an
+ordinary person in the database: it is deleted like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from rom.dashboard import labels, record, services, state
+from rom.errors import RomError
+
+DEMO_PERSON_NAME = labels.DEMO_PERSON_NAME
+DEMO_TECHNIQUE = labels.DEMO_TECHNIQUE
+DEMO_NOTES = ("Made by 'Try it with the sample videos': a synthetic body from rom's bundled "
+              "sample clips, not a real person. Delete it at any time.")
+#: Session-state flag: analyse the record form's input on this run, as if pressed.
+RUN_DEMO = "_run_demo"
+
+_STEPS = (
+    (":material/videocam:", "Film “pre” from the side",
+     "Phone at hip height, the whole body in frame. Do the test, e.g. a knee-to-wall lunge."),
+    (":material/self_improvement:", "Do the technique",
+     "Toe spreaders, a sock pull, foam rolling… whatever you want to check."),
+    (":material/compare_arrows:", "Film “post” the same way",
+     "rom measures both clips and tells you whether the change is bigger than "
+     "measurement noise."),
+)
+
+
+def demo_test() -> str | None:
+    """The first offered test with a bundled pre/post pair of sample clips."""
+    for test in record.tests_offered():
+        if services.sample_pair(test, "auto") is not None:
+            return test
+    return None
+
+
+def demo_person(store: Any) -> Any:
+    """The demo person: reused when already there, else added (without a height)."""
+    for person in store.list_people():
+        if person.name == DEMO_PERSON_NAME:
+            return person
+    return store.add_person(DEMO_PERSON_NAME, notes=DEMO_NOTES)
+
+
+def is_demo(person: Any | None) -> bool:
+    return person is not None and person.name == DEMO_PERSON_NAME
+
+
+def start_demo(store: Any) -> None:
+    """Button callback: pick the demo person and the sample clips, then analyse them.
+
+    It runs before the next script run, so it may still set the record form's widgets.
+    """
+    test = demo_test()
+    if test is None:
+        state.flash("error", f"No sample videos were found in {services.sample_dir()}.")
+        return
+    try:
+        person = demo_person(store)
+    except RomError as exc:
+        state.flash("error", f"The demo could not start: {exc}")
+        return
+    pair = services.sample_pair(test, "auto")
+    side = pair[0].side if pair is not None and pair[0].side in ("left", "right") else "auto"
+    st.session_state.update({
+        state.PERSON_ID: person.id, "person_select": person.id,
+        "test": test, "side": side, "source": record.SOURCE_SAMPLES,
+        "technique": "Other", "technique_other": DEMO_TECHNIQUE, RUN_DEMO: True,
+    })
+    st.session_state.pop(state.SESSION_ID, None)
+
+
+def show(store: Any) -> None:
+    """The welcome page (the database holds nobody yet)."""
+    st.subheader("Welcome! Measure what a mobility technique really changes")
+    st.markdown(
+        "rom measures your range of motion from a phone video: ankle dorsiflexion, knee "
+        "flexion, hip extension and the toe touch. Film a test **before** and **after** a "
+        "technique and rom shows the angle or distance, the change, and whether it is larger "
+        "than measurement noise."
+    )
+    cols = st.columns(3)
+    for number, (col, (icon, title, text)) in enumerate(zip(cols, _STEPS, strict=True), 1):
+        with col.container(border=True, height="stretch"):
+            st.markdown(f"##### {icon} {number} · {title}")
+            st.caption(text)
+    st.markdown(":material/lock: **Private:** videos, measurements and reports stay on this "
+                "computer. Nothing is uploaded; the dashboard only listens on 127.0.0.1.")
+
+    left, right = st.columns(2, gap="medium")
+    with left.container(border=True, height="stretch"):
+        st.markdown("##### :material/play_circle: See it work first")
+        test = demo_test()
+        if test is None:
+            st.caption(f"No sample videos were found in {services.sample_dir()}, so the "
+                       "demo is not available.")
+        else:
+            st.caption(f"Analyses the bundled sample clips of the **{labels.test_label(test)}** "
+                       f"test (a synthetic runner, before and after) for a demo person called "
+                       f"“{DEMO_PERSON_NAME}”. Takes about half a minute; delete the demo person "
+                       "in the sidebar any time.")
+        st.button("Try it with the sample videos", type="primary", icon=":material/play_arrow:",
+                  key="try_samples", on_click=start_demo, args=(store,),
+                  disabled=test is None, width="stretch")
+    with right.container(border=True, height="stretch"):
+        st.markdown("##### :material/person_add: Measure a real person")
+        st.caption("**:material/arrow_back: In the sidebar on the left:** type a name or a "
+                   "pseudonym (the height is optional) and press **Add person**. Then upload a "
+                   "pre and a post video from your phone, or record them with the webcam.")
+
+    with st.expander("Moving from another computer? Restore a backup"):
+        from rom.dashboard import export
+
+        export.restore_section(store)
