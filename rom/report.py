@@ -29,7 +29,7 @@ from reportlab.platypus import (
 )
 
 from rom import __version__
-from rom.dashboard.labels import format_percent, format_value, test_label
+from rom.labels import format_percent, format_value, test_label
 from rom.render import OKABE_ITO
 
 #: Columns of the measurements CSV, in order.  Values are stored units (see ``unit``).

@@ -14,7 +14,8 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from rom.dashboard import labels, record, services, welcome
+from rom import labels
+from rom.dashboard import record, services, welcome
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -202,9 +203,9 @@ def _sample_test() -> str:
 
 @pytest.mark.slow
 def test_sample_videos_end_to_end(tmp_path: Path) -> None:
+    from rom import labels
     from rom.analyze import analyze_video
     from rom.calibrate import calibration_for_video
-    from rom.dashboard import labels
     from rom.measure import measure
 
     test = _sample_test()

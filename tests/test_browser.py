@@ -145,7 +145,7 @@ def _check_results(page: object, test: str, expected: list[object],
 
     ``metas``: the sample clips' truth, when they were analysed as samples (not uploaded).
     """
-    from rom.dashboard.labels import format_value, test_label, trusted_value
+    from rom.labels import format_value, test_label, trusted_value
 
     page.get_by_text(f"3 · Results: {test_label(test)}").wait_for()  # type: ignore[attr-defined]
     metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()  # type: ignore[attr-defined]
@@ -180,7 +180,7 @@ def test_first_visit_demo_then_a_real_person(app: dict[str, object], tmp_path: P
     from playwright.sync_api import sync_playwright
 
     from rom.dashboard import welcome
-    from rom.dashboard.labels import test_label
+    from rom.labels import test_label
 
     demo_test = welcome.demo_test()
     if demo_test is None:
@@ -260,7 +260,7 @@ def test_first_visit_demo_then_a_real_person(app: dict[str, object], tmp_path: P
         expected = _expected(test, (pre_path, post_path), pre_meta.get("side", "auto"),
                              Path(str(app["cache"])), monkeypatch, height_cm=ANA_HEIGHT_CM)
         _check_results(page, test, expected, None)
-        from rom.dashboard.labels import TECHNIQUES
+        from rom.labels import TECHNIQUES
 
         assert page.get_by_text(f"Ana Runner · {TECHNIQUES[0]} · saved").count() == 1
 

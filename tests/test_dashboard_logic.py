@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from rom import labels
 from rom.dashboard import compare as compare_section
-from rom.dashboard import labels, services, summary
+from rom.dashboard import services, summary
 from rom.errors import VideoError
 from rom.store.records import MeasurementInfo, TrialInfo
 

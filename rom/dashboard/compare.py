@@ -8,7 +8,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from rom.dashboard import labels, state, summary
+from rom import labels
+from rom.dashboard import state, summary
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.errors import RomError
 from rom.report import ReportLine

@@ -8,8 +8,8 @@ from typing import Any
 
 import streamlit as st
 
-from rom import report
-from rom.dashboard import labels, record, state, summary
+from rom import labels, report
+from rom.dashboard import record, state, summary
 from rom.errors import RomError
 
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-from rom import __version__
-from rom.dashboard import compare, export, history, labels, record, results, state, welcome
+from rom import __version__, labels
+from rom.dashboard import compare, export, history, record, results, state, welcome
 from rom.errors import RomError
 
 _CSS = """

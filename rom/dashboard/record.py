@@ -12,7 +12,8 @@ from typing import Any
 
 import streamlit as st
 
-from rom.dashboard import labels, services, state
+from rom import labels
+from rom.dashboard import services, state
 from rom.errors import RomError
 
 NEW_PERSON = "+ Add a new person…"

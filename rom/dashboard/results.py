@@ -15,7 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from rom.dashboard import labels, services, state
+from rom import labels
+from rom.dashboard import services, state
 from rom.dashboard.record import AnalysisRequest
 from rom.errors import NoPersonError, RomError
 from rom.render import OKABE_ITO

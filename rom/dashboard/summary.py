@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rom.dashboard import labels
+from rom import labels
 from rom.report import ReportLine
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from rom.dashboard import labels
+from rom import labels
 from rom.dashboard.live import LiveRecorder
 from rom.errors import RomError
 from rom.paths import cache_dir

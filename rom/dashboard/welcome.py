@@ -13,7 +13,8 @@ from typing import Any
 
 import streamlit as st
 
-from rom.dashboard import labels, record, services, state
+from rom import labels
+from rom.dashboard import record, services, state
 from rom.errors import RomError
 
 DEMO_PERSON_NAME = labels.DEMO_PERSON_NAME
