@@ -37,6 +37,11 @@ REASON_TEXT: dict[str, str] = {
     "wall behind you makes you look bigger than you are). The scale from your stated height "
     "was used instead where it was given. Put the marker at your own distance from the "
     "camera, or enter your height.",
+    "scale_unchecked": "The calibration marker gave the scale, but without your height "
+    "rom cannot check that the marker was at your distance from the camera. A marker on "
+    "the wall behind you makes distances read too large (about 15 % when it is half a "
+    "metre behind you and you are 3 m from the camera). Enter your height so the scale can "
+    "be checked, and use the same setting for the before and after clips.",
     "deep_flexion_underread": "In deep knee bends the pose model tends to under-read the "
     "angle (by roughly 5-15 degrees), so your true knee flexion is probably somewhat larger "
     "than shown. Compare it only with other deep-bend measurements filmed the same way.",

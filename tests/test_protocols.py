@@ -504,6 +504,56 @@ def test_toe_touch_fingertip_without_standing_frames_uses_the_finger_ratio() -> 
     assert m.value == pytest.approx(12.0, abs=0.1)
 
 
+def _far_foot_lower(px: float) -> Callable[[int, float, np.ndarray], None]:
+    """Edit: the right (far) foot's heel and toe ``px`` lower in the image, every frame."""
+
+    def edit(i: int, t: float, row: np.ndarray) -> None:
+        row[[Landmark.RIGHT_HEEL, Landmark.RIGHT_FOOT_INDEX], 1] += px
+        # Eyes hidden: no stature, so the tip comes from the finger ratio, which is exact
+        # on the figure whatever the floor; only the floor level is then under test.
+        row[[Landmark.LEFT_EYE, Landmark.RIGHT_EYE], 3] = 0.0
+
+    return edit
+
+
+def test_toe_touch_floor_is_the_measured_sides_foot() -> None:
+    # The far (right) foot's landmarks sit 2 cm lower than the near (left) foot's.  The
+    # left hand is measured from the left foot's floor (12 cm), the right hand from the
+    # right foot's (12 + 2 cm); the old lowest-of-both-feet floor gave 14 cm for both.
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+    track = make_track(toe_touch(100.0, reach_cm=12.0), edit=_far_foot_lower(2.0 * PX_PER_CM))
+    left = measure(track, "toe-touch", side="left", calibration=cal).measurement
+    right = measure(track, "toe-touch", side="right", calibration=cal).measurement
+    assert left.value == pytest.approx(12.0, abs=0.1)
+    assert right.value == pytest.approx(14.0, abs=0.1)
+    settings = json.loads(left.provenance["settings"])
+    assert settings["floor_side"] == "left"
+    assert settings["floor_y_px"] == pytest.approx(FLOOR_Y - 1.0 * PX_PER_CM, abs=0.1)
+    assert settings["cm_per_px"] == pytest.approx(1 / PX_PER_CM)
+
+
+def test_toe_touch_floor_falls_back_to_both_feet_when_its_own_is_unseen() -> None:
+    def hide_left_foot(i: int, t: float, row: np.ndarray) -> None:
+        _far_foot_lower(2.0 * PX_PER_CM)(i, t, row)
+        row[[Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX], 3] = 0.0
+
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+    track = make_track(toe_touch(100.0, reach_cm=12.0), edit=hide_left_foot)
+    m = measure(track, "toe-touch", side="left", calibration=cal).measurement
+    assert m.value == pytest.approx(14.0, abs=0.1)  # the right foot's floor, 2 cm lower
+
+
+def test_toe_touch_records_the_scale_and_stature_for_pairing() -> None:
+    m = measure(
+        make_track(toe_touch(100.0, reach_cm=12.0)), "toe-touch", height_cm=STICK_STATURE_CM
+    ).measurement
+    settings = json.loads(m.provenance["settings"])
+    stature_px = STICK_STATURE_CM * PX_PER_CM
+    assert settings["standing_stature_px"] == pytest.approx(stature_px, rel=0.002)
+    assert settings["cm_per_px"] == pytest.approx(1 / PX_PER_CM, rel=0.002)
+    assert settings["scale_source"] == "height"
+
+
 def test_marker_behind_the_person_is_caught_with_the_height() -> None:
     # A wall marker 0.25 m behind a person 2.5 m away reads 10 % too many cm per pixel.
     wall = Calibration(roll_source="user", cm_per_px=1.1 / PX_PER_CM, scale_source="marker")
@@ -512,12 +562,14 @@ def test_marker_behind_the_person_is_caught_with_the_height() -> None:
     # Without the height the error cannot be seen (a 196 cm person is possible).
     assert trusted.value == pytest.approx(12.0 * 1.1, abs=0.15)
     assert "scale_plane_mismatch" not in trusted.reasons
+    assert "scale_unchecked" in trusted.reasons and trusted.reliable  # but it says so
     checked = measure(
         track, "toe-touch", calibration=wall, height_cm=STICK_STATURE_CM
     ).measurement
     assert "scale_plane_mismatch" in checked.reasons
     assert checked.value == pytest.approx(12.0, abs=0.1)  # the height's scale was used
     assert checked.reliable  # advisory: the fallback scale is the person's own
+    assert "scale_unchecked" not in checked.reasons
     settings = json.loads(checked.provenance["settings"])
     assert settings["scale_source"] == "height"
     assert settings["calibration_stature_cm"] == pytest.approx(1.1 * STICK_STATURE_CM, rel=0.01)
@@ -532,6 +584,7 @@ def test_marker_agreeing_with_the_height_is_kept() -> None:
         height_cm=STICK_STATURE_CM,
     ).measurement
     assert "scale_plane_mismatch" not in m.reasons
+    assert "scale_unchecked" not in m.reasons  # checked against the height
     assert m.value == pytest.approx(12.0 * 1.03, abs=0.1)  # within tolerance: marker kept
 
 

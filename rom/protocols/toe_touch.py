@@ -30,10 +30,16 @@ Primary value: fingertip-to-floor distance
     Vertical distance from the estimated fingertip to the floor level, in true vertical
     (levelled image).  Positive = fingertip above the floor; **negative = past the floor level**
     (e.g. when standing on a step), as clinicians record it.  The floor level is the
-    median, over the standing frames before the bend, of the lowest heel or toe landmark
-    of either foot; standing frames are those before the trunk first passes 45 deg of
-    flexion in which it is within 20 deg of vertical (all frames if there are none: the
-    feet do not move in this test).
+    median, over the standing frames before the bend, of the lower of the heel and toe
+    landmarks of the **measured side's foot** (of either foot only if that foot is never
+    seen): the measured hand hangs in its own foot's depth plane, and with the camera
+    above the floor the floor line under a foot further away lies higher in the image
+    (by ~12 px, ~4 cm, for feet 20 cm apart seen from 3.4 m by a camera 0.75 m high), so
+    the other foot's floor is the wrong one.  Standing frames are those before the trunk
+    first passes 45 deg of flexion in which it is within 20 deg of vertical (all frames if
+    there are none: the feet do not move in this test).  The provenance records
+    ``floor_y_px``, ``floor_side``, ``cm_per_px`` and ``standing_stature_px`` so that two
+    trials of one person can be checked for the same floor and scale.
 
     Units: ``cm`` when ``calibration.cm_per_px`` is known or ``height_cm`` is given (scale
     = height / standing stature in pixels, stature = eye-to-floor height / 0.936,
@@ -43,7 +49,9 @@ Primary value: fingertip-to-floor distance
     checked against the person's standing stature (:func:`rom.protocols.base.resolve_scale`):
     a marker in another depth plane than the person gives ``scale_plane_mismatch`` and the
     stated height's scale is used instead (or, with no height, an impossible stature
-    rejects the marker's scale).
+    rejects the marker's scale).  A calibration scale used without a stated height gets
+    the advisory ``scale_unchecked``: nothing then shows whether the marker was in the
+    person's plane.
 
 Side
     ``side="auto"``: the side nearer the camera (its hand is not hidden by the body).
@@ -79,10 +87,21 @@ STANDING_TRUNK_DEG = 20.0
 BEND_STARTED_DEG = 45.0
 
 
-def floor_level_y(prep: base.PreparedTrack) -> float:
-    """Image ``y`` of the floor under the standing feet (levelled pixels), NaN if unknown."""
+def floor_level_y(prep: base.PreparedTrack, side: str | None = None) -> float:
+    """Image ``y`` of the floor under the standing feet (levelled pixels), NaN if unknown.
+
+    With ``side``, only that foot's heel and toe are used (both feet when it is never
+    seen): the measured hand hangs in its own foot's depth plane, and with the camera
+    above the floor a floor point further away projects higher in the image, so the other
+    foot's floor line is not the one under the fingertip.
+    """
     trunk = base.trunk_inclination_deg(prep)
     feet = base.feet_lowest_y(prep)
+    if side is not None:
+        own = np.stack([prep.point("HEEL", side)[:, 1], prep.point("FOOT_INDEX", side)[:, 1]])
+        seen = np.isfinite(own).any(axis=0)
+        if seen.any():
+            feet = np.where(seen, np.max(np.where(np.isfinite(own), own, -np.inf), axis=0), np.nan)
     bent = np.flatnonzero(trunk >= BEND_STARTED_DEG)
     before = np.arange(len(trunk)) < (bent[0] if bent.size else len(trunk))
     standing = before & (np.abs(trunk) < STANDING_TRUNK_DEG) & np.isfinite(feet)
@@ -110,11 +129,16 @@ def fingertip(
 def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None) -> TrialResult:
     """Measure fingertip-to-floor distance (see module docstring)."""
     side = side or base.nearer_side(prep)
-    floor_y = floor_level_y(prep)
+    floor_y = floor_level_y(prep, side)
     scale = base.resolve_scale(prep, height_cm)
     cm_per_px = scale.cm_per_px
     stature = base.standing_stature_px(prep)
     reasons: list[str] = list(scale.reasons)
+    if cm_per_px is not None and scale.source != "height" and height_cm is None:
+        # A marker's scale is that of its own plane; without a stated height nothing shows
+        # whether the person stood in it (a wall marker 0.25-0.5 m behind a person 3 m
+        # from the camera overstates every distance by 8-17 %).
+        reasons.append("scale_unchecked")
     if cm_per_px is not None:
         unit, per_px = "cm", cm_per_px
     else:
@@ -186,6 +210,9 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
             "calibration_stature_cm": scale.calibration_stature_cm,
             "height_cm": height_cm,
             "floor_y_px": floor_y,
+            "floor_side": side,
+            "cm_per_px": cm_per_px,
+            "standing_stature_px": stature if np.isfinite(stature) else None,
             "fingertip": tip_method,
             "hand_length_fraction_of_stature": geometry.HAND_LENGTH_FRACTION_OF_STATURE,
             "index_tip_fraction_of_hand_length": geometry.INDEX_TIP_FRACTION_OF_HAND_LENGTH,
