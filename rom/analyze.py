@@ -40,6 +40,11 @@ INFERENCE_MAX_SIDE = 1920
 #: People reported per frame by MediaPipe (see :class:`rom.landmarker.PoseDetector`).
 NUM_POSES = 2
 
+#: Decoder threads: MediaPipe's inference keeps about two cores busy in bursts, and
+#: FFmpeg's frame threads competing for them slowed the whole pipeline more than they
+#: sped up decoding (measured with benchmarks/throughput.py on a 2-core machine).
+DECODER_THREADS = max(1, (os.cpu_count() or 1) - 2)
+
 #: Fewest frames with the person in them for a usable track.
 MIN_DETECTED_FRAMES = 5
 
@@ -122,7 +127,11 @@ class _Reader:
     def _run(self) -> None:
         try:
             frames = iter_frames(
-                self._path, self._fps, max_long_side=INFERENCE_MAX_SIDE, report=self._report
+                self._path,
+                self._fps,
+                max_long_side=INFERENCE_MAX_SIDE,
+                report=self._report,
+                threads=DECODER_THREADS,
             )
             for frame in frames:
                 if not self._put(frame):
