@@ -24,6 +24,7 @@ from typing import Any
 
 from rom import pose as pose_module
 from rom.errors import NoPersonError
+from rom.fileio import sha256_file
 from rom.landmarker import PersonChoice, PersonFollower, PoseDetector, Rows
 from rom.paths import cache_dir
 from rom.pose import PoseTrack
@@ -51,18 +52,7 @@ MIN_DETECTED_FRAMES = 5
 #: Decoded frames waiting for inference; bounds memory (a 1080p RGB frame is ~6 MB).
 QUEUE_FRAMES = 8
 
-_HASH_CHUNK = 1 << 20
-
 ProgressCallback = Callable[[int, int], None]
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks (flat memory)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _mediapipe_version() -> str:
@@ -209,7 +199,7 @@ def analyze_video(
     path = Path(path)
     info = probe(path)  # fails fast, before the model loads, on anything unreadable
     resolved = resolve_model(model)
-    video_sha256 = file_sha256(path)
+    video_sha256 = sha256_file(path)
     settings = analysis_settings(fps, person)
     cache_file = track_cache_path(cache_key(video_sha256, resolved.sha256, settings))
     if use_cache and cache_file.exists():

@@ -101,6 +101,21 @@ HIGHER_IS_BETTER: dict[str, bool] = {
 }
 
 
+def _checked_unit(test: str, unit: str | None, values: tuple[float, float], names: str) -> str:
+    """The unit to compare ``values`` of ``test`` in, after checking both are usable.
+
+    Raises
+    ------
+    MeasurementError
+        ``test`` is unknown or a value is not a finite number (``names`` says which).
+    """
+    if test not in MDC95:
+        raise MeasurementError(f"unknown test {test!r}")
+    if not all(math.isfinite(v) for v in values):
+        raise MeasurementError(f"{names} values must be finite numbers")
+    return unit or MDC95[test].unit
+
+
 def mdc_for(test: str, unit: str) -> float | None:
     """The MDC95 of ``test`` in ``unit``, or None if none is established in that unit."""
     entry = MDC95.get(test)
@@ -151,11 +166,7 @@ def change(
     pre: float, post: float, test: str, unit: str | None = None, reliable: bool = True
 ) -> Change:
     """Change from ``pre`` to ``post`` for ``test`` (unit defaults to the MDC's unit)."""
-    if test not in MDC95:
-        raise MeasurementError(f"unknown test {test!r}")
-    if not (math.isfinite(pre) and math.isfinite(post)):
-        raise MeasurementError("pre and post values must be finite numbers")
-    unit = unit or MDC95[test].unit
+    unit = _checked_unit(test, unit, (pre, post), "pre and post")
     absolute = post - pre
     percent = None if pre == 0 else 100.0 * absolute / abs(pre)
     mdc = mdc_for(test, unit)
@@ -209,11 +220,7 @@ class Asymmetry:
 
 def asymmetry(left: float, right: float, test: str, unit: str | None = None) -> Asymmetry:
     """Left versus right asymmetry for ``test``."""
-    if test not in MDC95:
-        raise MeasurementError(f"unknown test {test!r}")
-    if not (math.isfinite(left) and math.isfinite(right)):
-        raise MeasurementError("left and right values must be finite numbers")
-    unit = unit or MDC95[test].unit
+    unit = _checked_unit(test, unit, (left, right), "left and right")
     difference = left - right
     larger = max(abs(left), abs(right))
     percent = None if larger == 0 else 100.0 * abs(difference) / larger

@@ -70,6 +70,27 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
 )
 
 
+#: The keys of :meth:`Measurement.to_dict`, in order; the store keeps the same columns.
+MEASUREMENT_FIELDS: tuple[str, ...] = (
+    "test", "side", "value", "unit", "quality", "reliable", "reasons",
+    "peak_time_s", "peak_frame", "secondary", "provenance",
+)
+
+
+def measurement_fields_dict(source: Any) -> dict[str, Any]:
+    """The :data:`MEASUREMENT_FIELDS` of ``source`` as a plain JSON-compatible dict.
+
+    ``source`` is a :class:`Measurement` or anything with the same attributes (e.g. the
+    store's ``MeasurementInfo``); ``reasons`` becomes a list and the two mappings are
+    copied, so the result shares nothing mutable with ``source``.
+    """
+    data = {name: getattr(source, name) for name in MEASUREMENT_FIELDS}
+    data["reasons"] = list(data["reasons"])
+    data["secondary"] = dict(data["secondary"])
+    data["provenance"] = dict(data["provenance"])
+    return data
+
+
 @dataclass(frozen=True)
 class Measurement:
     """One clinical measurement from one trial.
@@ -112,19 +133,7 @@ class Measurement:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict (tuples become lists)."""
-        return {
-            "test": self.test,
-            "side": self.side,
-            "value": self.value,
-            "unit": self.unit,
-            "quality": self.quality,
-            "reliable": self.reliable,
-            "reasons": list(self.reasons),
-            "peak_time_s": self.peak_time_s,
-            "peak_frame": self.peak_frame,
-            "secondary": dict(self.secondary),
-            "provenance": dict(self.provenance),
-        }
+        return measurement_fields_dict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measurement:

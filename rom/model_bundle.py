@@ -21,7 +21,6 @@ but the generated flatbuffer modules for both schemas are present and used here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import struct
@@ -39,6 +38,7 @@ from mediapipe.tasks.metadata import metadata_schema_py_generated as metadata_fb
 from mediapipe.tasks.metadata import schema_py_generated as tflite_fb
 
 from rom.errors import ModelError
+from rom.fileio import atomic_write_bytes, sha256_bytes, sha256_file
 
 # --- where the networks come from --------------------------------------------------------
 SOURCE_PACKAGE = "mediapipe"
@@ -107,37 +107,15 @@ PIP_TIMEOUT_S = 300.0
 MEMBER_ALIGNMENT = 64  # bytes; TFLite wants weights at least 4- (SIMD: 16-) byte aligned
 ALIGNMENT_EXTRA_ID = 0xD935  # the zip extra-field id Android's zipalign uses for padding
 LOCAL_HEADER_SIZE = 30  # fixed part of a zip local file header
+MODEL_FILE_PERMISSIONS = 0o644
 
 
 # --- small file helpers --------------------------------------------------------------------
-def sha256_bytes(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of the file at ``path``, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see either the old file or the whole new one."""
+def write_model_file(path: Path, data: bytes) -> None:
+    """Atomically write a model file (or its sidecar), readable by other tools."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)  # mkstemp's 0600 would surprise other tools reading it
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    # Owner-only 0600 would surprise other tools reading the model; it is not private data.
+    atomic_write_bytes(path, data, permissions=MODEL_FILE_PERMISSIONS)
 
 
 def sidecar_path(bundle: Path) -> Path:
@@ -148,7 +126,7 @@ def sidecar_path(bundle: Path) -> Path:
 def write_sidecar(bundle: Path, record: dict[str, object]) -> None:
     """Atomically write the JSON record describing where ``bundle`` came from."""
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
-    atomic_write_bytes(sidecar_path(bundle), text.encode("utf-8"))
+    write_model_file(sidecar_path(bundle), text.encode("utf-8"))
 
 
 def read_sidecar(bundle: Path) -> dict[str, object]:
@@ -459,7 +437,7 @@ def install_full_bundle(model_dir: Path, wheel_dir: Path | None = None) -> Built
             f"offline build produced SHA-256 {digest}, expected {FULL_BUNDLE_SHA256}"
         )
     path = model_dir / f"{FULL_BUNDLE_NAME}.task"
-    atomic_write_bytes(path, data)
+    write_model_file(path, data)
     write_sidecar(path, {
         "name": FULL_BUNDLE_NAME,
         "source": "offline build",

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from rom import model_bundle
 from rom.errors import ModelError
+from rom.fileio import atomic_output, sha256_file
 from rom.paths import model_dir
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ def _from_cache(variant: str, directory: Path) -> ResolvedModel | None:
     except ModelError as exc:
         log.warning("ignoring damaged cached model: %s", exc)
         return None
-    digest = model_bundle.sha256_file(path)
+    digest = sha256_file(path)
     record = model_bundle.read_sidecar(path)
     if record.get("sha256") is not None and record["sha256"] != digest:
         log.warning("ignoring cached model %s: SHA-256 differs from its record", path)
@@ -208,33 +208,28 @@ def download_bundle(url: str, dest: Path, expected: OfficialBundle,
         When the downloaded bytes are not the pinned file; nothing is left.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp_path = Path(tmp_name)
-    try:
-        digest = hashlib.sha256()
-        size = 0
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as resp:
-            while chunk := resp.read(DOWNLOAD_CHUNK):
-                size += len(chunk)
-                if size > expected.size_bytes:
-                    raise ModelError(f"download from {url} is larger than the pinned "
-                                     f"{expected.size_bytes} bytes; refused")
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
+    digest = hashlib.sha256()
+    size = 0
+    with (
+        atomic_output(dest, permissions=model_bundle.MODEL_FILE_PERMISSIONS) as out,
+        urllib.request.urlopen(url, timeout=timeout_s) as resp,
+    ):
+        while chunk := resp.read(DOWNLOAD_CHUNK):
+            size += len(chunk)
+            if size > expected.size_bytes:
+                raise ModelError(f"download from {url} is larger than the pinned "
+                                 f"{expected.size_bytes} bytes; refused")
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
         actual = digest.hexdigest()
         if size != expected.size_bytes or actual != expected.sha256:
             raise ModelError(
                 f"download from {url} has SHA-256 {actual} ({size} bytes), expected "
                 f"{expected.sha256} ({expected.size_bytes} bytes); refused"
             )
-        check_bundle(tmp_path)
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, dest)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
+        # Raising here discards the download: the cached bundle is only ever a checked one.
+        check_bundle(Path(out.name))
     return actual
 
 
@@ -304,7 +299,7 @@ def resolve_model(spec: str | None = None, *, allow_download: bool = True) -> Re
         return ResolvedModel(
             path=user_path.resolve(),
             name=user_path.stem,
-            sha256=model_bundle.sha256_file(user_path),
+            sha256=sha256_file(user_path),
             source="user path",
         )
     assert variant is not None
@@ -345,7 +340,7 @@ def list_models() -> list[InstalledModel]:
     found = []
     for path in sorted(model_dir().glob("*.task")):
         record = model_bundle.read_sidecar(path)
-        digest = model_bundle.sha256_file(path)
+        digest = sha256_file(path)
         variant = _variant_of(path)
         trusted = {record.get("sha256")}
         if variant is not None:

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from rom.landmarks import SKELETON_EDGES
 from rom.pose import PoseTrack
+from rom.video import iter_frames
 
 #: Okabe–Ito colour-blind-safe palette, as hex strings.
 OKABE_ITO: dict[str, str] = {
@@ -403,8 +404,6 @@ def render_video(
     total = int(track.frame_indices[-1]) + 1 if len(track) else 0
 
     if frames is None:
-        from rom.video import iter_frames  # imported late: the video module is heavy-ish
-
         frames = iter_frames(video_path, max_long_side=max_side)
 
     tmp = out_path.with_name(f".{out_path.name}.part")
@@ -467,8 +466,6 @@ def key_frame(
         return None
     wanted = int(track.frame_indices[peak_row])
     if frames is None:
-        from rom.video import iter_frames
-
         frames = iter_frames(video_path)
     for frame in frames:
         if int(frame.index) == wanted:

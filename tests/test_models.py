@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rom import model_bundle, models
+from rom import fileio, model_bundle, models
 from rom.cli import main as cli_main
 from rom.errors import ModelError
 from rom.landmarks import Landmark
@@ -115,7 +115,7 @@ def _other_valid_bundle(full_bundle: bytes) -> bytes:
 
 
 def _pin(monkeypatch: pytest.MonkeyPatch, variant: str, data: bytes) -> None:
-    pinned = models.OfficialBundle(model_bundle.sha256_bytes(data), len(data))
+    pinned = models.OfficialBundle(fileio.sha256_bytes(data), len(data))
     monkeypatch.setitem(models.OFFICIAL_BUNDLES, variant, pinned)
 
 
@@ -191,13 +191,13 @@ def test_conflicting_existing_normalization_is_refused(bare_networks: list[bytes
 def test_offline_build_is_reproducible_and_matches_pin(full_bundle_bytes: bytes) -> None:
     again = model_bundle.build_full_bundle_bytes(SHARED_WHEEL_DIR)
     assert again == full_bundle_bytes
-    assert model_bundle.sha256_bytes(again) == model_bundle.FULL_BUNDLE_SHA256
+    assert fileio.sha256_bytes(again) == model_bundle.FULL_BUNDLE_SHA256
 
 
 def test_install_writes_bundle_and_sidecar(model_env: Path) -> None:
     built = model_bundle.install_full_bundle(model_env, SHARED_WHEEL_DIR)
     assert built.path == model_env / "pose_landmarker_full.task"
-    assert model_bundle.sha256_file(built.path) == built.sha256 == model_bundle.FULL_BUNDLE_SHA256
+    assert fileio.sha256_file(built.path) == built.sha256 == model_bundle.FULL_BUNDLE_SHA256
     record = model_bundle.read_sidecar(built.path)
     assert record["source"] == "offline build"
     assert record["sha256"] == built.sha256
@@ -307,7 +307,7 @@ def test_user_path_wins_over_cache(model_env: Path, tmp_path: Path,
     assert resolved.source == "user path"
     assert resolved.path == mine.resolve()
     assert resolved.name == "custom"
-    assert resolved.sha256 == model_bundle.sha256_file(mine) != model_bundle.FULL_BUNDLE_SHA256
+    assert resolved.sha256 == fileio.sha256_file(mine) != model_bundle.FULL_BUNDLE_SHA256
 
 
 def test_cache_wins_over_download(model_env: Path, server: _Server, full_bundle_bytes: bytes,
@@ -334,7 +334,7 @@ def test_download_wins_over_offline_build(model_env: Path, server: _Server,
     assert resolved.source == "download"
     assert server.requests == [FULL_PATH_ON_SERVER]
     assert resolved.path.read_bytes() == served
-    assert resolved.sha256 == model_bundle.sha256_bytes(served)
+    assert resolved.sha256 == fileio.sha256_bytes(served)
     assert model_bundle.read_sidecar(resolved.path)["source"] == "download"
     # Second call: served from the cache, no new request.
     assert models.resolve_model("full").source == "cache"
@@ -408,9 +408,9 @@ def test_no_download_means_no_request(model_env: Path, server: _Server,
 def test_stale_offline_build_is_rebuilt(model_env: Path, full_bundle_bytes: bytes) -> None:
     path = model_env / "pose_landmarker_full.task"
     older = _other_valid_bundle(full_bundle_bytes)  # stands for an older recipe's output
-    model_bundle.atomic_write_bytes(path, older)
+    model_bundle.write_model_file(path, older)
     model_bundle.write_sidecar(path, {"source": "offline build",
-                                      "sha256": model_bundle.sha256_bytes(older)})
+                                      "sha256": fileio.sha256_bytes(older)})
     resolved = models.resolve_model("full")
     assert resolved.source == "offline build"
     assert resolved.sha256 == model_bundle.FULL_BUNDLE_SHA256
@@ -423,7 +423,7 @@ def test_damaged_cache_is_rebuilt(model_env: Path) -> None:
     built.path.write_bytes(bytes(data))
     resolved = models.resolve_model("full")
     assert resolved.source == "offline build"
-    assert model_bundle.sha256_file(resolved.path) == model_bundle.FULL_BUNDLE_SHA256
+    assert fileio.sha256_file(resolved.path) == model_bundle.FULL_BUNDLE_SHA256
 
 
 # --- bad user input --------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +34,7 @@ from rom import __version__
 from rom.calibrate.intrinsics import IntrinsicsResult
 from rom.calibration import Calibration
 from rom.errors import CalibrationError
+from rom.fileio import atomic_write_text
 
 PROFILE_FORMAT = "rom-camera-profile"
 PROFILE_FORMAT_VERSION = 1
@@ -139,14 +139,7 @@ def save_camera_profile(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(profile_to_dict(result, cols=cols, rows=rows, square_mm=square_mm), indent=2)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text + "\n")
     return path
 
 

@@ -14,31 +14,38 @@ from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.errors import RomError
 from rom.report import ReportLine
 
+# Verdict kinds, in the order they are decided, with their table sentence and headline word.
+_VERDICT_TEXT = {
+    "incomplete": ("Needs both pre and post", "–"),
+    "unreliable": ("⚠ Unreliable — film again", "Unreliable"),
+    "no_mdc": ("No MDC known for this test", "Unknown"),
+    "improved": ("✔ Real improvement", "Yes, better"),
+    "worse": ("✔ Real change (worse)", "Yes, worse"),
+    "noise": ("≈ Within measurement noise", "No, noise"),
+}
+
+
+def _verdict_kind(line: ReportLine) -> str:
+    """What one pre/post line shows: a key of the verdict texts above."""
+    if line.pre is None or line.post is None:
+        return "incomplete"
+    if not (line.pre_reliable and line.post_reliable):
+        return "unreliable"
+    if line.exceeds_mdc is None:
+        return "no_mdc"
+    if line.exceeds_mdc:
+        return "improved" if line.improved else "worse"
+    return "noise"
+
 
 def verdict(line: ReportLine) -> str:
     """Plain words (with a symbol, never colour alone) for one pre/post line."""
-    if line.pre is None or line.post is None:
-        return "Needs both pre and post"
-    if not (line.pre_reliable and line.post_reliable):
-        return "⚠ Unreliable — film again"
-    if line.exceeds_mdc is None:
-        return "No MDC known for this test"
-    if line.exceeds_mdc:
-        return "✔ Real improvement" if line.improved else "✔ Real change (worse)"
-    return "≈ Within measurement noise"
+    return _VERDICT_TEXT[_verdict_kind(line)][0]
 
 
 def short_verdict(line: ReportLine) -> str:
     """One or two words for the headline (the table has the full sentence)."""
-    if line.pre is None or line.post is None:
-        return "–"
-    if not (line.pre_reliable and line.post_reliable):
-        return "Unreliable"
-    if line.exceeds_mdc is None:
-        return "Unknown"
-    if line.exceeds_mdc:
-        return "Yes, better" if line.improved else "Yes, worse"
-    return "No, noise"
+    return _VERDICT_TEXT[_verdict_kind(line)][1]
 
 
 def table_rows(lines: Sequence[ReportLine]) -> list[dict[str, str]]:

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from rom.errors import RomError, VideoError
+from rom.fileio import atomic_write_bytes, sha256_bytes
 from rom.paths import cache_dir
+from rom.video import probe
 
 #: File endings of phone and camera videos offered in the uploader.
 VIDEO_TYPES: tuple[str, ...] = ("mp4", "mov", "m4v", "webm", "mkv", "avi")
@@ -30,10 +32,6 @@ def sample_dir() -> Path:
     return Path(os.environ.get("ROM_SAMPLE_DIR") or SAMPLE_DIR)
 
 Progress = Callable[[int, int], None]
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _safe_name(name: str) -> str:
@@ -72,17 +70,13 @@ def save_upload(name: str, data: bytes, *, limit_bytes: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / _safe_name(name)
     if not path.exists() or path.stat().st_size != len(data):
-        tmp = path.with_name(f".{path.name}.part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        atomic_write_bytes(path, data)
     check_video(path, display_name=name)
     return path
 
 
 def check_video(path: Path, *, display_name: str | None = None) -> None:
     """Raise a friendly :class:`VideoError` if ``path`` is not a video rom can read."""
-    from rom.video import probe
-
     shown = display_name or path.name
     try:
         probe(path)

@@ -64,8 +64,8 @@ def front_leg(prep: base.PreparedTrack) -> str:
     foot = np.concatenate(
         [geometry.distance(prep.point("HEEL", s), prep.point("FOOT_INDEX", s)) for s in base.SIDES]
     )
-    median_ahead = base._nanmedian(ahead)
-    foot_len = base._nanmedian(foot)
+    median_ahead = base.finite_median(ahead)
+    foot_len = base.finite_median(foot)
     if np.isfinite(median_ahead) and np.isfinite(foot_len) and abs(median_ahead) > 0.25 * foot_len:
         return "left" if median_ahead > 0 else "right"
     return base.nearer_side(prep)
@@ -104,7 +104,7 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
         ankle = prep.point("ANKLE", side)
         heel = prep.point("HEEL", side)
         toe = prep.point("FOOT_INDEX", side)
-        foot_len = base._nanmedian(geometry.distance(heel, toe))
+        foot_len = base.finite_median(geometry.distance(heel, toe))
         heel_floor_y = (
             float(np.nanpercentile(heel[:, 1], 90)) if np.isfinite(heel[:, 1]).any() else np.nan
         )

@@ -171,7 +171,7 @@ def prepare(
         geometry.midpoint(xy[:, Landmark.LEFT_SHOULDER], xy[:, Landmark.RIGHT_SHOULDER]),
         geometry.midpoint(xy[:, Landmark.LEFT_HIP], xy[:, Landmark.RIGHT_HIP]),
     )
-    torso_px = _nanmedian(torso)
+    torso_px = finite_median(torso)
     if np.isfinite(torso_px) and torso_px > 0:
         jumps = sig.hampel_outliers(
             xy, window, min_deviation=cfg.outlier_fraction_of_torso * torso_px
@@ -194,7 +194,12 @@ def prepare(
     )
 
 
-def _nanmedian(values: FloatArray) -> float:
+def finite_median(values: FloatArray) -> float:
+    """Median of the finite entries of ``values`` (any shape, flattened); NaN if none.
+
+    Unlike :func:`numpy.nanmedian` it also skips infinities and does not warn when
+    every entry is missing, which is common for landmarks hidden for a whole clip.
+    """
     finite = values[np.isfinite(values)]
     return float(np.median(finite)) if finite.size else float("nan")
 
@@ -212,7 +217,7 @@ def estimate_facing(xy: FloatArray) -> float:
     cues = [xy[:, Landmark.NOSE, 0] - ear_mid[:, 0]]
     for side in SIDES:
         cues.append(xy[:, sided(side, "FOOT_INDEX"), 0] - xy[:, sided(side, "HEEL"), 0])
-    vote = sum(float(np.sign(_nanmedian(c))) for c in cues if np.isfinite(_nanmedian(c)))
+    vote = sum(float(np.sign(finite_median(c))) for c in cues if np.isfinite(finite_median(c)))
     return -1.0 if vote < 0 else 1.0
 
 
@@ -231,7 +236,7 @@ def nearer_side(prep: PreparedTrack) -> str:
     vis = np.asarray(prep.track.visibility, dtype=np.float64)[det]
     left = [sided("left", p) for p in parts]
     right = [sided("right", p) for p in parts]
-    dz = _nanmedian(np.nanmean(z[:, left], axis=1) - np.nanmean(z[:, right], axis=1))
+    dz = finite_median(np.nanmean(z[:, left], axis=1) - np.nanmean(z[:, right], axis=1))
     if np.isfinite(dz) and abs(dz) > 0.02 * prep.track.frame_size[0]:
         return "left" if dz < 0 else "right"
     return "left" if np.nanmean(vis[:, left]) >= np.nanmean(vis[:, right]) else "right"
@@ -278,7 +283,7 @@ def side_on_ratio(prep: PreparedTrack, frames: slice | NDArray[np.int64]) -> flo
     hip_mid = geometry.midpoint(xy[:, Landmark.LEFT_HIP], xy[:, Landmark.RIGHT_HIP])
     torso = geometry.distance(sh_mid, hip_mid)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return _nanmedian(shoulders / torso)
+        return finite_median(shoulders / torso)
 
 
 def standing_stature_px(prep: PreparedTrack, frames: NDArray[np.bool_] | None = None) -> float:
@@ -299,7 +304,7 @@ def standing_stature_px(prep: PreparedTrack, frames: NDArray[np.bool_] | None = 
         upright &= frames
     if not upright.any():
         return float("nan")
-    return _nanmedian(geometry.standing_stature_px(prep.xy)[upright])
+    return finite_median(geometry.standing_stature_px(prep.xy)[upright])
 
 
 def feet_lowest_y(prep: PreparedTrack) -> FloatArray:
@@ -448,7 +453,7 @@ def find_peak(prep: PreparedTrack, a: Assessment) -> Assessment:
         a.reasons.append("out_of_frame")
     window = slice(peak.start, peak.stop)
     vis = np.asarray(prep.track.visibility, dtype=np.float64)[window][:, a.required]
-    median_vis = _nanmedian(vis.ravel())
+    median_vis = finite_median(vis.ravel())
     a.quality_factors["visibility"] = (
         float(np.clip((median_vis - 0.3) / 0.5, 0.0, 1.0)) if np.isfinite(median_vis) else 0.0
     )
@@ -571,3 +576,29 @@ def peak_of(prep: PreparedTrack, values: FloatArray, mode: str = "max") -> float
         else None
     )
     return float("nan") if peak is None else peak.value
+
+
+def side_with_larger_peak(
+    prep: PreparedTrack,
+    signal: Callable[[PreparedTrack, str], FloatArray],
+    min_difference: float,
+) -> str:
+    """The side whose held peak of ``signal`` is clearly larger, else the nearer side.
+
+    Parameters
+    ----------
+    prep
+        The prepared trial.
+    signal
+        ``signal(prep, side)`` gives the per-frame angle for one side, shape ``(T,)``.
+    min_difference
+        How much larger (in the signal's unit, e.g. degrees) one side's peak must be to
+        decide; below it, or when either peak is missing, :func:`nearer_side` decides.
+    """
+    peaks = {s: peak_of(prep, signal(prep, s)) for s in SIDES}
+    if (
+        all(np.isfinite(v) for v in peaks.values())
+        and abs(peaks["left"] - peaks["right"]) > min_difference
+    ):
+        return max(peaks, key=lambda s: peaks[s])
+    return nearer_side(prep)

@@ -59,7 +59,7 @@ MAX_TRUNK_LEAN_DEG = 15.0
 def rear_leg(prep: base.PreparedTrack) -> str:
     """The leg whose knee is further behind its hip over the trial."""
     behind = {
-        s: base._nanmedian(
+        s: base.finite_median(
             geometry.forward_offset(prep.point("KNEE", s), prep.point("HIP", s), prep.facing)
         )
         for s in base.SIDES

@@ -30,8 +30,6 @@ Secondary values
 
 from __future__ import annotations
 
-import numpy as np
-
 from rom import geometry
 from rom.landmarks import sided
 from rom.measurement import TrialResult
@@ -43,13 +41,7 @@ SIDE_DIFFERENCE_DEG = 10.0
 
 def flexing_leg(prep: base.PreparedTrack) -> str:
     """The leg with clearly more peak hip flexion, else the leg nearer the camera."""
-    peaks = {s: base.peak_of(prep, base.hip_flexion_signal(prep, s)) for s in base.SIDES}
-    if (
-        all(np.isfinite(v) for v in peaks.values())
-        and abs(peaks["left"] - peaks["right"]) > SIDE_DIFFERENCE_DEG
-    ):
-        return max(peaks, key=lambda s: peaks[s])
-    return base.nearer_side(prep)
+    return base.side_with_larger_peak(prep, base.hip_flexion_signal, SIDE_DIFFERENCE_DEG)
 
 
 def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None) -> TrialResult:

@@ -107,7 +107,7 @@ def floor_level_y(prep: base.PreparedTrack, side: str | None = None) -> float:
     standing = before & (np.abs(trunk) < STANDING_TRUNK_DEG) & np.isfinite(feet)
     if standing.any():
         return float(np.median(feet[standing]))
-    return base._nanmedian(feet)
+    return base.finite_median(feet)
 
 
 def fingertip(

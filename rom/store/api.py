@@ -17,6 +17,7 @@ from sqlalchemy import Engine, case, delete, func, select, text
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rom.errors import StorageError
+from rom.measurement import MEASUREMENT_FIELDS
 from rom.paths import data_dir
 from rom.store import validate, videos
 from rom.store.engine import (
@@ -749,7 +750,7 @@ def _fresh_trial(template: TrialRow) -> TrialRow:
         settings=dict(template.settings),
     )
     trial.measurements = [
-        MeasurementRow(**{name: getattr(m, name) for name in validate.MEASUREMENT_FIELDS})
+        MeasurementRow(**{name: getattr(m, name) for name in MEASUREMENT_FIELDS})
         for m in template.measurements
     ]
     return trial

@@ -16,12 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from rom.errors import StorageError
+from rom.fileio import atomic_write_text
 from rom.store.api import BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION
 
 FORMATS = ("json", "csv")
@@ -51,7 +50,10 @@ def write_bundle(bundle: dict[str, Any], path: Path, fmt: str | None = None) -> 
         content = bundle_to_csv(bundle)
     else:
         content = json.dumps(bundle, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    _atomic_write(path, content)
+    try:
+        atomic_write_text(path, content)
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
@@ -225,20 +227,3 @@ def _bool(text: str | None) -> bool:
     if text is None or text.lower() not in ("true", "false"):
         raise ValueError(f"reliable must be true or false, got {text!r}")
     return text.lower() == "true"
-
-
-def _atomic_write(path: Path, content: str) -> None:
-    try:
-        folder = path.resolve().parent
-        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-                out.write(content)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rom.measurement import measurement_fields_dict
+
 
 @dataclass(frozen=True)
 class PersonInfo:
@@ -64,19 +66,7 @@ class MeasurementInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """The measurement as ``Measurement.to_dict()`` gives it (reasons as a list)."""
-        return {
-            "test": self.test,
-            "side": self.side,
-            "value": self.value,
-            "unit": self.unit,
-            "quality": self.quality,
-            "reliable": self.reliable,
-            "reasons": list(self.reasons),
-            "peak_time_s": self.peak_time_s,
-            "peak_frame": self.peak_frame,
-            "secondary": dict(self.secondary),
-            "provenance": dict(self.provenance),
-        }
+        return measurement_fields_dict(self)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rom.errors import StorageError
+from rom.measurement import MEASUREMENT_FIELDS
 from rom.store.models import PHASES, SIDES
 
-MEASUREMENT_FIELDS = (
-    "test", "side", "value", "unit", "quality", "reliable", "reasons",
-    "peak_time_s", "peak_frame", "secondary", "provenance",
-)
 NAME_MAX = 200
 
 

@@ -7,13 +7,11 @@ one copy; the store deletes it when no trial refers to it any more.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
+from rom import fileio
 from rom.errors import StorageError
 
 _CHUNK_BYTES = 1 << 20
@@ -29,14 +27,10 @@ def sha256_file(path: Path) -> str:
     StorageError
         The file cannot be read.
     """
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK_BYTES):
-                digest.update(chunk)
+        return fileio.sha256_file(path)
     except OSError as exc:
         raise StorageError(f"cannot read the video {path}: {exc.strerror or exc}") from exc
-    return digest.hexdigest()
 
 
 def is_sha256(text: str) -> bool:
@@ -69,17 +63,9 @@ def store_copy(source: Path, video_dir: Path, sha256: str) -> str:
         video_dir.mkdir(parents=True, exist_ok=True)
         if target.is_file() and target.stat().st_size == source.stat().st_size:
             return name
-        fd, tmp_name = tempfile.mkstemp(dir=video_dir, prefix=".incoming-", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-                shutil.copyfileobj(src, out, _CHUNK_BYTES)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        _fsync_dir(video_dir)
+        with source.open("rb") as src, fileio.atomic_output(target) as out:
+            shutil.copyfileobj(src, out, _CHUNK_BYTES)
+        fileio.fsync_dir(video_dir)
     except OSError as exc:
         raise StorageError(f"cannot store a copy of the video: {exc.strerror or exc}") from exc
     return name
@@ -94,19 +80,5 @@ def remove_copy(video_dir: Path, name: str) -> bool:
         path.unlink()
     except FileNotFoundError:
         return False
-    _fsync_dir(video_dir)
+    fileio.fsync_dir(video_dir)
     return True
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes the rename/unlink itself durable; not possible on every platform.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
