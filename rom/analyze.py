@@ -12,7 +12,6 @@ analysis never leaves a broken cache entry.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import queue
@@ -24,7 +23,7 @@ from typing import Any
 
 from rom import pose as pose_module
 from rom.errors import NoPersonError
-from rom.fileio import sha256_file
+from rom.fileio import sha256_bytes, sha256_file
 from rom.landmarker import PersonChoice, PersonFollower, PoseDetector, Rows
 from rom.paths import cache_dir
 from rom.pose import PoseTrack
@@ -87,7 +86,7 @@ def cache_key(video_sha256: str, model_sha256: str, settings: dict[str, Any]) ->
         },
         sort_keys=True,
     )
-    return hashlib.sha256(material.encode()).hexdigest()
+    return sha256_bytes(material.encode())
 
 
 def track_cache_path(key: str) -> Path:

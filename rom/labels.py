@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from rom.measurement import REASON_TEXT
+
 TEST_LABELS: dict[str, str] = {
     "ankle-dorsiflexion": "Ankle dorsiflexion (knee-to-wall lunge)",
     "knee-flexion": "Knee flexion (quad stretch)",
@@ -86,8 +88,6 @@ def reason_texts(reasons: Iterable[str]) -> list[str]:
     A code without a text yet (protocols gain new ones) is still shown, tidied into words,
     rather than dropped.
     """
-    from rom.measurement import REASON_TEXT
-
     texts = [REASON_TEXT.get(str(code)) or str(code).replace("_", " ").capitalize() + "."
              for code in reasons]
     return list(dict.fromkeys(texts))

@@ -15,6 +15,7 @@ import streamlit as st
 from rom import labels
 from rom.dashboard import services, state
 from rom.errors import RomError
+from rom.measure import TESTS
 
 NEW_PERSON = "+ Add a new person…"
 SOURCE_UPLOAD = "Upload my videos"
@@ -62,12 +63,7 @@ class AnalysisRequest:
 
 
 def tests_offered() -> tuple[str, ...]:
-    try:
-        from rom.measure import TESTS
-
-        return tuple(TESTS)
-    except ImportError:  # measurement module not installed yet
-        return tuple(labels.TEST_LABELS)
+    return TESTS
 
 
 # -- sidebar: the person --------------------------------------------------------------------

@@ -6,7 +6,6 @@ turn its results and its :class:`rom.errors.RomError` messages into page element
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -15,9 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rom import render
+from rom.analyze import analyze_video
+from rom.calibrate import calibration_for_video
+from rom.calibration import Calibration
 from rom.errors import RomError, VideoError
 from rom.fileio import atomic_write_bytes, sha256_bytes
+from rom.measure import measure
+from rom.measurement import TrialResult
 from rom.paths import cache_dir
+from rom.pose import PoseTrack
 from rom.video import probe
 
 #: File endings of phone and camera videos offered in the uploader.
@@ -122,25 +128,21 @@ class TrialAnalysis:
         return self.result.measurement
 
 
-def analyse_track(path: Path, settings: AnalysisSettings, progress: Progress | None = None) -> Any:
+def analyse_track(
+    path: Path, settings: AnalysisSettings, progress: Progress | None = None
+) -> PoseTrack:
     """Run (or fetch from the on-disk cache) the pose track of one video."""
-    from rom.analyze import analyze_video
-
     return analyze_video(path, model=settings.model, fps=settings.fps, progress=progress)
 
 
-def calibrate(path: Path, track: Any, settings: AnalysisSettings) -> Any:
+def calibrate(path: Path, track: PoseTrack, settings: AnalysisSettings) -> Calibration:
     """The video's :class:`rom.calibration.Calibration` (rom's wall marker if in view)."""
-    from rom.calibrate import calibration_for_video
-
-    return calibration_for_video(path, tuple(track.frame_size), use_marker=settings.use_marker)
+    return calibration_for_video(path, track.frame_size, use_marker=settings.use_marker)
 
 
-def measure_track(track: Any, test: str, side: str, settings: AnalysisSettings,
-                  calibration: Any = None) -> Any:
+def measure_track(track: PoseTrack, test: str, side: str, settings: AnalysisSettings,
+                  calibration: Calibration | None = None) -> TrialResult:
     """Measure ``test`` on ``track``; cheap, so it reruns whenever a setting changes."""
-    from rom.measure import measure
-
     return measure(track, test, side, calibration=calibration, height_cm=settings.height_cm)
 
 
@@ -149,10 +151,8 @@ def render_outputs(analysis: TrialAnalysis, progress: Progress | None = None) ->
 
     A failure to draw never hides the measurement: it is kept in ``render_error``.
     """
-    from rom import render
-
     m = analysis.measurement
-    key = hashlib.sha256(
+    key = sha256_bytes(
         json.dumps(
             [analysis.track.source_sha256, analysis.track.model_sha256,
              analysis.track.settings, m.test, m.side, m.peak_frame, m.value,
@@ -160,7 +160,7 @@ def render_outputs(analysis: TrialAnalysis, progress: Progress | None = None) ->
              render.RENDER_VERSION],
             sort_keys=True, default=str,
         ).encode()
-    ).hexdigest()[:24]
+    )[:24]
     folder = cache_dir() / "renders"
     video_out = folder / f"{key}.mp4"
     png_out = folder / f"{key}.png"

@@ -14,6 +14,9 @@ from typing import Any
 import streamlit as st
 
 from rom.dashboard.services import TrialAnalysis
+from rom.errors import RomError
+from rom.store import Store
+from rom.store.records import NewTrial
 
 PERSON_ID = "person_id"
 SESSION_ID = "session_id"  # the database session that new trials are added to
@@ -25,9 +28,7 @@ SHOWN_PERSON = "_shown_person"  # whose session and analyses are held (see forge
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(url: str | None, data_dir: str | None) -> Any:
-    from rom.store import Store
-
+def _open_store(url: str | None, data_dir: str | None) -> Store:
     # The arguments only key the cache: Store() reads the same environment itself.
     del data_dir
     return Store(url)
@@ -91,8 +92,6 @@ def save_session(store: Any, person: int, technique: str) -> int:
     The session is written whole each time: when a test is analysed again (say with other
     settings) the earlier save is replaced, so the history never holds stale duplicates.
     """
-    from rom.store.records import NewTrial
-
     trials = [
         NewTrial(
             phase=a.phase, test=a.test, side=a.measurement.side, video_path=a.video_path,
@@ -105,8 +104,6 @@ def save_session(store: Any, person: int, technique: str) -> int:
     previous = st.session_state.get(SESSION_ID)
     saved = store.add_session(person, technique=technique, trials=trials)
     if previous is not None:
-        from rom.errors import RomError
-
         # Already gone when it was deleted from the History tab.
         with contextlib.suppress(RomError):
             store.delete_session(int(previous))

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rom import labels
+from rom import compare, labels
 from rom.report import ReportLine
 
 
@@ -81,8 +81,6 @@ def _advice(measurement: Any | None) -> list[str]:
 
 def session_lines(trials: Iterable[Any]) -> list[ReportLine]:
     """One :class:`ReportLine` per test and side of a session (pre, post, change, MDC)."""
-    from rom import compare
-
     lines: list[ReportLine] = []
     for (test, side), phases in latest_by_pair(trials).items():
         pre, post = phases.get("pre"), phases.get("post")
@@ -112,8 +110,6 @@ def session_lines(trials: Iterable[Any]) -> list[ReportLine]:
 
 def asymmetry_texts(lines: Sequence[ReportLine]) -> list[str]:
     """Left-vs-right sentences for tests measured on both sides (post if there, else pre)."""
-    from rom import compare
-
     texts: list[str] = []
     for test in sorted({line.test for line in lines}):
         sides = {line.side: line for line in lines if line.test == test}
