@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from rom.fileio import atomic_output
 from rom.landmarks import SKELETON_EDGES
 from rom.pose import PoseTrack
 from rom.video import iter_frames
@@ -406,9 +407,11 @@ def render_video(
     if frames is None:
         frames = iter_frames(video_path, max_long_side=max_side)
 
-    tmp = out_path.with_name(f".{out_path.name}.part")
-    container = av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
-    try:
+    # PyAV writes into the open temporary file; it replaces out_path only when complete.
+    with (
+        atomic_output(out_path, permissions=0o644) as handle,
+        av.open(handle, mode="w", format="mp4", options={"movflags": "+faststart"}) as container,
+    ):
         stream = container.add_stream("libx264", rate=Fraction(round(fps * 1000), 1000))
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
@@ -437,12 +440,6 @@ def render_video(
                 progress(int(frame.index) + 1, max(total, int(frame.index) + 1))
         for packet in stream.encode():
             container.mux(packet)
-    except BaseException:
-        container.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    container.close()
-    tmp.replace(out_path)
     return out_path
 
 

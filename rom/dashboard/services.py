@@ -176,7 +176,7 @@ def render_outputs(analysis: TrialAnalysis, progress: Progress | None = None) ->
                                      roll_deg=analysis.roll_deg)
             if image is not None:
                 analysis.key_frame_png = render.png_bytes(image)
-                png_out.write_bytes(analysis.key_frame_png)
+                atomic_write_bytes(png_out, analysis.key_frame_png)
     except (RomError, OSError, ValueError) as exc:
         analysis.render_error = f"The annotated video could not be made: {exc}"
 
