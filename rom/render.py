@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import av
 import cv2
@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from rom.fileio import atomic_output
 from rom.landmarks import SKELETON_EDGES
+from rom.measurement import TrialResult
 from rom.pose import PoseTrack
 from rom.video import iter_frames
 
@@ -63,19 +64,6 @@ RENDER_VERSION = 5
 
 #: Longest side of the rendered video in pixels (smaller files, faster encoding).
 DEFAULT_MAX_SIDE = 960
-
-
-class _TrialLike(Protocol):
-    """The parts of :class:`rom.measure.TrialResult` that drawing needs."""
-
-    @property
-    def measurement(self) -> Any: ...
-
-    @property
-    def values(self) -> NDArray[np.float64]: ...
-
-    @property
-    def segments(self) -> tuple[tuple[int, ...], ...]: ...
 
 
 # -- pure drawing -------------------------------------------------------------------------
@@ -305,7 +293,7 @@ def annotate_track_row(
     image: NDArray[np.uint8],
     track: PoseTrack,
     row: int | None,
-    trial: _TrialLike,
+    trial: TrialResult,
     *,
     roll_deg: float = 0.0,
     caption: str | None = None,
@@ -363,7 +351,7 @@ def _row_for_frames(track: PoseTrack, frame_index: int, max_gap: int) -> int | N
 def render_video(
     video_path: str | Path,
     track: PoseTrack,
-    trial: _TrialLike,
+    trial: TrialResult,
     out_path: str | Path,
     *,
     roll_deg: float = 0.0,
@@ -446,7 +434,7 @@ def render_video(
 def key_frame(
     video_path: str | Path,
     track: PoseTrack,
-    trial: _TrialLike,
+    trial: TrialResult,
     *,
     roll_deg: float = 0.0,
     max_side: int = DEFAULT_MAX_SIDE,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -13,6 +12,8 @@ from rom.dashboard import state, summary
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.errors import RomError
 from rom.report import ReportLine
+from rom.store import Store
+from rom.store.records import PersonInfo
 
 # Verdict kinds, in the order they are decided, with their table sentence and headline word.
 _VERDICT_TEXT = {
@@ -108,7 +109,7 @@ def _axis_title(lines: Sequence[ReportLine]) -> str:
     return names.get(units.pop(), "value") if len(units) == 1 else "value (° or cm)"
 
 
-def show_session(store: Any, person: Any) -> None:
+def show_session(store: Store, person: PersonInfo) -> None:
     """The comparison section for the session being recorded now."""
     session_id = st.session_state.get(state.SESSION_ID)
     if session_id is None:

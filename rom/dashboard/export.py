@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import streamlit as st
 
 from rom import labels, report
 from rom.dashboard import record, state, summary
 from rom.errors import RomError
+from rom.store import Store
+from rom.store.records import PersonInfo, SessionInfo
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "person"
 
 
-def session_report(store: Any, person: Any, session: Any) -> report.SessionReport:
+def session_report(store: Store, person: PersonInfo, session: SessionInfo) -> report.SessionReport:
     """The PDF's content for one stored session (key frames when analysed in this browser)."""
     lines = summary.session_lines(store.trials(session.id))
     key_frames: list[tuple[str, bytes]] = []
@@ -38,7 +39,7 @@ def session_report(store: Any, person: Any, session: Any) -> report.SessionRepor
     )
 
 
-def show(store: Any, person: Any | None) -> None:
+def show(store: Store, person: PersonInfo | None) -> None:
     if person is None:
         st.info("Choose a person in the sidebar to export their data.")
     else:
@@ -47,7 +48,7 @@ def show(store: Any, person: Any | None) -> None:
     restore_section(store)
 
 
-def _exports(store: Any, person: Any) -> None:
+def _exports(store: Store, person: PersonInfo) -> None:
     sessions = store.sessions(person.id)
     if not sessions:
         st.info(f"Nothing to export for {person.name} yet.")
@@ -91,7 +92,7 @@ def _exports(store: Any, person: Any) -> None:
                        key="download_bundle", on_click="ignore")
 
 
-def restore_section(store: Any) -> None:
+def restore_section(store: Store) -> None:
     """Add a person's history from a backup file (what is already here is kept as is)."""
     st.subheader("Restore from a backup")
     upload = st.file_uploader("Backup file (JSON) made by rom", type=["json"],

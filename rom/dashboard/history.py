@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -11,6 +9,8 @@ from rom import labels
 from rom.dashboard import state, summary
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.errors import RomError
+from rom.store import Store
+from rom.store.records import PersonInfo
 
 
 def trend_chart(points: list[summary.TrendPoint], unit: str) -> go.Figure:
@@ -46,7 +46,7 @@ def trend_chart(points: list[summary.TrendPoint], unit: str) -> go.Figure:
     return fig
 
 
-def show(store: Any, person: Any | None) -> None:
+def show(store: Store, person: PersonInfo | None) -> None:
     if person is None:
         st.info("Choose a person in the sidebar to see their history.")
         return

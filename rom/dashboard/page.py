@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from rom import __version__, labels
 from rom.dashboard import compare, export, history, record, results, state, welcome
 from rom.errors import RomError
+from rom.store import Store
+from rom.store.records import PersonInfo
 
 _CSS = """
 <style>
@@ -56,7 +56,7 @@ def run() -> None:
         person_line.caption(record.person_caption(store, person))
 
 
-def _session_tab(store: Any, person: Any | None) -> None:
+def _session_tab(store: Store, person: PersonInfo | None) -> None:
     if person is None:
         st.info("Start by choosing or adding the person being measured in the sidebar on the "
                 "left.", icon=":material/person_add:")
@@ -106,7 +106,7 @@ def _scroll_to(anchor: str) -> None:
     st.html(script, unsafe_allow_javascript=True)
 
 
-def _sidebar_footer(store: Any) -> None:
+def _sidebar_footer(store: Store) -> None:
     with st.sidebar:
         st.divider()
         current = state.person_id()

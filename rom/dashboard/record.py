@@ -16,6 +16,8 @@ from rom import labels
 from rom.dashboard import services, state
 from rom.errors import RomError
 from rom.measure import TESTS
+from rom.store import Store
+from rom.store.records import PersonInfo
 
 NEW_PERSON = "+ Add a new person…"
 SOURCE_UPLOAD = "Upload my videos"
@@ -69,7 +71,7 @@ def tests_offered() -> tuple[str, ...]:
 # -- sidebar: the person --------------------------------------------------------------------
 
 
-def person_sidebar(store: Any) -> Any | None:
+def person_sidebar(store: Store) -> PersonInfo | None:
     """Pick or add a person in the sidebar; returns the chosen ``PersonInfo`` or ``None``."""
     st.sidebar.header("Person")
     people = list(store.list_people())
@@ -126,14 +128,14 @@ def _choose_new_person() -> None:
     st.session_state["person_select"] = NEW_PERSON
 
 
-def person_caption(store: Any, person: Any) -> str:
+def person_caption(store: Store, person: PersonInfo) -> str:
     """One line about the person, counted after this run's saves."""
     count = len(store.sessions(person.id))
     height = f"{person.height_cm:.0f} cm tall · " if person.height_cm else ""
     return f"{height}{count} session{'s' if count != 1 else ''} on record"
 
 
-def _new_person_form(store: Any) -> None:
+def _new_person_form(store: Store) -> None:
     with st.sidebar.form("new_person", clear_on_submit=True):
         name = st.text_input("Name or pseudonym", max_chars=200, key="new_person_name")
         height = st.number_input(
@@ -162,7 +164,7 @@ def _new_person_form(store: Any) -> None:
 # -- the form ------------------------------------------------------------------------------
 
 
-def record_form(person: Any | None, *, submit: bool = False) -> AnalysisRequest | None:
+def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisRequest | None:
     """Draw the record form; returns a request when *Analyse* was pressed with valid input.
 
     ``submit=True`` acts as if the button was pressed (the welcome page's sample demo).

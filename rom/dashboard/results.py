@@ -16,9 +16,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rom import labels
+from rom.calibration import Calibration
 from rom.dashboard import services, state
 from rom.dashboard.record import AnalysisRequest
 from rom.errors import NoPersonError, RomError
+from rom.measurement import Measurement
 from rom.render import OKABE_ITO
 
 PHASE_TITLES = {"pre": "Pre · before", "post": "Post · after"}
@@ -78,12 +80,12 @@ def run_analysis(request: AnalysisRequest) -> list[services.TrialAnalysis]:
 # -- showing one analysis -------------------------------------------------------------------
 
 
-def value_text(measurement: Any) -> str:
+def value_text(measurement: Measurement) -> str:
     """The value as shown, with ``(unreliable)`` when it must not be trusted."""
     return labels.trusted_value(measurement.value, measurement.unit, measurement.reliable)
 
 
-def quality_box(measurement: Any) -> None:
+def quality_box(measurement: Measurement) -> None:
     """The quality verdict with each reason in plain words and what to do about it."""
     advice = labels.reason_texts(measurement.reasons)
     if measurement.reliable:
@@ -165,7 +167,7 @@ SCALE_WORDS = {"height": "the stated height", "marker": "the marker",
                "checkerboard": "the checkerboard", "calibration": "the calibration"}
 
 
-def scale_used(measurement: Any) -> tuple[bool, str | None]:
+def scale_used(measurement: Measurement | None) -> tuple[bool, str | None]:
     """``(known, source)``: the scale the protocol actually used, from its provenance.
 
     A protocol may prefer the stated height over the marker's scale, so the calibration
@@ -183,7 +185,9 @@ def scale_used(measurement: Any) -> tuple[bool, str | None]:
     return True, str(source) if source else None
 
 
-def calibration_text(calibration: Any, measurement: Any = None) -> str:
+def calibration_text(
+    calibration: Calibration | None, measurement: Measurement | None = None
+) -> str:
     """Where the camera's tilt and the scale came from, in words."""
     if calibration is None or calibration.roll_source == "none":
         tilt = "camera assumed level"

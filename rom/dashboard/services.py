@@ -21,7 +21,7 @@ from rom.calibration import Calibration
 from rom.errors import RomError, VideoError
 from rom.fileio import atomic_write_bytes, sha256_bytes
 from rom.measure import measure
-from rom.measurement import TrialResult
+from rom.measurement import Measurement, TrialResult
 from rom.paths import cache_dir
 from rom.pose import PoseTrack
 from rom.video import probe
@@ -115,8 +115,8 @@ class TrialAnalysis:
     side_requested: str
     video_path: Path
     video_name: str
-    track: Any  # rom.pose.PoseTrack
-    result: Any  # rom.measure.TrialResult
+    track: PoseTrack
+    result: TrialResult
     rendered_video: Path | None = None
     key_frame_png: bytes | None = None
     render_error: str | None = None
@@ -124,7 +124,7 @@ class TrialAnalysis:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def measurement(self) -> Any:
+    def measurement(self) -> Measurement:
         return self.result.measurement
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
 
 import streamlit as st
 
@@ -34,7 +33,7 @@ def _open_store(url: str | None, data_dir: str | None) -> Store:
     return Store(url)
 
 
-def get_store() -> Any:
+def get_store() -> Store:
     """The process-wide :class:`rom.store.Store` for the configured database."""
     return _open_store(os.environ.get("ROM_DATABASE_URL"), os.environ.get("ROM_DATA_DIR"))
 
@@ -86,7 +85,7 @@ def start_session_if_needed(person: int, technique: str) -> None:
         analyses().clear()
 
 
-def save_session(store: Any, person: int, technique: str) -> int:
+def save_session(store: Store, person: int, technique: str) -> int:
     """Save every analysis of this session as one database session; returns its id.
 
     The session is written whole each time: when a test is analysed again (say with other

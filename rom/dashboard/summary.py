@@ -7,12 +7,14 @@ statistics come from :mod:`rom.compare`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rom import compare, labels
+from rom.measurement import Measurement
 from rom.report import ReportLine
+from rom.store.records import PersonInfo, SessionInfo, TrialInfo
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class TrendPoint:
     reliable: bool
 
 
-def session_label(session: Any) -> str:
+def session_label(session: SessionInfo) -> str:
     """``"25 Nov 2026 · Toe Spreaders (#3)"``: date, technique and id (dates can repeat)."""
     technique = session.technique or "no technique named"
     return f"{session.date:%d %b %Y} · {technique} (#{session.id})"
@@ -73,7 +75,7 @@ def latest_by_pair(trials: Iterable[Any]) -> dict[tuple[str, str], dict[str, Any
     return dict(sorted(pairs.items()))
 
 
-def _advice(measurement: Any | None) -> list[str]:
+def _advice(measurement: Measurement | None) -> list[str]:
     if measurement is None:
         return []
     return labels.reason_texts(measurement.reasons)
@@ -142,8 +144,8 @@ def asymmetry_texts(lines: Sequence[ReportLine]) -> list[str]:
     return texts
 
 
-def measurement_rows(person: Any, sessions: Sequence[Any],
-                     trials_by_session: dict[int, Sequence[Any]]) -> list[dict[str, Any]]:
+def measurement_rows(person: PersonInfo, sessions: Sequence[SessionInfo],
+                     trials_by_session: Mapping[int, Sequence[TrialInfo]]) -> list[dict[str, Any]]:
     """Rows for :func:`rom.report.measurements_csv`, one per stored measurement."""
     rows: list[dict[str, Any]] = []
     for s in sessions:

@@ -9,13 +9,13 @@ ordinary person in the database: it is deleted like any other.
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from rom import labels
 from rom.dashboard import record, services, state
 from rom.errors import RomError
+from rom.store import Store
+from rom.store.records import PersonInfo
 
 DEMO_PERSON_NAME = labels.DEMO_PERSON_NAME
 DEMO_TECHNIQUE = labels.DEMO_TECHNIQUE
@@ -43,7 +43,7 @@ def demo_test() -> str | None:
     return None
 
 
-def demo_person(store: Any) -> Any:
+def demo_person(store: Store) -> PersonInfo:
     """The demo person: reused when already there, else added (without a height)."""
     for person in store.list_people():
         if person.name == DEMO_PERSON_NAME:
@@ -51,11 +51,11 @@ def demo_person(store: Any) -> Any:
     return store.add_person(DEMO_PERSON_NAME, notes=DEMO_NOTES)
 
 
-def is_demo(person: Any | None) -> bool:
+def is_demo(person: PersonInfo | None) -> bool:
     return person is not None and person.name == DEMO_PERSON_NAME
 
 
-def start_demo(store: Any) -> None:
+def start_demo(store: Store) -> None:
     """Button callback: pick the demo person and the sample clips, then analyse them.
 
     It runs before the next script run, so it may still set the record form's widgets.
@@ -79,7 +79,7 @@ def start_demo(store: Any) -> None:
     st.session_state.pop(state.SESSION_ID, None)
 
 
-def show(store: Any) -> None:
+def show(store: Store) -> None:
     """The welcome page (the database holds nobody yet)."""
     st.subheader("Welcome! Measure what a mobility technique really changes")
     st.markdown(
