@@ -51,13 +51,38 @@ def display_scale(unit: str) -> float:
     return 100.0 if unit == "fraction_of_height" else 1.0
 
 
-def format_value(value: float | None, unit: str, *, signed: bool = False) -> str:
-    """A measured value with its unit for people, e.g. ``"42.1°"``, ``"+3.0 cm"``, ``"–"``."""
+#: Unit suffixes drawn on video: ASCII only (OpenCV's fonts lack ``°``); the overlay draws
+#: a degree ring itself.
+PLAIN_UNIT_SUFFIX: dict[str, str] = {"deg": "", "cm": " cm", "fraction_of_height": "% height"}
+
+
+def format_value(value: float | None, unit: str, *, signed: bool = False,
+                 digits: int | None = None, plain: bool = False) -> str:
+    """A measured value with its unit for people, e.g. ``"42.1°"``, ``"+3.0 cm"``, ``"–"``.
+
+    Parameters
+    ----------
+    value : float or None
+        In stored units (``unit``); None or NaN when there is no value.
+    unit : str
+        ``"deg"``, ``"cm"`` or ``"fraction_of_height"`` (shown in % of height).
+    signed : bool
+        Always show the sign (for changes).
+    digits : int, optional
+        Decimals shown; default 1 (0 for fractions of height, shown in %).
+    plain : bool
+        ASCII only, for drawing on video: ``"--"`` when there is no value, a hyphen for
+        minus, degrees without a unit (:func:`rom.render.draw_label` draws the degree
+        ring) and ``"% height"``.
+    """
     if value is None or not math.isfinite(value):
-        return "–"
+        return "--" if plain else "–"
     shown = value * display_scale(unit)
-    digits = 0 if unit == "fraction_of_height" else 1
+    if digits is None:
+        digits = 0 if unit == "fraction_of_height" else 1
     text = f"{shown:+.{digits}f}" if signed else f"{shown:.{digits}f}"
+    if plain:
+        return text + PLAIN_UNIT_SUFFIX.get(unit, f" {unit}")
     # A typographic minus reads better than a hyphen in tables and on paper.
     return text.replace("-", "−") + UNIT_SUFFIX.get(unit, f" {unit}")
 

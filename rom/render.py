@@ -1,12 +1,11 @@
 """Annotated video and key-frame images: skeleton, measured segments and the angle drawn.
 
-The output video is H.264 (``libx264``, ``yuv420p``, ``movflags=+faststart``) written with
-PyAV, because that is what browsers play; OpenCV's ``mp4v`` does not play in Chromium.
+The output video is written by :class:`rom.videowriter.H264Writer` (browser-playable H.264).
 
 Drawing uses OpenCV on RGB ``uint8`` images in pixels of the *upright* frame (``x`` right,
 ``y`` down), the same coordinates as :attr:`rom.pose.PoseTrack.image_xy`.  Colours come
-from the Okabe–Ito palette so the overlay reads for colour-blind viewers too; the measured
-segments also differ from the skeleton by thickness, not only by colour.
+from the Okabe–Ito palette (:mod:`rom.style`) so the overlay reads for colour-blind viewers
+too; the measured segments also differ from the skeleton by thickness, not only by colour.
 """
 
 from __future__ import annotations
@@ -14,41 +13,20 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from rom.fileio import atomic_output
+from rom.labels import format_value
 from rom.landmarks import SKELETON_EDGES
 from rom.measurement import TrialResult
 from rom.pose import PoseTrack
+from rom.style import OKABE_ITO, RGB, hex_to_rgb
 from rom.video import iter_frames
-
-#: Okabe–Ito colour-blind-safe palette, as hex strings.
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "bluish_green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7",
-}
-
-RGB = tuple[int, int, int]
-
-
-def hex_to_rgb(hex_colour: str) -> RGB:
-    """``"#E69F00"`` -> ``(230, 159, 0)``."""
-    h = hex_colour.lstrip("#")
-    return (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
-
+from rom.videowriter import H264Writer
 
 SKELETON_RGB: RGB = (235, 235, 235)
 SEGMENT_RGB: RGB = hex_to_rgb(OKABE_ITO["orange"])
@@ -74,24 +52,6 @@ def _scale_style(image: NDArray[np.uint8]) -> tuple[int, float]:
     short_side = min(image.shape[0], image.shape[1])
     thickness = max(2, round(short_side / 220))
     return thickness, max(0.5, short_side / 700)
-
-
-def format_value(value: float | None, unit: str, *, precise: bool = False) -> str:
-    """A value with its unit as drawn on video (ASCII only: OpenCV fonts lack ``°``).
-
-    Degrees are returned without a unit; :func:`draw_label` draws the degree ring.  The
-    running angle is whole degrees; ``precise=True`` (the reported peak) gives one decimal,
-    as the dashboard and the report print it.
-    """
-    if value is None or not math.isfinite(value):
-        return "--"
-    if unit == "deg":
-        return f"{value:.1f}" if precise else f"{value:.0f}"
-    if unit == "cm":
-        return f"{value:.1f} cm"
-    if unit == "fraction_of_height":
-        return f"{100 * value:.0f}% height"
-    return f"{value:.2f} {unit}"
 
 
 def draw_label(
@@ -179,6 +139,83 @@ def _dashed_line(
         cv2.line(image, _point(a), _point(b), colour, thickness, cv2.LINE_AA)
 
 
+def draw_skeleton(image: NDArray[np.uint8], xy: NDArray[np.floating[Any]],
+                  visibility: NDArray[np.floating[Any]]) -> None:
+    """Draw the thin skeleton and the joints (not the face) on ``image``, in place.
+
+    Landmarks seen less than :data:`VISIBLE_THRESHOLD` are drawn grey (edges) or hollow
+    (joints).
+    """
+    thickness, _ = _scale_style(image)
+    for i, j in SKELETON_EDGES:
+        if _finite(xy[i]) and _finite(xy[j]):
+            seen = min(float(visibility[i]), float(visibility[j])) >= VISIBLE_THRESHOLD
+            colour = SKELETON_RGB if seen else (140, 140, 140)
+            cv2.line(image, _point(xy[i]), _point(xy[j]), colour, max(1, thickness // 2),
+                     cv2.LINE_AA)
+    for k in range(xy.shape[0]):
+        if k > 10 and _finite(xy[k]):  # face points clutter the picture; skip 1..10
+            filled = -1 if float(visibility[k]) >= VISIBLE_THRESHOLD else 1
+            cv2.circle(image, _point(xy[k]), _joint_radius(thickness), SKELETON_RGB, filled,
+                       cv2.LINE_AA)
+
+
+def draw_measured_chain(image: NDArray[np.uint8],
+                        points: Sequence[NDArray[np.floating[Any]]]) -> None:
+    """Draw one measured chain of body points thick, with large joints, in place."""
+    thickness, _ = _scale_style(image)
+    for p, q in itertools.pairwise(points):
+        cv2.line(image, _point(p), _point(q), SEGMENT_RGB, thickness * 2, cv2.LINE_AA)
+    for p in points:
+        cv2.circle(image, _point(p), _joint_radius(thickness) + thickness, SEGMENT_RGB, -1,
+                   cv2.LINE_AA)
+
+
+def draw_chain_angle(image: NDArray[np.uint8], points: Sequence[NDArray[np.floating[Any]]],
+                     roll_deg: float = 0.0) -> tuple[int, int] | None:
+    """Draw the angle one chain measures, with its reference line, in place.
+
+    With three or more points the angle is at the second point, between the first segment
+    continued straight on (dashed; rom's joint angles are 0° when the limb is straight)
+    and the next segment.  With two points it is at the lower end (larger ``y``), between
+    true vertical (solid; tilted by the camera's ``roll_deg``, clockwise on screen) and
+    the segment.
+
+    Returns
+    -------
+    (int, int) or None
+        Top-left pixel for the value's label beside the arc; None when the chain defines
+        no angle (fewer than two points, or a first segment of no length), nothing drawn.
+    """
+    thickness, _ = _scale_style(image)
+    arc_r = _arc_radius(image)
+    if len(points) >= 3:
+        vertex = points[1]
+        along = vertex - points[0]
+        length = float(np.hypot(*along))
+        if length == 0.0:
+            return None
+        reach = max(float(np.hypot(*(points[2] - vertex))) * 0.6, arc_r * 1.5)
+        straight_on = vertex + along / length * reach
+        radius = arc_r
+        draw_angle_arc(image, vertex, straight_on, points[2], radius, ARC_RGB)
+        _dashed_line(image, vertex, straight_on, REFERENCE_RGB, thickness)
+    elif len(points) == 2:
+        lower, upper = ((points[0], points[1]) if points[0][1] >= points[1][1]
+                        else (points[1], points[0]))
+        length = float(np.hypot(*(upper - lower)))
+        roll = math.radians(roll_deg)
+        up = np.array([math.sin(roll), -math.cos(roll)])
+        top = lower + up * max(length, arc_r * 1.5)
+        radius = max(arc_r, int(0.4 * length))
+        draw_angle_arc(image, lower, top, upper, radius, ARC_RGB)
+        cv2.line(image, _point(lower), _point(top), REFERENCE_RGB, thickness, cv2.LINE_AA)
+        vertex = lower
+    else:
+        return None
+    return (int(vertex[0]) + arc_r // 2 + 2 * thickness, int(vertex[1]) - radius)
+
+
 def draw_pose(
     image: NDArray[np.uint8],
     xy: NDArray[np.floating[Any]],
@@ -201,16 +238,12 @@ def draw_pose(
     visibility : ndarray, shape (33,)
         MediaPipe visibility in [0, 1]; faint drawing below :data:`VISIBLE_THRESHOLD`.
     segments : sequence of landmark-index chains
-        The body segments the measurement uses, drawn thick.  For the first chain, the
-        measured angle is drawn as a shaded arc: with three or more points, at the second
-        point between the first segment continued straight on (dashed) and the next
-        segment — rom's joint angles are 0° when the limb is straight; with two points, at
-        the lower end between true vertical (solid line; the camera's ``roll_deg`` tilts
-        it) and the segment.
+        The body segments the measurement uses, drawn thick.  With ``degrees``, the first
+        complete chain that defines an angle has it drawn (:func:`draw_chain_angle`).
     value_text : str, optional
         Running value drawn beside the angle (e.g. ``"42"``).
     degrees : bool
-        Draw a degree ring after ``value_text``.
+        Draw the angle arc, and a degree ring after ``value_text``.
     roll_deg : float
         Camera roll, clockwise on screen, as in :mod:`rom.calibration`.
     caption : str, optional
@@ -218,57 +251,14 @@ def draw_pose(
     """
     out = image.copy()
     thickness, _ = _scale_style(out)
-    joint_r = max(3, thickness + 1)
-    for i, j in SKELETON_EDGES:
-        if _finite(xy[i]) and _finite(xy[j]):
-            seen = min(float(visibility[i]), float(visibility[j])) >= VISIBLE_THRESHOLD
-            colour = SKELETON_RGB if seen else (140, 140, 140)
-            cv2.line(out, _point(xy[i]), _point(xy[j]), colour, max(1, thickness // 2), cv2.LINE_AA)
-    for k in range(xy.shape[0]):
-        if k > 10 and _finite(xy[k]):  # face points clutter the picture; skip 1..10
-            filled = -1 if float(visibility[k]) >= VISIBLE_THRESHOLD else 1
-            cv2.circle(out, _point(xy[k]), joint_r, SKELETON_RGB, filled, cv2.LINE_AA)
-
-    label_anchor: tuple[int, int] | None = None
-    arc_r = max(24, int(min(out.shape[:2]) * 0.09))
+    draw_skeleton(out, xy, visibility)
     chains = [[xy[k] for k in chain] for chain in segments]
     chains = [pts for pts in chains if pts and all(_finite(p) for p in pts)]
     # The angle first (under the segments), on the first chain that defines one.
-    for pts in chains if degrees else []:
-        if len(pts) >= 3:
-            # rom's joint angles are measured from "straight": the first segment continued
-            # through the joint (knee flexion, hip extension/flexion), so draw that line.
-            vertex = pts[1]
-            along = vertex - pts[0]
-            length = float(np.hypot(*along))
-            if length == 0.0:
-                continue
-            reach = max(float(np.hypot(*(pts[2] - vertex))) * 0.6, arc_r * 1.5)
-            straight_on = vertex + along / length * reach
-            radius = arc_r
-            draw_angle_arc(out, vertex, straight_on, pts[2], radius, ARC_RGB)
-            _dashed_line(out, vertex, straight_on, REFERENCE_RGB, thickness)
-        elif len(pts) == 2:
-            # Lower end (larger y) is the pivot; the reference is true vertical upwards.
-            lower, upper = (pts[0], pts[1]) if pts[0][1] >= pts[1][1] else (pts[1], pts[0])
-            length = float(np.hypot(*(upper - lower)))
-            roll = math.radians(roll_deg)
-            up = np.array([math.sin(roll), -math.cos(roll)])
-            top = lower + up * max(length, arc_r * 1.5)
-            radius = max(arc_r, int(0.4 * length))
-            draw_angle_arc(out, lower, top, upper, radius, ARC_RGB)
-            cv2.line(out, _point(lower), _point(top), REFERENCE_RGB, thickness, cv2.LINE_AA)
-            vertex = lower
-        else:
-            continue
-        label_anchor = (int(vertex[0]) + arc_r // 2 + 2 * thickness, int(vertex[1]) - radius)
-        break
+    anchors = (draw_chain_angle(out, pts, roll_deg) for pts in (chains if degrees else []))
+    label_anchor = next((anchor for anchor in anchors if anchor is not None), None)
     for pts in chains:
-        for p, q in itertools.pairwise(pts):
-            cv2.line(out, _point(p), _point(q), SEGMENT_RGB, thickness * 2, cv2.LINE_AA)
-        for p in pts:
-            cv2.circle(out, _point(p), joint_r + thickness, SEGMENT_RGB, -1, cv2.LINE_AA)
-
+        draw_measured_chain(out, pts)
     if value_text is not None:
         if label_anchor is None:
             label_anchor = (out.shape[1] // 20, out.shape[0] // 20 + 4 * thickness * 8)
@@ -276,6 +266,14 @@ def draw_pose(
     if caption:
         draw_label(out, caption, (thickness * 4, thickness * 4), colour=caption_colour)
     return out
+
+
+def _joint_radius(thickness: int) -> int:
+    return max(3, thickness + 1)
+
+
+def _arc_radius(image: NDArray[np.uint8]) -> int:
+    return max(24, int(min(image.shape[:2]) * 0.09))
 
 
 # -- frames of a video + track ------------------------------------------------------------
@@ -315,10 +313,11 @@ def annotate_track_row(
     unit = str(trial.measurement.unit)
     value = float(trial.values[row]) if row < len(trial.values) else float("nan")
     peak_value = trial.measurement.value
-    value_text = format_value(value, unit)
+    # The running angle in whole degrees; other units as the report prints them.
+    value_text = format_value(value, unit, digits=0 if unit == "deg" else None, plain=True)
     if row == trial.measurement.peak_frame and peak_value is not None:
         # At the peak show the reported number (a held peak, not one frame's reading).
-        value_text = format_value(float(peak_value), unit, precise=True)
+        value_text = format_value(float(peak_value), unit, plain=True)
         if not bool(trial.measurement.reliable):
             # Never a bare number for an unreliable measurement, on video or on paper.
             caption = f"{caption} - UNRELIABLE" if caption else "UNRELIABLE"
@@ -384,7 +383,6 @@ def render_video(
         ``out_path``.
     """
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     factor = _resize_factor(track.frame_size, max_side)
     width, height = _even(track.frame_size[0] * factor), _even(track.frame_size[1] * factor)
     peak_row = trial.measurement.peak_frame
@@ -395,18 +393,7 @@ def render_video(
     if frames is None:
         frames = iter_frames(video_path, max_long_side=max_side)
 
-    # PyAV writes into the open temporary file; it replaces out_path only when complete.
-    with (
-        atomic_output(out_path, permissions=0o644) as handle,
-        av.open(handle, mode="w", format="mp4", options={"movflags": "+faststart"}) as container,
-    ):
-        stream = container.add_stream("libx264", rate=Fraction(round(fps * 1000), 1000))
-        stream.width, stream.height = width, height
-        stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": "23", "preset": "veryfast"}
-        time_base = Fraction(1, 1000)
-        stream.codec_context.time_base = time_base
-        last_pts = -1
+    with H264Writer(out_path, fps, (width, height)) as writer:
         for frame in frames:
             image = np.asarray(
                 cv2.resize(frame.image, (width, height), interpolation=cv2.INTER_AREA), np.uint8
@@ -417,17 +404,10 @@ def render_video(
                 image, track, row, trial,
                 roll_deg=roll_deg, caption=caption, caption_colour=PEAK_RGB,
             )
-            video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(drawn), format="rgb24")
             # Keep the true (possibly variable) timestamps so the video matches the chart.
-            pts = max(last_pts + 1, round(float(frame.time_s) * 1000))
-            video_frame.pts, video_frame.time_base = pts, time_base
-            last_pts = pts
-            for packet in stream.encode(video_frame):
-                container.mux(packet)
+            writer.write(drawn, float(frame.time_s))
             if progress is not None:
                 progress(int(frame.index) + 1, max(total, int(frame.index) + 1))
-        for packet in stream.encode():
-            container.mux(packet)
     return out_path
 
 

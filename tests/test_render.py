@@ -9,7 +9,7 @@ import av
 import numpy as np
 import pytest
 
-from rom import render
+from rom import labels, render
 from rom.landmarks import NUM_LANDMARKS, Landmark
 from rom.measurement import Measurement, TrialResult
 from rom.pose import PoseTrack
@@ -177,10 +177,11 @@ def test_render_reads_a_real_video_file(tmp_path: Path) -> None:
 
 
 def test_format_value_units() -> None:
-    assert render.format_value(42.4, "deg") == "42"
-    assert render.format_value(3.26, "cm") == "3.3 cm"
-    assert render.format_value(float("nan"), "deg") == "--"
-    assert render.format_value(0.12, "fraction_of_height") == "12% height"
+    # The overlay's words: labels.format_value in its ASCII form, whole running degrees.
+    assert labels.format_value(42.4, "deg", digits=0, plain=True) == "42"
+    assert labels.format_value(3.26, "cm", plain=True) == "3.3 cm"
+    assert labels.format_value(float("nan"), "deg", plain=True) == "--"
+    assert labels.format_value(0.12, "fraction_of_height", plain=True) == "12% height"
 
 
 def test_key_frame_is_cropped_to_the_person() -> None:

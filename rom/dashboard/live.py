@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import math
 import threading
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 from numpy.typing import NDArray
 
-from rom import render
+from rom import labels, render
 from rom.landmarks import sided
+from rom.videowriter import H264Writer
 
 #: Body chains drawn live for each test (by landmark name; side filled in per frame).
 LIVE_CHAINS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -92,10 +91,8 @@ class LiveRecorder:
         self.duration_s = 0.0
         self._lock = threading.Lock()
         self._detector: Any = None
-        self._container: Any = None
-        self._stream: Any = None
+        self._writer: H264Writer | None = None
         self._t0: float | None = None
-        self._last_pts = -1
         self._detect_lock = threading.Lock()
         self.finished = False
 
@@ -133,7 +130,7 @@ class LiveRecorder:
         return render.draw_pose(
             image, xy, visibility, chains, degrees=degrees, caption=caption,
             caption_colour=render.hex_to_rgb(render.OKABE_ITO["vermillion"]),
-            value_text=render.format_value(angle, "deg") if degrees else None,
+            value_text=labels.format_value(angle, "deg", digits=0, plain=True) if degrees else None,
         )
 
     def _record(self, image: NDArray[np.uint8], time_s: float) -> None:
@@ -142,24 +139,12 @@ class LiveRecorder:
         elapsed = time_s - self._t0
         if elapsed > MAX_RECORD_S:
             return
-        if self._container is None:
-            self.out_path.parent.mkdir(parents=True, exist_ok=True)
-            self._container = av.open(str(self.out_path), mode="w", format="mp4",
-                                      options={"movflags": "+faststart"})
-            self._stream = self._container.add_stream("libx264", rate=30)
-            self._stream.width = image.shape[1] - image.shape[1] % 2
-            self._stream.height = image.shape[0] - image.shape[0] % 2
-            self._stream.pix_fmt = "yuv420p"
-            self._stream.codec_context.time_base = Fraction(1, 1000)
-        pts = round(elapsed * 1000)
-        if self.frames_recorded and pts <= self._last_pts:
-            pts = self._last_pts + 1  # timestamps must increase strictly
-        even = image[: self._stream.height, : self._stream.width]
-        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(even), format="rgb24")
-        frame.pts, frame.time_base = pts, Fraction(1, 1000)
-        self._last_pts = pts
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
+        if self._writer is None:
+            size = (image.shape[1] - image.shape[1] % 2, image.shape[0] - image.shape[0] % 2)
+            # libx264's own settings (options={}), as the live recording always had.
+            self._writer = H264Writer(self.out_path, 30.0, size, options={}, permissions=None)
+            self._writer.open()
+        self._writer.write(image, elapsed)
         self.frames_recorded += 1
         self.duration_s = elapsed
 
@@ -167,10 +152,8 @@ class LiveRecorder:
     def finish(self) -> Path | None:
         """Close the recording; returns the clip's path, or None if nothing was recorded."""
         with self._lock:
-            if not self.finished and self._container is not None:
-                for packet in self._stream.encode():
-                    self._container.mux(packet)
-                self._container.close()
+            if not self.finished and self._writer is not None:
+                self._writer.close()
             self.finished = True
         with self._detect_lock:
             if self._detector is not None:
