@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "rom.commands.models",
     "rom.commands.calibrate",
     "rom.commands.store",
+    "rom.commands.report",
 )
 
 EXIT_USER_ERROR = 2

@@ -1,7 +1,10 @@
 """Exports for a client file: a CSV of measurements and a one-page PDF session report.
 
 Both are built in memory and returned as ``bytes`` so the dashboard can offer them for
-download and the CLI can write them to disk; nothing here touches the database.
+download and the CLI can write them to disk; nothing here touches the database, and no
+video code is loaded (colours come from :mod:`rom.style`).  The PDF's content is a
+:class:`SessionReport`, made by :func:`build_session_report` from the stored trials of
+one session through :func:`rom.comparison.session_comparison`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -29,8 +32,18 @@ from reportlab.platypus import (
 )
 
 from rom import __version__
+from rom.comparison import (
+    PHASES,
+    AsymmetryLine,
+    ComparisonLine,
+    asymmetry_lines,
+    session_comparison,
+)
 from rom.labels import format_percent, format_value, test_label
-from rom.render import OKABE_ITO
+from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_HEX, ZEBRA_HEX
+
+if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
+    from rom.store.records import PersonInfo, SessionInfo, TrialInfo
 
 #: Columns of the measurements CSV, in order.  Values are stored units (see ``unit``).
 CSV_COLUMNS: tuple[str, ...] = (
@@ -90,47 +103,69 @@ def measurements_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 @dataclass(frozen=True)
-class ReportLine:
-    """One test and side of a session: pre, post and whether the change is real.
-
-    Values are in stored units (``unit``); ``change`` is post − pre in the same unit and
-    ``percent_change`` is relative to pre.  ``exceeds_mdc`` is ``None`` when unknown.
-    """
-
-    test: str
-    side: str
-    unit: str
-    pre: float | None
-    post: float | None
-    pre_reliable: bool = True
-    post_reliable: bool = True
-    change: float | None = None
-    percent_change: float | None = None
-    mdc: float | None = None
-    exceeds_mdc: bool | None = None
-    improved: bool | None = None
-    mdc_source: str = ""
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class SessionReport:
     """Everything the one-page PDF shows about one session."""
 
     person: str
     session_date: str
     technique: str
-    lines: Sequence[ReportLine]
+    lines: Sequence[ComparisonLine]
     asymmetry: Sequence[str] = ()
     key_frames: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
     title: str = "Range-of-motion session report"
 
 
-_INK = colors.HexColor("#1F2937")
-_MUTED = colors.HexColor("#6B7280")
-_ACCENT = colors.HexColor(OKABE_ITO["blue"])
-_GOOD = colors.HexColor(OKABE_ITO["bluish_green"])
-_WARN = colors.HexColor(OKABE_ITO["vermillion"])
+def asymmetry_text(line: AsymmetryLine) -> str:
+    """One left-vs-right sentence, e.g. ``"… left 40.0°, right 32.0° — difference 8.0° …"``."""
+    result = line.asymmetry
+    if result.exceeds_mdc is None:
+        judged = "no MDC known to judge it"
+    elif result.exceeds_mdc:
+        judged = "larger than the MDC: a real difference between the sides"
+    else:
+        judged = "within the MDC: no clear difference between the sides"
+    percent = ("" if result.percent is None
+               else f" ({format_percent(result.percent, signed=False)})")
+    text = (f"{test_label(line.test)} ({line.phase}): left "
+            f"{format_value(result.left, line.unit)}, right "
+            f"{format_value(result.right, line.unit)} — difference "
+            f"{format_value(abs(result.difference), line.unit)}{percent}; {judged}")
+    if not line.reliable:
+        text += " (at least one side is unreliable)"
+    return text
+
+
+def asymmetry_texts(lines: Sequence[ComparisonLine]) -> list[str]:
+    """:func:`asymmetry_text` of each test measured on both sides of a session."""
+    return [asymmetry_text(line) for line in asymmetry_lines(lines)]
+
+
+def build_session_report(
+    person: PersonInfo, session: SessionInfo, trials: Sequence[TrialInfo],
+    key_frames: Sequence[tuple[str, bytes]] = (),
+) -> SessionReport:
+    """The PDF's content for one stored session: the same for the dashboard and the CLI.
+
+    Parameters
+    ----------
+    person, session : records of the store
+    trials : the session's trials (``Store.trials(session.id)``)
+    key_frames : (caption, PNG bytes) pairs, optional
+        Annotated frames at the peaks, when the caller has them.
+    """
+    lines = session_comparison(trials)
+    return SessionReport(
+        person=person.name, session_date=session.date.strftime("%d %B %Y"),
+        technique=session.technique or "", lines=lines,
+        asymmetry=asymmetry_texts(lines), key_frames=tuple(key_frames),
+    )
+
+
+_INK = colors.HexColor(INK_HEX)
+_MUTED = colors.HexColor(MUTED_HEX)
+_ACCENT = colors.HexColor(ACCENT_HEX)
+_GOOD = colors.HexColor(GOOD_HEX)
+_WARN = colors.HexColor(WARN_HEX)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -149,9 +184,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _verdict(line: ReportLine) -> tuple[str, colors.Color]:
+def _verdict(line: ComparisonLine) -> tuple[str, colors.Color]:
     """Words (never colour alone) for whether the change is beyond measurement noise."""
-    if not (line.pre_reliable and line.post_reliable):
+    if not line.both_reliable:
         return "Unreliable – re-film", _WARN
     if line.exceeds_mdc is None:
         return "No MDC known", _MUTED
@@ -167,10 +202,9 @@ def _value_cell(value: float | None, unit: str, reliable: bool) -> str:
     return text if reliable or text == "–" else f"{text} (unreliable)"
 
 
-def _change_cell(text: str, line: ReportLine) -> str:
+def _change_cell(text: str, line: ComparisonLine) -> str:
     """A change is only as trustworthy as both its ends."""
-    trusted = line.pre_reliable and line.post_reliable
-    return text if trusted or text == "–" else f"{text} (unreliable)"
+    return text if line.both_reliable or text == "–" else f"{text} (unreliable)"
 
 
 def session_pdf(report: SessionReport) -> bytes:
@@ -200,15 +234,17 @@ def session_pdf(report: SessionReport) -> bytes:
     verdict_colours: list[tuple[int, colors.Color]] = []
     for i, line in enumerate(report.lines, start=1):
         verdict, colour = _verdict(line)
+        change = line.change
         verdict_colours.append((i, colour))
         data.append([
             Paragraph(_esc(test_label(line.test)), s["cell"]),
             line.side.capitalize(),
-            Paragraph(_esc(_value_cell(line.pre, line.unit, line.pre_reliable)), s["cell"]),
-            Paragraph(_esc(_value_cell(line.post, line.unit, line.post_reliable)), s["cell"]),
-            Paragraph(_esc(_change_cell(format_value(line.change, line.unit, signed=True),
+            *(Paragraph(_esc(_value_cell(line.value(phase), line.unit, line.reliable(phase))),
+                        s["cell"]) for phase in PHASES),
+            Paragraph(_esc(_change_cell(format_value(change.absolute if change else None,
+                                                     line.unit, signed=True), line)), s["cell"]),
+            Paragraph(_esc(_change_cell(format_percent(change.percent if change else None),
                                         line)), s["cell"]),
-            Paragraph(_esc(_change_cell(format_percent(line.percent_change), line)), s["cell"]),
             format_value(line.mdc, line.unit),
             Paragraph(f"<b>{_esc(verdict)}</b>", s["cell"]),
         ])
@@ -223,8 +259,8 @@ def session_pdf(report: SessionReport) -> bytes:
         ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
         ("BACKGROUND", (0, 0), (-1, 0), _ACCENT),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#F3F4F6")]),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#D1D5DB")),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor(ZEBRA_HEX)]),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor(RULE_HEX)),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]

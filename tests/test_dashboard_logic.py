@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rom import labels
+from rom import labels, report
+from rom.comparison import session_comparison
 from rom.dashboard import compare as compare_section
-from rom.dashboard import services, summary
+from rom.dashboard import services
 from rom.errors import VideoError
 from rom.store.records import MeasurementInfo, TrialInfo
 
@@ -40,9 +41,11 @@ def test_session_lines_pair_pre_and_post_and_judge_against_the_mdc() -> None:
         _trial(3, "pre", _m("ankle-dorsiflexion", "right", 30.0)),
         _trial(4, "post", _m("ankle-dorsiflexion", "right", 33.0)),
     ]
-    left, right = summary.session_lines(trials)
-    assert (left.side, left.pre, left.post) == ("left", 30.0, 36.0)
-    assert left.change == pytest.approx(6.0) and left.percent_change == pytest.approx(20.0)
+    left, right = session_comparison(trials)
+    assert (left.side, left.value("pre"), left.value("post")) == ("left", 30.0, 36.0)
+    assert left.change is not None
+    assert left.change.absolute == pytest.approx(6.0)
+    assert left.change.percent == pytest.approx(20.0)
     assert left.mdc == 4.7 and left.exceeds_mdc is True and left.improved is True
     assert "Powden" in left.mdc_source
     assert right.exceeds_mdc is False  # 3° < 4.7°
@@ -57,16 +60,18 @@ def test_latest_recording_of_a_phase_counts() -> None:
         _trial(2, "pre", _m("knee-flexion", "right", 120.0, mid=2)),
         _trial(3, "post", _m("knee-flexion", "right", 125.0, mid=3)),
     ]
-    (line,) = summary.session_lines(trials)
-    assert line.pre == 120.0 and line.change == pytest.approx(5.0)
+    (line,) = session_comparison(trials)
+    assert line.change is not None
+    assert line.value("pre") == 120.0 and line.change.absolute == pytest.approx(5.0)
     assert line.mdc == 10.0 and line.exceeds_mdc is False
 
 
 def test_smaller_toe_touch_distance_is_an_improvement() -> None:
     trials = [_trial(1, "pre", _m("toe-touch", "right", 10.0, unit="cm")),
               _trial(2, "post", _m("toe-touch", "right", 2.0, unit="cm"))]
-    (line,) = summary.session_lines(trials)
-    assert line.change == pytest.approx(-8.0) and line.exceeds_mdc is True
+    (line,) = session_comparison(trials)
+    assert line.change is not None
+    assert line.change.absolute == pytest.approx(-8.0) and line.exceeds_mdc is True
     assert line.improved is True
     assert compare_section.verdict(line) == "✔ Real improvement"
 
@@ -75,10 +80,10 @@ def test_unreliable_or_missing_phase_is_never_called_real() -> None:
     trials = [_trial(1, "pre", _m("ankle-dorsiflexion", "left", 20.0)),
               _trial(2, "post", _m("ankle-dorsiflexion", "left", 40.0, reliable=False,
                                    reasons=("heel_lift",)))]
-    (line,) = summary.session_lines(trials)
+    (line,) = session_comparison(trials)
     assert compare_section.verdict(line).startswith("⚠ Unreliable")
     assert any("heel" in note.lower() for note in line.notes)
-    (only_pre,) = summary.session_lines([_trial(1, "pre", _m("knee-flexion", "left", 90.0))])
+    (only_pre,) = session_comparison([_trial(1, "pre", _m("knee-flexion", "left", 90.0))])
     assert only_pre.post is None and only_pre.change is None
     assert compare_section.verdict(only_pre) == "Needs both pre and post"
 
@@ -86,15 +91,15 @@ def test_unreliable_or_missing_phase_is_never_called_real() -> None:
 def test_no_mdc_for_fraction_of_height() -> None:
     trials = [_trial(1, "pre", _m("toe-touch", "right", 0.10, unit="fraction_of_height")),
               _trial(2, "post", _m("toe-touch", "right", 0.02, unit="fraction_of_height"))]
-    (line,) = summary.session_lines(trials)
+    (line,) = session_comparison(trials)
     assert line.mdc is None and line.exceeds_mdc is None and line.mdc_source == ""
-    assert labels.format_value(line.post, line.unit) == "2% of height"
+    assert labels.format_value(line.value("post"), line.unit) == "2% of height"
 
 
 def test_asymmetry_compares_left_and_right() -> None:
     trials = [_trial(1, "post", _m("ankle-dorsiflexion", "left", 40.0)),
               _trial(2, "post", _m("ankle-dorsiflexion", "right", 32.0, mid=2))]
-    (text,) = summary.asymmetry_texts(summary.session_lines(trials))
+    (text,) = report.asymmetry_texts(session_comparison(trials))
     assert "left 40.0°, right 32.0°" in text and "difference 8.0° (20.0%)" in text
     assert "real difference" in text
 
@@ -127,7 +132,7 @@ def test_an_unreliable_value_is_never_shown_bare() -> None:
     trials = [_trial(1, "pre", _m("knee-flexion", "right", 110.0)),
               _trial(2, "post", _m("knee-flexion", "right", 125.0, reliable=False,
                                    reasons=("low_visibility",), mid=2))]
-    lines = summary.session_lines(trials)
+    lines = session_comparison(trials)
     (row,) = compare_section.table_rows(lines)
     assert row["Pre"] == "110.0°"
     assert row["Post"] == "125.0° ⚠" and row["Change"] == "+15.0° ⚠"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import numpy as np
 import pytest
 
 from rom import report
+from rom.compare import Change
+from rom.comparison import ComparisonLine
 from rom.measurement import Measurement
 from rom.render import png_bytes
 
@@ -20,14 +23,28 @@ def _pdf_text(data: bytes) -> tuple[int, str]:
     return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
 
 
-def _line(**kw: object) -> report.ReportLine:
-    base: dict[str, object] = {
+def _measurement(test: str, side: str, unit: str, value: float, reliable: bool) -> Measurement:
+    return Measurement(test=test, side=side, value=value, unit=unit, quality=0.9,
+                       reliable=reliable, reasons=(), peak_time_s=1.0, peak_frame=30)
+
+
+def _line(**kw: object) -> ComparisonLine:
+    """A comparison line from flat numbers (pre, post, change, verdict), as the PDF reads it."""
+    f: dict[str, Any] = {
         "test": "ankle-dorsiflexion", "side": "left", "unit": "deg", "pre": 35.24, "post": 41.0,
         "change": 5.76, "percent_change": 16.34, "mdc": 4.7, "exceeds_mdc": True, "improved": True,
-        "mdc_source": "Powden CJ et al. Man Ther 2015",
+        "mdc_source": "Powden CJ et al. Man Ther 2015", "pre_reliable": True,
+        "post_reliable": True, "notes": (),
     }
-    base.update(kw)
-    return report.ReportLine(**base)  # type: ignore[arg-type]
+    f.update(kw)
+    pre = _measurement(f["test"], f["side"], f["unit"], f["pre"], f["pre_reliable"])
+    post = _measurement(f["test"], f["side"], f["unit"], f["post"], f["post_reliable"])
+    change = Change(f["test"], f["unit"], f["pre"], f["post"], f["change"], f["percent_change"],
+                    f["mdc"], f["exceeds_mdc"], f["improved"],
+                    f["pre_reliable"] and f["post_reliable"])
+    return ComparisonLine(test=f["test"], side=f["side"], unit=f["unit"], pre=pre, post=post,
+                          change=change, mdc=f["mdc"], mdc_source=f["mdc_source"],
+                          notes=f["notes"])
 
 
 def test_csv_round_trips_measurements() -> None:

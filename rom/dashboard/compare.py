@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import streamlit as st
 
-from rom import labels
-from rom.dashboard import state, summary
+from rom import labels, report
+from rom.comparison import PHASES, ComparisonLine, session_comparison
+from rom.dashboard import state
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.errors import RomError
-from rom.report import ReportLine
 from rom.store import Store
 from rom.store.records import PersonInfo
 
@@ -26,11 +26,11 @@ _VERDICT_TEXT = {
 }
 
 
-def _verdict_kind(line: ReportLine) -> str:
+def _verdict_kind(line: ComparisonLine) -> str:
     """What one pre/post line shows: a key of the verdict texts above."""
-    if line.pre is None or line.post is None:
+    if line.value("pre") is None or line.value("post") is None:
         return "incomplete"
-    if not (line.pre_reliable and line.post_reliable):
+    if not line.both_reliable:
         return "unreliable"
     if line.exceeds_mdc is None:
         return "no_mdc"
@@ -39,26 +39,28 @@ def _verdict_kind(line: ReportLine) -> str:
     return "noise"
 
 
-def verdict(line: ReportLine) -> str:
+def verdict(line: ComparisonLine) -> str:
     """Plain words (with a symbol, never colour alone) for one pre/post line."""
     return _VERDICT_TEXT[_verdict_kind(line)][0]
 
 
-def short_verdict(line: ReportLine) -> str:
+def short_verdict(line: ComparisonLine) -> str:
     """One or two words for the headline (the table has the full sentence)."""
     return _VERDICT_TEXT[_verdict_kind(line)][1]
 
 
-def table_rows(lines: Sequence[ReportLine]) -> list[dict[str, str]]:
+def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:
     return [
         {
             "Test": labels.test_label(line.test),
             "Side": line.side.capitalize(),
-            "Pre": labels.trusted_value(line.pre, line.unit, line.pre_reliable, marker=" ⚠"),
-            "Post": labels.trusted_value(line.post, line.unit, line.post_reliable, marker=" ⚠"),
-            "Change": labels.trusted_value(line.change, line.unit, _both_reliable(line),
+            "Pre": labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"),
+                                        marker=" ⚠"),
+            "Post": labels.trusted_value(line.value("post"), line.unit, line.reliable("post"),
+                                         marker=" ⚠"),
+            "Change": labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
                                            signed=True, marker=" ⚠"),
-            "% change": labels.format_percent(line.percent_change),
+            "% change": labels.format_percent(_percent(line)),
             "MDC": labels.format_value(line.mdc, line.unit),
             "Beyond MDC?": verdict(line),
         }
@@ -66,25 +68,32 @@ def table_rows(lines: Sequence[ReportLine]) -> list[dict[str, str]]:
     ]
 
 
-def _both_reliable(line: ReportLine) -> bool:
-    return line.pre_reliable and line.post_reliable
+def _absolute(line: ComparisonLine) -> float | None:
+    return None if line.change is None else line.change.absolute
 
 
-def dumbbell_chart(lines: Sequence[ReportLine]) -> go.Figure:
+def _percent(line: ComparisonLine) -> float | None:
+    return None if line.change is None else line.change.percent
+
+
+def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
     """Pre → post per test and side: a circle, a diamond and the line between them."""
     fig = go.Figure()
     names = [f"{labels.test_label(line.test).split(' (')[0]} · {line.side}" for line in lines]
     for line, name in zip(lines, names, strict=True):
-        if line.pre is not None and line.post is not None:
+        pre, post = line.value("pre"), line.value("post")
+        if pre is not None and post is not None:
             scale = labels.display_scale(line.unit)
-            fig.add_trace(go.Scatter(x=[line.pre * scale, line.post * scale], y=[name, name],
+            fig.add_trace(go.Scatter(x=[pre * scale, post * scale], y=[name, name],
                                      mode="lines", line={"color": "#9CA3AF", "width": 4},
                                      showlegend=False, hoverinfo="skip"))
-    for phase, title in (("pre", "pre (before)"), ("post", "post (after)")):
+    titles = {"pre": "pre (before)", "post": "post (after)"}
+    for phase in PHASES:
+        title = titles[phase]
         xs, ys, texts, fills = [], [], [], []
         for line, name in zip(lines, names, strict=True):
-            value = getattr(line, phase)
-            reliable = bool(getattr(line, f"{phase}_reliable"))
+            value = line.value(phase)
+            reliable = line.reliable(phase)
             if value is not None:
                 xs.append(value * labels.display_scale(line.unit))
                 ys.append(name)
@@ -103,7 +112,7 @@ def dumbbell_chart(lines: Sequence[ReportLine]) -> go.Figure:
     return fig
 
 
-def _axis_title(lines: Sequence[ReportLine]) -> str:
+def _axis_title(lines: Sequence[ComparisonLine]) -> str:
     units = {line.unit for line in lines}
     names = {"deg": "degrees", "cm": "centimetres", "fraction_of_height": "% of height"}
     return names.get(units.pop(), "value") if len(units) == 1 else "value (° or cm)"
@@ -119,7 +128,7 @@ def show_session(store: Store, person: PersonInfo) -> None:
     except RomError:
         st.session_state.pop(state.SESSION_ID, None)
         return
-    lines = summary.session_lines(trials)
+    lines = session_comparison(trials)
     if not lines:
         return
     st.subheader("4 · Pre vs post in this session")
@@ -133,17 +142,17 @@ def show_session(store: Store, person: PersonInfo) -> None:
     show_lines(lines, key=f"session_{session_id}")
 
 
-def show_headline(line: ReportLine) -> None:
+def show_headline(line: ComparisonLine) -> None:
     """The latest test's answer in four numbers a runner can read at a glance."""
     cols = st.columns(4)
-    cols[0].metric("Before", labels.trusted_value(line.pre, line.unit, line.pre_reliable),
-                   border=True)
-    cols[1].metric("After", labels.trusted_value(line.post, line.unit, line.post_reliable),
-                   border=True)
-    cols[2].metric("Change", labels.trusted_value(line.change, line.unit, _both_reliable(line),
+    cols[0].metric("Before", labels.trusted_value(line.value("pre"), line.unit,
+                                                  line.reliable("pre")), border=True)
+    cols[1].metric("After", labels.trusted_value(line.value("post"), line.unit,
+                                                 line.reliable("post")), border=True)
+    percent = _percent(line)
+    cols[2].metric("Change", labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
                                                   signed=True),
-                   delta=labels.format_percent(line.percent_change)
-                   if line.percent_change is not None else None,
+                   delta=labels.format_percent(percent) if percent is not None else None,
                    # An arrow would mislead: for the toe touch, down is better.
                    delta_color="off", delta_arrow="off", border=True)
     cols[3].metric("Real change?", short_verdict(line), border=True,
@@ -153,19 +162,20 @@ def show_headline(line: ReportLine) -> None:
                    "(MDC); smaller changes can be measurement noise.")
 
 
-def show_lines(lines: Sequence[ReportLine], key: str) -> None:
+def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
     st.table(table_rows(lines), hide_index=True)
     # One chart per unit: degrees and centimetres never share an axis.
     for unit in sorted({line.unit for line in lines}):
         same = [line for line in lines if line.unit == unit]
-        if any(line.pre is not None and line.post is not None for line in same):
+        if any(line.value("pre") is not None and line.value("post") is not None
+               for line in same):
             st.plotly_chart(dumbbell_chart(same), key=f"dumbbell_{key}_{unit}")
     notes = list(dict.fromkeys(note for line in lines for note in line.notes))
     if notes:
         st.markdown("**What the videos tell you**")
         for note in notes:
             st.markdown(f"- {note}")
-    asymmetry = summary.asymmetry_texts(lines)
+    asymmetry = report.asymmetry_texts(lines)
     if asymmetry:
         st.markdown("**Left vs right**")
         for text in asymmetry:

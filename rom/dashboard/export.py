@@ -20,23 +20,25 @@ def _slug(text: str) -> str:
 
 def session_report(store: Store, person: PersonInfo, session: SessionInfo) -> report.SessionReport:
     """The PDF's content for one stored session (key frames when analysed in this browser)."""
-    lines = summary.session_lines(store.trials(session.id))
+    return report.build_session_report(person, session, store.trials(session.id),
+                                       key_frames=_key_frames(session))
+
+
+def _key_frames(session: SessionInfo) -> list[tuple[str, bytes]]:
+    """``(caption, PNG)`` of this browser session's analyses, when it records ``session``."""
     key_frames: list[tuple[str, bytes]] = []
-    if st.session_state.get(state.SESSION_ID) == session.id:
-        order = {"pre": 0, "post": 1}
-        for (test, _side, phase), analysis in sorted(
-            state.analyses().items(), key=lambda item: (item[0][0], item[0][1], order[item[0][2]])
-        ):
-            if analysis.key_frame_png:
-                m = analysis.measurement
-                caption = (f"{phase.capitalize()} · {labels.test_label(test).split(' (')[0]} · "
-                           f"{m.side}: {labels.trusted_value(m.value, m.unit, m.reliable)}")
-                key_frames.append((caption, analysis.key_frame_png))
-    return report.SessionReport(
-        person=person.name, session_date=session.date.strftime("%d %B %Y"),
-        technique=session.technique or "", lines=lines,
-        asymmetry=summary.asymmetry_texts(lines), key_frames=key_frames,
-    )
+    if st.session_state.get(state.SESSION_ID) != session.id:
+        return key_frames
+    order = {"pre": 0, "post": 1}
+    for (test, _side, phase), analysis in sorted(
+        state.analyses().items(), key=lambda item: (item[0][0], item[0][1], order[item[0][2]])
+    ):
+        if analysis.key_frame_png:
+            m = analysis.measurement
+            caption = (f"{phase.capitalize()} · {labels.test_label(test).split(' (')[0]} · "
+                       f"{m.side}: {labels.trusted_value(m.value, m.unit, m.reliable)}")
+            key_frames.append((caption, analysis.key_frame_png))
+    return key_frames
 
 
 def show(store: Store, person: PersonInfo | None) -> None:

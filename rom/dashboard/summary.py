@@ -1,7 +1,8 @@
-"""Stored sessions turned into tables, trend points and report lines (no Streamlit here).
+"""Stored sessions turned into tables and trend points (no Streamlit here).
 
-Inputs are the plain records of :mod:`rom.store.records`; the pre/post and left/right
-statistics come from :mod:`rom.compare`.
+Inputs are the plain records of :mod:`rom.store.records`.  The session's pre/post and
+left/right lines are :func:`rom.comparison.session_comparison`'s, shared with the PDF and
+the CLI.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rom import compare, labels
-from rom.measurement import Measurement
-from rom.report import ReportLine
 from rom.store.records import PersonInfo, SessionInfo, TrialInfo
 
 
@@ -61,87 +59,6 @@ def sessions_table(sessions: Sequence[Any]) -> list[dict[str, Any]]:
          "Session": f"#{s.id}"}
         for s in sorted(sessions, key=lambda s: (s.date, s.id), reverse=True)
     ]
-
-
-def latest_by_pair(trials: Iterable[Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """``{(test, side): {"pre": MeasurementInfo, "post": MeasurementInfo}}`` of a session.
-
-    When a phase was recorded more than once, the latest measurement counts.
-    """
-    pairs: dict[tuple[str, str], dict[str, Any]] = {}
-    for trial in sorted(trials, key=lambda t: t.id):
-        for m in trial.measurements:
-            pairs.setdefault((m.test, m.side), {})[trial.phase] = m
-    return dict(sorted(pairs.items()))
-
-
-def _advice(measurement: Measurement | None) -> list[str]:
-    if measurement is None:
-        return []
-    return labels.reason_texts(measurement.reasons)
-
-
-def session_lines(trials: Iterable[Any]) -> list[ReportLine]:
-    """One :class:`ReportLine` per test and side of a session (pre, post, change, MDC)."""
-    lines: list[ReportLine] = []
-    for (test, side), phases in latest_by_pair(trials).items():
-        pre, post = phases.get("pre"), phases.get("post")
-        unit = str(next(m for m in (pre, post) if m is not None).unit)
-        pre_value = None if pre is None else pre.value
-        post_value = None if post is None else post.value
-        entry = compare.MDC95.get(test)
-        mdc = compare.mdc_for(test, unit) if entry is not None else None
-        delta = None
-        if pre_value is not None and post_value is not None and entry is not None:
-            delta = compare.change(pre_value, post_value, test, unit)
-        notes = tuple(dict.fromkeys(_advice(pre) + _advice(post)))  # unique, in order
-        lines.append(ReportLine(
-            test=test, side=side, unit=unit, pre=pre_value, post=post_value,
-            pre_reliable=pre is not None and bool(pre.reliable),
-            post_reliable=post is not None and bool(post.reliable),
-            change=None if delta is None else delta.absolute,
-            percent_change=None if delta is None else delta.percent,
-            mdc=mdc,
-            exceeds_mdc=None if delta is None else delta.exceeds_mdc,
-            improved=None if delta is None else delta.improved,
-            mdc_source=entry.source if entry is not None and mdc is not None else "",
-            notes=notes,
-        ))
-    return lines
-
-
-def asymmetry_texts(lines: Sequence[ReportLine]) -> list[str]:
-    """Left-vs-right sentences for tests measured on both sides (post if there, else pre)."""
-    texts: list[str] = []
-    for test in sorted({line.test for line in lines}):
-        sides = {line.side: line for line in lines if line.test == test}
-        if not {"left", "right"} <= sides.keys():
-            continue
-        left, right = sides["left"], sides["right"]
-        for phase in ("post", "pre"):
-            lv, rv = getattr(left, phase), getattr(right, phase)
-            if lv is None or rv is None:
-                continue
-            reliable = getattr(left, f"{phase}_reliable") and getattr(right, f"{phase}_reliable")
-            result = compare.asymmetry(lv, rv, test, left.unit)
-            if result.exceeds_mdc is None:
-                judged = "no MDC known to judge it"
-            elif result.exceeds_mdc:
-                judged = "larger than the MDC: a real difference between the sides"
-            else:
-                judged = "within the MDC: no clear difference between the sides"
-            percent = ("" if result.percent is None
-                       else f" ({labels.format_percent(result.percent, signed=False)})")
-            text = (f"{labels.test_label(test)} ({phase}): left "
-                    f"{labels.format_value(lv, left.unit)}, right "
-                    f"{labels.format_value(rv, left.unit)} — difference "
-                    f"{labels.format_value(abs(result.difference), left.unit)}{percent}; "
-                    f"{judged}")
-            if not reliable:
-                text += " (at least one side is unreliable)"
-            texts.append(text)
-            break
-    return texts
 
 
 def measurement_rows(person: PersonInfo, sessions: Sequence[SessionInfo],
