@@ -21,10 +21,9 @@ from rom.dashboard import services, state
 from rom.dashboard.record import AnalysisRequest
 from rom.errors import NoPersonError, RomError
 from rom.measurement import Measurement
-from rom.render import OKABE_ITO
+from rom.style import OKABE_ITO, PHASE_COLOURS
 
 PHASE_TITLES = {"pre": "Pre · before", "post": "Post · after"}
-PHASE_COLOURS = {"pre": OKABE_ITO["blue"], "post": OKABE_ITO["orange"]}
 PHASE_SYMBOLS = {"pre": "circle", "post": "diamond"}
 #: HTML id of the results' heading (the page scrolls there after an analysis).
 RESULTS_ANCHOR = "rom-results"
