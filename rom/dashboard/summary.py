@@ -9,12 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from rom import compare, labels
 from rom.measurement import Measurement
 from rom.report import ReportLine
-from rom.store.records import PersonInfo, SessionInfo, TrialInfo
+from rom.store.records import HistoryPoint, PersonInfo, SessionInfo, TrialInfo
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,8 @@ def session_label(session: SessionInfo) -> str:
     return f"{session.date:%d %b %Y} · {technique} (#{session.id})"
 
 
-def trend_points(history: Iterable[Any], sessions: Sequence[Any]) -> list[TrendPoint]:
+def trend_points(history: Iterable[HistoryPoint],
+                 sessions: Sequence[SessionInfo]) -> list[TrendPoint]:
     """History points (``store.history``) as trend points, in the store's time order."""
     by_id = {s.id: s for s in sessions}
     return [
@@ -47,14 +47,15 @@ def trend_points(history: Iterable[Any], sessions: Sequence[Any]) -> list[TrendP
             session_id=h.session_id,
             session_label=session_label(by_id[h.session_id]) if h.session_id in by_id
             else f"{h.date:%d %b %Y} (#{h.session_id})",
-            date=h.date, technique=h.technique, phase=h.phase, test=h.test, side=h.side,
-            value=h.value, unit=h.unit, reliable=bool(h.reliable),
+            date=h.date, technique=h.technique, phase=h.phase, test=h.measurement.test,
+            side=h.measurement.side, value=h.measurement.value, unit=h.measurement.unit,
+            reliable=bool(h.measurement.reliable),
         )
         for h in history
     ]
 
 
-def sessions_table(sessions: Sequence[Any]) -> list[dict[str, Any]]:
+def sessions_table(sessions: Sequence[SessionInfo]) -> list[dict[str, str | int]]:
     """Rows for a sessions table, newest first."""
     return [
         {"Date": s.date.isoformat(), "Technique": s.technique or "–", "Videos": s.trial_count,
@@ -63,14 +64,17 @@ def sessions_table(sessions: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def latest_by_pair(trials: Iterable[Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """``{(test, side): {"pre": MeasurementInfo, "post": MeasurementInfo}}`` of a session.
+def latest_by_pair(
+    trials: Iterable[TrialInfo],
+) -> dict[tuple[str, str], dict[str, Measurement]]:
+    """``{(test, side): {"pre": Measurement, "post": Measurement}}`` of a session.
 
     When a phase was recorded more than once, the latest measurement counts.
     """
-    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    pairs: dict[tuple[str, str], dict[str, Measurement]] = {}
     for trial in sorted(trials, key=lambda t: t.id):
-        for m in trial.measurements:
+        for record in trial.measurements:
+            m = record.measurement
             pairs.setdefault((m.test, m.side), {})[trial.phase] = m
     return dict(sorted(pairs.items()))
 
@@ -81,7 +85,7 @@ def _advice(measurement: Measurement | None) -> list[str]:
     return labels.reason_texts(measurement.reasons)
 
 
-def session_lines(trials: Iterable[Any]) -> list[ReportLine]:
+def session_lines(trials: Iterable[TrialInfo]) -> list[ReportLine]:
     """One :class:`ReportLine` per test and side of a session (pre, post, change, MDC)."""
     lines: list[ReportLine] = []
     for (test, side), phases in latest_by_pair(trials).items():
@@ -144,15 +148,18 @@ def asymmetry_texts(lines: Sequence[ReportLine]) -> list[str]:
     return texts
 
 
-def measurement_rows(person: PersonInfo, sessions: Sequence[SessionInfo],
-                     trials_by_session: Mapping[int, Sequence[TrialInfo]]) -> list[dict[str, Any]]:
+def measurement_rows(
+    person: PersonInfo,
+    sessions: Sequence[SessionInfo],
+    trials_by_session: Mapping[int, Sequence[TrialInfo]],
+) -> list[dict[str, object]]:
     """Rows for :func:`rom.report.measurements_csv`, one per stored measurement."""
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     for s in sessions:
         for trial in trials_by_session.get(s.id, ()):
-            for m in trial.measurements:
+            for record in trial.measurements:
                 rows.append({
-                    **m.to_dict(), "person": person.name, "session_id": s.id,
+                    **record.measurement.to_dict(), "person": person.name, "session_id": s.id,
                     "session_date": s.date.isoformat(), "technique": s.technique or "",
                     "phase": trial.phase,
                 })
