@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 
 from rom.cli import main as rom_main
 from rom.errors import StorageError
-from rom.measurement import Measurement
+from rom.measurement import MEASUREMENT_FIELDS, Measurement
 from rom.store import (
     BUNDLE_SCHEMA_VERSION,
     NewTrial,
@@ -27,7 +28,9 @@ from rom.store import (
     write_bundle,
 )
 from rom.store.engine import create_store_engine, current_revision, migrate
-from rom.store.models import Base
+from rom.store.mappers import measurement_columns, measurement_from_row, new_measurement_row
+from rom.store.models import Base, MeasurementRow
+from rom.store.schema import MeasurementFields
 
 NAME = "Zebulon Quarrington"  # distinctive, so a leak into logs is easy to find
 NOTES = "recovering from a left Achilles strain"
@@ -142,6 +145,17 @@ def test_session_history_round_trip(store: Store) -> None:
     # The stored row gives back exactly what Measurement.to_dict() gave.
     assert stored.measurement.to_dict() == measurement(31.25).to_dict()
     assert Measurement.from_dict(stored.measurement.to_dict()) == measurement(31.25)
+
+
+def test_every_measurement_field_has_a_column_and_a_mapping() -> None:
+    # Fails when a field is added to Measurement but not to the store's mapping.
+    names = {f.name for f in dataclasses.fields(Measurement)}
+    assert set(MEASUREMENT_FIELDS) == names
+    assert MeasurementFields.__required_keys__ | MeasurementFields.__optional_keys__ == names
+    assert names <= set(MeasurementRow.__table__.columns.keys())
+    original = measurement(31.25, reasons=("no_scale",))
+    assert set(measurement_columns(original)) == names
+    assert measurement_from_row(new_measurement_row(original)) == original
 
 
 def test_people_list_and_lookup(store: Store) -> None:

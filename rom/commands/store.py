@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from rom.errors import RomError
 from rom.store import Store, read_bundle, write_bundle
 from rom.store.bundle_file import FORMATS, format_for
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the storage sub-commands to the ``rom`` parser."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(

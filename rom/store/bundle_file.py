@@ -19,7 +19,6 @@ import io
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from rom.errors import StorageError
 from rom.fileio import atomic_write_text
@@ -157,9 +156,11 @@ def csv_to_bundle(content: str) -> dict[str, object]:
             "this CSV is not a rom export (missing columns: "
             + ", ".join(sorted(missing)) + ")"
         )
-    person: dict[str, Any] | None = None
-    sessions: dict[str, dict[str, Any]] = {}
-    trials: dict[str, dict[str, Any]] = {}
+    person: dict[str, object] | None = None
+    sessions: dict[str, dict[str, object]] = {}
+    # The lists inside the session and trial entries, by uid, to append to.
+    session_trials: dict[str, list[dict[str, object]]] = {}
+    trial_measurements: dict[str, list[dict[str, object]]] = {}
     try:
         for line_no, row in enumerate(reader, start=2):
             cell = {k: (v if v != "" else None) for k, v in row.items() if k in CSV_COLUMNS}
@@ -174,31 +175,35 @@ def csv_to_bundle(content: str) -> dict[str, object]:
                 raise StorageError(f"line {line_no}: a bundle holds one person only")
             if cell["session_uid"] is None:
                 continue
-            session = sessions.setdefault(cell["session_uid"], {
-                "uid": cell["session_uid"],
-                "date": cell["session_date"],
-                "place": cell["session_place"],
-                "technique": cell["session_technique"],
-                "notes": cell["session_notes"],
-                "trials": [],
-            })
-            if cell["trial_uid"] is None:
+            session_uid = cell["session_uid"]
+            if session_uid not in sessions:
+                session_trials[session_uid] = []
+                sessions[session_uid] = {
+                    "uid": session_uid,
+                    "date": cell["session_date"],
+                    "place": cell["session_place"],
+                    "technique": cell["session_technique"],
+                    "notes": cell["session_notes"],
+                    "trials": session_trials[session_uid],
+                }
+            trial_uid = cell["trial_uid"]
+            if trial_uid is None:
                 continue
-            if cell["trial_uid"] not in trials:
-                trials[cell["trial_uid"]] = {
-                    "uid": cell["trial_uid"],
+            if trial_uid not in trial_measurements:
+                trial_measurements[trial_uid] = []
+                session_trials[session_uid].append({
+                    "uid": trial_uid,
                     "phase": cell["phase"],
                     "test": cell["trial_test"],
                     "side": cell["trial_side"],
                     "video_sha256": cell["video_sha256"],
                     "video_path": cell["video_path"],
                     "settings": json.loads(cell["trial_settings"] or "{}"),
-                    "measurements": [],
-                }
-                session["trials"].append(trials[cell["trial_uid"]])
+                    "measurements": trial_measurements[trial_uid],
+                })
             if cell["measurement_uid"] is None:
                 continue
-            trials[cell["trial_uid"]]["measurements"].append({
+            trial_measurements[trial_uid].append({
                 "uid": cell["measurement_uid"],
                 "test": cell["test"],
                 "side": cell["side"],

@@ -1,15 +1,17 @@
 """ORM rows <-> the plain records of :mod:`rom.store.records`: the one place that knows both.
 
 :func:`measurement_columns` and :func:`measurement_from_row` are the whole mapping between
-a :class:`rom.measurement.Measurement` and a ``measurements`` row, so a new measurement
-field is one edit here (plus its column in :mod:`rom.store.models` and a migration).
+a :class:`rom.measurement.Measurement` and a ``measurements`` row; every other part of the
+store goes through them.  A new measurement field is one line in each of the two, plus its
+key in :class:`rom.store.schema.MeasurementFields`, its column in :mod:`rom.store.models`
+with an Alembic revision, and its check in :func:`rom.store.validate.measurement`
+(``tests/test_store.py`` fails until all of them know it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TypedDict
 
 from rom.measurement import Measurement
 from rom.store.models import MeasurementRow, PersonRow, SessionRow, TrialRow, as_utc
@@ -21,27 +23,12 @@ from rom.store.records import (
     Settings,
     TrialInfo,
 )
+from rom.store.schema import MeasurementFields
 
 
-class MeasurementColumns(TypedDict):
-    """The columns of a ``measurements`` row that hold a :class:`Measurement`."""
-
-    test: str
-    side: str
-    value: float | None
-    unit: str
-    quality: float
-    reliable: bool
-    reasons: list[str]
-    peak_time_s: float | None
-    peak_frame: int | None
-    secondary: dict[str, float]
-    provenance: dict[str, str]
-
-
-def measurement_columns(measurement: Measurement) -> MeasurementColumns:
+def measurement_columns(measurement: Measurement) -> MeasurementFields:
     """The row columns of a (checked) measurement; shares nothing mutable with it."""
-    return MeasurementColumns(
+    return MeasurementFields(
         test=measurement.test,
         side=measurement.side,
         value=measurement.value,

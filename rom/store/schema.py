@@ -17,10 +17,9 @@ BUNDLE_SCHEMA_VERSION = 1
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
-class MeasurementData(TypedDict):
-    """One measurement of a bundle: ``Measurement.to_dict()`` with its identity."""
+class MeasurementFields(TypedDict):
+    """The fields of ``Measurement.to_dict()``: a ``measurements`` row's measured columns."""
 
-    uid: str
     test: str
     side: str
     value: float | None
@@ -32,6 +31,12 @@ class MeasurementData(TypedDict):
     peak_frame: int | None
     secondary: dict[str, float]
     provenance: dict[str, str]
+
+
+class MeasurementData(MeasurementFields):
+    """One measurement of a bundle: ``Measurement.to_dict()`` with its identity."""
+
+    uid: str
     created_at: NotRequired[str]
 
 
