@@ -1,7 +1,7 @@
 """The shape of a person bundle: its format name, schema version and typed layout.
 
 A bundle is a person's whole history as JSON-ready data (:meth:`rom.store.Store.export_bundle`,
-:func:`rom.store.bundle.read_bundle`).  Times and dates are ISO 8601 text; stored video
+:func:`rom.store.bundle_file.read_bundle`).  Times and dates are ISO 8601 text; stored video
 files are referenced by digest, not embedded.  The measurement entries carry the fields of
 ``rom.measurement.Measurement.to_dict()`` plus their ``uid`` and ``created_at``.
 """
