@@ -68,6 +68,7 @@ def new_measurement_row(measurement: Measurement) -> MeasurementRow:
 def person_info(
     row: PersonRow, *, session_count: int = 0, last_session_date: dt.date | None = None
 ) -> PersonInfo:
+    """A person's record, with the session summary the query counted."""
     return PersonInfo(
         id=row.id,
         uid=row.uid,
@@ -81,6 +82,7 @@ def person_info(
 
 
 def session_info(row: SessionRow, *, trial_count: int = 0) -> SessionInfo:
+    """A session's record, with the number of trials the query counted."""
     return SessionInfo(
         id=row.id,
         uid=row.uid,
@@ -95,6 +97,7 @@ def session_info(row: SessionRow, *, trial_count: int = 0) -> SessionInfo:
 
 
 def measurement_record(row: MeasurementRow) -> MeasurementRecord:
+    """A stored measurement's record: the saved Measurement with its row identity."""
     return MeasurementRecord(
         id=row.id,
         uid=row.uid,
@@ -128,6 +131,7 @@ def settings_of(row: TrialRow) -> Settings:
 
 
 def history_point(m: MeasurementRow, t: TrialRow, s: SessionRow) -> HistoryPoint:
+    """A measurement placed in time by its trial (phase) and session (date, technique)."""
     return HistoryPoint(
         person_id=s.person_id,
         session_id=s.id,
