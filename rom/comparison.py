@@ -15,19 +15,11 @@ from rom import compare, labels
 from rom.measurement import Measurement
 
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
-    from rom.store.records import MeasurementInfo, TrialInfo
+    from rom.store.records import TrialInfo
 
 #: The two recordings of a session: before (``"pre"``) and after (``"post"``) the technique.
 Phase = Literal["pre", "post"]
 PHASES: tuple[Phase, ...] = ("pre", "post")
-
-
-def stored_measurement(record: MeasurementInfo) -> Measurement:
-    """The :class:`Measurement` a stored measurement record holds.
-
-    The one place that knows the record's shape (records are to wrap ``Measurement``).
-    """
-    return Measurement.from_dict(record.to_dict())
 
 
 @dataclass(frozen=True)
@@ -135,7 +127,7 @@ def latest_by_pair(
         if phase is None:
             continue
         for record in trial.measurements:
-            m = stored_measurement(record)
+            m = record.measurement
             pairs.setdefault((m.test, m.side), {})[phase] = m
     return dict(sorted(pairs.items()))
 

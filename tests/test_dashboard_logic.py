@@ -13,23 +13,26 @@ from rom.comparison import session_comparison
 from rom.dashboard import compare as compare_section
 from rom.dashboard import services
 from rom.errors import VideoError
-from rom.store.records import MeasurementInfo, TrialInfo
+from rom.measurement import Measurement
+from rom.store.records import MeasurementRecord, TrialInfo
 
 NOW = dt.datetime(2026, 11, 25, 12, tzinfo=dt.UTC)
 
 
 def _m(test: str, side: str, value: float | None, unit: str = "deg", reliable: bool = True,
-       reasons: tuple[str, ...] = (), mid: int = 1) -> MeasurementInfo:
-    return MeasurementInfo(
-        id=mid, uid=f"m{mid}", trial_id=mid, test=test, side=side, value=value, unit=unit,
-        quality=0.9, reliable=reliable, reasons=reasons, peak_time_s=1.0, peak_frame=30,
-        secondary={}, provenance={}, created_at=NOW,
+       reasons: tuple[str, ...] = (), mid: int = 1) -> MeasurementRecord:
+    return MeasurementRecord(
+        id=mid, uid=f"m{mid}", trial_id=mid, measurement=Measurement(
+            test=test, side=side, value=value, unit=unit, quality=0.9, reliable=reliable,
+            reasons=reasons, peak_time_s=1.0, peak_frame=30, secondary={}, provenance={}),
+        created_at=NOW,
     )
 
 
-def _trial(tid: int, phase: str, *measurements: MeasurementInfo) -> TrialInfo:
+def _trial(tid: int, phase: str, *measurements: MeasurementRecord) -> TrialInfo:
     return TrialInfo(id=tid, uid=f"t{tid}", session_id=1, phase=phase,
-                     test=measurements[0].test, side=measurements[0].side, video_sha256=None,
+                     test=measurements[0].measurement.test,
+                     side=measurements[0].measurement.side, video_sha256=None,
                      video_path=None, stored_video=None, settings={}, created_at=NOW,
                      measurements=measurements)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 
 from rom.cli import main as rom_main
 from rom.errors import StorageError
-from rom.measurement import Measurement
+from rom.measurement import MEASUREMENT_FIELDS, Measurement
 from rom.store import (
     BUNDLE_SCHEMA_VERSION,
     NewTrial,
@@ -27,7 +28,9 @@ from rom.store import (
     write_bundle,
 )
 from rom.store.engine import create_store_engine, current_revision, migrate
-from rom.store.models import Base
+from rom.store.mappers import measurement_columns, measurement_from_row, new_measurement_row
+from rom.store.models import Base, MeasurementRow
+from rom.store.schema import MeasurementFields
 
 NAME = "Zebulon Quarrington"  # distinctive, so a leak into logs is easy to find
 NOTES = "recovering from a left Achilles strain"
@@ -109,7 +112,7 @@ def test_session_history_round_trip(store: Store) -> None:
                                        measurements=(unreliable,))])
 
     history = store.history(person.id, test="ankle-dorsiflexion", side="left")
-    assert [(p.date.isoformat(), p.phase, p.value) for p in history] == [
+    assert [(p.date.isoformat(), p.phase, p.measurement.value) for p in history] == [
         ("2026-02-02", "pre", 31.25),
         ("2026-02-02", "post", 36.75),
         ("2026-03-09", "pre", 35.5),
@@ -117,17 +120,18 @@ def test_session_history_round_trip(store: Store) -> None:
         ("2026-04-01", "pre", None),
     ]
     last = history[-1]
-    assert last.reliable is False
-    assert last.reasons == ("heel_lift", "low_visibility")
+    assert last.measurement.reliable is False
+    assert last.measurement.reasons == ("heel_lift", "low_visibility")
     assert last.technique == "Sock Pull"
     first = history[0]
-    assert first.secondary == {"shank_foot_angle_deg": 95.25, "knee_to_wall_cm": 9.0}
-    assert first.provenance["model"] == "full"
-    assert first.quality == pytest.approx(0.87)
+    assert first.measurement.secondary == {"shank_foot_angle_deg": 95.25, "knee_to_wall_cm": 9.0}
+    assert first.measurement.provenance["model"] == "full"
+    assert first.measurement.quality == pytest.approx(0.87)
     assert first.technique == "Toe Spreaders" and first.place == "Clinic A"
 
     knee = store.history(person.id, test="knee-flexion")
-    assert [(p.side, p.value) for p in knee] == [("right", 130.0), ("right", 130.0)]
+    assert [(p.measurement.side, p.measurement.value) for p in knee] == [
+        ("right", 130.0), ("right", 130.0)]
     assert len(store.history(person.id)) == 7
 
     sessions = store.sessions(person.id)
@@ -139,8 +143,19 @@ def test_session_history_round_trip(store: Store) -> None:
         ("pre", "ankle-dorsiflexion"), ("pre", "knee-flexion"), ("post", "ankle-dorsiflexion")]
     stored = trials[0].measurements[0]
     # The stored row gives back exactly what Measurement.to_dict() gave.
-    assert stored.to_dict() == measurement(31.25).to_dict()
-    assert Measurement.from_dict(stored.to_dict()) == measurement(31.25)
+    assert stored.measurement.to_dict() == measurement(31.25).to_dict()
+    assert Measurement.from_dict(stored.measurement.to_dict()) == measurement(31.25)
+
+
+def test_every_measurement_field_has_a_column_and_a_mapping() -> None:
+    # Fails when a field is added to Measurement but not to the store's mapping.
+    names = {f.name for f in dataclasses.fields(Measurement)}
+    assert set(MEASUREMENT_FIELDS) == names
+    assert MeasurementFields.__required_keys__ | MeasurementFields.__optional_keys__ == names
+    assert names <= set(MeasurementRow.__table__.columns.keys())
+    original = measurement(31.25, reasons=("no_scale",))
+    assert set(measurement_columns(original)) == names
+    assert measurement_from_row(new_measurement_row(original)) == original
 
 
 def test_people_list_and_lookup(store: Store) -> None:
@@ -203,7 +218,7 @@ def test_missing_rows_and_not_a_number(store: Store) -> None:
                 "secondary": {"reach_cm": float("inf")}}
     saved = store.add_measurement(trial.id, nan_dict)
     # Not-a-number means "not measured": stored as None, never as a bogus number.
-    assert saved.value is None and saved.secondary == {"reach_cm": None}
+    assert saved.measurement.value is None and saved.measurement.secondary == {"reach_cm": None}
 
 
 # ---------------------------------------------------------------- failures mid-write
@@ -233,7 +248,7 @@ def test_failure_mid_transaction_rolls_back_everything(store: Store) -> None:
     assert table_counts(store) == before
     assert store.integrity_problems() == []
     add_visit(store, person.id, dt.date(2026, 1, 3), 41.0, 43.0)  # the store still works
-    assert [p.value for p in store.history(person.id, test="ankle-dorsiflexion")] == [
+    assert [p.measurement.value for p in store.history(person.id, test="ankle-dorsiflexion")] == [
         30.0, 32.0, 41.0, 43.0]
 
 
@@ -260,8 +275,8 @@ def test_sqlite_real_full_database_loses_nothing(data_dir: Path) -> None:
     with Store(url) as store:
         assert store.integrity_problems() == []
         assert table_counts(store) == before
-        assert [p.value for p in store.history(person.id, test="ankle-dorsiflexion")] == [
-            30.0, 32.0]
+        history = store.history(person.id, test="ankle-dorsiflexion")
+        assert [p.measurement.value for p in history] == [30.0, 32.0]
 
 
 def test_two_threads_writing_at_once_lose_nothing(db_url: str, data_dir: Path) -> None:
@@ -355,7 +370,7 @@ def test_trials_added_one_by_one_and_sessions_deleted(store: Store, tmp_path: Pa
     assert post.video_sha256 == hashlib.sha256(video.read_bytes()).hexdigest()
     assert post.settings == {"model": "full", "fps": 30.0}
     assert post.stored_video is not None and post.stored_video.read_bytes() == video.read_bytes()
-    assert [(p.phase, p.value, p.measurement_id == saved.id) for p in
+    assert [(p.phase, p.measurement.value, p.measurement_id == saved.id) for p in
             store.history(person.id, test="hip-flexion", side="right")] == [
         ("pre", 101.5, True), ("post", 109.0, False)]
     assert store.sessions(person.id)[0].date == dt.date(2026, 5, 4)
@@ -423,8 +438,10 @@ def test_export_delete_import_gives_the_same_history(
         person.uid, NAME, 181.0, NOTES + ",\n\"quoted\"")
 
     def comparable(points: list[Any]) -> list[tuple[Any, ...]]:
-        return [(p.session_uid, p.date, p.technique, p.phase, p.test, p.side, p.value,
-                 p.unit, p.quality, p.reliable, p.reasons, p.secondary, p.provenance)
+        return [(p.session_uid, p.date, p.technique, p.phase, p.measurement.test,
+                 p.measurement.side, p.measurement.value, p.measurement.unit,
+                 p.measurement.quality, p.measurement.reliable, p.measurement.reasons,
+                 p.measurement.secondary, p.measurement.provenance)
                 for p in points]
 
     assert comparable(store.history(summary.person_id)) == comparable(history_before)

@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from rom.errors import RomError
 from rom.store import Store, read_bundle, write_bundle
-from rom.store.bundle import FORMATS, format_for
+from rom.store.bundle_file import FORMATS, format_for
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add the storage sub-commands to the ``rom`` parser."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -101,12 +100,13 @@ def _history(args: argparse.Namespace) -> int:
         return 0
     rows = []
     for p in points:
-        result = _number(p.value, p.unit)
-        if not p.reliable:
+        m = p.measurement
+        result = _number(m.value, m.unit)
+        if not m.reliable:
             # Never a bare number when it is not trustworthy.
-            result = f"{result} (unreliable: {', '.join(p.reasons) or 'no reason given'})"
-        rows.append((p.date.isoformat(), p.technique or "-", p.phase, p.test, p.side,
-                     f"{p.quality:.2f}", result))
+            result = f"{result} (unreliable: {', '.join(m.reasons) or 'no reason given'})"
+        rows.append((p.date.isoformat(), p.technique or "-", p.phase, m.test, m.side,
+                     f"{m.quality:.2f}", result))
     _print_table(("date", "technique", "phase", "test", "side", "quality", "value"), rows)
     return 0
 

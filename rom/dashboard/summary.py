@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from rom.store.records import PersonInfo, SessionInfo, TrialInfo
+from rom.store.records import HistoryPoint, PersonInfo, SessionInfo, TrialInfo
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,8 @@ def session_label(session: SessionInfo) -> str:
     return f"{session.date:%d %b %Y} · {technique} (#{session.id})"
 
 
-def trend_points(history: Iterable[Any], sessions: Sequence[Any]) -> list[TrendPoint]:
+def trend_points(history: Iterable[HistoryPoint],
+                 sessions: Sequence[SessionInfo]) -> list[TrendPoint]:
     """History points (``store.history``) as trend points, in the store's time order."""
     by_id = {s.id: s for s in sessions}
     return [
@@ -45,14 +45,15 @@ def trend_points(history: Iterable[Any], sessions: Sequence[Any]) -> list[TrendP
             session_id=h.session_id,
             session_label=session_label(by_id[h.session_id]) if h.session_id in by_id
             else f"{h.date:%d %b %Y} (#{h.session_id})",
-            date=h.date, technique=h.technique, phase=h.phase, test=h.test, side=h.side,
-            value=h.value, unit=h.unit, reliable=bool(h.reliable),
+            date=h.date, technique=h.technique, phase=h.phase, test=h.measurement.test,
+            side=h.measurement.side, value=h.measurement.value, unit=h.measurement.unit,
+            reliable=bool(h.measurement.reliable),
         )
         for h in history
     ]
 
 
-def sessions_table(sessions: Sequence[Any]) -> list[dict[str, Any]]:
+def sessions_table(sessions: Sequence[SessionInfo]) -> list[dict[str, str | int]]:
     """Rows for a sessions table, newest first."""
     return [
         {"Date": s.date.isoformat(), "Technique": s.technique or "–", "Videos": s.trial_count,
@@ -61,15 +62,18 @@ def sessions_table(sessions: Sequence[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def measurement_rows(person: PersonInfo, sessions: Sequence[SessionInfo],
-                     trials_by_session: Mapping[int, Sequence[TrialInfo]]) -> list[dict[str, Any]]:
+def measurement_rows(
+    person: PersonInfo,
+    sessions: Sequence[SessionInfo],
+    trials_by_session: Mapping[int, Sequence[TrialInfo]],
+) -> list[dict[str, object]]:
     """Rows for :func:`rom.report.measurements_csv`, one per stored measurement."""
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     for s in sessions:
         for trial in trials_by_session.get(s.id, ()):
-            for m in trial.measurements:
+            for record in trial.measurements:
                 rows.append({
-                    **m.to_dict(), "person": person.name, "session_id": s.id,
+                    **record.measurement.to_dict(), "person": person.name, "session_id": s.id,
                     "session_date": s.date.isoformat(), "technique": s.technique or "",
                     "phase": trial.phase,
                 })

@@ -8,24 +8,28 @@
 ... ])
 >>> store.history(person.id, test="ankle-dorsiflexion")
 
-Modules: :mod:`.models` (schema), :mod:`.engine` (URL, SQLite settings, migrations,
-retries), :mod:`.api` (:class:`Store`), :mod:`.records` (what reads return),
-:mod:`.bundle` (JSON/CSV files), :mod:`.videos` (stored video copies),
+Modules: :mod:`.models` (ORM schema), :mod:`.engine` (URL, SQLite settings, migrations,
+retries), :mod:`.api` (:class:`Store`: the transactions), :mod:`.records` (what reads
+return), :mod:`.mappers` (rows <-> records and measurements), :mod:`.schema` (the bundle's
+format and typed shape), :mod:`.bundle` (bundle data built and checked),
+:mod:`.bundle_file` (JSON/CSV files), :mod:`.videos` (stored video copies),
 :mod:`.validate` (input checks).
 """
 
-from rom.store.api import BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, Store
-from rom.store.bundle import read_bundle, write_bundle
+from rom.store.api import Store
+from rom.store.bundle_file import read_bundle, write_bundle
 from rom.store.engine import ENV_DATABASE_URL, head_revision, resolve_url
 from rom.store.records import (
     HistoryPoint,
     ImportSummary,
-    MeasurementInfo,
+    MeasurementInput,
+    MeasurementRecord,
     NewTrial,
     PersonInfo,
     SessionInfo,
     TrialInfo,
 )
+from rom.store.schema import BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, PersonBundle
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -33,8 +37,10 @@ __all__ = [
     "ENV_DATABASE_URL",
     "HistoryPoint",
     "ImportSummary",
-    "MeasurementInfo",
+    "MeasurementInput",
+    "MeasurementRecord",
     "NewTrial",
+    "PersonBundle",
     "PersonInfo",
     "SessionInfo",
     "Store",

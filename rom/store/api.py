@@ -8,18 +8,19 @@ whole if another writer holds the lock.  Reads return plain records from
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Final, TypeVar
 
 from sqlalchemy import Engine, case, delete, func, select, text
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rom.errors import StorageError
-from rom.measurement import MEASUREMENT_FIELDS
 from rom.paths import data_dir
 from rom.store import validate, videos
+from rom.store.bundle import CheckedSession, check_bundle, person_bundle
 from rom.store.engine import (
     WRITE_OPTION,
     create_store_engine,
@@ -28,24 +29,41 @@ from rom.store.engine import (
     resolve_url,
     run_with_retries,
 )
-from rom.store.models import MeasurementRow, PersonRow, SessionRow, TrialRow, utc_now
+from rom.store.mappers import (
+    fresh_trial,
+    history_point,
+    measurement_columns,
+    measurement_record,
+    new_measurement_row,
+    person_info,
+    session_info,
+    trial_info,
+)
+from rom.store.models import MeasurementRow, PersonRow, SessionRow, TrialRow
 from rom.store.records import (
     HistoryPoint,
     ImportSummary,
-    MeasurementInfo,
+    MeasurementInput,
+    MeasurementRecord,
     NewTrial,
     PersonInfo,
     SessionInfo,
     TrialInfo,
 )
+from rom.store.schema import PersonBundle
 
 log = logging.getLogger(__name__)
 
-BUNDLE_FORMAT = "rom-person-bundle"
-BUNDLE_SCHEMA_VERSION = 1
-
 T = TypeVar("T")
-_UNSET: Any = object()
+
+
+class _Unset(enum.Enum):
+    """The type of :data:`_UNSET`: "this argument was not given"."""
+
+    UNSET = enum.auto()
+
+
+_UNSET: Final = _Unset.UNSET
 _PHASE_ORDER = case((TrialRow.phase == "pre", 0), else_=1)
 
 
@@ -121,18 +139,16 @@ class Store:
         self, name: str, *, height_cm: float | None = None, notes: str | None = None
     ) -> PersonInfo:
         """Add a person (``name`` may be a pseudonym); returns the stored record."""
-        fields = {
-            "name": validate.text(name, "a name or pseudonym"),
-            "height_cm": validate.height_cm(height_cm),
-            "notes": validate.text(notes, "notes", required=False, max_len=100_000),
-        }
+        checked_name = validate.text(name, "a name or pseudonym")
+        checked_height = validate.height_cm(height_cm)
+        checked_notes = validate.notes(notes)
 
         def work(session: Session) -> PersonInfo:
             # Rows are built inside the transaction: a retried attempt needs fresh ones.
-            row = PersonRow(**fields)
+            row = PersonRow(name=checked_name, height_cm=checked_height, notes=checked_notes)
             session.add(row)
             session.flush()
-            return _person_info(row)
+            return person_info(row)
 
         person = self._write("add the person", work)
         log.info("person %d added", person.id)
@@ -142,25 +158,25 @@ class Store:
         self,
         person_id: int,
         *,
-        name: str = _UNSET,
-        height_cm: float | None = _UNSET,
-        notes: str | None = _UNSET,
+        name: str | _Unset = _UNSET,
+        height_cm: float | _Unset | None = _UNSET,
+        notes: str | _Unset | None = _UNSET,
     ) -> PersonInfo:
         """Change a person's name, height or notes (arguments not given stay as they are)."""
-        changes: dict[str, Any] = {}
+        changes: dict[str, str | float | None] = {}
         if name is not _UNSET:
             changes["name"] = validate.text(name, "a name or pseudonym")
         if height_cm is not _UNSET:
             changes["height_cm"] = validate.height_cm(height_cm)
         if notes is not _UNSET:
-            changes["notes"] = validate.text(notes, "notes", required=False, max_len=100_000)
+            changes["notes"] = validate.notes(notes)
 
         def work(session: Session) -> PersonInfo:
             row = _get(session, PersonRow, person_id, "person")
             for key, value in changes.items():
                 setattr(row, key, value)
             session.flush()
-            return _person_info(row)
+            return person_info(row)
 
         person = self._write("update the person", work)
         log.info("person %d updated", person_id)
@@ -169,7 +185,7 @@ class Store:
     def get_person(self, person_id: int) -> PersonInfo:
         """One person by id (raises :class:`StorageError` if there is none)."""
         return self._read(
-            "read the person", lambda s: _person_info(_get(s, PersonRow, person_id, "person"))
+            "read the person", lambda s: person_info(_get(s, PersonRow, person_id, "person"))
         )
 
     def list_people(self) -> list[PersonInfo]:
@@ -183,7 +199,7 @@ class Store:
                 .order_by(func.lower(PersonRow.name), PersonRow.id)
             )
             return [
-                _person_info(row, session_count=count, last_session_date=last)
+                person_info(row, session_count=count, last_session_date=last)
                 for row, count, last in session.execute(stmt)
             ]
 
@@ -203,7 +219,7 @@ class Store:
             if key.isdigit():
                 row = session.get(PersonRow, int(key))
                 if row is not None:
-                    return _person_info(row)
+                    return person_info(row)
             rows = session.scalars(
                 select(PersonRow).where(
                     (PersonRow.uid == key) | (func.lower(PersonRow.name) == key.lower())
@@ -214,7 +230,7 @@ class Store:
             if len(rows) > 1:
                 ids = ", ".join(str(r.id) for r in rows)
                 raise StorageError(f"{len(rows)} people are called {key!r}; use an id ({ids})")
-            return _person_info(rows[0])
+            return person_info(rows[0])
 
         return self._read("find the person", work)
 
@@ -261,21 +277,22 @@ class Store:
         ``date`` defaults to today.  ``technique`` is what was done between the pre and
         post recordings, e.g. ``"Toe Spreaders"``.
         """
-        fields = {
-            "date": _as_date(date) if date is not None else dt.date.today(),
-            "place": validate.text(place, "place", required=False),
-            "technique": validate.text(technique, "technique", required=False),
-            "notes": validate.text(notes, "notes", required=False, max_len=100_000),
-        }
+        checked_date = validate.date(date) if date is not None else dt.date.today()
+        checked_place = validate.text(place, "place", required=False)
+        checked_technique = validate.text(technique, "technique", required=False)
+        checked_notes = validate.notes(notes)
         prepared = [self._prepare_trial(trial) for trial in trials]
 
         def work(session: Session) -> SessionInfo:
             _get(session, PersonRow, person_id, "person")
-            session_row = SessionRow(person_id=person_id, **fields)
-            session_row.trials = [_fresh_trial(row) for row, _ in prepared]
+            session_row = SessionRow(
+                person_id=person_id, date=checked_date, place=checked_place,
+                technique=checked_technique, notes=checked_notes,
+            )
+            session_row.trials = [fresh_trial(row) for row, _ in prepared]
             session.add(session_row)
             session.flush()
-            return _session_info(session_row, trial_count=len(prepared))
+            return session_info(session_row, trial_count=len(prepared))
 
         result = self._finish_video_write(
             "save the session", work, [(t, source) for t, source in prepared]
@@ -289,7 +306,7 @@ class Store:
 
         def work(session: Session) -> TrialInfo:
             _get(session, SessionRow, session_id, "session")
-            fresh = _fresh_trial(row)
+            fresh = fresh_trial(row)
             fresh.session_id = session_id
             session.add(fresh)
             session.flush()
@@ -299,16 +316,17 @@ class Store:
         log.info("trial %d saved in session %d", result.id, session_id)
         return result
 
-    def add_measurement(self, trial_id: int, measurement: Any) -> MeasurementInfo:
+    def add_measurement(self, trial_id: int, measurement: MeasurementInput) -> MeasurementRecord:
         """Add a measurement (a ``Measurement`` or its ``to_dict()``) to a trial."""
-        fields = validate.measurement(measurement)
+        checked = validate.measurement(measurement)
 
-        def work(session: Session) -> MeasurementInfo:
+        def work(session: Session) -> MeasurementRecord:
             _get(session, TrialRow, trial_id, "trial")
-            row = MeasurementRow(trial_id=trial_id, **fields)
+            row = new_measurement_row(checked)
+            row.trial_id = trial_id
             session.add(row)
             session.flush()
-            return _measurement_info(row)
+            return measurement_record(row)
 
         result = self._write("save the measurement", work)
         log.info("measurement %d saved in trial %d", result.id, trial_id)
@@ -343,7 +361,7 @@ class Store:
                 .group_by(SessionRow.id)
                 .order_by(SessionRow.date, SessionRow.id)
             )
-            return [_session_info(row, trial_count=n) for row, n in session.execute(stmt)]
+            return [session_info(row, trial_count=n) for row, n in session.execute(stmt)]
 
         return self._read("list sessions", work)
 
@@ -385,9 +403,7 @@ class Store:
                 stmt = stmt.where(MeasurementRow.test == test)
             if side is not None:
                 stmt = stmt.where(MeasurementRow.side == side)
-            return [
-                _history_point(m, t, s) for m, t, s in session.execute(stmt)
-            ]
+            return [history_point(m, t, s) for m, t, s in session.execute(stmt)]
 
         return self._read("read the history", work)
 
@@ -427,7 +443,8 @@ class Store:
             stored_video=None,
             settings=validate.json_object(trial.settings, "settings"),
         )
-        row.measurements = [MeasurementRow(**validate.measurement(m)) for m in trial.measurements]
+        row.measurements = [new_measurement_row(validate.measurement(m))
+                            for m in trial.measurements]
         return row, (source if trial.store_video else None)
 
     def _finish_video_write(
@@ -473,20 +490,7 @@ class Store:
         stored = None
         if row.stored_video is not None and (self.video_dir / row.stored_video).is_file():
             stored = self.video_dir / row.stored_video
-        return TrialInfo(
-            id=row.id,
-            uid=row.uid,
-            session_id=row.session_id,
-            phase=row.phase,
-            test=row.test,
-            side=row.side,
-            video_sha256=row.video_sha256,
-            video_path=row.video_path,
-            stored_video=stored,
-            settings=dict(row.settings or {}),
-            created_at=_utc(row.created_at),
-            measurements=tuple(_measurement_info(m) for m in row.measurements),
-        )
+        return trial_info(row, stored)
 
     # ------------------------------------------------------------------ checks
     def integrity_problems(self) -> list[str]:
@@ -516,13 +520,13 @@ class Store:
         return self._read("check the database", work)
 
     # ------------------------------------------------------------------ bundles
-    def export_bundle(self, person_id: int) -> dict[str, Any]:
+    def export_bundle(self, person_id: int) -> PersonBundle:
         """A person's whole history as one JSON-ready dictionary (schema-versioned).
 
         Stored video files are referenced by digest, not embedded.
         """
 
-        def work(session: Session) -> dict[str, Any]:
+        def work(session: Session) -> PersonBundle:
             person = _get(session, PersonRow, person_id, "person")
             rows = session.scalars(
                 select(SessionRow)
@@ -530,25 +534,13 @@ class Store:
                 .options(selectinload(SessionRow.trials).selectinload(TrialRow.measurements))
                 .order_by(SessionRow.date, SessionRow.id)
             ).all()
-            return {
-                "format": BUNDLE_FORMAT,
-                "schema_version": BUNDLE_SCHEMA_VERSION,
-                "exported_at": utc_now().isoformat(),
-                "person": {
-                    "uid": person.uid,
-                    "name": person.name,
-                    "height_cm": person.height_cm,
-                    "notes": person.notes,
-                    "created_at": _utc(person.created_at).isoformat(),
-                },
-                "sessions": [_session_dict(row) for row in rows],
-            }
+            return person_bundle(person, rows)
 
         bundle = self._read("export the person", work)
         log.info("person %d exported (%d sessions)", person_id, len(bundle["sessions"]))
         return bundle
 
-    def import_bundle(self, bundle: dict[str, Any]) -> ImportSummary:
+    def import_bundle(self, bundle: Mapping[str, object]) -> ImportSummary:
         """Add a person's history from :meth:`export_bundle` output, in one transaction.
 
         Rows are matched by uid: what is already here is left unchanged, so importing the
@@ -560,17 +552,18 @@ class Store:
             The bundle is not a rom bundle, is from a newer rom, or is malformed; nothing
             is written then.
         """
-        person_data, sessions = _check_bundle(bundle)
+        checked = check_bundle(bundle)
 
         def work(session: Session) -> ImportSummary:
             counts = {"people": 0, "sessions": 0, "trials": 0, "measurements": 0}
-            person = session.scalar(select(PersonRow).where(PersonRow.uid == person_data["uid"]))
+            person = session.scalar(
+                select(PersonRow).where(PersonRow.uid == checked.person["uid"]))
             if person is None:
-                person = PersonRow(**person_data)
+                person = PersonRow(**checked.person)
                 session.add(person)
                 session.flush()
                 counts["people"] += 1
-            for session_data in sessions:
+            for session_data in checked.sessions:
                 self._import_session(session, person, session_data, counts)
             session.flush()
             return ImportSummary(
@@ -593,23 +586,22 @@ class Store:
         self,
         session: Session,
         person: PersonRow,
-        data: dict[str, Any],
+        data: CheckedSession,
         counts: dict[str, int],
     ) -> None:
-        session_fields = {key: value for key, value in data.items() if key != "trials"}
-        row = session.scalar(select(SessionRow).where(SessionRow.uid == data["uid"]))
+        row = session.scalar(select(SessionRow).where(SessionRow.uid == data.columns["uid"]))
         if row is None:
-            row = SessionRow(person_id=person.id, **session_fields)
+            row = SessionRow(person_id=person.id, **data.columns)
             session.add(row)
             session.flush()
             counts["sessions"] += 1
         elif row.person_id != person.id:
             raise StorageError("the bundle's session belongs to another person here")
-        for trial_data in data["trials"]:
-            trial_fields = {k: v for k, v in trial_data.items() if k != "measurements"}
-            trial = session.scalar(select(TrialRow).where(TrialRow.uid == trial_data["uid"]))
+        for trial_data in data.trials:
+            trial_fields = dict(trial_data.columns)
+            trial = session.scalar(select(TrialRow).where(TrialRow.uid == trial_fields["uid"]))
             if trial is None:
-                name = trial_fields["stored_video"]
+                name = trial_data.columns["stored_video"]
                 if name is not None and not (self.video_dir / name).is_file():
                     trial_fields["stored_video"] = None  # the copy did not travel along
                 trial = TrialRow(session_id=row.id, **trial_fields)
@@ -618,12 +610,15 @@ class Store:
                 counts["trials"] += 1
             elif trial.session_id != row.id:
                 raise StorageError("the bundle's trial belongs to another session here")
-            for measurement_data in trial_data["measurements"]:
+            for entry in trial_data.measurements:
                 exists = session.scalar(
-                    select(MeasurementRow.id).where(MeasurementRow.uid == measurement_data["uid"])
+                    select(MeasurementRow.id).where(MeasurementRow.uid == entry.uid)
                 )
                 if exists is None:
-                    session.add(MeasurementRow(trial_id=trial.id, **measurement_data))
+                    session.add(MeasurementRow(
+                        trial_id=trial.id, uid=entry.uid, created_at=entry.created_at,
+                        **measurement_columns(entry.measurement),
+                    ))
                     counts["measurements"] += 1
 
 
@@ -635,226 +630,3 @@ def _get(session: Session, model: type[T], row_id: int, what: str) -> T:
     if row is None:
         raise StorageError(f"there is no {what} with id {row_id}")
     return row
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    # SQLite gives back naive datetimes; everything is stored in UTC.
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
-
-
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise StorageError(f"a date must look like 2026-11-25, got {value!r}")
-
-
-def _as_datetime(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        try:
-            return _utc(dt.datetime.fromisoformat(value))
-        except ValueError:
-            pass
-    raise StorageError(f"a time must be an ISO 8601 timestamp, got {value!r}")
-
-
-def _person_info(
-    row: PersonRow, *, session_count: int = 0, last_session_date: dt.date | None = None
-) -> PersonInfo:
-    return PersonInfo(
-        id=row.id,
-        uid=row.uid,
-        name=row.name,
-        height_cm=row.height_cm,
-        notes=row.notes,
-        created_at=_utc(row.created_at),
-        session_count=session_count,
-        last_session_date=last_session_date,
-    )
-
-
-def _session_info(row: SessionRow, *, trial_count: int = 0) -> SessionInfo:
-    return SessionInfo(
-        id=row.id,
-        uid=row.uid,
-        person_id=row.person_id,
-        date=row.date,
-        place=row.place,
-        technique=row.technique,
-        notes=row.notes,
-        created_at=_utc(row.created_at),
-        trial_count=trial_count,
-    )
-
-
-def _measurement_info(row: MeasurementRow) -> MeasurementInfo:
-    return MeasurementInfo(
-        id=row.id,
-        uid=row.uid,
-        trial_id=row.trial_id,
-        test=row.test,
-        side=row.side,
-        value=row.value,
-        unit=row.unit,
-        quality=row.quality,
-        reliable=row.reliable,
-        reasons=tuple(row.reasons or ()),
-        peak_time_s=row.peak_time_s,
-        peak_frame=row.peak_frame,
-        secondary=dict(row.secondary or {}),
-        provenance=dict(row.provenance or {}),
-        created_at=_utc(row.created_at),
-    )
-
-
-def _history_point(m: MeasurementRow, t: TrialRow, s: SessionRow) -> HistoryPoint:
-    return HistoryPoint(
-        person_id=s.person_id,
-        session_id=s.id,
-        session_uid=s.uid,
-        date=s.date,
-        technique=s.technique,
-        place=s.place,
-        trial_id=t.id,
-        phase=t.phase,
-        measurement_id=m.id,
-        test=m.test,
-        side=m.side,
-        value=m.value,
-        unit=m.unit,
-        quality=m.quality,
-        reliable=m.reliable,
-        reasons=tuple(m.reasons or ()),
-        peak_time_s=m.peak_time_s,
-        secondary=dict(m.secondary or {}),
-        provenance=dict(m.provenance or {}),
-        recorded_at=_utc(m.created_at),
-    )
-
-
-def _fresh_trial(template: TrialRow) -> TrialRow:
-    """A new ORM row with the template's values (a retried transaction needs fresh rows)."""
-    trial = TrialRow(
-        phase=template.phase,
-        test=template.test,
-        side=template.side,
-        video_sha256=template.video_sha256,
-        video_path=template.video_path,
-        stored_video=template.stored_video,
-        settings=dict(template.settings),
-    )
-    trial.measurements = [
-        MeasurementRow(**{name: getattr(m, name) for name in MEASUREMENT_FIELDS})
-        for m in template.measurements
-    ]
-    return trial
-
-
-def _session_dict(row: SessionRow) -> dict[str, Any]:
-    return {
-        "uid": row.uid,
-        "date": row.date.isoformat(),
-        "place": row.place,
-        "technique": row.technique,
-        "notes": row.notes,
-        "created_at": _utc(row.created_at).isoformat(),
-        "trials": [
-            {
-                "uid": t.uid,
-                "phase": t.phase,
-                "test": t.test,
-                "side": t.side,
-                "video_sha256": t.video_sha256,
-                "video_path": t.video_path,
-                "stored_video": t.stored_video,
-                "settings": dict(t.settings or {}),
-                "created_at": _utc(t.created_at).isoformat(),
-                "measurements": [
-                    {"uid": m.uid, **_measurement_info(m).to_dict(),
-                     "created_at": _utc(m.created_at).isoformat()}
-                    for m in sorted(t.measurements, key=lambda m: m.id)
-                ],
-            }
-            for t in sorted(row.trials, key=lambda t: (t.phase != "pre", t.id))
-        ],
-    }
-
-
-def _check_bundle(bundle: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Validate a bundle and turn it into column dictionaries (raises StorageError)."""
-    if not isinstance(bundle, dict) or bundle.get("format") != BUNDLE_FORMAT:
-        raise StorageError("this is not a rom person bundle")
-    version = bundle.get("schema_version")
-    if not isinstance(version, int) or version < 1:
-        raise StorageError("the bundle has no valid schema_version")
-    if version > BUNDLE_SCHEMA_VERSION:
-        raise StorageError(
-            f"the bundle has schema version {version}; this rom reads up to "
-            f"{BUNDLE_SCHEMA_VERSION} — upgrade rom"
-        )
-    try:
-        person = bundle["person"]
-        person_data = {
-            "uid": _uid(person["uid"]),
-            "name": validate.text(person["name"], "a name or pseudonym"),
-            "height_cm": validate.height_cm(person.get("height_cm")),
-            "notes": validate.text(person.get("notes"), "notes", required=False,
-                                   max_len=100_000),
-            "created_at": _as_datetime(person.get("created_at") or utc_now().isoformat()),
-        }
-        sessions = [_check_session(s) for s in bundle.get("sessions") or []]
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise StorageError(f"the bundle is malformed (missing or wrong {exc})") from None
-    return person_data, sessions
-
-
-def _check_session(data: dict[str, Any]) -> dict[str, Any]:
-    now = utc_now().isoformat()
-    trials = []
-    for t in data.get("trials") or []:
-        measurements = []
-        for m in t.get("measurements") or []:
-            fields = validate.measurement(m)
-            fields["uid"] = _uid(m["uid"])
-            fields["created_at"] = _as_datetime(m.get("created_at") or now)
-            measurements.append(fields)
-        sha = t.get("video_sha256")
-        if sha is not None and not videos.is_sha256(sha):
-            raise StorageError("the bundle has an invalid video_sha256")
-        stored = t.get("stored_video")
-        if stored is not None and not (isinstance(stored, str) and videos.is_sha256(stored[:64])):
-            stored = None
-        trials.append({
-            "uid": _uid(t["uid"]),
-            "phase": validate.phase(t["phase"]),
-            "test": validate.text(t["test"], "test", max_len=64),
-            "side": validate.trial_side(t.get("side")),
-            "video_sha256": sha,
-            "video_path": validate.text(t.get("video_path"), "video_path", required=False,
-                                        max_len=4096),
-            "stored_video": stored,
-            "settings": validate.json_object(t.get("settings"), "settings"),
-            "created_at": _as_datetime(t.get("created_at") or now),
-            "measurements": measurements,
-        })
-    return {
-        "uid": _uid(data["uid"]),
-        "date": _as_date(data["date"]),
-        "place": validate.text(data.get("place"), "place", required=False),
-        "technique": validate.text(data.get("technique"), "technique", required=False),
-        "notes": validate.text(data.get("notes"), "notes", required=False, max_len=100_000),
-        "created_at": _as_datetime(data.get("created_at") or now),
-        "trials": trials,
-    }
-
-
-def _uid(value: Any) -> str:
-    if not isinstance(value, str) or not 8 <= len(value) <= 36:
-        raise StorageError("the bundle has a missing or invalid uid")
-    return value

@@ -1,229 +1,236 @@
-"""A person's history as a file: one JSON bundle (lossless) or one flat CSV (spreadsheets).
+"""A person's history as bundle data: built from the stored rows, checked before import.
 
-The JSON file is exactly :meth:`rom.store.Store.export_bundle`'s dictionary.  The CSV has
-one row per measurement; a trial without measurements, a session without trials and a
-person without sessions each still get one row with the lower levels left empty, so
-reading the CSV back (:func:`read_bundle`) rebuilds the same history.  ``reasons`` are
-joined with ``;``; ``settings``, ``secondary`` and ``provenance`` are JSON text.  Creation
-times are kept only by the JSON bundle.
-
-Files are written to a temporary name and renamed into place, so an interrupted export
-never leaves half a file under the requested name.
+:func:`person_bundle` shapes the rows of one person into :class:`rom.store.schema.PersonBundle`
+(what :meth:`rom.store.Store.export_bundle` returns); :func:`check_bundle` validates
+bundle data of unknown origin and turns it into the column values of new rows.  Files
+(JSON, CSV) are :mod:`rom.store.bundle_file`'s business.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from pathlib import Path
-from typing import Any
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypedDict
 
 from rom.errors import StorageError
-from rom.fileio import atomic_write_text
-from rom.store.api import BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION
-
-FORMATS = ("json", "csv")
-
-CSV_COLUMNS = (
-    "person_uid", "person_name", "person_height_cm", "person_notes",
-    "session_uid", "session_date", "session_place", "session_technique", "session_notes",
-    "trial_uid", "phase", "trial_test", "trial_side", "video_sha256", "video_path",
-    "trial_settings",
-    "measurement_uid", "test", "side", "value", "unit", "quality", "reliable", "reasons",
-    "peak_time_s", "peak_frame", "secondary", "provenance",
+from rom.measurement import Measurement
+from rom.store import validate, videos
+from rom.store.mappers import measurement_columns, measurement_from_row, settings_of
+from rom.store.models import PersonRow, SessionRow, TrialRow, as_utc, utc_now
+from rom.store.schema import (
+    BUNDLE_FORMAT,
+    BUNDLE_SCHEMA_VERSION,
+    JsonValue,
+    MeasurementData,
+    PersonBundle,
+    SessionData,
+    TrialData,
 )
 
 
-def format_for(path: Path, requested: str | None = None) -> str:
-    """``requested`` if given, else the format named by the file's suffix (default json)."""
-    if requested is not None:
-        if requested not in FORMATS:
-            raise StorageError(f"unknown export format {requested!r}: use json or csv")
-        return requested
-    return "csv" if path.suffix.lower() == ".csv" else "json"
+class PersonColumns(TypedDict):
+    uid: str
+    name: str | None
+    height_cm: float | None
+    notes: str | None
+    created_at: dt.datetime
 
 
-def write_bundle(bundle: dict[str, Any], path: Path, fmt: str | None = None) -> None:
-    """Write a bundle to ``path`` as JSON or CSV (atomically)."""
-    if format_for(path, fmt) == "csv":
-        content = bundle_to_csv(bundle)
-    else:
-        content = json.dumps(bundle, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    try:
-        atomic_write_text(path, content)
-    except OSError as exc:
-        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+class SessionColumns(TypedDict):
+    uid: str
+    date: dt.date
+    place: str | None
+    technique: str | None
+    notes: str | None
+    created_at: dt.datetime
 
 
-def read_bundle(path: Path) -> dict[str, Any]:
-    """Read a JSON or CSV bundle file (the format is recognised from its content).
+class TrialColumns(TypedDict):
+    uid: str
+    phase: str
+    test: str | None
+    side: str | None
+    video_sha256: str | None
+    video_path: str | None
+    stored_video: str | None
+    settings: dict[str, JsonValue]
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CheckedMeasurement:
+    uid: str
+    created_at: dt.datetime
+    measurement: Measurement
+
+
+@dataclass(frozen=True)
+class CheckedTrial:
+    columns: TrialColumns
+    measurements: tuple[CheckedMeasurement, ...]
+
+
+@dataclass(frozen=True)
+class CheckedSession:
+    columns: SessionColumns
+    trials: tuple[CheckedTrial, ...]
+
+
+@dataclass(frozen=True)
+class CheckedBundle:
+    """A validated bundle: the column values of every row it holds."""
+
+    person: PersonColumns
+    sessions: tuple[CheckedSession, ...]
+
+
+# ---------------------------------------------------------------------- building
+
+
+def person_bundle(person: PersonRow, sessions: Sequence[SessionRow]) -> PersonBundle:
+    """A person's rows (sessions with trials and measurements loaded) as bundle data."""
+    return PersonBundle(
+        format=BUNDLE_FORMAT,
+        schema_version=BUNDLE_SCHEMA_VERSION,
+        exported_at=utc_now().isoformat(),
+        person={
+            "uid": person.uid,
+            "name": person.name,
+            "height_cm": person.height_cm,
+            "notes": person.notes,
+            "created_at": as_utc(person.created_at).isoformat(),
+        },
+        sessions=[_session_data(row) for row in sessions],
+    )
+
+
+def _session_data(row: SessionRow) -> SessionData:
+    return SessionData(
+        uid=row.uid,
+        date=row.date.isoformat(),
+        place=row.place,
+        technique=row.technique,
+        notes=row.notes,
+        created_at=as_utc(row.created_at).isoformat(),
+        trials=[_trial_data(t)
+                for t in sorted(row.trials, key=lambda t: (t.phase != "pre", t.id))],
+    )
+
+
+def _trial_data(t: TrialRow) -> TrialData:
+    return TrialData(
+        uid=t.uid,
+        phase=t.phase,
+        test=t.test,
+        side=t.side,
+        video_sha256=t.video_sha256,
+        video_path=t.video_path,
+        stored_video=t.stored_video,
+        settings=settings_of(t),
+        created_at=as_utc(t.created_at).isoformat(),
+        measurements=[
+            MeasurementData(uid=m.uid, **measurement_columns(measurement_from_row(m)),
+                            created_at=as_utc(m.created_at).isoformat())
+            for m in sorted(t.measurements, key=lambda m: m.id)
+        ],
+    )
+
+
+# ---------------------------------------------------------------------- checking
+
+
+def check_bundle(bundle: object) -> CheckedBundle:
+    """Validate bundle data and turn it into column values.
 
     Raises
     ------
     StorageError
-        The file is missing, unreadable, or neither kind of bundle.
+        It is not a rom bundle, is from a newer rom, or is malformed.
     """
-    try:
-        content = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except UnicodeDecodeError:
-        raise StorageError(f"{path} is not a text file") from None
-    if content.lstrip().startswith("{"):
-        try:
-            data = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise StorageError(f"{path} is not valid JSON (line {exc.lineno})") from None
-        if not isinstance(data, dict):
-            raise StorageError(f"{path} is not a rom person bundle")
-        return data
-    return csv_to_bundle(content)
-
-
-def bundle_to_csv(bundle: dict[str, Any]) -> str:
-    """The flat CSV text of a bundle (see the module docstring for the layout)."""
-    person = bundle["person"]
-    base = {
-        "person_uid": person["uid"],
-        "person_name": person["name"],
-        "person_height_cm": person.get("height_cm"),
-        "person_notes": person.get("notes"),
-    }
-    rows: list[dict[str, Any]] = []
-    for session in bundle.get("sessions") or []:
-        session_cols = {
-            **base,
-            "session_uid": session["uid"],
-            "session_date": session["date"],
-            "session_place": session.get("place"),
-            "session_technique": session.get("technique"),
-            "session_notes": session.get("notes"),
-        }
-        trials = session.get("trials") or []
-        if not trials:
-            rows.append(session_cols)
-        for trial in trials:
-            trial_cols = {
-                **session_cols,
-                "trial_uid": trial["uid"],
-                "phase": trial["phase"],
-                "trial_test": trial["test"],
-                "trial_side": trial.get("side"),
-                "video_sha256": trial.get("video_sha256"),
-                "video_path": trial.get("video_path"),
-                "trial_settings": json.dumps(trial.get("settings") or {}, sort_keys=True),
-            }
-            measurements = trial.get("measurements") or []
-            if not measurements:
-                rows.append(trial_cols)
-            for m in measurements:
-                rows.append({
-                    **trial_cols,
-                    "measurement_uid": m["uid"],
-                    "test": m["test"],
-                    "side": m["side"],
-                    "value": m["value"],
-                    "unit": m["unit"],
-                    "quality": m["quality"],
-                    "reliable": "true" if m["reliable"] else "false",
-                    "reasons": ";".join(m.get("reasons") or ()),
-                    "peak_time_s": m.get("peak_time_s"),
-                    "peak_frame": m.get("peak_frame"),
-                    "secondary": json.dumps(m.get("secondary") or {}, sort_keys=True),
-                    "provenance": json.dumps(m.get("provenance") or {}, sort_keys=True),
-                })
-    if not rows:
-        rows.append(base)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    return out.getvalue()
-
-
-def csv_to_bundle(content: str) -> dict[str, Any]:
-    """Rebuild a bundle from :func:`bundle_to_csv` text (raises StorageError if it is not)."""
-    reader = csv.DictReader(io.StringIO(content))
-    missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
-    if missing:
+    if not isinstance(bundle, Mapping) or bundle.get("format") != BUNDLE_FORMAT:
+        raise StorageError("this is not a rom person bundle")
+    version = bundle.get("schema_version")
+    if not isinstance(version, int) or version < 1:
+        raise StorageError("the bundle has no valid schema_version")
+    if version > BUNDLE_SCHEMA_VERSION:
         raise StorageError(
-            "this CSV is not a rom export (missing columns: "
-            + ", ".join(sorted(missing)) + ")"
+            f"the bundle has schema version {version}; this rom reads up to "
+            f"{BUNDLE_SCHEMA_VERSION} — upgrade rom"
         )
-    person: dict[str, Any] | None = None
-    sessions: dict[str, dict[str, Any]] = {}
-    trials: dict[str, dict[str, Any]] = {}
     try:
-        for line_no, row in enumerate(reader, start=2):
-            cell = {k: (v if v != "" else None) for k, v in row.items() if k in CSV_COLUMNS}
-            if person is None:
-                person = {
-                    "uid": cell["person_uid"],
-                    "name": cell["person_name"],
-                    "height_cm": _float(cell["person_height_cm"]),
-                    "notes": cell["person_notes"],
-                }
-            elif cell["person_uid"] != person["uid"]:
-                raise StorageError(f"line {line_no}: a bundle holds one person only")
-            if cell["session_uid"] is None:
-                continue
-            session = sessions.setdefault(cell["session_uid"], {
-                "uid": cell["session_uid"],
-                "date": cell["session_date"],
-                "place": cell["session_place"],
-                "technique": cell["session_technique"],
-                "notes": cell["session_notes"],
-                "trials": [],
-            })
-            if cell["trial_uid"] is None:
-                continue
-            if cell["trial_uid"] not in trials:
-                trials[cell["trial_uid"]] = {
-                    "uid": cell["trial_uid"],
-                    "phase": cell["phase"],
-                    "test": cell["trial_test"],
-                    "side": cell["trial_side"],
-                    "video_sha256": cell["video_sha256"],
-                    "video_path": cell["video_path"],
-                    "settings": json.loads(cell["trial_settings"] or "{}"),
-                    "measurements": [],
-                }
-                session["trials"].append(trials[cell["trial_uid"]])
-            if cell["measurement_uid"] is None:
-                continue
-            trials[cell["trial_uid"]]["measurements"].append({
-                "uid": cell["measurement_uid"],
-                "test": cell["test"],
-                "side": cell["side"],
-                "value": _float(cell["value"]),
-                "unit": cell["unit"],
-                "quality": _float(cell["quality"]),
-                "reliable": _bool(cell["reliable"]),
-                "reasons": [r for r in (cell["reasons"] or "").split(";") if r],
-                "peak_time_s": _float(cell["peak_time_s"]),
-                "peak_frame": int(cell["peak_frame"]) if cell["peak_frame"] else None,
-                "secondary": json.loads(cell["secondary"] or "{}"),
-                "provenance": json.loads(cell["provenance"] or "{}"),
-            })
-    except (ValueError, csv.Error) as exc:  # json.JSONDecodeError is a ValueError
-        raise StorageError(f"this CSV is not a valid rom export ({exc})") from None
-    if person is None:
-        raise StorageError("the CSV has no rows")
-    return {
-        "format": BUNDLE_FORMAT,
-        "schema_version": BUNDLE_SCHEMA_VERSION,
-        "person": person,
-        "sessions": list(sessions.values()),
-    }
+        person = bundle["person"]
+        if not isinstance(person, Mapping):
+            raise TypeError("person")
+        person_columns = PersonColumns(
+            uid=_uid(person["uid"]),
+            name=validate.text(person["name"], "a name or pseudonym"),
+            height_cm=validate.height_cm(person.get("height_cm")),
+            notes=validate.notes(person.get("notes")),
+            created_at=validate.timestamp(person.get("created_at") or utc_now().isoformat()),
+        )
+        sessions = tuple(_check_session(s) for s in _items(bundle.get("sessions")))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise StorageError(f"the bundle is malformed (missing or wrong {exc})") from None
+    return CheckedBundle(person=person_columns, sessions=sessions)
 
 
-def _float(text: str | None) -> float | None:
-    return float(text) if text is not None else None
+def _check_session(data: Mapping[str, object]) -> CheckedSession:
+    now = utc_now().isoformat()
+    trials = []
+    for t in _items(data.get("trials")):
+        measurements = []
+        for m in _items(t.get("measurements")):
+            measurement = validate.measurement(m)
+            measurements.append(CheckedMeasurement(
+                uid=_uid(m["uid"]),
+                created_at=validate.timestamp(m.get("created_at") or now),
+                measurement=measurement,
+            ))
+        sha = t.get("video_sha256")
+        if sha is not None and not (isinstance(sha, str) and videos.is_sha256(sha)):
+            raise StorageError("the bundle has an invalid video_sha256")
+        stored = t.get("stored_video")
+        if not (isinstance(stored, str) and videos.is_sha256(stored[:64])):
+            stored = None
+        trials.append(CheckedTrial(
+            columns=TrialColumns(
+                uid=_uid(t["uid"]),
+                phase=validate.phase(t["phase"]),
+                test=validate.text(t["test"], "test", max_len=64),
+                side=validate.trial_side(t.get("side")),
+                video_sha256=sha,
+                video_path=validate.text(t.get("video_path"), "video_path", required=False,
+                                         max_len=4096),
+                stored_video=stored,
+                settings=validate.json_object(t.get("settings"), "settings"),
+                created_at=validate.timestamp(t.get("created_at") or now),
+            ),
+            measurements=tuple(measurements),
+        ))
+    return CheckedSession(
+        columns=SessionColumns(
+            uid=_uid(data["uid"]),
+            date=validate.date(data["date"]),
+            place=validate.text(data.get("place"), "place", required=False),
+            technique=validate.text(data.get("technique"), "technique", required=False),
+            notes=validate.notes(data.get("notes")),
+            created_at=validate.timestamp(data.get("created_at") or now),
+        ),
+        trials=tuple(trials),
+    )
 
 
-def _bool(text: str | None) -> bool:
-    if text is None or text.lower() not in ("true", "false"):
-        raise ValueError(f"reliable must be true or false, got {text!r}")
-    return text.lower() == "true"
+def _items(value: object) -> list[Mapping[str, object]]:
+    """The entries of a bundle list (None for none); anything else is malformed."""
+    if not value:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        raise TypeError("list of entries")
+    return value
+
+
+def _uid(value: object) -> str:
+    if not isinstance(value, str) or not 8 <= len(value) <= 36:
+        raise StorageError("the bundle has a missing or invalid uid")
+    return value

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -39,6 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from rom.store.schema import JsonValue
 
 PHASES = ("pre", "post")
 SIDES = ("left", "right")
@@ -64,6 +65,11 @@ def new_uid() -> str:
 def utc_now() -> dt.datetime:
     """The current time in UTC (timezone-aware)."""
     return dt.datetime.now(dt.UTC)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as an aware UTC datetime (SQLite gives back naive ones; all is UTC)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -121,7 +127,7 @@ class TrialRow(Base):
     video_sha256: Mapped[str | None] = mapped_column(String(64))
     video_path: Mapped[str | None] = mapped_column(Text)  # where the original file was
     stored_video: Mapped[str | None] = mapped_column(String(80))  # file name in the videos dir
-    settings: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    settings: Mapped[dict[str, JsonValue]] = mapped_column(JsonType, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     session: Mapped[SessionRow] = relationship(back_populates="trials")
@@ -150,8 +156,8 @@ class MeasurementRow(Base):
     reasons: Mapped[list[str]] = mapped_column(JsonType, default=list)
     peak_time_s: Mapped[float | None] = mapped_column(Float)
     peak_frame: Mapped[int | None] = mapped_column(Integer)
-    secondary: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
-    provenance: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    secondary: Mapped[dict[str, float]] = mapped_column(JsonType, default=dict)
+    provenance: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     trial: Mapped[TrialRow] = relationship(back_populates="measurements")

@@ -1,18 +1,27 @@
 """Plain, immutable records that the store hands out (ORM objects never leave the store).
 
-Times are timezone-aware UTC datetimes; dates are ``datetime.date``.  ``value`` follows
-the measurement contract in ``docs/ARCHITECTURE.md``: ``None`` when it could not be
-measured at all, and a number with ``reliable=False`` must be shown as unreliable.
+Times are timezone-aware UTC datetimes; dates are ``datetime.date``.  A stored measurement
+is handed out as the :class:`rom.measurement.Measurement` it was saved from, wrapped with
+its identity and placement (:class:`MeasurementRecord`, :class:`HistoryPoint`); its
+``value`` follows the measurement contract in ``docs/ARCHITECTURE.md``: ``None`` when it
+could not be measured at all, and a number with ``reliable=False`` must be shown as
+unreliable.  JSON has no NaN: a non-finite value in ``secondary`` comes back as ``None``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from rom.measurement import measurement_fields_dict
+from rom.measurement import Measurement
+from rom.store.schema import JsonValue
+
+#: A trial's analysis settings, e.g. ``{"model": "full", "fps": 30}``.
+Settings = dict[str, JsonValue]
+#: What may be handed to the store as a measurement: the object or its ``to_dict()``.
+MeasurementInput = Measurement | Mapping[str, object]
 
 
 @dataclass(frozen=True)
@@ -45,28 +54,26 @@ class SessionInfo:
 
 
 @dataclass(frozen=True)
-class MeasurementInfo:
-    """A stored measurement: the fields of ``rom.measurement.Measurement.to_dict()``."""
+class MeasurementRecord:
+    """A stored measurement: the saved :class:`Measurement` with its row identity.
+
+    Attributes
+    ----------
+    id, uid : int, str
+        The row's id in this database and its identity across export and import.
+    trial_id : int
+        The trial it was measured in.
+    measurement : Measurement
+        What was saved (``measurement.to_dict()`` gives back the saved dictionary).
+    created_at : datetime
+        When it was saved (UTC).
+    """
 
     id: int
     uid: str
     trial_id: int
-    test: str
-    side: str
-    value: float | None
-    unit: str
-    quality: float
-    reliable: bool
-    reasons: tuple[str, ...]
-    peak_time_s: float | None
-    peak_frame: int | None
-    secondary: dict[str, Any]
-    provenance: dict[str, Any]
+    measurement: Measurement
     created_at: dt.datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        """The measurement as ``Measurement.to_dict()`` gives it (reasons as a list)."""
-        return measurement_fields_dict(self)
 
 
 @dataclass(frozen=True)
@@ -82,9 +89,9 @@ class TrialInfo:
     video_sha256: str | None
     video_path: str | None
     stored_video: Path | None  # the stored copy, when one was kept and still exists
-    settings: dict[str, Any]
+    settings: Settings
     created_at: dt.datetime
-    measurements: tuple[MeasurementInfo, ...] = ()
+    measurements: tuple[MeasurementRecord, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,16 +107,7 @@ class HistoryPoint:
     trial_id: int
     phase: str
     measurement_id: int
-    test: str
-    side: str
-    value: float | None
-    unit: str
-    quality: float
-    reliable: bool
-    reasons: tuple[str, ...]
-    peak_time_s: float | None
-    secondary: dict[str, Any]
-    provenance: dict[str, Any]
+    measurement: Measurement
     recorded_at: dt.datetime
 
 
@@ -141,8 +139,8 @@ class NewTrial:
     video_path: str | Path | None = None
     video_sha256: str | None = None
     store_video: bool = False
-    settings: dict[str, Any] = field(default_factory=dict)
-    measurements: tuple[Any, ...] = ()
+    settings: Mapping[str, object] = field(default_factory=dict)
+    measurements: tuple[MeasurementInput, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,21 @@ Bad input raises :class:`rom.errors.StorageError` with one clear line and writes
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import SupportsFloat, cast
 
 from rom.errors import StorageError
-from rom.measurement import MEASUREMENT_FIELDS
-from rom.store.models import PHASES, SIDES
+from rom.measurement import MEASUREMENT_FIELDS, Measurement
+from rom.store.models import PHASES, SIDES, as_utc
+from rom.store.schema import JsonValue
 
 NAME_MAX = 200
+NOTES_MAX = 100_000
 
 
-def text(value: Any, what: str, *, required: bool = True, max_len: int = NAME_MAX) -> str | None:
+def text(value: object, what: str, *, required: bool = True, max_len: int = NAME_MAX) -> str | None:
     """A stripped string, None for empty optional text."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
@@ -30,7 +33,12 @@ def text(value: Any, what: str, *, required: bool = True, max_len: int = NAME_MA
     return cleaned
 
 
-def optional_float(value: Any, what: str) -> float | None:
+def notes(value: object) -> str | None:
+    """Free-text notes (long text allowed), None when empty."""
+    return text(value, "notes", required=False, max_len=NOTES_MAX)
+
+
+def optional_float(value: object, what: str) -> float | None:
     """A finite float, or None for None/NaN/inf ("not measured")."""
     if value is None:
         return None
@@ -38,7 +46,7 @@ def optional_float(value: Any, what: str) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def height_cm(value: Any) -> float | None:
+def height_cm(value: object) -> float | None:
     """A plausible body height in cm, or None."""
     height = optional_float(value, "height")
     if height is not None and not 50.0 <= height <= 272.0:
@@ -46,13 +54,39 @@ def height_cm(value: Any) -> float | None:
     return height
 
 
-def phase(value: Any) -> str:
+def date(value: object) -> dt.date:
+    """A calendar date from a ``date``, a ``datetime`` or ``YYYY-MM-DD`` text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise StorageError(f"a date must look like 2026-11-25, got {value!r}")
+
+
+def timestamp(value: object) -> dt.datetime:
+    """An aware UTC datetime from ISO 8601 text (naive text is taken as UTC)."""
+    if isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return as_utc(moment)
+    raise StorageError(f"a time must be an ISO 8601 timestamp, got {value!r}")
+
+
+def phase(value: object) -> str:
     if value not in PHASES:
         raise StorageError(f"phase must be 'pre' or 'post', got {value!r}")
     return str(value)
 
 
-def trial_side(value: Any) -> str | None:
+def trial_side(value: object) -> str | None:
     """``left``/``right``; None or ``auto`` when the side is not known before measuring."""
     if value is None or value == "auto":
         return None
@@ -61,7 +95,7 @@ def trial_side(value: Any) -> str | None:
     return str(value)
 
 
-def json_data(value: Any, what: str) -> Any:
+def json_data(value: object, what: str) -> JsonValue:
     """``value`` as plain JSON data; non-finite floats become None, numpy scalars Python ones."""
     if value is None or isinstance(value, str | bool):
         return value
@@ -75,21 +109,25 @@ def json_data(value: Any, what: str) -> Any:
         return [json_data(item, what) for item in value]
     item = getattr(value, "item", None)  # numpy scalar
     if callable(item):
-        return json_data(item(), what)
+        scalar: object = item()
+        return json_data(scalar, what)
     raise StorageError(f"{what} holds a {type(value).__name__}, which cannot be stored")
 
 
-def json_object(value: Any, what: str) -> dict[str, Any]:
+def json_object(value: object, what: str) -> dict[str, JsonValue]:
+    """A mapping as a plain JSON object (None gives an empty one)."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise StorageError(f"{what} must be a dictionary")
-    result: dict[str, Any] = json_data(value, what)
-    return result
+    return {str(key): json_data(item, what) for key, item in value.items()}
 
 
-def measurement(measurement_or_dict: Any) -> dict[str, Any]:
-    """The columns of a measurement row from a ``Measurement`` or its ``to_dict()``.
+def measurement(measurement_or_dict: object) -> Measurement:
+    """A checked, cleaned copy of a ``Measurement`` or of its ``to_dict()`` dictionary.
+
+    Non-finite numbers become None ("not measured"), numpy scalars Python ones; a
+    non-finite value in ``secondary`` is kept as None because JSON has no NaN.
 
     Raises
     ------
@@ -97,9 +135,8 @@ def measurement(measurement_or_dict: Any) -> dict[str, Any]:
         A field is missing or has the wrong kind of value.
     """
     data = measurement_or_dict
-    to_dict = getattr(data, "to_dict", None)
-    if callable(to_dict):
-        data = to_dict()
+    if isinstance(data, Measurement):
+        data = data.to_dict()
     if not isinstance(data, Mapping):
         raise StorageError("a measurement must be a Measurement or its to_dict() dictionary")
     missing = [name for name in MEASUREMENT_FIELDS if name not in data]
@@ -124,25 +161,33 @@ def measurement(measurement_or_dict: Any) -> dict[str, Any]:
     peak_frame = data["peak_frame"]
     if peak_frame is not None:
         peak_frame = int(_number(peak_frame, "peak_frame"))
-    return {
-        "test": text(data["test"], "the measurement's test", max_len=64),
-        "side": str(side),
-        "value": optional_float(data["value"], "value"),
-        "unit": text(data["unit"], "unit", max_len=32),
-        "quality": quality,
-        "reliable": reliable,
-        "reasons": reason_codes,
-        "peak_time_s": optional_float(data["peak_time_s"], "peak_time_s"),
-        "peak_frame": peak_frame,
-        "secondary": json_object(data["secondary"], "secondary"),
-        "provenance": json_object(data["provenance"], "provenance"),
-    }
+    return Measurement(
+        test=_required_text(data["test"], "the measurement's test", max_len=64),
+        side=str(side),
+        value=optional_float(data["value"], "value"),
+        unit=_required_text(data["unit"], "unit", max_len=32),
+        quality=quality,
+        reliable=reliable,
+        reasons=tuple(reason_codes),
+        peak_time_s=optional_float(data["peak_time_s"], "peak_time_s"),
+        peak_frame=peak_frame,
+        # Stored as given (JSON); the measurement contract names the value types.
+        secondary=cast(dict[str, float], json_object(data["secondary"], "secondary")),
+        provenance=cast(dict[str, str], json_object(data["provenance"], "provenance")),
+    )
 
 
-def _number(value: Any, what: str) -> float:
+def _required_text(value: object, what: str, *, max_len: int) -> str:
+    cleaned = text(value, what, max_len=max_len)
+    assert cleaned is not None  # text() raises for missing required text
+    return cleaned
+
+
+def _number(value: object, what: str) -> float:
     if isinstance(value, bool):
         raise StorageError(f"{what} must be a number")
     try:
-        return float(value)
+        # float() itself refuses what is not a number (numpy scalars and numeric text pass).
+        return float(cast(SupportsFloat, value))
     except (TypeError, ValueError):
         raise StorageError(f"{what} must be a number, got {type(value).__name__}") from None
