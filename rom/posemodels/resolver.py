@@ -152,9 +152,7 @@ def _from_cache(variant: str, directory: Path) -> ResolvedModel | None:
     if record.get("sha256") is not None and record["sha256"] != digest:
         log.warning("ignoring cached model %s: SHA-256 differs from its record", path)
         return None
-    rebuilt = OFFLINE_RECIPES.get(variant)
-    if (record.get("source") == "offline build" and rebuilt is not None
-            and digest != rebuilt.bundle_sha256):
+    if record.get("source") == "offline build" and digest != OFFLINE_RECIPES[variant].bundle_sha256:
         log.info("rebuilding %s: built by an older recipe", path)
         return None
     return ResolvedModel(path=path, name=bundle_name(variant), sha256=digest, source="cache")
@@ -327,7 +325,6 @@ def list_models() -> list[InstalledModel]:
         trusted = {record.get("sha256")}
         if variant is not None:
             trusted.add(OFFICIAL_BUNDLES[variant].sha256)
-        if variant in OFFLINE_RECIPES:
             trusted.add(OFFLINE_RECIPES[variant].bundle_sha256)
         found.append(InstalledModel(
             path=path,
