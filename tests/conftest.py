@@ -4,7 +4,7 @@ Fixtures here are generic; add your own below the existing ones.
 
 * ``rom_env`` — ``ROM_CACHE_DIR``/``ROM_DATA_DIR`` in ``tmp_path``, ``ROM_MODEL_DIR`` at the
   provisioned model (so tests never touch the user's cache nor rebuild the model).
-* ``pose_model`` — the :class:`rom.models.ResolvedModel` set-up provisioned (session).
+* ``pose_model`` — the :class:`rom.posemodels.ResolvedModel` set-up provisioned (session).
 * ``ffmpeg`` — path of the ``ffmpeg`` binary (tests needing it skip, visibly, without it).
 * ``make_video`` — write frames to a video file with PyAV (codec, container, exact PTS).
 * ``sports2d_demo`` — real footage: Sports2D's demo clip (1768x994 VP9, 30 fps, 230
@@ -34,7 +34,7 @@ pytest_plugins = ["tests.pg"]
 @pytest.fixture(scope="session")
 def pose_model():  # type: ignore[no-untyped-def]
     """The pose model set-up provisioned (resolved once, with the caller's environment)."""
-    from rom.models import resolve_model
+    from rom.posemodels import resolve_model
 
     return resolve_model()
 

@@ -1,7 +1,8 @@
 """Pose model resolution, the offline bundle build, and the ``rom models`` command.
 
-Every test gets its own empty ``ROM_MODEL_DIR``; the ``mediapipe==0.10.21`` wheel the offline
-build reads is shared (``.cache/datasets/wheels``) so rebuilding stays fast.  Downloads go
+Every test gets its own empty ``ROM_MODEL_DIR``; the ``mediapipe==0.10.21`` wheel and the
+``@mediapipe/pose`` npm tarball the offline build reads are shared (``.cache/datasets/wheels``
+and ``.cache/datasets/npm``) so rebuilding stays fast.  Downloads go
 only to HTTP servers on 127.0.0.1 that the tests start themselves.
 """
 
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import http.server
 import logging
+import os
+import shutil
 import socket
 import threading
 import time
@@ -19,13 +22,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rom import fileio, model_bundle, models
+from rom import fileio
 from rom.cli import main as cli_main
 from rom.errors import ModelError
 from rom.landmarks import Landmark
+from rom.posemodels import builder, resolver, sources, tflite_metadata
 from tests.datasets import CACHE, SPORTS2D, wheel_member
 
 SHARED_WHEEL_DIR = CACHE / "wheels"
+SHARED_NPM_DIR = CACHE / "npm"
 FULL_PATH_ON_SERVER = "/pose_landmarker_full/float16/1/pose_landmarker_full.task"
 LITE_PATH_ON_SERVER = "/pose_landmarker_lite/float16/1/pose_landmarker_lite.task"
 
@@ -82,24 +87,37 @@ def _closed_port_url() -> str:
 
 @pytest.fixture
 def model_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Empty model dir, shared wheel cache, and downloads pointed at a dead loopback port."""
+    """Empty model dir, shared package caches, and downloads pointed at a dead loopback port."""
     directory = tmp_path / "models"
     monkeypatch.setenv("ROM_MODEL_DIR", str(directory))
     monkeypatch.setenv("ROM_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("ROM_WHEEL_DIR", str(SHARED_WHEEL_DIR))
+    monkeypatch.setenv("ROM_NPM_DIR", str(SHARED_NPM_DIR))
     monkeypatch.setenv("ROM_MODEL_BASE_URL", _closed_port_url())
     return directory
 
 
 @pytest.fixture(scope="session")
 def full_bundle_bytes() -> bytes:
-    return model_bundle.build_full_bundle_bytes(SHARED_WHEEL_DIR)
+    return builder.build_bundle_bytes("full", wheel_dir=SHARED_WHEEL_DIR)
 
 
 @pytest.fixture(scope="session")
 def bare_networks() -> list[bytes]:
-    wheel = model_bundle.fetch_source_wheel(SHARED_WHEEL_DIR)
-    return model_bundle.extract_networks(wheel, model_bundle.FULL_NETWORKS)
+    wheel = builder.fetch_source_wheel(SHARED_WHEEL_DIR)
+    return builder.extract_networks(wheel, sources.OFFLINE_RECIPES["full"].networks)
+
+
+@pytest.fixture(scope="session")
+def npm_tarball() -> Path:
+    """The pinned ``@mediapipe/pose`` tarball in the shared cache (``npm pack`` once)."""
+    package = sources.MEDIAPIPE_POSE_NPM
+    if not (SHARED_NPM_DIR / package.file_name).is_file() and shutil.which("npm") is None:
+        message = "npm is not installed (apt-get install npm); it fetches the lite/heavy models"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must build every variant
+        pytest.skip(message)
+    return builder.fetch_npm_package(package, SHARED_NPM_DIR)
 
 
 def _members(bundle: bytes) -> list[tuple[str, bytes]]:
@@ -111,12 +129,12 @@ def _members(bundle: bytes) -> list[tuple[str, bytes]]:
 
 def _other_valid_bundle(full_bundle: bytes) -> bytes:
     """A valid bundle with different bytes (members in reverse order) to tell sources apart."""
-    return model_bundle.task_bundle_bytes(list(reversed(_members(full_bundle))))
+    return builder.task_bundle_bytes(list(reversed(_members(full_bundle))))
 
 
 def _pin(monkeypatch: pytest.MonkeyPatch, variant: str, data: bytes) -> None:
-    pinned = models.OfficialBundle(fileio.sha256_bytes(data), len(data))
-    monkeypatch.setitem(models.OFFICIAL_BUNDLES, variant, pinned)
+    pinned = sources.OfficialBundle(fileio.sha256_bytes(data), len(data))
+    monkeypatch.setitem(sources.OFFICIAL_BUNDLES, variant, pinned)
 
 
 # --- the offline build -----------------------------------------------------------------------
@@ -128,11 +146,11 @@ def test_offline_bundle_is_stored_zip_with_both_networks(full_bundle_bytes: byte
         infos = archive.infolist()
     assert [i.filename for i in infos] == ["pose_detector.tflite", "pose_landmarks_detector.tflite"]
     assert all(i.compress_type == zipfile.ZIP_STORED for i in infos)
-    models.check_bundle(path)  # what resolve_model accepts
+    resolver.check_bundle(path)  # what resolve_model accepts
     # Member data starts on aligned offsets so TFLite can use the weights in place.
     for info in infos:
         data_start = info.header_offset + 30 + len(info.filename) + len(info.extra)
-        assert data_start % model_bundle.MEMBER_ALIGNMENT == 0
+        assert data_start % builder.MEMBER_ALIGNMENT == 0
 
 
 def test_offline_bundle_metadata_carries_normalization(full_bundle_bytes: bytes,
@@ -141,13 +159,13 @@ def test_offline_bundle_metadata_carries_normalization(full_bundle_bytes: bytes,
 
     members = dict(_members(full_bundle_bytes))
     detector, landmarks = members["pose_detector.tflite"], members["pose_landmarks_detector.tflite"]
-    assert model_bundle.input_normalization(detector) == ([127.5], [127.5])
-    assert model_bundle.input_normalization(landmarks) == ([0.0], [255.0])
+    assert tflite_metadata.input_normalization(detector) == ([127.5], [127.5])
+    assert tflite_metadata.input_normalization(landmarks) == ([0.0], [255.0])
     bare_detector, bare_landmarks = bare_networks
     # The wheel's detector already declares the right normalization and is kept as is;
     # its landmark model has no metadata at all, so that metadata is ours.
     assert detector == bare_detector
-    assert model_bundle.read_metadata(bare_landmarks) is None
+    assert tflite_metadata.read_metadata(bare_landmarks) is None
 
     before = tflite_fb.Model.GetRootAs(bare_landmarks, 0)
     after = tflite_fb.Model.GetRootAs(landmarks, 0)
@@ -159,7 +177,7 @@ def test_offline_bundle_metadata_carries_normalization(full_bundle_bytes: bytes,
     assert names_after == [*names_before, b"TFLITE_METADATA"]
     for i in range(before.BuffersLength()):  # every weight byte unchanged
         assert np.array_equal(before.Buffers(i).DataAsNumpy(), after.Buffers(i).DataAsNumpy())
-    metadata = model_bundle.read_metadata(landmarks)
+    metadata = tflite_metadata.read_metadata(landmarks)
     assert metadata is not None
     graph = after.Subgraphs(0)
     sub = metadata.subgraphMetadata[0]
@@ -170,10 +188,10 @@ def test_offline_bundle_metadata_carries_normalization(full_bundle_bytes: bytes,
 
 def test_attach_metadata_replaces_rather_than_duplicates(bare_networks: list[bytes]) -> None:
     raw = bare_networks[1]
-    first = model_bundle.build_metadata(raw, name="d", description="", norm_mean=1, norm_std=2)
-    second = model_bundle.build_metadata(raw, name="d", description="", norm_mean=3, norm_std=4)
-    twice = model_bundle.attach_metadata(model_bundle.attach_metadata(raw, first), second)
-    assert model_bundle.input_normalization(twice) == ([3.0], [4.0])
+    first = tflite_metadata.build_metadata(raw, name="d", description="", norm_mean=1, norm_std=2)
+    second = tflite_metadata.build_metadata(raw, name="d", description="", norm_mean=3, norm_std=4)
+    twice = tflite_metadata.attach_metadata(tflite_metadata.attach_metadata(raw, first), second)
+    assert tflite_metadata.input_normalization(twice) == ([3.0], [4.0])
     from mediapipe.tasks.metadata import schema_py_generated as tflite_fb
 
     entries = tflite_fb.Model.GetRootAs(twice, 0)
@@ -182,23 +200,23 @@ def test_attach_metadata_replaces_rather_than_duplicates(bare_networks: list[byt
 
 
 def test_conflicting_existing_normalization_is_refused(bare_networks: list[bytes]) -> None:
-    detector_spec = model_bundle.FULL_NETWORKS[0]
-    wrong = model_bundle.NetworkSource(**{**vars(detector_spec), "norm_mean": 0.0})
+    detector_spec = sources.OFFLINE_RECIPES["full"].networks[0]
+    wrong = sources.NetworkSource(**{**vars(detector_spec), "norm_mean": 0.0})
     with pytest.raises(ModelError, match="already declares"):
-        model_bundle.with_normalization(bare_networks[0], wrong)
+        builder.with_normalization(bare_networks[0], wrong)
 
 
 def test_offline_build_is_reproducible_and_matches_pin(full_bundle_bytes: bytes) -> None:
-    again = model_bundle.build_full_bundle_bytes(SHARED_WHEEL_DIR)
+    again = builder.build_bundle_bytes("full", wheel_dir=SHARED_WHEEL_DIR)
     assert again == full_bundle_bytes
-    assert fileio.sha256_bytes(again) == model_bundle.FULL_BUNDLE_SHA256
+    assert fileio.sha256_bytes(again) == sources.FULL_BUNDLE_SHA256
 
 
 def test_install_writes_bundle_and_sidecar(model_env: Path) -> None:
-    built = model_bundle.install_full_bundle(model_env, SHARED_WHEEL_DIR)
+    built = builder.install_bundle("full", model_env, wheel_dir=SHARED_WHEEL_DIR)
     assert built.path == model_env / "pose_landmarker_full.task"
-    assert fileio.sha256_file(built.path) == built.sha256 == model_bundle.FULL_BUNDLE_SHA256
-    record = model_bundle.read_sidecar(built.path)
+    assert fileio.sha256_file(built.path) == built.sha256 == sources.FULL_BUNDLE_SHA256
+    record = builder.read_sidecar(built.path)
     assert record["source"] == "offline build"
     assert record["sha256"] == built.sha256
     assert sorted(p.name for p in model_env.iterdir()) == [
@@ -207,9 +225,63 @@ def test_install_writes_bundle_and_sidecar(model_env: Path) -> None:
 
 
 def test_wheel_with_wrong_hash_is_refused(tmp_path: Path) -> None:
-    (tmp_path / model_bundle.SOURCE_WHEEL_NAME).write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    (tmp_path / sources.MEDIAPIPE_WHEEL.file_name).write_bytes(b"PK\x05\x06" + b"\0" * 18)
     with pytest.raises(ModelError, match="SHA-256"):
-        model_bundle.fetch_source_wheel(tmp_path)
+        builder.fetch_source_wheel(tmp_path)
+
+
+def test_npm_tarball_with_wrong_hash_is_refused(tmp_path: Path) -> None:
+    package = sources.MEDIAPIPE_POSE_NPM
+    (tmp_path / package.file_name).write_bytes(b"\x1f\x8b" + b"\0" * 18)
+    with pytest.raises(ModelError, match="SHA-256"):
+        builder.fetch_npm_package(package, tmp_path)
+
+
+def test_build_that_differs_from_its_pin_is_refused(model_env: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    full = sources.OFFLINE_RECIPES["full"]
+    wrong_pin = sources.OfflineRecipe(full.variant, full.networks, "0" * 64)
+    monkeypatch.setitem(sources.OFFLINE_RECIPES, "full", wrong_pin)
+    with pytest.raises(ModelError, match=f"produced SHA-256 {sources.FULL_BUNDLE_SHA256}"):
+        builder.install_bundle("full", model_env, wheel_dir=SHARED_WHEEL_DIR)
+    assert not model_env.exists() or list(model_env.iterdir()) == []
+
+
+def test_every_variant_has_its_own_pinned_offline_build() -> None:
+    pins = {variant: sources.OFFLINE_RECIPES[variant].bundle_sha256 for variant in sources.VARIANTS}
+    assert all(len(pin) == 64 and int(pin, 16) >= 0 for pin in pins.values())
+    assert len(set(pins.values())) == len(sources.VARIANTS)
+    for variant in sources.VARIANTS:  # one shared detector, the variant's own landmark model
+        detector, landmarks = sources.OFFLINE_RECIPES[variant].networks
+        assert detector == sources.DETECTOR
+        assert landmarks == sources.LANDMARK_NETWORKS[variant]
+        assert landmarks.member.endswith(f"pose_landmark_{variant}.tflite")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", ["lite", "heavy"])
+def test_npm_offline_build_is_reproducible_and_matches_pin(variant: str, npm_tarball: Path,
+                                                           full_bundle_bytes: bytes) -> None:
+    first = builder.build_bundle_bytes(variant, wheel_dir=SHARED_WHEEL_DIR, npm_dir=SHARED_NPM_DIR)
+    again = builder.build_bundle_bytes(variant, wheel_dir=SHARED_WHEEL_DIR, npm_dir=SHARED_NPM_DIR)
+    assert again == first
+    assert fileio.sha256_bytes(first) == sources.OFFLINE_RECIPES[variant].bundle_sha256
+    members = dict(_members(first))
+    assert list(members) == [sources.DETECTOR_MEMBER, sources.LANDMARKS_MEMBER]
+    # The same detector as the full bundle; the npm landmark model with our metadata.
+    assert members[sources.DETECTOR_MEMBER] == dict(_members(full_bundle_bytes))[
+        sources.DETECTOR_MEMBER]
+    landmarks = members[sources.LANDMARKS_MEMBER]
+    assert tflite_metadata.input_normalization(landmarks) == ([0.0], [255.0])
+    (bare,) = builder.extract_networks(npm_tarball, [sources.LANDMARK_NETWORKS[variant]])
+    assert tflite_metadata.read_metadata(bare) is None
+    from mediapipe.tasks.metadata import schema_py_generated as tflite_fb
+
+    before = tflite_fb.Model.GetRootAs(bare, 0)
+    after = tflite_fb.Model.GetRootAs(landmarks, 0)
+    assert after.BuffersLength() == before.BuffersLength() + 1
+    for i in range(before.BuffersLength()):  # every weight byte unchanged
+        assert np.array_equal(before.Buffers(i).DataAsNumpy(), after.Buffers(i).DataAsNumpy())
 
 
 # --- the built model really works ------------------------------------------------------------
@@ -255,13 +327,11 @@ def _landmarks_over_video(task_path: Path, frames: list[tuple[np.ndarray, float]
     return results
 
 
-@pytest.mark.slow
-def test_built_model_detects_a_person_in_real_footage(model_env: Path) -> None:
-    resolved = models.resolve_model("full")
-    assert resolved.source == "offline build"
+def _assert_man_on_the_box(task_path: Path) -> None:
+    """Run ``task_path`` over the demo frames; assert the landmarks of a real upright body."""
     frames = _demo_frames(30)
     height_px, width_px = frames[0][0].shape[:2]
-    results = _landmarks_over_video(resolved.path, frames)
+    results = _landmarks_over_video(task_path, frames)
     assert all(len(r.pose_landmarks) == 1 for r in results)
     ankle_y = np.empty((len(results), 2))
     for k, result in enumerate(results):
@@ -286,12 +356,28 @@ def test_built_model_detects_a_person_in_real_footage(model_env: Path) -> None:
 
 
 @pytest.mark.slow
+def test_built_model_detects_a_person_in_real_footage(model_env: Path) -> None:
+    resolved = resolver.resolve_model("full")
+    assert resolved.source == "offline build"
+    _assert_man_on_the_box(resolved.path)
+
+
+@pytest.mark.slow
+def test_built_heavy_model_detects_a_person_in_real_footage(model_env: Path,
+                                                            npm_tarball: Path) -> None:
+    resolved = resolver.resolve_model("heavy")
+    assert resolved.source == "offline build"
+    assert resolved.sha256 == sources.HEAVY_BUNDLE_SHA256
+    _assert_man_on_the_box(resolved.path)
+
+
+@pytest.mark.slow
 def test_tasks_api_refuses_the_networks_without_metadata(tmp_path: Path,
                                                          bare_networks: list[bytes]) -> None:
     """Negative control: the metadata is what makes the bare wheel files usable."""
-    names = [model_bundle.DETECTOR_MEMBER, model_bundle.LANDMARKS_MEMBER]
+    names = [sources.DETECTOR_MEMBER, sources.LANDMARKS_MEMBER]
     bare = tmp_path / "bare.task"
-    bare.write_bytes(model_bundle.task_bundle_bytes(list(zip(names, bare_networks, strict=True))))
+    bare.write_bytes(builder.task_bundle_bytes(list(zip(names, bare_networks, strict=True))))
     with pytest.raises(Exception, match="NormalizationOptions"):
         _landmarks_over_video(bare, _demo_frames(1))
 
@@ -299,15 +385,15 @@ def test_tasks_api_refuses_the_networks_without_metadata(tmp_path: Path,
 # --- resolution order ------------------------------------------------------------------------
 def test_user_path_wins_over_cache(model_env: Path, tmp_path: Path,
                                    full_bundle_bytes: bytes) -> None:
-    model_bundle.install_full_bundle(model_env, SHARED_WHEEL_DIR)
+    builder.install_bundle("full", model_env, wheel_dir=SHARED_WHEEL_DIR)
     mine = tmp_path / "mine" / "custom.task"
     mine.parent.mkdir()
     mine.write_bytes(_other_valid_bundle(full_bundle_bytes))
-    resolved = models.resolve_model(str(mine))
+    resolved = resolver.resolve_model(str(mine))
     assert resolved.source == "user path"
     assert resolved.path == mine.resolve()
     assert resolved.name == "custom"
-    assert resolved.sha256 == fileio.sha256_file(mine) != model_bundle.FULL_BUNDLE_SHA256
+    assert resolved.sha256 == fileio.sha256_file(mine) != sources.FULL_BUNDLE_SHA256
 
 
 def test_cache_wins_over_download(model_env: Path, server: _Server, full_bundle_bytes: bytes,
@@ -316,10 +402,10 @@ def test_cache_wins_over_download(model_env: Path, server: _Server, full_bundle_
     served = _other_valid_bundle(full_bundle_bytes)
     server.files[FULL_PATH_ON_SERVER] = served
     _pin(monkeypatch, "full", served)
-    model_bundle.install_full_bundle(model_env, SHARED_WHEEL_DIR)
-    resolved = models.resolve_model()
+    builder.install_bundle("full", model_env, wheel_dir=SHARED_WHEEL_DIR)
+    resolved = resolver.resolve_model()
     assert (resolved.source, resolved.name) == ("cache", "pose_landmarker_full")
-    assert resolved.sha256 == model_bundle.FULL_BUNDLE_SHA256
+    assert resolved.sha256 == sources.FULL_BUNDLE_SHA256
     assert server.requests == []
 
 
@@ -330,14 +416,14 @@ def test_download_wins_over_offline_build(model_env: Path, server: _Server,
     served = _other_valid_bundle(full_bundle_bytes)
     server.files[FULL_PATH_ON_SERVER] = served
     _pin(monkeypatch, "full", served)
-    resolved = models.resolve_model("full")
+    resolved = resolver.resolve_model("full")
     assert resolved.source == "download"
     assert server.requests == [FULL_PATH_ON_SERVER]
     assert resolved.path.read_bytes() == served
     assert resolved.sha256 == fileio.sha256_bytes(served)
-    assert model_bundle.read_sidecar(resolved.path)["source"] == "download"
+    assert builder.read_sidecar(resolved.path)["source"] == "download"
     # Second call: served from the cache, no new request.
-    assert models.resolve_model("full").source == "cache"
+    assert resolver.resolve_model("full").source == "cache"
     assert len(server.requests) == 1
 
 
@@ -349,20 +435,23 @@ def test_hash_mismatch_is_refused_and_leaves_nothing(model_env: Path, server: _S
     tampered = _other_valid_bundle(full_bundle_bytes)
     server.files[LITE_PATH_ON_SERVER] = tampered
     # Same size as pinned, different content.
-    pinned = models.OfficialBundle("0" * 64, len(tampered))
-    monkeypatch.setitem(models.OFFICIAL_BUNDLES, "lite", pinned)
+    pinned = sources.OfficialBundle("0" * 64, len(tampered))
+    monkeypatch.setitem(sources.OFFICIAL_BUNDLES, "lite", pinned)
+    # Take away lite's offline build (no npm tarball, no npm) so that the refusal surfaces.
+    monkeypatch.setenv("ROM_NPM_DIR", str(model_env.parent / "no-npm-cache"))
+    monkeypatch.setenv("PATH", "")
     with pytest.raises(ModelError, match="refused"):
-        models.resolve_model("lite")
+        resolver.resolve_model("lite")
     assert server.requests == [LITE_PATH_ON_SERVER]
     assert not model_env.exists() or list(model_env.iterdir()) == []
 
     # For 'full' the refused download falls through to the offline build, loudly.
     server.files[FULL_PATH_ON_SERVER] = tampered
-    monkeypatch.setitem(models.OFFICIAL_BUNDLES, "full", pinned)
-    with caplog.at_level(logging.WARNING, logger="rom.models"):
-        resolved = models.resolve_model("full")
+    monkeypatch.setitem(sources.OFFICIAL_BUNDLES, "full", pinned)
+    with caplog.at_level(logging.WARNING, logger="rom.posemodels.resolver"):
+        resolved = resolver.resolve_model("full")
     assert resolved.source == "offline build"
-    assert resolved.sha256 == model_bundle.FULL_BUNDLE_SHA256
+    assert resolved.sha256 == sources.FULL_BUNDLE_SHA256
     assert any("refused" in rec.getMessage() for rec in caplog.records)
 
 
@@ -370,13 +459,14 @@ def test_oversized_download_is_refused(tmp_path: Path, server: _Server) -> None:
     server.files["/big.task"] = b"x" * 5000
     dest = tmp_path / "big.task"
     with pytest.raises(ModelError, match="larger"):
-        models.download_bundle(f"{server.url}/big.task", dest, models.OfficialBundle("0" * 64, 100))
+        resolver.download_bundle(f"{server.url}/big.task", dest,
+                                 sources.OfficialBundle("0" * 64, 100))
     assert list(tmp_path.iterdir()) == []
 
 
 def test_unreachable_download_falls_through_quickly(model_env: Path) -> None:
     start = time.monotonic()
-    resolved = models.resolve_model("full")  # ROM_MODEL_BASE_URL is a closed loopback port
+    resolved = resolver.resolve_model("full")  # ROM_MODEL_BASE_URL is a closed loopback port
     assert resolved.source == "offline build"
     assert time.monotonic() - start < 10  # the build itself takes about a second
 
@@ -389,7 +479,7 @@ def test_silent_server_times_out(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/x.task"
         start = time.monotonic()
         with pytest.raises(OSError):
-            models.download_bundle(url, tmp_path / "x.task", models.OfficialBundle("0" * 64, 10),
+            resolver.download_bundle(url, tmp_path / "x.task", sources.OfficialBundle("0" * 64, 10),
                                    timeout_s=0.5)
         assert time.monotonic() - start < 3
     assert list(tmp_path.iterdir()) == []
@@ -398,52 +488,53 @@ def test_silent_server_times_out(tmp_path: Path) -> None:
 def test_no_download_means_no_request(model_env: Path, server: _Server,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROM_MODEL_BASE_URL", server.url)
-    resolved = models.resolve_model("full", allow_download=False)
+    resolved = resolver.resolve_model("full", allow_download=False)
     assert resolved.source == "offline build"  # from the wheel already on disk
     assert server.requests == []
-    with pytest.raises(ModelError, match="only 'full' can be built offline"):
-        models.resolve_model("heavy", allow_download=False)
+    monkeypatch.setenv("ROM_NPM_DIR", str(model_env.parent / "empty-npm-cache"))
+    with pytest.raises(ModelError, match=r"needs @mediapipe/pose@0\.5\.1675469404, not yet"):
+        resolver.resolve_model("heavy", allow_download=False)
 
 
 def test_stale_offline_build_is_rebuilt(model_env: Path, full_bundle_bytes: bytes) -> None:
     path = model_env / "pose_landmarker_full.task"
     older = _other_valid_bundle(full_bundle_bytes)  # stands for an older recipe's output
-    model_bundle.write_model_file(path, older)
-    model_bundle.write_sidecar(path, {"source": "offline build",
+    builder.write_model_file(path, older)
+    builder.write_sidecar(path, {"source": "offline build",
                                       "sha256": fileio.sha256_bytes(older)})
-    resolved = models.resolve_model("full")
+    resolved = resolver.resolve_model("full")
     assert resolved.source == "offline build"
-    assert resolved.sha256 == model_bundle.FULL_BUNDLE_SHA256
+    assert resolved.sha256 == sources.FULL_BUNDLE_SHA256
 
 
 def test_damaged_cache_is_rebuilt(model_env: Path) -> None:
-    built = model_bundle.install_full_bundle(model_env, SHARED_WHEEL_DIR)
+    built = builder.install_bundle("full", model_env, wheel_dir=SHARED_WHEEL_DIR)
     data = bytearray(built.path.read_bytes())
     data[len(data) // 2] ^= 0xFF  # a flipped weight: still a valid zip, wrong hash
     built.path.write_bytes(bytes(data))
-    resolved = models.resolve_model("full")
+    resolved = resolver.resolve_model("full")
     assert resolved.source == "offline build"
-    assert fileio.sha256_file(resolved.path) == model_bundle.FULL_BUNDLE_SHA256
+    assert fileio.sha256_file(resolved.path) == sources.FULL_BUNDLE_SHA256
 
 
 # --- bad user input --------------------------------------------------------------------------
 def test_missing_task_path(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="not found"):
-        models.resolve_model(str(tmp_path / "nope.task"))
+        resolver.resolve_model(str(tmp_path / "nope.task"))
 
 
 def test_non_zip_task_path(tmp_path: Path) -> None:
     fake = tmp_path / "fake.task"
     fake.write_text("not a model")
     with pytest.raises(ModelError, match="not a zip"):
-        models.resolve_model(str(fake))
+        resolver.resolve_model(str(fake))
 
 
 def test_zip_without_pose_networks(tmp_path: Path) -> None:
     other = tmp_path / "other.task"
-    other.write_bytes(model_bundle.task_bundle_bytes([("hand_detector.tflite", b"x")]))
+    other.write_bytes(builder.task_bundle_bytes([("hand_detector.tflite", b"x")]))
     with pytest.raises(ModelError, match=r"pose_detector\.tflite"):
-        models.resolve_model(str(other))
+        resolver.resolve_model(str(other))
 
 
 def test_compressed_bundle_is_refused(tmp_path: Path, full_bundle_bytes: bytes) -> None:
@@ -452,29 +543,48 @@ def test_compressed_bundle_is_refused(tmp_path: Path, full_bundle_bytes: bytes) 
         for name, data in _members(full_bundle_bytes):
             archive.writestr(name, data)
     with pytest.raises(ModelError, match="uncompressed"):
-        models.resolve_model(str(squeezed))
+        resolver.resolve_model(str(squeezed))
 
 
 def test_unknown_variant() -> None:
     with pytest.raises(ModelError, match="unknown model 'medium'"):
-        models.resolve_model("medium")
+        resolver.resolve_model("medium")
 
 
 # --- the command -----------------------------------------------------------------------------
 def test_cli_provision_then_list(model_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main(["models"]) == 0
-    assert "no pose models" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "no pose models" in out
+    assert out.count("state   not installed") == 3
+    assert "`rom models --provision --variant heavy`" in out
 
     assert cli_main(["models", "--provision"]) == 0
     out = capsys.readouterr().out
     assert "pose_landmarker_full: offline build" in out
-    assert model_bundle.FULL_BUNDLE_SHA256 in out
+    assert sources.FULL_BUNDLE_SHA256 in out
 
     assert cli_main(["models"]) == 0
     out = capsys.readouterr().out
-    assert f"{model_bundle.FULL_BUNDLE_SHA256} (verified)" in out
+    assert f"{sources.FULL_BUNDLE_SHA256} (verified)" in out
     assert "source  offline build" in out
     assert str(model_env / "pose_landmarker_full.task") in out
+    assert out.count("state   not installed") == 2  # lite and heavy
+
+
+@pytest.mark.slow
+def test_cli_provisions_all_variants_and_lists_them(model_env: Path, npm_tarball: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["models", "--provision", "--all"]) == 0
+    out = capsys.readouterr().out
+    for variant in sources.VARIANTS:
+        assert f"pose_landmarker_{variant}: offline build" in out
+    assert cli_main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "not installed" not in out
+    for variant in sources.VARIANTS:
+        assert f"{sources.OFFLINE_RECIPES[variant].bundle_sha256} (verified)" in out
+        assert str(model_env / f"pose_landmarker_{variant}.task") in out
 
 
 def test_cli_lists_unverified_file(model_env: Path, full_bundle_bytes: bytes,
@@ -486,7 +596,9 @@ def test_cli_lists_unverified_file(model_env: Path, full_bundle_bytes: bytes,
     assert "UNVERIFIED" in out and "source  unknown" in out
 
 
-def test_cli_error_is_one_line(model_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main(["models", "--provision", "--variant", "heavy"]) == 2
+def test_cli_error_is_one_line(model_env: Path, capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROM_NPM_DIR", str(model_env.parent / "empty-npm-cache"))
+    assert cli_main(["models", "--provision", "--variant", "heavy", "--no-download"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: no pose model 'heavy'") and "\n" not in err

@@ -7,7 +7,6 @@ turn its results and its :class:`rom.errors.RomError` messages into page element
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,20 +21,13 @@ from rom.errors import RomError, VideoError
 from rom.fileio import atomic_write_bytes, sha256_bytes
 from rom.measure import measure
 from rom.measurement import Measurement, TrialResult
-from rom.paths import cache_dir
+from rom.paths import cache_dir, sample_dir
 from rom.pose import PoseTrack
 from rom.video import probe
 
 #: File endings of phone and camera videos offered in the uploader.
 VIDEO_TYPES: tuple[str, ...] = ("mp4", "mov", "m4v", "webm", "mkv", "avi")
 
-#: The repository's bundled sample clips (see ``sample_videos/README.md``);
-#: ``$ROM_SAMPLE_DIR`` points elsewhere.
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_videos"
-
-
-def sample_dir() -> Path:
-    return Path(os.environ.get("ROM_SAMPLE_DIR") or SAMPLE_DIR)
 
 Progress = Callable[[int, int], None]
 
@@ -197,7 +189,7 @@ def sample_clips(folder: Path | None = None) -> list[SampleClip]:
     """The bundled sample videos that have a JSON description beside them."""
     folder = folder if folder is not None else sample_dir()
     clips: list[SampleClip] = []
-    if not folder.is_dir():
+    if folder is None or not folder.is_dir():
         return clips
     for meta_path in sorted(folder.glob("*.json")):
         try:

@@ -67,7 +67,7 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     if ctx.state.playing:
         if recorder is None or recorder.finished:
             try:
-                from rom.models import resolve_model
+                from rom.posemodels import resolve_model
 
                 model = resolve_model(None)
             except RomError as exc:

@@ -7,16 +7,14 @@ Resolution order of :func:`resolve_model`:
 2. the per-user model cache, :func:`rom.paths.model_dir`
    (``pose_landmarker_{variant}.task``);
 3. the official bundle from Google's model storage, verified by SHA-256 and size;
-4. for the *full* variant only, an offline build from the ``mediapipe==0.10.21`` wheel on
-   PyPI (:mod:`rom.model_bundle`).
+4. an offline build from pinned registry packages (:mod:`rom.posemodels.builder`): the
+   ``mediapipe==0.10.21`` wheel on PyPI for *full*, plus the ``@mediapipe/pose`` npm
+   package for *lite* and *heavy*.
 
-Download integrity: the official bundles are fetched from the **versioned** path
-(``float16/1/``), not ``latest/``, because only a fixed version can be pinned.  The SHA-256
-and byte size of each version-1 bundle in :data:`OFFICIAL_BUNDLES` could not be measured
-here (the host is unreachable from this project's machines); they are the values that many
-independent public projects record for these exact URLs, all in agreement.  A download
-whose hash or size differs is refused and deleted, never cached.  ``$ROM_MODEL_BASE_URL``
-points the download at a mirror; the pins still apply.
+Download integrity: the official bundles are fetched from the **versioned** path, pinned
+by SHA-256 and size (:data:`rom.posemodels.sources.OFFICIAL_BUNDLES`).  A download whose
+hash or size differs is refused and deleted, never cached.  ``$ROM_MODEL_BASE_URL`` points
+the download at a mirror; the pins still apply.
 """
 
 from __future__ import annotations
@@ -30,43 +28,28 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from rom import model_bundle
 from rom.errors import ModelError
 from rom.fileio import atomic_output, sha256_file
 from rom.paths import model_dir
+from rom.posemodels import builder
+from rom.posemodels.sources import (
+    DEFAULT_VARIANT,
+    DETECTOR_MEMBER,
+    LANDMARKS_MEMBER,
+    OFFICIAL_BASE_URL,
+    OFFICIAL_BUNDLES,
+    OFFICIAL_VERSION,
+    OFFLINE_RECIPES,
+    VARIANTS,
+    OfficialBundle,
+    bundle_name,
+)
 
 log = logging.getLogger(__name__)
 
-VARIANTS = ("lite", "full", "heavy")
-DEFAULT_VARIANT = "full"
-OFFLINE_VARIANTS = ("full",)
-REQUIRED_MEMBERS = (model_bundle.DETECTOR_MEMBER, model_bundle.LANDMARKS_MEMBER)
-
-OFFICIAL_BASE_URL = "https://storage.googleapis.com/mediapipe-models/pose_landmarker"
-OFFICIAL_VERSION = "1"
+REQUIRED_MEMBERS = (DETECTOR_MEMBER, LANDMARKS_MEMBER)
 DOWNLOAD_TIMEOUT_S = 5.0  # per connect/read; an unreachable host must not stall analysis
 DOWNLOAD_CHUNK = 1 << 20
-
-
-@dataclass(frozen=True)
-class OfficialBundle:
-    """Identity of one published bundle: hex SHA-256 and exact size in bytes."""
-
-    sha256: str
-    size_bytes: int
-
-
-OFFICIAL_BUNDLES: dict[str, OfficialBundle] = {
-    "lite": OfficialBundle(
-        "59929e1d1ee95287735ddd833b19cf4ac46d29bc7afddbbf6753c459690d574a", 5_777_746
-    ),
-    "full": OfficialBundle(
-        "5134a3aad27a58b93da0088d431f366da362b44e3ccfbe3462b3827a839011b1", 9_398_198
-    ),
-    "heavy": OfficialBundle(
-        "64437af838a65d18e5ba7a0d39b465540069bc8aae8308de3e318aad31fcbc7b", 30_664_242
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -102,11 +85,6 @@ class InstalledModel:
     sha256: str
     source: str  # as recorded in the sidecar, "unknown" when there is none
     verified: bool  # hash matches the sidecar record or a pinned official/offline hash
-
-
-def bundle_name(variant: str) -> str:
-    """File stem of a variant's bundle, e.g. ``"pose_landmarker_full"``."""
-    return f"pose_landmarker_{variant}"
 
 
 def official_url(variant: str) -> str:
@@ -170,11 +148,11 @@ def _from_cache(variant: str, directory: Path) -> ResolvedModel | None:
         log.warning("ignoring damaged cached model: %s", exc)
         return None
     digest = sha256_file(path)
-    record = model_bundle.read_sidecar(path)
+    record = builder.read_sidecar(path)
     if record.get("sha256") is not None and record["sha256"] != digest:
         log.warning("ignoring cached model %s: SHA-256 differs from its record", path)
         return None
-    if record.get("source") == "offline build" and digest != model_bundle.FULL_BUNDLE_SHA256:
+    if record.get("source") == "offline build" and digest != OFFLINE_RECIPES[variant].bundle_sha256:
         log.info("rebuilding %s: built by an older recipe", path)
         return None
     return ResolvedModel(path=path, name=bundle_name(variant), sha256=digest, source="cache")
@@ -211,7 +189,7 @@ def download_bundle(url: str, dest: Path, expected: OfficialBundle,
     digest = hashlib.sha256()
     size = 0
     with (
-        atomic_output(dest, permissions=model_bundle.MODEL_FILE_PERMISSIONS) as out,
+        atomic_output(dest, permissions=builder.MODEL_FILE_PERMISSIONS) as out,
         urllib.request.urlopen(url, timeout=timeout_s) as resp,
     ):
         while chunk := resp.read(DOWNLOAD_CHUNK):
@@ -250,7 +228,7 @@ def _download(variant: str, directory: Path, failures: list[str]) -> ResolvedMod
     except (OSError, ValueError) as exc:  # URLError, timeouts, refused connections
         failures.append(f"download of {url} failed ({exc})")
         return None
-    model_bundle.write_sidecar(path, {
+    builder.write_sidecar(path, {
         "name": bundle_name(variant), "source": "download", "sha256": digest, "url": url,
     })  # fmt: skip
     return ResolvedModel(path=path, name=bundle_name(variant), sha256=digest, source="download")
@@ -259,15 +237,15 @@ def _download(variant: str, directory: Path, failures: list[str]) -> ResolvedMod
 def _offline_build(
     variant: str, directory: Path, failures: list[str], *, allow_network: bool
 ) -> ResolvedModel | None:
-    """Build ``variant`` from the PyPI wheel, when that variant can be built offline."""
-    if variant not in OFFLINE_VARIANTS:
-        return None
-    wheel_dir = model_bundle.default_wheel_dir()
-    if not allow_network and not (wheel_dir / model_bundle.SOURCE_WHEEL_NAME).is_file():
-        failures.append("offline build needs the mediapipe 0.10.21 wheel, not yet downloaded")
-        return None
+    """Build ``variant`` from its pinned registry packages (every variant has a recipe)."""
+    if not allow_network:
+        missing = builder.missing_packages(variant)
+        if missing:
+            names = ", ".join(package.requirement for package in missing)
+            failures.append(f"offline build needs {names}, not yet downloaded")
+            return None
     try:
-        built = model_bundle.install_full_bundle(directory, wheel_dir)
+        built = builder.install_bundle(variant, directory)
     except (ModelError, OSError) as exc:
         failures.append(f"offline build failed ({exc})")
         return None
@@ -317,12 +295,14 @@ def resolve_model(spec: str | None = None, *, allow_download: bool = True) -> Re
     built = _offline_build(variant, directory, failures, allow_network=allow_download)
     if built is not None:
         return built
-    hint = (
-        "; `rom models --provision` needs PyPI access once"
-        if variant in OFFLINE_VARIANTS
-        else "; only 'full' can be built offline"
-    )
+    hint = f"; `rom models --provision --variant {variant}` needs {_registries(variant)} once"
     raise ModelError(f"no pose model '{variant}' available: {'; '.join(failures)}{hint}")
+
+
+def _registries(variant: str) -> str:
+    """What the offline build of ``variant`` downloads from, e.g. ``"PyPI access"``."""
+    names = {"pypi": "PyPI access", "npm": "npm registry access"}
+    return " and ".join(names[p.registry] for p in OFFLINE_RECIPES[variant].packages)
 
 
 def _variant_of(path: Path) -> str | None:
@@ -335,18 +315,17 @@ def list_models() -> list[InstalledModel]:
     """Bundles present in :func:`rom.paths.model_dir`, sorted by file name.
 
     A bundle counts as verified when its SHA-256 matches its sidecar record, the pinned
-    official bundle of its variant, or (for *full*) the pinned offline build.
+    official bundle of its variant, or the pinned offline build of its variant.
     """
     found = []
     for path in sorted(model_dir().glob("*.task")):
-        record = model_bundle.read_sidecar(path)
+        record = builder.read_sidecar(path)
         digest = sha256_file(path)
         variant = _variant_of(path)
         trusted = {record.get("sha256")}
         if variant is not None:
             trusted.add(OFFICIAL_BUNDLES[variant].sha256)
-        if variant == "full":
-            trusted.add(model_bundle.FULL_BUNDLE_SHA256)
+            trusted.add(OFFLINE_RECIPES[variant].bundle_sha256)
         found.append(InstalledModel(
             path=path,
             name=path.stem,
