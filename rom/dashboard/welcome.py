@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rom import labels
+from rom import labels, paths
 from rom.dashboard import record, services, state
 from rom.errors import RomError
 from rom.store import Store
@@ -62,7 +62,9 @@ def start_demo(store: Store) -> None:
     """
     test = demo_test()
     if test is None:
-        state.flash("error", f"No sample videos were found in {services.sample_dir()}.")
+        folder = paths.sample_dir()
+        where = f"in {folder}" if folder is not None else f"({paths.NO_SAMPLE_DIR_MESSAGE})"
+        state.flash("error", f"No sample videos were found {where}.")
         return
     try:
         person = demo_person(store)
