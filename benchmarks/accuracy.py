@@ -36,11 +36,11 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rom.analyze import analyze_video  # noqa: E402
 from rom.calibration import Calibration  # noqa: E402
 from rom.errors import RomError  # noqa: E402
 from rom.measure import measure  # noqa: E402
 from rom.measurement import Measurement  # noqa: E402
+from rom.tracking import track_video  # noqa: E402
 from tools.synth import groundtruth  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
 
@@ -87,7 +87,7 @@ def run_trial(clip: GroundTruth, model: str | None, use_cache: bool) -> Trial:
         clip.pose_track(), test, side=side, calibration=true_cal
     ).measurement
     try:
-        track = analyze_video(clip.video, model=model, use_cache=use_cache)
+        track = track_video(clip.video, model=model, use_cache=use_cache)
     except RomError as err:
         trial.notes["pose"] = trial.notes["rom"] = f"{type(err).__name__}: {err}"
         trial.results["pose"] = trial.results["rom"] = None

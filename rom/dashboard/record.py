@@ -16,6 +16,7 @@ from rom import labels
 from rom.dashboard import services, state
 from rom.errors import RomError
 from rom.measure import TESTS
+from rom.pipeline import AnalysisOptions
 from rom.store import Store
 from rom.store.records import PersonInfo
 
@@ -61,7 +62,7 @@ class AnalysisRequest:
     side: str
     technique: str
     videos: tuple[VideoInput, ...]
-    settings: services.AnalysisSettings
+    options: AnalysisOptions
 
 
 def tests_offered() -> tuple[str, ...]:
@@ -226,9 +227,11 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
             "Use rom's wall marker when it is in view", value=True, key="use_marker",
             help="The printed marker on the wall levels the camera's tilt and gives a scale "
                  "in centimetres.")
-    settings = services.AnalysisSettings(model=model, fps=FPS_CHOICES[fps_label],
-                                         height_cm=float(height) if height is not None else None,
-                                         use_marker=use_marker)
+    # Lens profile and typed-in roll are AnalysisOptions fields too; the form offers
+    # neither yet, so they stay None.
+    options = AnalysisOptions(model=model, fps=FPS_CHOICES[fps_label], side=side,
+                              height_cm=float(height) if height is not None else None,
+                              use_marker=use_marker)
 
     for problem in problems:
         st.error(problem)
@@ -242,7 +245,7 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
         st.warning("Add a video first: upload a pre and a post video, or use the samples.")
         return None
     return AnalysisRequest(person_id=int(person.id), test=test, side=side, technique=technique,
-                           videos=tuple(videos), settings=settings)
+                           videos=tuple(videos), options=options)
 
 
 def _uploads() -> tuple[list[VideoInput], list[str]]:
