@@ -21,7 +21,7 @@ from rom.pose import PoseTrack
 from rom.protocols import TESTS
 
 
-def _positive_float(text: str) -> float:
+def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -73,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="pose model variant or a .task bundle (default: full)",
     )
     parser.add_argument(
-        "--fps", type=_positive_float, default=None, metavar="N",
+        "--fps", type=positive_float, default=None, metavar="N",
         help="analyse at most N frames per second (default: every frame)",
     )
     parser.add_argument("--out", type=Path, default=None, metavar="TRACK.npz",
@@ -91,7 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                                help="measure this mobility test")
     measure_group.add_argument("--side", choices=("left", "right", "auto"), default="auto",
                                help="the person's side being tested (default: auto)")
-    measure_group.add_argument("--height-cm", type=_positive_float, default=None, metavar="N",
+    measure_group.add_argument("--height-cm", type=positive_float, default=None, metavar="N",
                                help="the person's height, for a centimetre scale")
     measure_group.add_argument("--camera", type=Path, default=None, metavar="PROFILE.json",
                                help="camera profile from `rom calibrate`")

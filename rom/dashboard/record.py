@@ -19,6 +19,7 @@ from rom.measure import TESTS
 from rom.pipeline import AnalysisOptions
 from rom.store import Store
 from rom.store.records import PersonInfo
+from rom.video import VIDEO_TYPES
 
 NEW_PERSON = "+ Add a new person…"
 SOURCE_UPLOAD = "Upload my videos"
@@ -255,7 +256,7 @@ def _uploads() -> tuple[list[VideoInput], list[str]]:
     cols = st.columns(2)
     for col, phase, title in ((cols[0], "pre", "Pre — before the technique"),
                               (cols[1], "post", "Post — after the technique")):
-        upload = col.file_uploader(title, type=list(services.VIDEO_TYPES), key=f"upload_{phase}",
+        upload = col.file_uploader(title, type=list(VIDEO_TYPES), key=f"upload_{phase}",
                                    help="A phone video (MP4 or MOV), portrait or landscape.")
         if upload is None:
             continue

@@ -23,9 +23,6 @@ from rom.pipeline import RenderedTrial, TrialAnalysis
 from rom.pose import PoseTrack
 from rom.video import probe
 
-#: File endings of phone and camera videos offered in the uploader.
-VIDEO_TYPES: tuple[str, ...] = ("mp4", "mov", "m4v", "webm", "mkv", "avi")
-
 #: The repository's bundled sample clips (see ``sample_videos/README.md``);
 #: ``$ROM_SAMPLE_DIR`` points elsewhere.
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "sample_videos"
