@@ -268,12 +268,12 @@ class _Filing:
         """(id, stored height) of the person called ``name``, added when new."""
         key = name.casefold()
         if key not in self._people:
-            try:
-                found = self._store.find_person(name)
-            except StorageError as exc:
-                if "no person" not in str(exc):
-                    raise  # several people share the name: the clip fails with this message
-                found = self._store.add_person(name, height_cm=height_cm)
+            same = [p for p in self._store.list_people() if p.name.casefold() == key]
+            if len(same) > 1:  # the clip fails: whose it is cannot be told
+                ids = ", ".join(str(p.id) for p in same)
+                raise StorageError(f"{len(same)} people are called {name!r} ({ids}); "
+                                   "rename one or use a manifest with distinct names")
+            found = same[0] if same else self._store.add_person(name, height_cm=height_cm)
             self._people[key] = (found.id, found.height_cm)
         return self._people[key]
 

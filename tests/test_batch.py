@@ -148,3 +148,18 @@ def test_batch_of_the_sample_clips_stores_then_resumes(
     assert (report["stored"], report["skipped"], report["failed"]) == (0, 8, 1)
     with Store(db) as store:
         assert len(store.sessions(store.find_person("screening").id)) == 1
+
+
+def test_a_clip_of_an_ambiguous_person_fails_alone(tmp_path: Path) -> None:
+    video = tmp_path / "ana_knee-flexion_left_pre.mp4"
+    shutil.copy(SAMPLES / "knee-flexion_right_pre.mp4", video)
+    with Store(f"sqlite:///{tmp_path / 'r.db'}") as store:
+        store.add_person("Ana")
+        store.add_person("ana")
+        missing = BatchClip(tmp_path / "gone.mp4", "Bo", "toe-touch", "auto", "post")
+        plan = batch.BatchPlan((parse_clip_name(video, None), missing), ())
+        ambiguous, gone = run_batch(plan, store, AnalysisOptions())
+        assert ambiguous.status == gone.status == batch.FAILED
+        assert "2 people are called 'ana'" in ambiguous.detail
+        assert gone.detail.startswith("cannot read the file")
+        assert [p.name for p in store.list_people()] == ["Ana", "ana"]  # nobody added
