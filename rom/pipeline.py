@@ -87,7 +87,8 @@ class AnalysisOptions:
     ------
     RomError
         On construction: an fps that is not a positive number, a negative person rank, a
-        side that is not one of :data:`rom.measure.SIDE_CHOICES`, or a roll outside the
+        person pixel that is not two finite numbers, a side that is not one of
+        :data:`rom.measure.SIDE_CHOICES`, or a roll outside the
         accepted range (:class:`rom.errors.CalibrationError`).  The height's range is
         checked by :func:`rom.measure.measure`.
     """
@@ -107,6 +108,10 @@ class AnalysisOptions:
             raise MeasurementError(f"fps must be a positive number, not {self.fps}")
         if isinstance(self.person, int) and self.person < 0:
             raise MeasurementError("the person rank must be 0 or more")
+        if isinstance(self.person, tuple) and not (
+            len(self.person) == 2 and all(math.isfinite(c) for c in self.person)
+        ):
+            raise MeasurementError(f"the person's pixel must be (x, y), not {self.person}")
         if self.side not in SIDE_CHOICES:
             raise MeasurementError(
                 f"side must be one of {', '.join(SIDE_CHOICES)}, not {self.side!r}"

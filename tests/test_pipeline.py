@@ -133,7 +133,8 @@ def test_scale_used_reads_the_protocols_choice(tracked: list[dict[str, object]],
 @pytest.mark.parametrize(
     ("changes", "error"),
     [({"side": "up"}, MeasurementError), ({"fps": 0.0}, MeasurementError),
-     ({"person": -1}, MeasurementError), ({"roll_deg": 80.0}, CalibrationError)],
+     ({"person": -1}, MeasurementError), ({"person": (1.0, float("nan"))}, MeasurementError),
+     ({"roll_deg": 80.0}, CalibrationError)],
 )
 def test_impossible_options_fail_on_construction(changes: dict[str, object],
                                                  error: type[Exception]) -> None:
