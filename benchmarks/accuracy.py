@@ -28,7 +28,7 @@ import math
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,11 +36,15 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rom.analyze import analyze_video  # noqa: E402
-from rom.calibration import Calibration  # noqa: E402
-from rom.errors import RomError  # noqa: E402
+from rom.errors import CalibrationError, RomError  # noqa: E402
 from rom.measure import measure  # noqa: E402
 from rom.measurement import Measurement  # noqa: E402
+from rom.pipeline import (  # noqa: E402
+    AnalysisOptions,
+    TrialAnalysis,
+    analyse_trial,
+    remeasure,
+)
 from tools.synth import groundtruth  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
 
@@ -61,44 +65,53 @@ class Trial:
         return float(m.value) - self.clip.true_value
 
 
-def user_calibration(clip: GroundTruth) -> tuple[Calibration, float | None, str]:
-    """What a user would have: the marker's calibration, else none (+ stated height)."""
-    from rom.calibrate.marker import calibration_from_video
-
-    height_cm = round(100 * float(clip.doc["body"]["height_m"]), 1)
-    note = "no marker"
-    if clip.doc.get("marker"):
-        try:
-            cal = calibration_from_video(clip.video)
-        except RomError as err:
-            cal, note = None, f"marker rejected: {err}"
-        if cal is not None:
-            return cal, None if cal.cm_per_px else height_cm, "marker"
-        note = note if note.startswith("marker rejected") else "marker not found"
-    return Calibration(), height_cm, note
-
-
 def run_trial(clip: GroundTruth, model: str | None, use_cache: bool) -> Trial:
     trial = Trial(clip)
     test, side = clip.test, clip.side
     truth_scale = "subject" if test == "toe-touch" else None
     true_cal = clip.calibration(truth_scale)
+    # 'geometry' and 'pose' are deliberate references that bypass the pipeline: they measure
+    # with the *true* calibration, on the true landmarks and on the tracked ones.
     trial.results["geometry"] = measure(
         clip.pose_track(), test, side=side, calibration=true_cal
     ).measurement
     try:
-        track = analyze_video(clip.video, model=model, use_cache=use_cache)
+        analysis, trial.notes["rom"] = user_analysis(
+            clip, AnalysisOptions(model=model, side=side, use_cache=use_cache)
+        )
     except RomError as err:
         trial.notes["pose"] = trial.notes["rom"] = f"{type(err).__name__}: {err}"
         trial.results["pose"] = trial.results["rom"] = None
         return trial
-    trial.results["pose"] = measure(track, test, side=side, calibration=true_cal).measurement
-    cal, height_cm, note = user_calibration(clip)
-    trial.notes["rom"] = note
-    trial.results["rom"] = measure(
-        track, test, side=side, calibration=cal, height_cm=height_cm
+    trial.results["rom"] = analysis.measurement
+    trial.results["pose"] = measure(
+        analysis.track, test, side=side, calibration=true_cal
     ).measurement
     return trial
+
+
+def user_analysis(clip: GroundTruth, options: AnalysisOptions) -> tuple[TrialAnalysis, str]:
+    """rom as a user runs it: the marker when there is one, else level and the stated height.
+
+    The height is given only when the marker gave no scale (as before the pipeline layer),
+    so the marker's scale is what toe-touch is measured with whenever it is found.
+    """
+    height_cm = round(100 * float(clip.doc["body"]["height_m"]), 1)
+    options = replace(options, use_marker=bool(clip.doc.get("marker")))
+    note = "no marker"
+    try:
+        analysis = analyse_trial(clip.video, clip.test, options)
+    except CalibrationError as err:  # the marker was found but rejected: measure level
+        note = f"marker rejected: {err}"
+        options = replace(options, use_marker=False)
+        analysis = analyse_trial(clip.video, clip.test, options)
+    if analysis.calibration.roll_source == "marker":
+        note = "marker"
+    elif options.use_marker:
+        note = "marker not found"
+    if analysis.calibration.cm_per_px is None:
+        analysis = remeasure(analysis, replace(options, height_cm=height_cm))
+    return analysis, note
 
 
 def summarise(trials: list[Trial]) -> list[str]:

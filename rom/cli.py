@@ -18,6 +18,7 @@ from rom.errors import RomError
 
 COMMAND_MODULES = (
     "rom.commands.analyze",
+    "rom.commands.batch",
     "rom.commands.models",
     "rom.commands.calibrate",
     "rom.commands.store",

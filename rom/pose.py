@@ -26,7 +26,8 @@ from numpy.typing import NDArray
 from rom.fileio import atomic_write_bytes
 from rom.landmarks import NUM_LANDMARKS
 
-_FORMAT_VERSION = 1
+#: Version of the saved track layout; part of the track cache key (bump on a layout change).
+TRACK_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,7 +154,7 @@ class PoseTrack:
 
     def _meta(self) -> dict[str, Any]:
         return {
-            "format_version": _FORMAT_VERSION,
+            "format_version": TRACK_FORMAT_VERSION,
             "frame_size": list(self.frame_size),
             "source_sha256": self.source_sha256,
             "model_name": self.model_name,
@@ -191,7 +192,7 @@ class PoseTrack:
         """Read a track written by :meth:`save`."""
         with np.load(Path(path), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            if meta.get("format_version") != _FORMAT_VERSION:
+            if meta.get("format_version") != TRACK_FORMAT_VERSION:
                 raise ValueError(
                     f"{path}: unsupported pose track format {meta.get('format_version')}"
                 )

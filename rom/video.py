@@ -37,6 +37,10 @@ from numpy.typing import NDArray
 
 from rom.errors import VideoError
 
+#: File endings of phone and camera videos (lower case, without the dot): offered by the
+#: dashboard's uploader and picked up by ``rom batch`` in a folder.
+VIDEO_TYPES: tuple[str, ...] = ("mp4", "mov", "m4v", "webm", "mkv", "avi")
+
 #: Smallest accepted short side of the upright frame, in pixels. Below this, a person is
 #: far too small for the pose model and any result would be noise.
 MIN_SIDE_PX = 96

@@ -11,12 +11,12 @@ import av
 import numpy as np
 import pytest
 
-from rom import analyze as analyze_module
-from rom.analyze import analyze_video
+from rom import tracking as tracking_module
 from rom.errors import NoPersonError
 from rom.landmarker import PersonFollower, PoseDetector, match_cost, person_box
 from rom.landmarks import NUM_LANDMARKS, Landmark
 from rom.pose import PoseTrack
+from rom.tracking import track_video
 from rom.video import iter_frames
 from tests.conftest import run_ffmpeg, write_video
 
@@ -187,7 +187,7 @@ def test_detector_forces_increasing_millisecond_timestamps(pose_model, demo_fram
 
 
 def test_analyze_demo_clip(rom_env, demo_clip, pose_model):
-    track = analyze_video(demo_clip, fps=10)
+    track = track_video(demo_clip, fps=10)
     assert len(track) == 25
     assert np.allclose(track.timestamps_s, np.arange(25) / 10, atol=1e-9)
     assert list(track.frame_indices) == list(range(0, 75, 3))
@@ -205,16 +205,16 @@ def test_analyze_demo_clip(rom_env, demo_clip, pose_model):
 
 
 def test_cache_hit_is_instant_and_equal(rom_env, demo_clip, monkeypatch):
-    first = analyze_video(demo_clip, fps=10)
+    first = track_video(demo_clip, fps=10)
     cached = list((rom_env / "cache" / "tracks").glob("*.npz"))
     assert len(cached) == 1
 
     def no_inference(*args, **kwargs):
         raise AssertionError("MediaPipe ran although the track was cached")
 
-    monkeypatch.setattr(analyze_module, "PoseDetector", no_inference)
+    monkeypatch.setattr(tracking_module, "PoseDetector", no_inference)
     started = time.perf_counter()
-    second = analyze_video(demo_clip, fps=10)
+    second = track_video(demo_clip, fps=10)
     assert time.perf_counter() - started < 1.0
     for name in ("image_xy", "image_z", "visibility", "presence", "world_xyz", "timestamps_s",
                  "frame_indices", "detected"):
@@ -223,18 +223,18 @@ def test_cache_hit_is_instant_and_equal(rom_env, demo_clip, monkeypatch):
 
     # Other settings are another cache entry: analysing at 5 fps must run MediaPipe.
     with pytest.raises(AssertionError, match="MediaPipe ran"):
-        analyze_video(demo_clip, fps=5)
+        track_video(demo_clip, fps=5)
 
 
 def test_no_cache_and_damaged_cache_entries(rom_env, demo_clip):
-    analyze_video(demo_clip, fps=10, use_cache=False)
+    track_video(demo_clip, fps=10, use_cache=False)
     tracks = rom_env / "cache" / "tracks"
     assert not tracks.exists() or not list(tracks.iterdir())
 
-    track = analyze_video(demo_clip, fps=10)
+    track = track_video(demo_clip, fps=10)
     (entry,) = tracks.glob("*.npz")
     entry.write_bytes(b"half a file")  # e.g. a disk error
-    again = analyze_video(demo_clip, fps=10)
+    again = track_video(demo_clip, fps=10)
     np.testing.assert_array_equal(again.image_xy, track.image_xy)
     assert PoseTrack.load(entry).detected.sum() == track.detected.sum()
 
@@ -245,7 +245,7 @@ def test_interrupt_leaves_no_cache_file_and_no_thread(rom_env, demo_clip):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        analyze_video(demo_clip, fps=10, progress=interrupt)
+        track_video(demo_clip, fps=10, progress=interrupt)
     tracks = rom_env / "cache" / "tracks"
     assert not tracks.exists() or not list(tracks.iterdir())
     assert not [t for t in threading.enumerate() if t.name == "rom-video-reader"]
@@ -253,7 +253,7 @@ def test_interrupt_leaves_no_cache_file_and_no_thread(rom_env, demo_clip):
 
 def test_progress_reports_every_frame(rom_env, demo_clip):
     calls = []
-    analyze_video(demo_clip, fps=10, progress=lambda done, total: calls.append((done, total)))
+    track_video(demo_clip, fps=10, progress=lambda done, total: calls.append((done, total)))
     assert [done for done, _ in calls] == list(range(1, 26))
     assert all(total == 25 for _, total in calls)
 
@@ -264,7 +264,7 @@ def test_no_person_in_a_moving_gradient(rom_env, tmp_path):
               .repeat(3, 2) for i in range(30)]
     path = write_video(tmp_path / "gradient.mp4", frames)
     with pytest.raises(NoPersonError, match="no person was found in any of 30 frames"):
-        analyze_video(path)
+        track_video(path)
     assert not list((rom_env / "cache").rglob("*.npz"))
 
 
@@ -272,7 +272,7 @@ def test_truncated_video_is_analysed_and_flagged(rom_env, demo_clip, tmp_path):
     data = demo_clip.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: int(len(data) * 0.7)])
-    track = analyze_video(cut, fps=10)
+    track = track_video(cut, fps=10)
     assert 10 <= len(track) < 25
     assert track.settings["video_truncated"] is True
     assert track.detected[3:].all()
@@ -282,7 +282,7 @@ def test_variable_frame_rate_track_keeps_container_times(rom_env, demo_clip, tmp
     images = [f.image for f in iter_frames(demo_clip, fps=10)][3:15]
     times = [0.0, 0.04, 0.09, 0.1, 0.25, 0.3, 0.31, 0.5, 0.55, 0.7, 0.72, 1.0]
     path = write_video(tmp_path / "vfr.mp4", images, times_s=times, options={"crf": "18"})
-    track = analyze_video(path)
+    track = track_video(path)
     assert np.allclose(track.timestamps_s, times, atol=1.5e-5)
     assert track.detected.all()
 
@@ -298,8 +298,8 @@ def test_portrait_phone_clip_matches_the_landscape_analysis(rom_env, demo_clip, 
     with av.open(str(portrait)) as container:  # the premise: stored pixels are sideways
         assert (container.streams.video[0].width, container.streams.video[0].height) == (994, 1768)
 
-    upright = analyze_video(portrait, fps=10)
-    reference = analyze_video(demo_clip, fps=10)
+    upright = track_video(portrait, fps=10)
+    reference = track_video(demo_clip, fps=10)
     assert upright.frame_size == (1768, 994)
     both = upright.detected & reference.detected
     assert both.sum() >= 20
@@ -312,8 +312,8 @@ def test_huge_frames_report_landmarks_in_original_pixels(rom_env, demo_clip, ffm
     double = tmp_path / "double.mp4"  # 3536x1988: downscaled to 1920 for inference
     run_ffmpeg(ffmpeg, "-i", demo_clip, "-t", "1.5", "-vf", "scale=3536:1988", "-c:v",
                "libx264", "-preset", "ultrafast", "-crf", "16", double)
-    big = analyze_video(double, fps=10)
-    normal = analyze_video(demo_clip, fps=10)
+    big = track_video(double, fps=10)
+    normal = track_video(demo_clip, fps=10)
     assert big.frame_size == (3536, 1988)
     n = len(big)
     both = big.detected & normal.detected[:n]
@@ -326,7 +326,7 @@ def test_huge_frames_report_landmarks_in_original_pixels(rom_env, demo_clip, ffm
 def test_sports2d_demo_follows_one_person(rom_env, sports2d_demo):
     # Two people: the man on the box (largest at the start) and a woman walking across
     # below him from 2 s on; he later jumps down. The track must never jump to her.
-    track = analyze_video(sports2d_demo, fps=15)
+    track = track_video(sports2d_demo, fps=15)
     assert len(track) == 115
     detected = track.detected
     assert detected.sum() >= 60
@@ -344,18 +344,18 @@ def test_decoding_runs_ahead_of_inference_but_boundedly(rom_env, demo_clip, monk
     # Memory stays flat because the reader may be at most a queue's length ahead of the
     # model; decoding overlaps inference because it does run ahead.
     produced = []
-    real_iter_frames = analyze_module.iter_frames
+    real_iter_frames = tracking_module.iter_frames
 
     def counting_iter_frames(*args, **kwargs):
         for frame in real_iter_frames(*args, **kwargs):
             produced.append(frame.index)
             yield frame
 
-    monkeypatch.setattr(analyze_module, "iter_frames", counting_iter_frames)
+    monkeypatch.setattr(tracking_module, "iter_frames", counting_iter_frames)
     leads = []
-    track = analyze_video(
+    track = track_video(
         demo_clip, use_cache=False, progress=lambda done, total: leads.append(len(produced) - done)
     )
     assert len(track) == 75
-    assert max(leads) <= analyze_module.QUEUE_FRAMES + 2
-    assert max(leads) >= analyze_module.QUEUE_FRAMES  # MediaPipe is slower than decoding
+    assert max(leads) <= tracking_module.QUEUE_FRAMES + 2
+    assert max(leads) >= tracking_module.QUEUE_FRAMES  # MediaPipe is slower than decoding

@@ -14,7 +14,7 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from rom import labels
+from rom import labels, pipeline
 from rom.dashboard import record, services, welcome
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -204,9 +204,9 @@ def _sample_test() -> str:
 @pytest.mark.slow
 def test_sample_videos_end_to_end(tmp_path: Path) -> None:
     from rom import labels
-    from rom.analyze import analyze_video
     from rom.calibrate import calibration_for_video
     from rom.measure import measure
+    from rom.tracking import track_video
 
     test = _sample_test()
     pre_clip, post_clip = services.sample_pair(test, "auto")  # type: ignore[misc]
@@ -221,7 +221,7 @@ def test_sample_videos_end_to_end(tmp_path: Path) -> None:
     # The numbers shown are the pipeline's numbers for those very clips.
     expected = {}
     for clip in (pre_clip, post_clip):
-        track = analyze_video(clip.path)
+        track = track_video(clip.path)
         calibration = calibration_for_video(clip.path, track.frame_size)
         m = measure(track, test, pre_clip.side, calibration=calibration,
                     height_cm=172.0).measurement
@@ -340,13 +340,13 @@ def test_restore_from_a_backup(tmp_path: Path) -> None:
 def _expected(test: str, clips: tuple[services.SampleClip, ...],
               height_cm: float | None = None) -> dict[str, object]:
     """The pipeline's measurement of each clip, made outside the dashboard."""
-    from rom.analyze import analyze_video
     from rom.calibrate import calibration_for_video
     from rom.measure import measure
+    from rom.tracking import track_video
 
     expected = {}
     for clip in clips:
-        track = analyze_video(clip.path)
+        track = track_video(clip.path)
         calibration = calibration_for_video(clip.path, track.frame_size)
         expected[clip.phase] = measure(track, test, clips[0].side, calibration=calibration,
                                        height_cm=height_cm).measurement
@@ -453,7 +453,7 @@ def test_advisory_and_invalidating_reasons_are_explained(
     if not advisory or not invalidating:
         pytest.skip("needs both an advisory and an invalidating reason code")
     verdicts = iter([(True, (advisory[0],)), (False, (invalidating[0], advisory[0]))])
-    real_measure = services.measure_track
+    real_measure = pipeline.measure
     measured = []
 
     def measure_with_verdict(*args: object, **kwargs: object) -> object:
@@ -463,7 +463,7 @@ def test_advisory_and_invalidating_reasons_are_explained(
         measured.append(m)
         return replace(result, measurement=m)
 
-    monkeypatch.setattr(services, "measure_track", measure_with_verdict)
+    monkeypatch.setattr(pipeline, "measure", measure_with_verdict)
     at = _add_person(_app())
     at.selectbox(key="test").set_value(test).run()
     at.radio(key="source").set_value(record.SOURCE_SAMPLES).run()

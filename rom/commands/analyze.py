@@ -14,22 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from rom.analyze import analyze_video
-from rom.calibrate import (
-    CameraProfile,
-    calibration_for_video,
-    calibration_from_user_angle,
-    load_camera_profile,
-)
-from rom.calibration import Calibration
 from rom.errors import RomError
-from rom.measure import measure
 from rom.measurement import Measurement
+from rom.pipeline import AnalysisOptions, analyse_trial, track_trial
 from rom.pose import PoseTrack
 from rom.protocols import TESTS
 
 
-def _positive_float(text: str) -> float:
+def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -81,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="pose model variant or a .task bundle (default: full)",
     )
     parser.add_argument(
-        "--fps", type=_positive_float, default=None, metavar="N",
+        "--fps", type=positive_float, default=None, metavar="N",
         help="analyse at most N frames per second (default: every frame)",
     )
     parser.add_argument("--out", type=Path, default=None, metavar="TRACK.npz",
@@ -99,7 +91,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                                help="measure this mobility test")
     measure_group.add_argument("--side", choices=("left", "right", "auto"), default="auto",
                                help="the person's side being tested (default: auto)")
-    measure_group.add_argument("--height-cm", type=_positive_float, default=None, metavar="N",
+    measure_group.add_argument("--height-cm", type=positive_float, default=None, metavar="N",
                                help="the person's height, for a centimetre scale")
     measure_group.add_argument("--camera", type=Path, default=None, metavar="PROFILE.json",
                                help="camera profile from `rom calibrate`")
@@ -111,12 +103,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
-def _camera_inputs(args: argparse.Namespace) -> tuple[CameraProfile | None, Calibration | None]:
-    """(lens profile, the user's roll), read and checked before the analysis so that a bad
-    option fails at once."""
-    profile = load_camera_profile(args.camera) if args.camera is not None else None
-    roll = calibration_from_user_angle(args.roll_deg) if args.roll_deg is not None else None
-    return profile, roll
+def analysis_options(args: argparse.Namespace) -> AnalysisOptions:
+    """The parsed options as one :class:`AnalysisOptions`; the lens profile is read and the
+    roll checked here, before the analysis, so that a bad option fails at once."""
+    options = AnalysisOptions(
+        model=args.model, fps=args.fps, person=args.person, side=args.side,
+        height_cm=args.height_cm, roll_deg=args.roll_deg, use_marker=not args.no_marker,
+        use_cache=not args.no_cache,
+    )
+    return options.with_camera_file(args.camera)
 
 
 def track_summary(track: PoseTrack, video: Path, out: Path | None) -> dict[str, Any]:
@@ -158,13 +153,15 @@ def _progress_bar() -> tuple[Any, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Analyse (and measure); returns the exit code."""
-    profile, roll = _camera_inputs(args)  # bad profile or roll: fail before the analysis
+    options = analysis_options(args)  # bad profile or roll: fail before the analysis
     progress, bar = _progress_bar()
+    measurement = None
     try:
-        track = analyze_video(
-            args.video, model=args.model, fps=args.fps, progress=progress,
-            use_cache=not args.no_cache, person=args.person,
-        )
+        if args.test is not None:
+            analysis = analyse_trial(args.video, args.test, options, progress)
+            track, measurement = analysis.track, analysis.measurement
+        else:
+            track = track_trial(args.video, options, progress)
     finally:
         if bar is not None:
             bar.close()
@@ -180,17 +177,6 @@ def run(args: argparse.Namespace) -> int:
             f"only the {summary['frames']} frames that decoded were analysed",
             file=sys.stderr,
         )
-
-    measurement = None
-    if args.test is not None:
-        calibration = calibration_for_video(
-            args.video, track.frame_size, profile=profile, user_roll=roll,
-            use_marker=not args.no_marker,
-        )
-        result = measure(
-            track, args.test, side=args.side, calibration=calibration, height_cm=args.height_cm
-        )
-        measurement = result.measurement
 
     if args.json:
         payload: dict[str, Any]

@@ -16,8 +16,10 @@ from rom import labels
 from rom.dashboard import services, state
 from rom.errors import RomError
 from rom.measure import TESTS
+from rom.pipeline import AnalysisOptions
 from rom.store import Store
 from rom.store.records import PersonInfo
+from rom.video import VIDEO_TYPES
 
 NEW_PERSON = "+ Add a new person…"
 SOURCE_UPLOAD = "Upload my videos"
@@ -61,7 +63,7 @@ class AnalysisRequest:
     side: str
     technique: str
     videos: tuple[VideoInput, ...]
-    settings: services.AnalysisSettings
+    options: AnalysisOptions
 
 
 def tests_offered() -> tuple[str, ...]:
@@ -226,9 +228,11 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
             "Use rom's wall marker when it is in view", value=True, key="use_marker",
             help="The printed marker on the wall levels the camera's tilt and gives a scale "
                  "in centimetres.")
-    settings = services.AnalysisSettings(model=model, fps=FPS_CHOICES[fps_label],
-                                         height_cm=float(height) if height is not None else None,
-                                         use_marker=use_marker)
+    # Lens profile and typed-in roll are AnalysisOptions fields too; the form offers
+    # neither yet, so they stay None.
+    options = AnalysisOptions(model=model, fps=FPS_CHOICES[fps_label], side=side,
+                              height_cm=float(height) if height is not None else None,
+                              use_marker=use_marker)
 
     for problem in problems:
         st.error(problem)
@@ -242,7 +246,7 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
         st.warning("Add a video first: upload a pre and a post video, or use the samples.")
         return None
     return AnalysisRequest(person_id=int(person.id), test=test, side=side, technique=technique,
-                           videos=tuple(videos), settings=settings)
+                           videos=tuple(videos), options=options)
 
 
 def _uploads() -> tuple[list[VideoInput], list[str]]:
@@ -252,7 +256,7 @@ def _uploads() -> tuple[list[VideoInput], list[str]]:
     cols = st.columns(2)
     for col, phase, title in ((cols[0], "pre", "Pre — before the technique"),
                               (cols[1], "post", "Post — after the technique")):
-        upload = col.file_uploader(title, type=list(services.VIDEO_TYPES), key=f"upload_{phase}",
+        upload = col.file_uploader(title, type=list(VIDEO_TYPES), key=f"upload_{phase}",
                                    help="A phone video (MP4 or MOV), portrait or landscape.")
         if upload is None:
             continue

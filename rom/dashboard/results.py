@@ -6,7 +6,6 @@ the annotated video, the value-over-time chart with the peak marked and the key 
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from rom import labels
+from rom import labels, pipeline
 from rom.calibration import Calibration
 from rom.dashboard import services, state
 from rom.dashboard.record import AnalysisRequest
@@ -34,9 +33,9 @@ def _friendly(exc: Exception, path: Path, name: str) -> str:
     return str(exc).replace(str(path), f"“{name}”")
 
 
-def run_analysis(request: AnalysisRequest) -> list[services.TrialAnalysis]:
+def run_analysis(request: AnalysisRequest) -> list[services.AnalysedVideo]:
     """Analyse the request's videos with progress bars; errors are shown, not raised."""
-    done: list[services.TrialAnalysis] = []
+    done: list[services.AnalysedVideo] = []
     for video in request.videos:
         title = PHASE_TITLES[video.phase]
         bar = st.progress(0.0, text=f"{title}: finding the body in “{video.name}”…")
@@ -46,33 +45,27 @@ def run_analysis(request: AnalysisRequest) -> list[services.TrialAnalysis]:
             bar.progress(fraction, text=f"{title}: finding the body… frame {i} of {total or '?'}")
 
         try:
-            track = services.analyse_track(video.path, request.settings, on_progress)
-            bar.progress(1.0, text=f"{title}: measuring…")
-            calibration = services.calibrate(video.path, track, request.settings)
-            result = services.measure_track(track, request.test, request.side, request.settings,
-                                            calibration)
+            analysis = pipeline.analyse_trial(video.path, request.test, request.options,
+                                              on_progress)
         except RomError as exc:
             bar.empty()
             advice = (" Film from the side with the whole body in frame, in good light."
                       if isinstance(exc, NoPersonError) else "")
             st.error(f"{title}: {_friendly(exc, video.path, video.name)}.{advice}")
             continue
-        analysis = services.TrialAnalysis(
-            phase=video.phase, test=request.test, side_requested=request.side,
-            video_path=video.path, video_name=video.name, track=track, result=result,
-            roll_deg=float(calibration.roll_deg), extra={"calibration": calibration},
-        )
-        if video.true_value is not None:
-            analysis.extra["true_value"] = (video.true_value, video.true_unit)
         bar.progress(0.0, text=f"{title}: drawing the annotated video…")
 
         def on_render(i: int, total: int, bar: Any = bar, title: str = title) -> None:
             fraction = min(1.0, i / total) if total else 0.0
             bar.progress(fraction, text=f"{title}: drawing the annotated video…")
 
-        services.render_outputs(analysis, progress=on_render)
+        truth = (services.SampleTruth(video.true_value, video.true_unit)
+                 if video.true_value is not None else None)
+        done.append(services.AnalysedVideo(
+            phase=video.phase, video_name=video.name, analysis=analysis,
+            rendered=pipeline.render_trial(analysis, progress=on_render), truth=truth,
+        ))
         bar.empty()
-        done.append(analysis)
     return done
 
 
@@ -101,7 +94,7 @@ def quality_box(measurement: Measurement) -> None:
         st.warning(f"{head} What to do:\n{body}", icon=":material/warning:")
 
 
-def value_chart(analysis: services.TrialAnalysis) -> go.Figure:
+def value_chart(analysis: services.AnalysedVideo) -> go.Figure:
     """Value over time, the raw signal faint behind it and the peak marked."""
     result, m = analysis.result, analysis.measurement
     scale = labels.display_scale(m.unit)
@@ -128,7 +121,7 @@ def value_chart(analysis: services.TrialAnalysis) -> go.Figure:
     return fig
 
 
-def show_analysis(analysis: services.TrialAnalysis, key: str) -> None:
+def show_analysis(analysis: services.AnalysedVideo, key: str) -> None:
     m = analysis.measurement
     st.metric(f"{PHASE_TITLES[analysis.phase]} · {m.side} side", value_text(m))
     quality_box(m)
@@ -140,20 +133,20 @@ def show_analysis(analysis: services.TrialAnalysis, key: str) -> None:
     if analysis.key_frame_png:
         peak = f" at {m.peak_time_s:.1f} s" if m.peak_time_s is not None else ""
         st.image(analysis.key_frame_png, caption=f"Key frame at the peak{peak}", width=380)
-    camera = calibration_text(analysis.extra.get("calibration"), m)
+    camera = calibration_text(analysis.calibration, m)
     st.caption(f"Video: {analysis.video_name} · {camera}")
     truth = truth_text(analysis)
     if truth:
         st.caption(truth)
 
 
-def truth_text(analysis: services.TrialAnalysis) -> str:
+def truth_text(analysis: services.AnalysedVideo) -> str:
     """For a synthetic sample clip: the value the body was posed at, and rom's error."""
-    known = analysis.extra.get("true_value")
+    known = analysis.truth
     m = analysis.measurement
     if known is None:
         return ""
-    true_value, unit = known
+    true_value, unit = known.value, known.unit
     text = (f":material/science: Sample clip: the synthetic body was posed at "
             f"{labels.format_value(true_value, unit)}")
     if m.value is not None and unit == m.unit:
@@ -166,24 +159,6 @@ SCALE_WORDS = {"height": "the stated height", "marker": "the marker",
                "checkerboard": "the checkerboard", "calibration": "the calibration"}
 
 
-def scale_used(measurement: Measurement | None) -> tuple[bool, str | None]:
-    """``(known, source)``: the scale the protocol actually used, from its provenance.
-
-    A protocol may prefer the stated height over the marker's scale, so the calibration
-    alone does not say which was used.  ``known`` is False when the measurement does not
-    record it.
-    """
-    provenance = getattr(measurement, "provenance", None) or {}
-    try:
-        settings = json.loads(provenance.get("settings") or "{}")
-    except (TypeError, ValueError):
-        return False, None
-    if not isinstance(settings, dict) or "scale_source" not in settings:
-        return False, None
-    source = settings["scale_source"]
-    return True, str(source) if source else None
-
-
 def calibration_text(
     calibration: Calibration | None, measurement: Measurement | None = None
 ) -> str:
@@ -192,7 +167,8 @@ def calibration_text(
         tilt = "camera assumed level"
     else:
         tilt = f"camera tilt {calibration.roll_deg:+.1f}° (from the {calibration.roll_source})"
-    known, source = scale_used(measurement)
+    used = pipeline.scale_used(measurement)
+    known, source = used.recorded, used.source
     if not known:
         source = calibration.scale_source if calibration is not None else None
     if source is not None:

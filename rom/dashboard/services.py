@@ -1,4 +1,6 @@
-"""What the dashboard does, without Streamlit: check uploads, analyse, measure, render.
+"""What the dashboard does, without Streamlit: check uploads, find the samples, hold results.
+
+The analysis itself (track, calibrate, measure, render) is :mod:`rom.pipeline`'s.
 
 Every function here is plain Python so tests call it directly; the section modules only
 turn its results and its :class:`rom.errors.RomError` messages into page elements.
@@ -8,28 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from rom import render
-from rom.analyze import analyze_video
-from rom.calibrate import calibration_for_video
 from rom.calibration import Calibration
-from rom.errors import RomError, VideoError
+from rom.errors import VideoError
 from rom.fileio import atomic_write_bytes, sha256_bytes
-from rom.measure import measure
 from rom.measurement import Measurement, TrialResult
 from rom.paths import cache_dir, sample_dir
+from rom.pipeline import RenderedTrial, TrialAnalysis
 from rom.pose import PoseTrack
 from rom.video import probe
-
-#: File endings of phone and camera videos offered in the uploader.
-VIDEO_TYPES: tuple[str, ...] = ("mp4", "mov", "m4v", "webm", "mkv", "avi")
-
-
-Progress = Callable[[int, int], None]
 
 
 def _safe_name(name: str) -> str:
@@ -86,91 +77,70 @@ def check_video(path: Path, *, display_name: str | None = None) -> None:
 
 
 @dataclass(frozen=True)
-class AnalysisSettings:
-    """Settings that change the pose track (model, fps) or only the measurement (height)."""
+class SampleTruth:
+    """The value a synthetic sample clip's body was posed at (in ``unit``)."""
 
-    model: str | None = None
-    fps: float | None = None
-    height_cm: float | None = None
-    use_marker: bool = True
-
-    def track_key(self) -> str:
-        return json.dumps({"model": self.model, "fps": self.fps}, sort_keys=True)
+    value: float
+    unit: str
 
 
-@dataclass
-class TrialAnalysis:
-    """One analysed video: the pose track, the measurement and the pictures of it."""
+@dataclass(frozen=True)
+class AnalysedVideo:
+    """One video of the session as the page shows it: the analysis and its pictures.
+
+    Attributes
+    ----------
+    phase : str
+        ``"pre"`` or ``"post"``.
+    video_name : str
+        The name the user knows the video by (the upload's name, not the cache path).
+    analysis : rom.pipeline.TrialAnalysis
+    rendered : rom.pipeline.RenderedTrial
+    truth : SampleTruth or None
+        Known true value of a bundled sample clip.
+    """
 
     phase: str
-    test: str
-    side_requested: str
-    video_path: Path
     video_name: str
-    track: PoseTrack
-    result: TrialResult
-    rendered_video: Path | None = None
-    key_frame_png: bytes | None = None
-    render_error: str | None = None
-    roll_deg: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
+    analysis: TrialAnalysis
+    rendered: RenderedTrial = field(default_factory=RenderedTrial)
+    truth: SampleTruth | None = None
+
+    @property
+    def test(self) -> str:
+        return self.analysis.test
+
+    @property
+    def video_path(self) -> Path:
+        return self.analysis.video
+
+    @property
+    def track(self) -> PoseTrack:
+        return self.analysis.track
+
+    @property
+    def result(self) -> TrialResult:
+        return self.analysis.result
 
     @property
     def measurement(self) -> Measurement:
-        return self.result.measurement
+        return self.analysis.measurement
 
+    @property
+    def calibration(self) -> Calibration:
+        return self.analysis.calibration
 
-def analyse_track(
-    path: Path, settings: AnalysisSettings, progress: Progress | None = None
-) -> PoseTrack:
-    """Run (or fetch from the on-disk cache) the pose track of one video."""
-    return analyze_video(path, model=settings.model, fps=settings.fps, progress=progress)
+    @property
+    def rendered_video(self) -> Path | None:
+        return self.rendered.video
 
+    @property
+    def key_frame_png(self) -> bytes | None:
+        return self.rendered.key_frame_png
 
-def calibrate(path: Path, track: PoseTrack, settings: AnalysisSettings) -> Calibration:
-    """The video's :class:`rom.calibration.Calibration` (rom's wall marker if in view)."""
-    return calibration_for_video(path, track.frame_size, use_marker=settings.use_marker)
-
-
-def measure_track(track: PoseTrack, test: str, side: str, settings: AnalysisSettings,
-                  calibration: Calibration | None = None) -> TrialResult:
-    """Measure ``test`` on ``track``; cheap, so it reruns whenever a setting changes."""
-    return measure(track, test, side, calibration=calibration, height_cm=settings.height_cm)
-
-
-def render_outputs(analysis: TrialAnalysis, progress: Progress | None = None) -> None:
-    """Fill ``analysis.rendered_video`` and ``analysis.key_frame_png`` (cached on disk).
-
-    A failure to draw never hides the measurement: it is kept in ``render_error``.
-    """
-    m = analysis.measurement
-    key = sha256_bytes(
-        json.dumps(
-            [analysis.track.source_sha256, analysis.track.model_sha256,
-             analysis.track.settings, m.test, m.side, m.peak_frame, m.value,
-             analysis.roll_deg, render.DEFAULT_MAX_SIDE,
-             render.RENDER_VERSION],
-            sort_keys=True, default=str,
-        ).encode()
-    )[:24]
-    folder = cache_dir() / "renders"
-    video_out = folder / f"{key}.mp4"
-    png_out = folder / f"{key}.png"
-    try:
-        if not video_out.exists():
-            render.render_video(analysis.video_path, analysis.track, analysis.result, video_out,
-                                roll_deg=analysis.roll_deg, progress=progress)
-        analysis.rendered_video = video_out
-        if png_out.exists():
-            analysis.key_frame_png = png_out.read_bytes()
-        else:
-            image = render.key_frame(analysis.video_path, analysis.track, analysis.result,
-                                     roll_deg=analysis.roll_deg)
-            if image is not None:
-                analysis.key_frame_png = render.png_bytes(image)
-                atomic_write_bytes(png_out, analysis.key_frame_png)
-    except (RomError, OSError, ValueError) as exc:
-        analysis.render_error = f"The annotated video could not be made: {exc}"
+    @property
+    def render_error(self) -> str | None:
+        return self.rendered.error
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import os
 
 import streamlit as st
 
-from rom.dashboard.services import TrialAnalysis
+from rom.dashboard.services import AnalysedVideo
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import NewTrial
@@ -20,7 +20,7 @@ from rom.store.records import NewTrial
 PERSON_ID = "person_id"
 SESSION_ID = "session_id"  # the database session that new trials are added to
 SESSION_FINGERPRINT = "session_fingerprint"  # (person, technique) the session was made for
-ANALYSES = "analyses"  # {(test, side, phase): TrialAnalysis}
+ANALYSES = "analyses"  # {(test, side, phase): AnalysedVideo}
 LAST_PAIR = "last_pair"  # (test, side) of the most recent analysis
 FLASH = "flash"  # one-shot message shown after a rerun
 SHOWN_PERSON = "_shown_person"  # whose session and analyses are held (see forget_session)
@@ -38,9 +38,9 @@ def get_store() -> Store:
     return _open_store(os.environ.get("ROM_DATABASE_URL"), os.environ.get("ROM_DATA_DIR"))
 
 
-def analyses() -> dict[tuple[str, str, str], TrialAnalysis]:
+def analyses() -> dict[tuple[str, str, str], AnalysedVideo]:
     """Analyses of this browser session, keyed by ``(test, side, phase)``."""
-    result: dict[tuple[str, str, str], TrialAnalysis] = st.session_state.setdefault(ANALYSES, {})
+    result: dict[tuple[str, str, str], AnalysedVideo] = st.session_state.setdefault(ANALYSES, {})
     return result
 
 

@@ -1,4 +1,4 @@
-"""Video file → :class:`rom.pose.PoseTrack`: the analysis pipeline with its track cache.
+"""Video file → :class:`rom.pose.PoseTrack`: pose tracking with its track cache.
 
 Decoding and inference overlap: a reader thread decodes frames (PyAV releases the GIL
 while decoding) into a small bounded queue while the calling thread runs MediaPipe, so
@@ -21,12 +21,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from rom import pose as pose_module
 from rom.errors import NoPersonError
 from rom.fileio import sha256_bytes, sha256_file
 from rom.landmarker import PersonChoice, PersonFollower, PoseDetector, Rows
 from rom.paths import cache_dir
-from rom.pose import PoseTrack
+from rom.pose import TRACK_FORMAT_VERSION, PoseTrack
 from rom.video import DecodeReport, Frame, iter_frames, probe
 
 #: Bump when a change in this pipeline changes the tracks it produces (invalidates caches).
@@ -81,7 +80,7 @@ def cache_key(video_sha256: str, model_sha256: str, settings: dict[str, Any]) ->
             "video": video_sha256,
             "model": model_sha256,
             "settings": settings,
-            "track_format": pose_module._FORMAT_VERSION,
+            "track_format": TRACK_FORMAT_VERSION,
             "mediapipe": _mediapipe_version(),
         },
         sort_keys=True,
@@ -150,7 +149,7 @@ class _Reader:
             yield item
 
 
-def analyze_video(
+def track_video(
     path: str | os.PathLike[str],
     *,
     model: str | None = None,

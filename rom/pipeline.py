@@ -1,0 +1,379 @@
+"""The use-case layer: one video and one test in, a measured trial (and its pictures) out.
+
+This is the only module that strings the analysis steps together::
+
+    track_video (pose track, cached)  ->  calibration_for_video (roll, scale, lens)
+        ->  measure (the clinical value)  ->  render_trial (annotated video, key frame)
+
+Every front end (``rom analyze``, ``rom batch``, the dashboard, the benchmarks) builds one
+:class:`AnalysisOptions` from its own inputs and calls :func:`analyse_trial`; an option is
+added here once and reaches all of them.
+
+Calibration precedence (decided in :func:`rom.calibrate.calibration_for_video`): a roll the
+user typed in beats the roll of rom's wall marker, which beats "assume level"; the marker
+also gives a scale at the wall plane; a lens profile, when given, is fitted to the video's
+frame size and carried along.  The protocol then chooses between the marker's scale and
+the person's stated height (see :func:`rom.protocols.base.resolve_scale`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rom import render
+from rom.calibrate import (
+    CameraProfile,
+    calibration_for_video,
+    calibration_from_user_angle,
+    load_camera_profile,
+)
+from rom.calibration import Calibration
+from rom.errors import MeasurementError, RomError
+from rom.fileio import atomic_write_bytes, sha256_bytes
+from rom.landmarker import PersonChoice
+from rom.measure import SIDE_CHOICES, measure
+from rom.measurement import Measurement, TrialResult
+from rom.paths import cache_dir
+from rom.pose import PoseTrack
+from rom.tracking import ProgressCallback, track_video
+
+__all__ = [
+    "AnalysisOptions",
+    "RenderedTrial",
+    "ScaleUsed",
+    "TrialAnalysis",
+    "analyse_trial",
+    "calibrate_trial",
+    "remeasure",
+    "render_trial",
+    "scale_used",
+    "track_trial",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class AnalysisOptions:
+    """Every choice a user can make about analysing one video, checked on construction.
+
+    Attributes
+    ----------
+    model : str or None
+        Pose model: ``"lite"``, ``"full"`` (default when None), ``"heavy"`` or a path to a
+        ``.task`` bundle.
+    fps : float or None
+        Analyse at most this many frames per second; None analyses every frame.
+    person : int, (x, y) or None
+        Whom to follow when several people are in view: size rank at the start (0 = the
+        largest, the default) or a pixel ``(x, y)`` on the person in the first frames.
+    side : {"auto", "left", "right"}
+        The person's side being tested; ``"auto"`` lets the protocol choose.
+    height_cm : float or None
+        The person's standing height in centimetres, a scale when no marker gives one.
+    camera_profile : CameraProfile or None
+        Lens intrinsics from ``rom calibrate`` (see :meth:`with_camera_file`).
+    roll_deg : float or None
+        Camera roll the user entered, degrees clockwise on screen (0 = level; see
+        :mod:`rom.calibration`); beats the wall marker's roll.
+    use_marker : bool
+        Look for rom's printed wall marker (roll and scale).
+    use_cache : bool
+        Read and write the pose-track cache.
+
+    Raises
+    ------
+    RomError
+        On construction: an fps that is not a positive number, a negative person rank, a
+        person pixel that is not two finite numbers, a side that is not one of
+        :data:`rom.measure.SIDE_CHOICES`, or a roll outside the
+        accepted range (:class:`rom.errors.CalibrationError`).  The height's range is
+        checked by :func:`rom.measure.measure`.
+    """
+
+    model: str | None = None
+    fps: float | None = None
+    person: PersonChoice = None
+    side: str = "auto"
+    height_cm: float | None = None
+    camera_profile: CameraProfile | None = None
+    roll_deg: float | None = None
+    use_marker: bool = True
+    use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        if self.fps is not None and not (math.isfinite(self.fps) and self.fps > 0):
+            raise MeasurementError(f"fps must be a positive number, not {self.fps}")
+        if isinstance(self.person, int) and self.person < 0:
+            raise MeasurementError("the person rank must be 0 or more")
+        if isinstance(self.person, tuple) and not (
+            len(self.person) == 2 and all(math.isfinite(c) for c in self.person)
+        ):
+            raise MeasurementError(f"the person's pixel must be (x, y), not {self.person}")
+        if self.side not in SIDE_CHOICES:
+            raise MeasurementError(
+                f"side must be one of {', '.join(SIDE_CHOICES)}, not {self.side!r}"
+            )
+        if self.roll_deg is not None:
+            calibration_from_user_angle(self.roll_deg)  # raises CalibrationError
+
+    def with_camera_file(self, path: str | os.PathLike[str] | None) -> AnalysisOptions:
+        """These options with the lens profile read from ``path`` (None: unchanged).
+
+        Raises
+        ------
+        CalibrationError
+            The file is missing or not a camera profile.
+        """
+        if path is None:
+            return self
+        return replace(self, camera_profile=load_camera_profile(path))
+
+    def same_track(self, other: AnalysisOptions) -> bool:
+        """True when ``other`` gives the same pose track (model, fps and person agree)."""
+        return (self.model, self.fps, self.person) == (other.model, other.fps, other.person)
+
+    def same_calibration(self, other: AnalysisOptions) -> bool:
+        """True when ``other`` gives the same calibration (same profile object, roll, marker)."""
+        return (
+            self.camera_profile is other.camera_profile
+            and self.roll_deg == other.roll_deg
+            and self.use_marker == other.use_marker
+        )
+
+
+@dataclass(frozen=True)
+class ScaleUsed:
+    """The scale a protocol used for a measurement.
+
+    Attributes
+    ----------
+    recorded : bool
+        False when the measurement does not say (an older or foreign record).
+    source : str or None
+        ``"marker"``, ``"height"``, another calibration source, or None (no scale in
+        centimetres).
+    """
+
+    recorded: bool
+    source: str | None
+
+
+def scale_used(measurement: Measurement | None) -> ScaleUsed:
+    """Which scale the protocol actually used, read from the measurement's provenance.
+
+    A protocol may prefer the stated height to the marker's scale, so the calibration
+    alone does not tell.  The measurement records its choice only inside the provenance's
+    ``settings`` JSON; this is the one place that reads it back.
+    """
+    provenance = measurement.provenance if measurement is not None else {}
+    try:
+        settings = json.loads(provenance.get("settings") or "{}")
+    except (TypeError, ValueError):
+        return ScaleUsed(False, None)
+    if not isinstance(settings, dict) or "scale_source" not in settings:
+        return ScaleUsed(False, None)
+    source = settings["scale_source"]
+    return ScaleUsed(True, str(source) if source else None)
+
+
+@dataclass(frozen=True)
+class TrialAnalysis:
+    """One video analysed for one test with the options it was analysed with.
+
+    Attributes
+    ----------
+    video : Path
+        The analysed video file.
+    test : str
+        One of :data:`rom.protocols.TESTS`.
+    options : AnalysisOptions
+    track : PoseTrack
+        The person's pose landmarks through the video.
+    calibration : Calibration
+        Roll, scale and lens used; ``roll_source`` and ``scale_source`` say where they
+        came from.
+    result : TrialResult
+        The measurement with the per-frame signal it was taken from.
+    """
+
+    video: Path
+    test: str
+    options: AnalysisOptions
+    track: PoseTrack
+    calibration: Calibration
+    result: TrialResult
+
+    @property
+    def measurement(self) -> Measurement:
+        return self.result.measurement
+
+    @property
+    def scale(self) -> ScaleUsed:
+        """The scale the protocol chose (the stated height may beat the marker's)."""
+        return scale_used(self.measurement)
+
+
+@dataclass(frozen=True)
+class RenderedTrial:
+    """The pictures of a trial; a failure to draw never hides the measurement.
+
+    Attributes
+    ----------
+    video : Path or None
+        The annotated H.264 video (in the render cache).
+    key_frame_png : bytes or None
+        PNG of the frame at the measured peak.
+    error : str or None
+        Why the pictures could not be made, in one line.
+    """
+
+    video: Path | None = None
+    key_frame_png: bytes | None = None
+    error: str | None = None
+
+
+def track_trial(
+    video: str | os.PathLike[str],
+    options: AnalysisOptions,
+    progress: ProgressCallback | None = None,
+) -> PoseTrack:
+    """The pose track of ``video`` with the options' model, fps, person and cache choice.
+
+    Raises
+    ------
+    VideoError, ModelError, NoPersonError
+        See :func:`rom.tracking.track_video`.
+    """
+    return track_video(
+        video, model=options.model, fps=options.fps, progress=progress,
+        use_cache=options.use_cache, person=options.person,
+    )
+
+
+def calibrate_trial(
+    video: str | os.PathLike[str], track: PoseTrack, options: AnalysisOptions
+) -> Calibration:
+    """The calibration of ``video`` from the options (typed roll > marker > level; lens)."""
+    user_roll = (
+        calibration_from_user_angle(options.roll_deg) if options.roll_deg is not None else None
+    )
+    return calibration_for_video(
+        video, track.frame_size, profile=options.camera_profile, user_roll=user_roll,
+        use_marker=options.use_marker,
+    )
+
+
+def analyse_trial(
+    video: str | os.PathLike[str],
+    test: str,
+    options: AnalysisOptions,
+    progress: ProgressCallback | None = None,
+) -> TrialAnalysis:
+    """Track, calibrate and measure one video for one test.
+
+    Parameters
+    ----------
+    video : path-like
+        The recorded test (MP4, MOV, ...).
+    test : str
+        One of :data:`rom.protocols.TESTS`.
+    options : AnalysisOptions
+    progress : callable(done, total), optional
+        Called after each tracked frame; ``total`` is an estimate (0 when unknown).
+
+    Returns
+    -------
+    TrialAnalysis
+
+    Raises
+    ------
+    RomError
+        Unreadable video, no pose model, nobody in view, a rejected calibration, or a
+        measurement error (unknown test, impossible height).
+    """
+    path = Path(video)
+    track = track_trial(path, options, progress)
+    return _measured(path, test, options, track, calibrate_trial(path, track, options))
+
+
+def remeasure(
+    analysis: TrialAnalysis, options: AnalysisOptions, test: str | None = None
+) -> TrialAnalysis:
+    """Measure an analysed video again with other options, without tracking it again.
+
+    The calibration is reused unless the profile, the roll or the marker choice changed.
+
+    Raises
+    ------
+    ValueError
+        ``options`` change the pose track (model, fps or person): call
+        :func:`analyse_trial` instead.
+    RomError
+        As :func:`analyse_trial`'s calibration and measurement steps.
+    """
+    if not options.same_track(analysis.options):
+        raise ValueError("the model, fps or person changed: the video must be tracked again")
+    calibration = (
+        analysis.calibration
+        if options.same_calibration(analysis.options)
+        else calibrate_trial(analysis.video, analysis.track, options)
+    )
+    return _measured(
+        analysis.video, test or analysis.test, options, analysis.track, calibration
+    )
+
+
+def _measured(
+    video: Path, test: str, options: AnalysisOptions, track: PoseTrack, calibration: Calibration
+) -> TrialAnalysis:
+    result = measure(
+        track, test, options.side, calibration=calibration, height_cm=options.height_cm
+    )
+    return TrialAnalysis(
+        video=video, test=test, options=options, track=track, calibration=calibration,
+        result=result,
+    )
+
+
+def render_trial(
+    analysis: TrialAnalysis, progress: ProgressCallback | None = None
+) -> RenderedTrial:
+    """The annotated video and the key frame of a trial, cached on disk.
+
+    The cache (``rom.paths.cache_dir() / "renders"``) is keyed by the track, the
+    measured peak and value, the roll and the renderer's version, so the same trial is
+    drawn once.  Drawing errors are returned in :attr:`RenderedTrial.error`.
+    """
+    m = analysis.measurement
+    roll_deg = float(analysis.calibration.roll_deg)
+    key = sha256_bytes(
+        json.dumps(
+            [analysis.track.source_sha256, analysis.track.model_sha256,
+             analysis.track.settings, m.test, m.side, m.peak_frame, m.value,
+             roll_deg, render.DEFAULT_MAX_SIDE, render.RENDER_VERSION],
+            sort_keys=True, default=str,
+        ).encode()
+    )[:24]
+    folder = cache_dir() / "renders"
+    video_out = folder / f"{key}.mp4"
+    png_out = folder / f"{key}.png"
+    rendered: Path | None = None
+    try:
+        if not video_out.exists():
+            render.render_video(analysis.video, analysis.track, analysis.result, video_out,
+                                roll_deg=roll_deg, progress=progress)
+        rendered = video_out
+        if png_out.exists():
+            return RenderedTrial(rendered, png_out.read_bytes())
+        image = render.key_frame(analysis.video, analysis.track, analysis.result,
+                                 roll_deg=roll_deg)
+        if image is None:
+            return RenderedTrial(rendered)
+        png = render.png_bytes(image)
+        atomic_write_bytes(png_out, png)
+        return RenderedTrial(rendered, png)
+    except (RomError, OSError, ValueError) as exc:
+        return RenderedTrial(rendered, None, f"The annotated video could not be made: {exc}")

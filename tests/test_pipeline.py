@@ -1,0 +1,142 @@
+"""rom.pipeline: the options reach the tracker, the calibration and the measurement.
+
+Fast: the pose track is the sample clip's true track (its ground truth, no MediaPipe) and
+the wall-marker search is replaced by a fixed finding, so each option's effect is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rom import pipeline
+from rom.calibrate import CameraProfile, save_camera_profile
+from rom.calibrate import scene as scene_module
+from rom.calibrate.intrinsics import IntrinsicsResult
+from rom.calibration import Calibration
+from rom.errors import CalibrationError, MeasurementError
+from rom.measure import measure
+from rom.pipeline import AnalysisOptions, analyse_trial, remeasure
+from rom.pose import PoseTrack
+from tools.synth import groundtruth
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+CLIP = groundtruth.load(SAMPLES / "knee-flexion_right_pre.json")
+
+#: What the (replaced) marker search "finds" on the wall.
+MARKER = Calibration(roll_deg=3.0, roll_source="marker", cm_per_px=0.25, scale_source="marker")
+
+
+@pytest.fixture
+def tracked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """``track_video`` returns the sample clip's true track; each call's arguments are kept."""
+    calls: list[dict[str, object]] = []
+    tracks: dict[Path, PoseTrack] = {}
+
+    def fake_track_video(path: Path, **kwargs: object) -> PoseTrack:
+        calls.append({"path": path, **kwargs})
+        if path not in tracks:
+            tracks[path] = groundtruth.load(path.with_suffix(".json")).pose_track()
+        return tracks[path]
+
+    monkeypatch.setattr(pipeline, "track_video", fake_track_video)
+    return calls
+
+
+@pytest.fixture
+def marker_search(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The marker is always found (as :data:`MARKER`); the profile it was given is recorded."""
+    profiles: list[object] = []
+
+    def found(path: object, profile: object = None) -> Calibration:
+        profiles.append(profile)
+        return MARKER
+
+    monkeypatch.setattr(scene_module, "calibration_from_video", found)
+    return profiles
+
+
+def test_the_options_reach_the_tracker(tracked: list[dict[str, object]],
+                                       marker_search: list[object]) -> None:
+    options = AnalysisOptions(model="lite", fps=12.0, person=(640.0, 360.0), use_cache=False)
+    analysis = analyse_trial(CLIP.video, "knee-flexion", options)
+    (call,) = tracked
+    assert call["person"] == (640.0, 360.0)
+    assert (call["model"], call["fps"], call["use_cache"]) == ("lite", 12.0, False)
+    assert analysis.video == CLIP.video and analysis.test == "knee-flexion"
+    assert analysis.options is options
+
+
+def test_a_typed_roll_beats_the_marker(tracked: list[dict[str, object]],
+                                       marker_search: list[object]) -> None:
+    by_marker = analyse_trial(CLIP.video, "knee-flexion", AnalysisOptions())
+    assert (by_marker.calibration.roll_deg, by_marker.calibration.roll_source) == (3.0, "marker")
+
+    typed = analyse_trial(CLIP.video, "knee-flexion", AnalysisOptions(roll_deg=-2.0))
+    assert (typed.calibration.roll_deg, typed.calibration.roll_source) == (-2.0, "user")
+    # The marker's scale still stands: only its roll was overridden.
+    assert (typed.calibration.cm_per_px, typed.calibration.scale_source) == (0.25, "marker")
+    # The measurement is the one measure() gives with that calibration.
+    expected = measure(typed.track, "knee-flexion", calibration=typed.calibration)
+    assert typed.measurement.value == expected.measurement.value
+
+    off = analyse_trial(CLIP.video, "knee-flexion", AnalysisOptions(use_marker=False))
+    assert off.calibration.roll_source == "none" and off.calibration.cm_per_px is None
+
+
+def test_a_lens_profile_is_used(tracked: list[dict[str, object]],
+                                marker_search: list[object], tmp_path: Path) -> None:
+    width, height = CLIP.pose_track().frame_size
+    matrix = np.array([[900.0, 0.0, width / 2], [0.0, 900.0, height / 2], [0.0, 0.0, 1.0]])
+    lens = IntrinsicsResult(camera_matrix=matrix, dist_coeffs=np.array([0.1, -0.05, 0, 0, 0]),
+                            image_size=(width, height), rms_px=0.3,
+                            views_used=("a.png", "b.png"), per_view_rms_px=(0.3, 0.3))
+    path = save_camera_profile(lens, tmp_path / "phone.json", cols=9, rows=6, square_mm=25.0)
+
+    options = AnalysisOptions().with_camera_file(path)
+    analysis = analyse_trial(CLIP.video, "knee-flexion", options)
+    assert analysis.calibration.camera_matrix is not None
+    np.testing.assert_allclose(analysis.calibration.camera_matrix, matrix)
+    np.testing.assert_allclose(analysis.calibration.dist_coeffs, [0.1, -0.05, 0, 0, 0])
+    (given,) = marker_search  # the marker search saw the lens too
+    assert isinstance(given, CameraProfile)
+    np.testing.assert_allclose(given.camera_matrix, matrix)
+
+
+def test_remeasure_keeps_the_track_and_reuses_the_calibration(
+    tracked: list[dict[str, object]], marker_search: list[object]
+) -> None:
+    first = analyse_trial(CLIP.video, "knee-flexion", AnalysisOptions(side="right"))
+    again = remeasure(first, replace(first.options, side="left"))
+    assert len(tracked) == 1 and len(marker_search) == 1  # neither tracked nor searched again
+    assert again.track is first.track and again.calibration is first.calibration
+    assert (first.measurement.side, again.measurement.side) == ("right", "left")
+
+    rolled = remeasure(first, replace(first.options, roll_deg=1.5))
+    assert rolled.calibration.roll_deg == 1.5 and len(tracked) == 1
+    with pytest.raises(ValueError, match="tracked again"):
+        remeasure(first, replace(first.options, fps=5.0))
+
+
+def test_scale_used_reads_the_protocols_choice(tracked: list[dict[str, object]],
+                                               marker_search: list[object]) -> None:
+    toe_touch = SAMPLES / "toe-touch_right_pre.mp4"
+    reach = analyse_trial(toe_touch, "toe-touch", AnalysisOptions(use_marker=False,
+                                                                  height_cm=172.0))
+    assert reach.scale == pipeline.ScaleUsed(True, "height")
+    assert pipeline.scale_used(None) == pipeline.ScaleUsed(False, None)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [({"side": "up"}, MeasurementError), ({"fps": 0.0}, MeasurementError),
+     ({"person": -1}, MeasurementError), ({"person": (1.0, float("nan"))}, MeasurementError),
+     ({"roll_deg": 80.0}, CalibrationError)],
+)
+def test_impossible_options_fail_on_construction(changes: dict[str, object],
+                                                 error: type[Exception]) -> None:
+    with pytest.raises(error):
+        AnalysisOptions(**changes)  # type: ignore[arg-type]
