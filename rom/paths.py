@@ -58,11 +58,13 @@ def source_checkout(distribution: str = DISTRIBUTION_NAME) -> Path | None:
     ``file://`` URL with ``dir_info.editable`` true.  ``None`` for a regular (wheel)
     install, a non-local URL, or when the distribution is not installed at all.
     """
-    try:
-        text = metadata.distribution(distribution).read_text("direct_url.json")
-    except metadata.PackageNotFoundError:
-        return None
-    return editable_source_dir(text)
+    # Every match on sys.path, not just the first: run from the checkout, its own
+    # ``rom.egg-info`` (left by the editable build, without direct_url.json) comes first.
+    for found in metadata.distributions(name=distribution):
+        source = editable_source_dir(found.read_text("direct_url.json"))
+        if source is not None:
+            return source
+    return None
 
 
 def editable_source_dir(direct_url_json: str | None) -> Path | None:

@@ -59,3 +59,16 @@ def test_editable_source_dir_parses_pep610_records() -> None:
 
 def test_unknown_distribution_has_no_checkout() -> None:
     assert paths.source_checkout("no-such-distribution-of-rom") is None
+
+
+def test_a_metadata_folder_without_direct_url_first_on_the_path_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from the checkout, the editable build's ``rom.egg-info`` shadows the install."""
+    shadow = tmp_path / "rom.egg-info"
+    shadow.mkdir()
+    (shadow / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: rom\nVersion: 0.1.0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("ROM_SAMPLE_DIR", raising=False)
+    checkout = paths.source_checkout()
+    assert checkout is not None and (checkout / "pyproject.toml").is_file()
