@@ -63,6 +63,10 @@ PERSON_SEARCH_S = 3.0
 #: units, i.e. about a quarter of the body's diagonal) could have been taken instead: the
 #: frame's identity is uncertain.
 AMBIGUOUS_COST = 0.25
+#: Two poses whose boxes overlap this much (intersection over union) are one person seen
+#: twice: MediaPipe sometimes returns a second, slightly shifted skeleton on the same
+#: person (box overlap 0.74-0.92 on real footage; two people side by side overlap ~0).
+DUPLICATE_OVERLAP = 0.6
 #: Below this :func:`identity_check` confidence a frame's identity is uncertain.
 MIN_IDENTITY_CONFIDENCE = 0.5
 #: Unexplained displacement (median landmark distance from the predicted position, per
@@ -132,6 +136,20 @@ def box_overlap(a: Box, b: Box) -> float:
     inter = box_area(np.concatenate([low, high]))
     union = box_area(a) + box_area(b) - inter
     return inter / union if union > 0 else 0.0
+
+
+def count_people(candidates: Sequence[Rows]) -> int:
+    """How many distinct people a frame's poses show.
+
+    Poses are taken largest box first; one whose box overlaps an already counted one by
+    :data:`DUPLICATE_OVERLAP` or more is the same person seen twice.
+    """
+    boxes = sorted((person_box(rows) for rows in candidates), key=box_area, reverse=True)
+    counted: list[Box] = []
+    for box in boxes:
+        if all(box_overlap(box, other) < DUPLICATE_OVERLAP for other in counted):
+            counted.append(box)
+    return len(counted)
 
 
 def box_diagonal(box: Box) -> float:
@@ -400,7 +418,7 @@ class PersonFollower:
         candidates = list(candidates)
         if time_s is None:
             time_s = len(self._counts) * FRAME_INTERVAL_S
-        self._counts.append(len(candidates))
+        self._counts.append(count_people(candidates))
         self._times.append(time_s)
         self._most_people = max(self._most_people, len(candidates))
         if not self._locked:
@@ -430,7 +448,7 @@ class PersonFollower:
         return list(self._chosen)
 
     def people_count(self) -> NDArray[np.int16]:
-        """How many people MediaPipe reported in each frame fed, shape (T,)."""
+        """How many distinct people (:func:`count_people`) each frame fed showed, (T,)."""
         return np.array(self._counts, dtype=np.int16)
 
     def ambiguous(self) -> NDArray[np.bool_]:

@@ -69,8 +69,10 @@ class PoseTrack:
     settings : dict
         Analysis settings that influence the result (e.g. ``{"fps": 30.0}``).
     people_count : ndarray, shape (T,), int16, or None
-        How many people MediaPipe reported in each frame (the tracked one included; at
-        most the detector's ``num_poses``). None for tracks made before it was recorded.
+        How many distinct people MediaPipe reported in each frame, the tracked one
+        included (at most the detector's ``num_poses``; a person's duplicate skeleton is
+        not counted, see :func:`rom.landmarker.count_people`). None for tracks made
+        before it was recorded.
     identity_confidence : ndarray, shape (T,), float32, or None
         Confidence in [0, 1] that the frame's landmarks belong to the same person as the
         rest of the track (see :func:`rom.landmarker.identity_check`); NaN where not
@@ -238,11 +240,5 @@ class PoseTrack:
                 model_sha256=meta["model_sha256"],
                 mediapipe_version=meta["mediapipe_version"],
                 settings=meta["settings"],
-                people_count=data["people_count"] if "people_count" in data else None,
-                identity_confidence=(
-                    data["identity_confidence"] if "identity_confidence" in data else None
-                ),
-                identity_uncertain=(
-                    data["identity_uncertain"] if "identity_uncertain" in data else None
-                ),
+                **{name: data[name] for name in _OPTIONAL_ARRAYS if name in data},
             )

@@ -17,6 +17,7 @@ from rom.errors import NoPersonError
 from rom.landmarker import (
     PersonFollower,
     PoseDetector,
+    count_people,
     identity_check,
     match_cost,
     person_box,
@@ -429,7 +430,8 @@ def test_people_count_and_ambiguous_frames_while_two_people_cross():
     follower.add([body(620, 400, 300)])
     chosen = follower.finish()
     assert all(rows is not None for rows in chosen)
-    assert follower.people_count().tolist() == [2] * 21 + [1]
+    # Level with each other (frame 10) their boxes coincide: seen as one person then.
+    assert follower.people_count().tolist() == [2] * 10 + [1] + [2] * 10 + [1]
     check = follower.identity()
     # Close to each other (frames 8-12: 0-160 px apart) the two could be confused.
     assert check.uncertain[10]
@@ -467,3 +469,11 @@ def test_person_by_point_is_searched_for_in_later_frames():
     message = str(error.value)
     assert "no person was found at pixel (900, 300) in the first 0.5 s" in message
     assert "at most 1 person was seen" in message and "x 249-351, y 121-400" in message
+
+
+def test_a_duplicate_skeleton_is_not_a_second_person():
+    subject = body(300, 400, 300)
+    assert count_people([subject, body(310, 404, 290)]) == 1  # shifted copy, box IoU 0.9
+    assert count_people([subject, body(700, 400, 300)]) == 2
+    assert count_people([subject, body(700, 400, 300), body(705, 400, 300)]) == 2
+    assert count_people([]) == 0
