@@ -344,6 +344,27 @@ def test_sports2d_demo_follows_one_person(rom_env, sports2d_demo):
     # She is in view from 2.0 s to 5.7 s: MediaPipe saw two people then, we kept one.
     both_in_view = (track.timestamps_s > 2.1) & (track.timestamps_s < 5.5)
     assert detected[both_in_view].mean() > 0.9
+    # ... and says so: two people counted then, one (or none) before she comes.
+    assert track.people_count is not None and track.identity_uncertain is not None
+    assert (track.people_count[both_in_view] >= 2).mean() > 0.9
+    assert track.people_count[track.timestamps_s < 1.9].max() <= 1  # a duplicate is one
+    # The man is followed throughout: few frames (his backlit first ones) are uncertain.
+    assert track.identity_uncertain[detected].mean() < 0.1
+
+
+@pytest.mark.slow
+def test_sports2d_demo_person_by_point_finds_the_second_person(rom_env, sports2d_demo):
+    # She walks in at 2.0 s (MediaPipe returns only the man before): a point on her where
+    # she enters is searched for in the later frames, and she is followed, never him.
+    track = analyze_video(sports2d_demo, fps=15, person=(1390.0, 760.0))
+    detected = track.detected
+    assert not detected[track.timestamps_s < 1.95].any()
+    in_view = (track.timestamps_s > 2.1) & (track.timestamps_s < 5.5)
+    assert detected[in_view].mean() > 0.9
+    hips = track.image_xy[:, [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=1)
+    assert np.all(hips[detected, 1] > 650)  # her hips; his are on the box, above 500 px
+    assert track.people_count is not None
+    assert (track.people_count[in_view] >= 2).mean() > 0.9
 
 
 
