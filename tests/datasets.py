@@ -22,6 +22,8 @@ MEDIAPIPE_0_10_21 = ("mediapipe", "0.10.21")
 #: Pose2Sim's single-person demo: four synchronised, calibrated views (60 fps, 100 frames).
 POSE2SIM_DEMO = "Pose2Sim/Demo_SinglePerson/"
 POSE2SIM_CAMERAS = ("cam01", "cam02", "cam03", "cam04")
+#: The same take with a second person composited in.
+POSE2SIM_MULTI_DEMO = "Pose2Sim/Demo_MultiPerson/"
 
 
 def wheel(package: str, version: str) -> Path:
@@ -68,11 +70,15 @@ def wheel_members(package: str, version: str, prefix: str) -> list[Path]:
     return [wheel_member(package, version, n) for n in names]
 
 
-def pose2sim_video(camera: str) -> Path:
-    """Pose2Sim single-person demo video of ``camera`` (``"cam01"`` .. ``"cam04"``)."""
+def pose2sim_video(camera: str, demo: str = POSE2SIM_DEMO) -> Path:
+    """Pose2Sim demo video of ``camera`` (``"cam01"`` .. ``"cam04"``).
+
+    ``demo`` is the single-person demo by default, or :data:`POSE2SIM_MULTI_DEMO` (the
+    same take with a second person composited in).
+    """
     if camera not in POSE2SIM_CAMERAS:
         raise ValueError(f"camera must be one of {POSE2SIM_CAMERAS}, not {camera!r}")
-    return wheel_member(*POSE2SIM, f"{POSE2SIM_DEMO}videos/{camera}.mp4")
+    return wheel_member(*POSE2SIM, f"{demo}videos/{camera}.mp4")
 
 
 def pose2sim_calibration() -> Path:

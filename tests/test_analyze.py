@@ -25,6 +25,7 @@ from rom.landmarker import (
 from rom.landmarks import NUM_LANDMARKS, Landmark
 from rom.pose import PoseTrack
 from rom.video import iter_frames
+from tests import datasets
 from tests.conftest import run_ffmpeg, write_video
 
 # --- the person-following policy (pure numpy) -----------------------------------------
@@ -350,6 +351,22 @@ def test_sports2d_demo_follows_one_person(rom_env, sports2d_demo):
     assert track.people_count[track.timestamps_s < 1.9].max() <= 1  # a duplicate is one
     # The man is followed throughout: few frames (his backlit first ones) are uncertain.
     assert track.identity_uncertain[detected].mean() < 0.1
+
+
+@pytest.mark.slow
+def test_pose2sim_second_person_is_counted_and_never_taken(rom_env):
+    # Pose2Sim's multi-person demo is its single-person take with a second person
+    # composited in. In cam04 both are always seen; the subject (largest at the start)
+    # is followed throughout, as in the single-person clip, and no frame is in doubt.
+    alone = analyze_video(datasets.pose2sim_video("cam04"))
+    track = analyze_video(datasets.pose2sim_video("cam04", datasets.POSE2SIM_MULTI_DEMO))
+    assert track.people_count is not None and track.identity_uncertain is not None
+    assert alone.people_count is not None and alone.people_count.max() == 1
+    assert (track.people_count >= 2).mean() > 0.9
+    assert track.detected.mean() > 0.95 and not track.identity_uncertain.any()
+    both = track.detected & alone.detected
+    distance = np.median(np.linalg.norm(track.image_xy - alone.image_xy, axis=-1), axis=1)
+    assert (distance[both] < 100).mean() > 0.95  # pixels: the same person, not the other
 
 
 @pytest.mark.slow
