@@ -185,6 +185,21 @@ def test_variable_frame_rate_and_a_long_dropout() -> None:
     assert not swaps[~seen].any()
 
 
+def test_legs_only_swap_is_not_a_whole_body_flip() -> None:
+    # MediaPipe's other mistake, the far leg labelled as the near one for a few frames,
+    # is left to rom.signal.detect_left_right_swaps: exchanging the whole body would
+    # make the arms and face jump instead.
+    xy, z, visibility, t = walker(seed=3)
+    legs = [
+        (Landmark[f"LEFT_{name}"], Landmark[f"RIGHT_{name}"])
+        for name in ("HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
+    ]
+    for left, right in legs:
+        for values in (xy, z, visibility):
+            values[60:66, [left, right]] = values[60:66, [right, left]]
+    assert not find_left_right_swaps(xy, z, visibility, t).any()
+
+
 def test_nothing_to_decide() -> None:
     empty = np.full((4, NUM_LANDMARKS, 2), np.nan)
     no_one = find_left_right_swaps(empty, None, np.zeros((4, NUM_LANDMARKS)), np.arange(4.0))
