@@ -27,7 +27,12 @@ from rom.fileio import atomic_write_bytes
 from rom.landmarks import NUM_LANDMARKS
 
 #: Version of the saved track layout; part of the track cache key (bump on a layout change).
-TRACK_FORMAT_VERSION = 1
+#: Version 2 added the optional per-frame ``people_count``, ``identity_confidence`` and
+#: ``identity_uncertain``; version 1 files still load (those fields are then None).
+TRACK_FORMAT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
+#: Optional per-frame arrays: saved when present, None when absent (older tracks).
+_OPTIONAL_ARRAYS = ("people_count", "identity_confidence", "identity_uncertain")
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +69,19 @@ class PoseTrack:
     mediapipe_version : str
     settings : dict
         Analysis settings that influence the result (e.g. ``{"fps": 30.0}``).
+    people_count : ndarray, shape (T,), int16, or None
+        How many distinct people MediaPipe reported in each frame, the tracked one
+        included (at most the detector's ``num_poses``; a person's duplicate skeleton is
+        not counted, see :func:`rom.landmarker.count_people`). None for tracks made
+        before it was recorded.
+    identity_confidence : ndarray, shape (T,), float32, or None
+        Confidence in [0, 1] that the frame's landmarks belong to the same person as the
+        rest of the track (see :func:`rom.landmarker.identity_check`); NaN where not
+        detected. None when not recorded.
+    identity_uncertain : ndarray, shape (T,), bool, or None
+        Detected frames where the tracked person may be somebody else (low confidence,
+        or another person so close that the two could be confused). None when not
+        recorded.
     """
 
     image_xy: NDArray[np.float32]
@@ -80,6 +98,9 @@ class PoseTrack:
     model_sha256: str = ""
     mediapipe_version: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
+    people_count: NDArray[np.int16] | None = None
+    identity_confidence: NDArray[np.float32] | None = None
+    identity_uncertain: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.timestamps_s)
@@ -92,6 +113,9 @@ class PoseTrack:
             "frame_indices": (n,),
             "detected": (n,),
         }
+        for name in _OPTIONAL_ARRAYS:
+            if getattr(self, name) is not None:
+                expected[name] = (n,)
         for name, shape in expected.items():
             actual = getattr(self, name).shape
             if actual != shape:
@@ -172,8 +196,14 @@ class PoseTrack:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
+        optional = {
+            name: getattr(self, name)
+            for name in _OPTIONAL_ARRAYS
+            if getattr(self, name) is not None
+        }
         np.savez_compressed(
             buffer,
+            **optional,
             image_xy=self.image_xy,
             image_z=self.image_z,
             visibility=self.visibility,
@@ -189,10 +219,10 @@ class PoseTrack:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> PoseTrack:
-        """Read a track written by :meth:`save`."""
+        """Read a track written by :meth:`save` (this format or an older readable one)."""
         with np.load(Path(path), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            if meta.get("format_version") != TRACK_FORMAT_VERSION:
+            if meta.get("format_version") not in _READABLE_VERSIONS:
                 raise ValueError(
                     f"{path}: unsupported pose track format {meta.get('format_version')}"
                 )
@@ -211,4 +241,5 @@ class PoseTrack:
                 model_sha256=meta["model_sha256"],
                 mediapipe_version=meta["mediapipe_version"],
                 settings=meta["settings"],
+                **{name: data[name] for name in _OPTIONAL_ARRAYS if name in data},
             )

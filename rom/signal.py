@@ -274,39 +274,6 @@ def detect_left_right_swaps(
         swap = cost(left, right_med) + cost(right, left_med)
         swapped = (keep > jump_fraction * scale * k) & (swap < 0.5 * keep)
     return np.asarray(swapped & np.isfinite(keep) & np.isfinite(swap))
-    spans = np.concatenate(
-        [
-            np.linalg.norm(left[:, 0] - left[:, -1], axis=-1),
-            np.linalg.norm(right[:, 0] - right[:, -1], axis=-1),
-        ]
-    )
-    spans = spans[np.isfinite(spans)]
-    scale = np.nan if spans.size == 0 or left.shape[1] < 2 else float(np.median(spans))
-    if not np.isfinite(scale) or scale <= 0:
-        return swapped
-    threshold = jump_fraction * scale
-    state = False
-    prev = None  # index of the last frame with all points finite
-    for i in range(n):
-        if not (np.all(np.isfinite(left[i])) and np.all(np.isfinite(right[i]))):
-            swapped[i] = state
-            continue
-        if prev is not None:
-            keep = (
-                np.linalg.norm(left[i] - left[prev], axis=-1).sum()
-                + np.linalg.norm(right[i] - right[prev], axis=-1).sum()
-            )
-            swap = (
-                np.linalg.norm(left[i] - right[prev], axis=-1).sum()
-                + np.linalg.norm(right[i] - left[prev], axis=-1).sum()
-            )
-            if keep > threshold * left.shape[1] and swap < 0.5 * keep:
-                state = not state
-        swapped[i] = state
-        prev = i
-    if swapped.sum() > n - swapped.sum():
-        swapped = ~swapped
-    return swapped
 
 
 @dataclass(frozen=True)

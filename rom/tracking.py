@@ -222,13 +222,14 @@ def track_video(
     ) as detector:
         for done, frame in enumerate(reader, start=1):
             people = detector.detect(frame.image, frame.time_s, frame.full_size)
-            follower.add(people)
+            follower.add(people, frame.time_s)
             times.append(frame.time_s)
             indices.append(frame.index)
             frame_size = frame.full_size
             if progress is not None:
                 progress(done, max(total, done))
     chosen: list[Rows | None] = follower.finish()
+    identity = follower.identity()
 
     detected = sum(rows is not None for rows in chosen)
     if detected == 0:
@@ -250,6 +251,9 @@ def track_video(
             "video_truncated": report.truncated,
             "decode_errors": report.decode_errors,
         },
+        people_count=follower.people_count(),
+        identity_confidence=identity.confidence,
+        identity_uncertain=identity.uncertain,
     )
     if use_cache:
         try:

@@ -13,11 +13,19 @@ import pytest
 
 from rom import tracking as tracking_module
 from rom.errors import NoPersonError
-from rom.landmarker import PersonFollower, PoseDetector, match_cost, person_box
+from rom.landmarker import (
+    PersonFollower,
+    PoseDetector,
+    count_people,
+    identity_check,
+    match_cost,
+    person_box,
+)
 from rom.landmarks import NUM_LANDMARKS, Landmark
 from rom.pose import PoseTrack
 from rom.tracking import track_video
 from rom.video import iter_frames
+from tests import datasets
 from tests.conftest import run_ffmpeg, write_video
 
 # --- the person-following policy (pure numpy) -----------------------------------------
@@ -337,6 +345,43 @@ def test_sports2d_demo_follows_one_person(rom_env, sports2d_demo):
     # She is in view from 2.0 s to 5.7 s: MediaPipe saw two people then, we kept one.
     both_in_view = (track.timestamps_s > 2.1) & (track.timestamps_s < 5.5)
     assert detected[both_in_view].mean() > 0.9
+    # ... and says so: two people counted then, one (or none) before she comes.
+    assert track.people_count is not None and track.identity_uncertain is not None
+    assert (track.people_count[both_in_view] >= 2).mean() > 0.9
+    assert track.people_count[track.timestamps_s < 1.9].max() <= 1  # a duplicate is one
+    # The man is followed throughout: few frames (his backlit first ones) are uncertain.
+    assert track.identity_uncertain[detected].mean() < 0.1
+
+
+@pytest.mark.slow
+def test_pose2sim_second_person_is_counted_and_never_taken(rom_env):
+    # Pose2Sim's multi-person demo is its single-person take with a second person
+    # composited in. In cam04 both are always seen; the subject (largest at the start)
+    # is followed throughout, as in the single-person clip, and no frame is in doubt.
+    alone = track_video(datasets.pose2sim_video("cam04"))
+    track = track_video(datasets.pose2sim_video("cam04", datasets.POSE2SIM_MULTI_DEMO))
+    assert track.people_count is not None and track.identity_uncertain is not None
+    assert alone.people_count is not None and alone.people_count.max() == 1
+    assert (track.people_count >= 2).mean() > 0.9
+    assert track.detected.mean() > 0.95 and not track.identity_uncertain.any()
+    both = track.detected & alone.detected
+    distance = np.median(np.linalg.norm(track.image_xy - alone.image_xy, axis=-1), axis=1)
+    assert (distance[both] < 100).mean() > 0.95  # pixels: the same person, not the other
+
+
+@pytest.mark.slow
+def test_sports2d_demo_person_by_point_finds_the_second_person(rom_env, sports2d_demo):
+    # She walks in at 2.0 s (MediaPipe returns only the man before): a point on her where
+    # she enters is searched for in the later frames, and she is followed, never him.
+    track = track_video(sports2d_demo, fps=15, person=(1390.0, 760.0))
+    detected = track.detected
+    assert not detected[track.timestamps_s < 1.95].any()
+    in_view = (track.timestamps_s > 2.1) & (track.timestamps_s < 5.5)
+    assert detected[in_view].mean() > 0.9
+    hips = track.image_xy[:, [Landmark.LEFT_HIP, Landmark.RIGHT_HIP]].mean(axis=1)
+    assert np.all(hips[detected, 1] > 650)  # her hips; his are on the box, above 500 px
+    assert track.people_count is not None
+    assert (track.people_count[in_view] >= 2).mean() > 0.9
 
 
 
@@ -359,3 +404,114 @@ def test_decoding_runs_ahead_of_inference_but_boundedly(rom_env, demo_clip, monk
     assert len(track) == 75
     assert max(leads) <= tracking_module.QUEUE_FRAMES + 2
     assert max(leads) >= tracking_module.QUEUE_FRAMES  # MediaPipe is slower than decoding
+
+
+# --- people in view and identity (pure numpy) -----------------------------------------
+
+
+def with_world(rows: np.ndarray, legs: float = 1.0) -> np.ndarray:
+    """``rows`` with world landmarks (metres, a 1.75 m person; legs scaled by ``legs``)."""
+    out = rows.copy()
+    height_px = float(rows[:, 1].max() - rows[:, 1].min())
+    out[:, 5:7] = (rows[:, 0:2] - rows[Landmark.LEFT_HIP, 0:2]) / height_px * 1.75
+    for side in ("LEFT", "RIGHT"):
+        hip = out[Landmark[f"{side}_HIP"], 5:7]
+        for name in ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"):
+            index = Landmark[f"{side}_{name}"]
+            out[index, 5:7] = hip + legs * (out[index, 5:7] - hip)
+    return out
+
+
+def walk(n: int, start: float = 200, step: float = 6, height: float = 300) -> list[np.ndarray]:
+    return [with_world(body(start + step * i, 400, height)) for i in range(n)]
+
+
+def test_identity_is_confident_on_a_walker():
+    check = identity_check(walk(30))
+    assert np.all(check.confidence > 0.9)
+    assert not check.uncertain.any()
+
+
+def test_a_jump_to_another_person_is_flagged():
+    frames: list[np.ndarray | None] = list(walk(30))
+    frames[15] = with_world(body(700, 400, 300))  # someone else, same size, 0.4 m away
+    frames[16] = None
+    check = identity_check(frames)
+    assert check.uncertain[15] and check.confidence[15] < 0.1
+    assert np.isnan(check.confidence[16]) and not check.uncertain[16]
+    others = [i for i in range(30) if i not in (15, 16)]
+    assert not check.uncertain[others].any()
+
+
+def test_a_different_body_in_the_same_place_is_flagged_by_its_limbs():
+    frames = walk(30)
+    frames[20] = frames[20].copy()
+    frames[20][:, 5:8] = with_world(body(200 + 6 * 20, 400, 300), legs=1.8)[:, 5:8]
+    check = identity_check(frames)
+    assert check.uncertain.tolist() == [i == 20 for i in range(30)]
+
+
+def test_dropouts_and_a_moving_camera_view_are_not_a_switch():
+    frames: list[np.ndarray | None] = list(walk(40, step=12))
+    for i in range(10, 18):  # 8 frames hidden: the person walked on meanwhile
+        frames[i] = None
+    check = identity_check(frames)
+    assert not check.uncertain.any()
+    assert check.confidence[18] > 0.6
+
+
+def test_people_count_and_ambiguous_frames_while_two_people_cross():
+    follower = PersonFollower()
+    for i in range(21):
+        a, b = body(200 + 20 * i, 400, 300), body(600 - 20 * i, 400, 290)
+        follower.add([a, b] if i % 2 else [b, a])
+    follower.add([body(620, 400, 300)])
+    chosen = follower.finish()
+    assert all(rows is not None for rows in chosen)
+    # Level with each other (frame 10) their boxes coincide: seen as one person then.
+    assert follower.people_count().tolist() == [2] * 10 + [1] + [2] * 10 + [1]
+    check = follower.identity()
+    # Close to each other (frames 8-12: 0-160 px apart) the two could be confused.
+    assert check.uncertain[10]
+    assert not check.uncertain[:6].any() and not check.uncertain[15:].any()
+
+
+def test_lone_person_back_elsewhere_is_taken_but_flagged():
+    follower = PersonFollower()
+    for i in range(6):
+        follower.add([body(200 + i, 400, 300)])
+    follower.add([])
+    follower.add([body(1200, 400, 300)])
+    chosen = follower.finish()
+    assert chosen[-1] is not None
+    assert follower.identity().uncertain.tolist() == [False] * 7 + [True]
+
+
+def test_person_by_point_is_searched_for_in_later_frames():
+    # MediaPipe returns only the first person for 1 s; the second (at x=900) appears then.
+    frames = [[body(300, 400, 300)] for _ in range(30)]
+    frames += [[body(300, 400, 300), body(900, 400, 280)] for _ in range(30)]
+
+    def run(person, search_s=3.0):
+        follower = PersonFollower(person, search_s=search_s)
+        for i, candidates in enumerate(frames):
+            follower.add(candidates, time_s=i / 30)
+        return follower.finish()
+
+    chosen = run((900.0, 300.0))
+    assert all(rows is None for rows in chosen[:30])
+    assert all(abs(float(rows[Landmark.NOSE, 0]) - 900) < 1 for rows in chosen[30:])
+    assert float(run(1)[-1][Landmark.NOSE, 0]) == pytest.approx(900)
+    with pytest.raises(NoPersonError) as error:
+        run((900.0, 300.0), search_s=0.5)
+    message = str(error.value)
+    assert "no person was found at pixel (900, 300) in the first 0.5 s" in message
+    assert "at most 1 person was seen" in message and "x 249-351, y 121-400" in message
+
+
+def test_a_duplicate_skeleton_is_not_a_second_person():
+    subject = body(300, 400, 300)
+    assert count_people([subject, body(310, 404, 290)]) == 1  # shifted copy, box IoU 0.9
+    assert count_people([subject, body(700, 400, 300)]) == 2
+    assert count_people([subject, body(700, 400, 300), body(705, 400, 300)]) == 2
+    assert count_people([]) == 0
