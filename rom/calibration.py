@@ -31,7 +31,12 @@ class Calibration:
     roll_deg : float
         Camera roll in degrees (see module docstring); 0 means the camera is level.
     roll_source : str
-        Where the roll came from: ``"none"``, ``"user"``, ``"marker"`` or ``"floor"``.
+        Where the roll came from: ``"none"`` (assumed level), ``"user"`` (typed, e.g. from a
+        level app), ``"marker"``, ``"floor"`` (a level line the user picked) or ``"scene"``
+        (vertical edges of the room, :mod:`rom.calibrate.vertical`).
+    roll_uncertainty_deg : float or None
+        About a 95 % bound on ``roll_deg`` in degrees; ``None`` when not known (the roll
+        is assumed level, or was given without a stated accuracy).
     cm_per_px : float or None
         Scale at the subject's plane in centimetres per pixel; ``None`` when unknown.
     scale_source : str or None
@@ -44,6 +49,7 @@ class Calibration:
 
     roll_deg: float = 0.0
     roll_source: str = "none"
+    roll_uncertainty_deg: float | None = None
     cm_per_px: float | None = None
     scale_source: str | None = None
     camera_matrix: NDArray[np.float64] | None = None
