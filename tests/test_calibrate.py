@@ -646,3 +646,20 @@ def test_cli_marker_pdf_has_the_size_table(
     assert "black square 100 mm" in pypdf.PdfReader(str(small)).pages[0].extract_text()
     assert rom_main(["calibrate", "marker-pdf", "--out", str(small), "--size-cm", "30"]) != 0
     assert "4-17 cm" in capsys.readouterr().err
+
+
+def test_person_box_from_track() -> None:
+    from rom.calibrate.scene import PERSON_BOX_MARGIN, person_box_from_track
+    from rom.pose import PoseTrack
+
+    landmarks = np.zeros((33, 8), np.float32)
+    landmarks[:, 0] = np.linspace(100, 200, 33)  # x
+    landmarks[:, 1] = np.linspace(50, 450, 33)  # y
+    moved = landmarks.copy()
+    moved[:, 0] += 100
+    track = PoseTrack.from_frames([(0.0, 0, landmarks), (0.1, 1, None), (0.2, 2, moved)],
+                                  frame_size=(640, 480))
+    box = person_box_from_track(track)
+    assert box == pytest.approx((100 - PERSON_BOX_MARGIN * 200, 50 - PERSON_BOX_MARGIN * 400,
+                                 300 + PERSON_BOX_MARGIN * 200, 450 + PERSON_BOX_MARGIN * 400))
+    assert person_box_from_track(PoseTrack.from_frames([(0.0, 0, None)], (640, 480))) is None

@@ -3,7 +3,7 @@
 The marker
 ----------
 One ArUco marker, :data:`MARKER_DICTIONARY_NAME` id :data:`MARKER_ID`, whose black square
-is :data:`MARKER_SIZE_MM` wide on paper (``calibration/make_marker_pdf.py`` prints it).
+is :data:`MARKER_SIZE_MM` wide on paper (``rom calibrate marker-pdf`` prints it).
 OpenCV returns its corners in the marker's own order — top-left, top-right,
 bottom-right, bottom-left of the *printed* marker — whatever its rotation on screen.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,11 +30,38 @@ from rom.calibrate.profile import CameraProfile
 from rom.calibrate.vertical import estimate_vertical
 from rom.calibration import Calibration
 
+if TYPE_CHECKING:
+    from rom.pose import PoseTrack
+
 #: Uncertainty (95 %, degrees) given to a roll the user typed without one: a phone's
 #: level app or a spirit level reads to about this.
 USER_ROLL_UNCERTAINTY_DEG = 1.0
 #: Frames kept for the scene's vertical edges (evenly spread over the sampled ones).
 SCENE_FRAMES = 6
+
+
+#: Margin added on each side of the person's landmark box, as a fraction of its size
+#: (landmarks are joints: the body's outline, hair and shoes reach beyond them).
+PERSON_BOX_MARGIN = 0.15
+
+
+def person_box_from_track(track: PoseTrack) -> tuple[float, float, float, float] | None:
+    """One pixel box around everywhere the person went in the clip, with a margin.
+
+    Returns
+    -------
+    (x0, y0, x1, y1) or None
+        Pixels of the upright frame; ``None`` when the person was never detected.
+    """
+    xy = np.asarray(track.image_xy, dtype=np.float64)[np.asarray(track.detected, dtype=bool)]
+    xy = xy.reshape(-1, 2)
+    xy = xy[np.all(np.isfinite(xy), axis=1)]
+    if xy.size == 0:
+        return None
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    margin = PERSON_BOX_MARGIN * (high - low)
+    return (float(low[0] - margin[0]), float(low[1] - margin[1]),
+            float(high[0] + margin[0]), float(high[1] + margin[1]))
 
 
 @dataclass(frozen=True)
@@ -59,6 +87,7 @@ def calibrate_video(
     user_roll: Calibration | None = None,
     use_marker: bool = True,
     use_scene: bool = True,
+    track: PoseTrack | None = None,
 ) -> CalibrationReport:
     """The calibration of ``path`` with the reason the marker was not used, if any.
 
@@ -84,7 +113,9 @@ def calibrate_video(
         calibration = marker.to_calibration()
     elif use_scene and user_roll is None and grays:
         step = max(1, len(grays) // SCENE_FRAMES)
-        scene = estimate_vertical(grays[::step][:SCENE_FRAMES])
+        chosen = grays[::step][:SCENE_FRAMES]
+        box = person_box_from_track(track) if track is not None else None
+        scene = estimate_vertical(chosen, person_boxes=[box] * len(chosen))
         if scene is not None:
             calibration = Calibration(
                 roll_deg=scene.roll_deg, roll_source="scene",
@@ -110,6 +141,7 @@ def calibration_for_video(
     user_roll: Calibration | None = None,
     use_marker: bool = True,
     use_scene: bool = True,
+    track: PoseTrack | None = None,
 ) -> Calibration:
     """The :class:`Calibration` to measure ``path`` with.
 
@@ -128,6 +160,8 @@ def calibration_for_video(
         Look for the marker (costs a quick pass over a few sampled frames).
     use_scene : bool
         Without a user or marker roll, take the roll from the room's vertical edges.
+    track : PoseTrack, optional
+        The person's landmarks: their box is masked out of the scene's edges.
 
     Returns
     -------
@@ -137,5 +171,5 @@ def calibration_for_video(
     """
     return calibrate_video(
         path, frame_size, profile=profile, user_roll=user_roll, use_marker=use_marker,
-        use_scene=use_scene,
+        use_scene=use_scene, track=track,
     ).calibration
