@@ -82,5 +82,5 @@ def test_rejection_reasons() -> None:
     moved = [marker.inspect_marker(_render(30, r, 1)) for r in (-4.0, 0.0, 4.0, -4.0, 4.0)]
     inconsistent = marker.marker_from_observations(moved)
     assert isinstance(inconsistent, MarkerRejection) and inconsistent.reason == "inconsistent"
-    assert set(marker.REJECTION_MESSAGES) == {"not_found", "too_small", "too_few_frames",
+    assert set(marker.REJECTION_MESSAGES) == {"not_found", "blurred", "too_small", "too_few_frames",
                                               "inconsistent"}

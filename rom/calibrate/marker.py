@@ -50,15 +50,18 @@ MARKER_BORDER_BITS = 1
 
 #: 1-sigma error of a corner after :func:`refine_marker_corners`, px.  Measured on markers
 #: rendered at 16-40 px per side under rolls of +-10 deg, Gaussian blur sigma 0.8 px, noise
-#: and JPEG quality 60: the roll's RMS error was 0.21 deg at 20 px and 0.14 deg at 32 px
-#: (max 0.63 and 0.38 deg over 60 frames), i.e. ~0.10 px per corner; 0.2 px keeps a margin
-#: for H.264 and real blur.
+#: and JPEG quality 60 (tests/test_marker_small.py's renderer, 60 frames per size): the
+#: roll's RMS error was 0.14 deg at 20 px, 0.08 at 24 px, 0.07 at 32 px (max 0.44, 0.32,
+#: 0.27 deg), i.e. ~0.07 px per corner; with blur sigma 1.2 px and JPEG quality 40 the
+#: marker is found from 24 px (18 of 60) and always at 32 px, RMS 0.12 and 0.08 deg.  0.2 px keeps a
+#: margin for H.264 and real blur.
 CORNER_SIGMA_PX = 0.2
 #: Below this side length (px) the marker is rejected as too small.  With the roll's 1-sigma
 #: error ``CORNER_SIGMA_PX / (sqrt(2) * side)`` rad (four edges averaged, eight corner
 #: coordinates), 18 px gives a 95 % bound of 0.9 deg per frame (within the +-1.5 deg that
 #: angles to vertical need); below it the detector itself finds the marker in fewer than
-#: half of blurred frames (16 px: 25 of 60 found), so a smaller marker is not trusted.
+#: half of blurred frames (16 px: 25 of 60 found, 20 px: 59 of 60), so a smaller marker is
+#: not trusted.
 MIN_MARKER_SIDE_PX = 18.0
 #: Systematic 1-sigma roll error of a marker that is sharp and large, degrees: with the
 #: phone pitched a few degrees, true verticals converge, so the roll at the marker differs
@@ -141,35 +144,19 @@ def _detect_at(gray: NDArray[np.uint8], upscale: int) -> NDArray[np.float64] | N
     return np.asarray((best + 0.5) / upscale - 0.5)
 
 
-def refine_marker_corners(
-    gray: NDArray[np.uint8], corners: ArrayLike
-) -> NDArray[np.float64]:
-    """Sub-pixel corners from straight lines fitted to the marker's four outer edges.
-
-    Along each side, the dark-to-light crossing of the grey profile across the edge is
-    found to a fraction of a pixel at many points; a line is fitted through them and the
-    corners are the intersections of adjacent lines.  On small markers (a few px per cell)
-    this uses the whole edge instead of a corner's few pixels.
-
-    Parameters
-    ----------
-    gray : ndarray, shape (H, W), uint8
-    corners : array_like, shape (4, 2)
-        Approximate corners (top-left, top-right, bottom-right, bottom-left), px.
-
-    Returns
-    -------
-    ndarray, shape (4, 2)
-        Refined corners; the input unchanged where an edge cannot be fitted or the refined
-        corners move by more than 0.6 of a cell.
-    """
-    quad = np.asarray(corners, dtype=np.float64).reshape(4, 2)
-    image = np.asarray(gray, dtype=np.float32)
+def _fit_outer_edges(
+    image: NDArray[np.float32], quad: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
+    """One pass of :func:`refine_marker_corners`; ``None`` if an edge cannot be fitted."""
     centre = quad.mean(axis=0)
     side = float(np.mean(marker_side_lengths_px(quad)))
     cell = side / marker_cells().shape[0]
-    reach = max(1.5, min(4.0, 0.8 * cell))  # stay within the black border, outside the bits
-    offsets = np.linspace(-reach, reach, int(np.ceil(reach * 8)) + 1)
+    # A few px each way (the detector's corners of a blurred small marker are up to ~3 px
+    # inside): inwards the profile may cross the black border into white bits, outwards it
+    # must stay in the white margin (not reach the wall or the sheet's arrow), so the
+    # outermost dark-to-light crossing is the edge.
+    reach = float(np.clip(0.8 * cell, 2.0, 4.0))
+    offsets = np.linspace(-reach, reach, int(np.ceil(reach * 12)) + 1)
     lines = []
     for k in range(4):
         a, b = quad[k], quad[(k + 1) % 4]
@@ -184,18 +171,18 @@ def refine_marker_corners(
                              samples[..., 1].astype(np.float32), cv2.INTER_LINEAR)
         edge = []
         for point, profile in zip(base, profiles, strict=True):
-            dark, light = float(profile[:3].mean()), float(profile[-3:].mean())
+            dark, light = float(profile.min()), float(profile[-3:].mean())
             if light - dark < 20.0:
                 continue
             middle = (dark + light) / 2
-            above = np.nonzero(profile >= middle)[0]
-            if above.size == 0 or above[0] == 0:
+            below = np.nonzero(profile < middle)[0]
+            j = int(below[-1])  # outermost dark sample; the crossing is between j and j + 1
+            if j + 1 >= len(profile):
                 continue
-            j = int(above[0])
-            t = (middle - profile[j - 1]) / (profile[j] - profile[j - 1])
-            edge.append(point + (offsets[j - 1] + t * (offsets[j] - offsets[j - 1])) * outward)
-        if len(edge) < 4:
-            return quad
+            t = (middle - profile[j]) / (profile[j + 1] - profile[j])
+            edge.append(point + (offsets[j] + t * (offsets[j + 1] - offsets[j])) * outward)
+        if len(edge) < max(4, len(base) // 2):
+            return None
         points = np.asarray(edge)
         mean = points.mean(axis=0)
         direction = np.linalg.svd(points - mean)[2][0]
@@ -205,9 +192,53 @@ def refine_marker_corners(
         corner = np.cross(lines[(k - 1) % 4], lines[k])
         refined.append(corner[:2] / corner[2])
     out = np.asarray(refined)
-    if not np.all(np.isfinite(out)) or np.abs(out - quad).max() > max(cell * 0.6, 1.5):
-        return quad
+    if not np.all(np.isfinite(out)) or np.abs(out - quad).max() > max(cell, 2.0):
+        return None
     return out
+
+
+def refine_marker_corners(
+    gray: NDArray[np.uint8], corners: ArrayLike
+) -> NDArray[np.float64] | None:
+    """Sub-pixel corners from straight lines fitted to the marker's four outer edges.
+
+    Across each side, at many points along it, the outermost dark-to-light crossing of the
+    grey profile (half-way between the black border and the white margin) is found to a
+    fraction of a pixel; a line is fitted through them and the corners are the
+    intersections of adjacent lines.  Two passes: the detector's corners of a blurred
+    small marker can be 2-3 px inside the true ones.  On small markers (a few px per cell)
+    this uses the whole edge instead of a corner's few pixels.
+
+    Parameters
+    ----------
+    gray : ndarray, shape (H, W), uint8
+    corners : array_like, shape (4, 2)
+        Approximate corners (top-left, top-right, bottom-right, bottom-left), px.
+
+    Returns
+    -------
+    ndarray, shape (4, 2), or None
+        Refined corners; ``None`` when an edge has too little contrast (a blurred or
+        partly hidden marker) or the corners would move by more than a cell.
+    """
+    quad = np.asarray(corners, dtype=np.float64).reshape(4, 2)
+    image = np.asarray(gray, dtype=np.float32)
+    for _ in range(2):
+        fitted = _fit_outer_edges(image, quad)
+        if fitted is None:
+            return None
+        quad = fitted
+    return quad
+
+
+def _find_marker(gray: NDArray[np.uint8]) -> NDArray[np.float64] | None:
+    for upscale in DETECTION_UPSCALES:
+        if upscale > 1 and upscale * max(gray.shape[:2]) > MAX_UPSCALED_SIDE_PX:
+            break
+        found = _detect_at(gray, upscale)
+        if found is not None:
+            return found
+    return None
 
 
 def detect_marker(gray: NDArray[np.uint8]) -> NDArray[np.float64] | None:
@@ -216,7 +247,8 @@ def detect_marker(gray: NDArray[np.uint8]) -> NDArray[np.float64] | None:
     The image is searched at its own size, then upscaled by each of
     :data:`DETECTION_UPSCALES` until the marker is found (small markers' bits are then
     several pixels wide for the detector's thresholds); the corners are refined on the
-    original image by :func:`refine_marker_corners`.
+    original image by :func:`refine_marker_corners` (the detector's own corners are
+    returned when the edges cannot be fitted; :func:`inspect_marker` rejects those).
 
     Parameters
     ----------
@@ -228,13 +260,11 @@ def detect_marker(gray: NDArray[np.uint8]) -> NDArray[np.float64] | None:
         Pixel corners top-left, top-right, bottom-right, bottom-left of the printed
         marker (the largest one if several are seen); ``None`` if absent.
     """
-    for upscale in DETECTION_UPSCALES:
-        if upscale > 1 and upscale * max(gray.shape[:2]) > MAX_UPSCALED_SIDE_PX:
-            break
-        found = _detect_at(gray, upscale)
-        if found is not None:
-            return refine_marker_corners(gray, found)
-    return None
+    found = _find_marker(gray)
+    if found is None:
+        return None
+    refined = refine_marker_corners(gray, found)
+    return found if refined is None else refined
 
 
 def roll_sigma_deg(side_px: float, corner_sigma_px: float = CORNER_SIGMA_PX) -> float:
@@ -364,6 +394,10 @@ REJECTION_MESSAGES = {
         "rom's marker was not found: print it at 100 %, tape it flat where the camera sees "
         "it, and keep it sharp"
     ),
+    "blurred": (
+        "the marker's edges are too blurred or partly hidden to measure: keep it in focus, "
+        "well lit and uncovered"
+    ),
     "too_small": (
         f"the marker is under {MIN_MARKER_SIDE_PX:.0f} px wide in the picture: print it larger "
         "(see the table on the marker sheet) or move the camera closer"
@@ -417,12 +451,16 @@ def inspect_marker(
     Returns
     -------
     MarkerObservation or MarkerRejection
-        Rejected as ``"not_found"`` or ``"too_small"`` (a side under
+        Rejected as ``"not_found"``, ``"blurred"`` (edges that cannot be fitted, see
+        :func:`refine_marker_corners`) or ``"too_small"`` (a side under
         :data:`MIN_MARKER_SIDE_PX`).
     """
-    detected = detect_marker(gray)
-    if detected is None:
+    found = _find_marker(gray)
+    if found is None:
         return MarkerRejection.of("not_found")
+    detected = refine_marker_corners(gray, found)
+    if detected is None:
+        return MarkerRejection.of("blurred")
     corners = detected
     if camera_matrix is not None and dist_coeffs is not None:
         from rom.calibrate.intrinsics import undistort_points
@@ -566,7 +604,8 @@ def marker_from_observations(
     Returns
     -------
     MarkerEstimate or MarkerRejection
-        ``"not_found"`` (never detected), ``"too_small"`` (detected, always too small),
+        ``"not_found"`` (never detected), ``"too_small"`` or ``"blurred"`` (detected, never
+        usable),
         ``"too_few_frames"`` or ``"inconsistent"`` (rolls spread beyond
         :data:`MAX_ROLL_SPREAD_DEG`).
 
@@ -576,9 +615,15 @@ def marker_from_observations(
         The marker is taped sideways or upside down (see :func:`combine_observations`).
     """
     observations = [o for o in seen if isinstance(o, MarkerObservation)]
-    too_small = [o for o in seen if isinstance(o, MarkerRejection) and o.reason == "too_small"]
+    rejections = [o for o in seen if isinstance(o, MarkerRejection)]
+    too_small = [o for o in rejections if o.reason == "too_small"]
     if not observations:
-        return too_small[0] if too_small else MarkerRejection.of("not_found")
+        # The most telling reason: seen but too small, seen but blurred, or never seen.
+        for reason in ("too_small", "blurred"):
+            of_reason = [o for o in rejections if o.reason == reason]
+            if of_reason:
+                return of_reason[0]
+        return MarkerRejection.of("not_found")
     estimate = combine_observations(observations, len(seen), min_frames=min_frames)
     if estimate is None:
         detail = f"{len(observations)} of {len(seen)}"
