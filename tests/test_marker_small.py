@@ -84,3 +84,24 @@ def test_rejection_reasons() -> None:
     assert isinstance(inconsistent, MarkerRejection) and inconsistent.reason == "inconsistent"
     assert set(marker.REJECTION_MESSAGES) == {"not_found", "blurred", "too_small", "too_few_frames",
                                               "inconsistent"}
+
+
+def test_small_marker_through_h264(make_video) -> None:  # type: ignore[no-untyped-def]
+    """A 22 px marker in a 360p H.264 clip (CRF 28): the video's roll within its bound."""
+    roll = -3.0
+    frames = [np.repeat(_render(22, roll, seed, jpeg=95)[:, :, None], 3, axis=2)
+              for seed in [7] * 20]  # a still camera: the same picture, re-encoded
+    path = make_video("small_marker.mp4", frames, fps=10.0, options={"crf": "28"})
+    found = marker.find_marker_in_video(path, sample_fps=5.0)
+    assert isinstance(found, MarkerEstimate), found
+    assert found.frames_with_marker == found.frames_sampled == 10
+    assert abs(found.roll_deg - roll) <= found.roll_uncertainty_deg < 1.5
+    assert found.to_calibration().roll_uncertainty_deg == found.roll_uncertainty_deg
+
+
+def test_marker_too_small_in_video_says_so(make_video) -> None:  # type: ignore[no-untyped-def]
+    frames = [np.repeat(_render(12, 2.0, 0, blur=0.0, jpeg=95)[:, :, None], 3, axis=2)] * 10
+    path = make_video("tiny_marker.mp4", frames, fps=10.0, options={"crf": "12"})
+    found = marker.find_marker_in_video(path)
+    assert isinstance(found, MarkerRejection)
+    assert found.reason == "too_small" and "px" in found.message
