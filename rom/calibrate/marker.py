@@ -72,6 +72,9 @@ DETECTION_UPSCALES = (1, 2, 3)
 #: No upscaled search beyond this longer side (px): at 1080p a marker big enough to read is
 #: found at the native size, and a 3x search would cost seconds per frame.
 MAX_UPSCALED_SIDE_PX = 2600
+#: Frames searched upscaled before a clip in which the marker was never found is searched
+#: at its own size only (see :func:`marker_frame_results`).
+UPSCALED_SEARCH_FRAMES = 6
 #: Rolls of frames farther apart than this (robust spread, degrees) mean a marker that
 #: moved, a wrong detection or a camera that was turned: the video gets no marker roll.
 MAX_ROLL_SPREAD_DEG = 1.5
@@ -231,8 +234,10 @@ def refine_marker_corners(
     return quad
 
 
-def _find_marker(gray: NDArray[np.uint8]) -> NDArray[np.float64] | None:
-    for upscale in DETECTION_UPSCALES:
+def _find_marker(
+    gray: NDArray[np.uint8], upscales: Sequence[int] = DETECTION_UPSCALES
+) -> NDArray[np.float64] | None:
+    for upscale in upscales:
         if upscale > 1 and upscale * max(gray.shape[:2]) > MAX_UPSCALED_SIDE_PX:
             break
         found = _detect_at(gray, upscale)
@@ -438,6 +443,8 @@ def inspect_marker(
     gray: NDArray[np.uint8],
     camera_matrix: ArrayLike | None = None,
     dist_coeffs: ArrayLike | None = None,
+    *,
+    upscales: Sequence[int] = DETECTION_UPSCALES,
 ) -> MarkerObservation | MarkerRejection:
     """Detect the marker and measure roll and scale, or say why it is not usable.
 
@@ -447,6 +454,8 @@ def inspect_marker(
     camera_matrix, dist_coeffs : array_like, optional
         A lens profile; when given, the corners are undistorted before measuring (the
         returned ``corners_px`` stay as detected).
+    upscales : sequence of int
+        Upscaling factors to search (see :func:`detect_marker`).
 
     Returns
     -------
@@ -455,7 +464,7 @@ def inspect_marker(
         :func:`refine_marker_corners`) or ``"too_small"`` (a side under
         :data:`MIN_MARKER_SIDE_PX`).
     """
-    found = _find_marker(gray)
+    found = _find_marker(gray, upscales)
     if found is None:
         return MarkerRejection.of("not_found")
     detected = refine_marker_corners(gray, found)
@@ -652,13 +661,20 @@ def marker_frame_results(
     from rom.calibrate.sources import iter_gray_frames
 
     lens: tuple[NDArray[np.float64], NDArray[np.float64]] | tuple[None, None] = (None, None)
-    first = True
-    for _, gray in iter_gray_frames([path], video_fps=sample_fps, max_video_frames=max_frames):
-        if profile is not None and first:
+    ever_found = False
+    frames = iter_gray_frames([path], video_fps=sample_fps, max_video_frames=max_frames)
+    for taken, (_, gray) in enumerate(frames):
+        if profile is not None and taken == 0:
             fitted = profile.for_image_size(int(gray.shape[1]), int(gray.shape[0]))
             lens = (fitted.camera_matrix, fitted.dist_coeffs)
-        first = False
-        yield gray, inspect_marker(gray, *lens)
+        # The upscaled search costs ~4x a plain one: once the first frames show no marker at
+        # all, the rest of a clip without one is searched at its own size only.
+        upscales = DETECTION_UPSCALES if ever_found or taken < UPSCALED_SEARCH_FRAMES else (1,)
+        result = inspect_marker(gray, *lens, upscales=upscales)
+        ever_found = ever_found or not (
+            isinstance(result, MarkerRejection) and result.reason == "not_found"
+        )
+        yield gray, result
 
 
 def is_still_image(path: str | os.PathLike[str]) -> bool:

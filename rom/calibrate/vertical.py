@@ -86,7 +86,7 @@ class VerticalEstimate:
     uncertainty_deg : float
         About a 95 % bound (:data:`COVERAGE_SIGMAS` x the 1-sigma error) on ``roll_deg``.
     n_lines : int
-        Inlier segments in the median frame (summed over nothing: one frame's count).
+        Inlier segments (vertical edges) in the frame that gave the median roll.
     method : str
         ``"vertical_vanishing_point"``.
     n_frames : int
