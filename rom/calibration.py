@@ -31,7 +31,12 @@ class Calibration:
     roll_deg : float
         Camera roll in degrees (see module docstring); 0 means the camera is level.
     roll_source : str
-        Where the roll came from: ``"none"``, ``"user"``, ``"marker"`` or ``"floor"``.
+        Where the roll came from: ``"none"`` (assumed level), ``"user"`` (typed, e.g. from a
+        level app), ``"marker"``, ``"floor"`` (a level line the user picked) or ``"scene"``
+        (vertical edges of the room, :mod:`rom.calibrate.vertical`).
+    roll_uncertainty_deg : float or None
+        About a 95 % bound on ``roll_deg`` in degrees; ``None`` when not known (the roll
+        is assumed level, or was given without a stated accuracy).
     cm_per_px : float or None
         Scale at the subject's plane in centimetres per pixel; ``None`` when unknown.
     scale_source : str or None
@@ -40,14 +45,21 @@ class Calibration:
         Pinhole intrinsics in pixels of the upright frame.
     dist_coeffs : ndarray, shape (N,), or None
         OpenCV distortion coefficients ``(k1, k2, p1, p2[, k3, ...])``.
+    marker_rejection : str or None
+        Why rom's marker, seen in the video, was not used: a
+        :class:`rom.calibrate.marker.MarkerRejection` reason (``"too_small"``,
+        ``"blurred"``, ``"too_few_frames"``, ``"inconsistent"``); None when it was used,
+        not looked for, or simply not in view.
     """
 
     roll_deg: float = 0.0
     roll_source: str = "none"
+    roll_uncertainty_deg: float | None = None
     cm_per_px: float | None = None
     scale_source: str | None = None
     camera_matrix: NDArray[np.float64] | None = None
     dist_coeffs: NDArray[np.float64] | None = None
+    marker_rejection: str | None = None
 
     @property
     def has_scale(self) -> bool:

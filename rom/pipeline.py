@@ -27,7 +27,7 @@ from pathlib import Path
 from rom import render
 from rom.calibrate import (
     CameraProfile,
-    calibration_for_video,
+    calibrate_video,
     calibration_from_user_angle,
     load_camera_profile,
 )
@@ -256,14 +256,19 @@ def track_trial(
 def calibrate_trial(
     video: str | os.PathLike[str], track: PoseTrack, options: AnalysisOptions
 ) -> Calibration:
-    """The calibration of ``video`` from the options (typed roll > marker > level; lens)."""
+    """The calibration of ``video`` from the options.
+
+    Roll: typed > marker > the room's vertical edges > level; the track masks the person
+    out of the scene's edges.  Why a marker in view was not used is kept in
+    ``Calibration.marker_rejection``.
+    """
     user_roll = (
         calibration_from_user_angle(options.roll_deg) if options.roll_deg is not None else None
     )
-    return calibration_for_video(
+    return calibrate_video(
         video, track.frame_size, profile=options.camera_profile, user_roll=user_roll,
-        use_marker=options.use_marker,
-    )
+        use_marker=options.use_marker, track=track,
+    ).calibration
 
 
 def analyse_trial(

@@ -6,7 +6,6 @@ cameras) against the intrinsics a Qualisys system computed for the same cameras.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import xml.etree.ElementTree as ET
@@ -133,13 +132,8 @@ def test_marker_from_printed_pdf_keeps_true_size(tmp_path: Path) -> None:
     """The generator's PDF, rasterised at a known resolution, measures at its true size."""
     import pypdfium2 as pdfium
 
-    spec = importlib.util.spec_from_file_location(
-        "make_marker_pdf",
-        Path(__file__).resolve().parent.parent / "calibration" / "make_marker_pdf.py",
-    )
-    assert spec is not None and spec.loader is not None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
+    from rom.calibrate import marker_pdf as generator
+
     pdf_path = generator.build_marker_pdf(tmp_path / "marker.pdf")
 
     dpi = 50.0  # the whole A4 page: 413 x 585 px
@@ -276,8 +270,13 @@ def test_calibration_for_video_precedence(make_video) -> None:  # type: ignore[n
     assert overridden.scale_source == "marker"
     assert overridden.cm_per_px == pytest.approx(from_marker.cm_per_px)
 
-    ignored = calibration_for_video(path, (640, 480), use_marker=False)
+    ignored = calibration_for_video(path, (640, 480), use_marker=False, use_scene=False)
     assert (ignored.roll_deg, ignored.roll_source, ignored.cm_per_px) == (0.0, "none", None)
+    # Without the marker search, the marker's straight edges still count as scene verticals.
+    scene = calibration_for_video(path, (640, 480), use_marker=False)
+    assert scene.roll_source == "scene" and scene.cm_per_px is None
+    assert scene.roll_uncertainty_deg is not None
+    assert abs(scene.roll_deg - 3.0) <= scene.roll_uncertainty_deg
 
 
 def test_calibration_from_video_without_marker(make_video) -> None:  # type: ignore[no-untyped-def]
@@ -597,3 +596,70 @@ def test_cli_marker_reports_roll(tmp_path: Path, capsys: pytest.CaptureFixture[s
     report = json.loads(capsys.readouterr().out)
     assert report["roll_deg"] == pytest.approx(-2.0, abs=0.5)
     assert report["frames_with_marker"] == 1
+
+
+def test_scene_vertical_when_no_marker_nor_user(make_video) -> None:  # type: ignore[no-untyped-def]
+    """No marker: the room's vertical edges give the roll, with its uncertainty."""
+    from rom.calibrate.scene import USER_ROLL_UNCERTAINTY_DEG, calibrate_video
+    from tests.test_vertical import _room
+
+    frames = []
+    for seed in range(10):
+        image, truth, _ = _room(6.0, 5.0, seed=3)  # one room, a still camera
+        noise = np.random.default_rng(seed).normal(0, 3, image.shape)
+        frames.append(np.clip(image + noise, 0, 255).astype(np.uint8))
+    path = make_video("room.mp4", frames, fps=5.0, options={"crf": "20"})
+
+    report = calibrate_video(path, (1280, 720))
+    assert report.marker_rejection is not None and report.marker_rejection.reason == "not_found"
+    scene = report.calibration
+    assert scene.roll_source == "scene" and scene.roll_uncertainty_deg is not None
+    assert abs(scene.roll_deg - truth) <= scene.roll_uncertainty_deg < 1.5
+
+    user = calibration_for_video(path, (1280, 720), user_roll=calibration_from_user_angle(2.0))
+    assert (user.roll_deg, user.roll_source) == (2.0, "user")
+    assert user.roll_uncertainty_deg == USER_ROLL_UNCERTAINTY_DEG
+
+    level = calibration_for_video(path, (1280, 720), use_scene=False)
+    assert (level.roll_deg, level.roll_source, level.roll_uncertainty_deg) == (0.0, "none", None)
+
+
+def test_cli_marker_pdf_has_the_size_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pypdf
+
+    from rom.calibrate.marker_pdf import marker_size_needed_cm
+
+    out = tmp_path / "sheet.pdf"
+    assert rom_main(["calibrate", "marker-pdf", "--out", str(out)]) == 0
+    text = pypdf.PdfReader(str(out)).pages[0].extract_text()
+    assert "Marker size needed" in text and f"{marker.MIN_MARKER_SIDE_PX:.0f} px" in text
+    assert "360p" in text and "1080p" in text
+    # 3 m at 720p: 18 px * 3 m / (640 / tan(34 deg)) = 5.69 cm, printed rounded up.
+    assert marker_size_needed_cm(3.0, 1280) == pytest.approx(5.69, abs=0.01)
+    row = next(line for line in text.splitlines() if line.startswith("3 m"))
+    assert row.split() == ["3", "m", "12", "cm", "9", "cm", "6", "cm", "4", "cm"]
+
+    small = tmp_path / "small.pdf"
+    assert rom_main(["calibrate", "marker-pdf", "--out", str(small), "--size-cm", "10"]) == 0
+    assert "black square 100 mm" in pypdf.PdfReader(str(small)).pages[0].extract_text()
+    assert rom_main(["calibrate", "marker-pdf", "--out", str(small), "--size-cm", "30"]) != 0
+    assert "4-17 cm" in capsys.readouterr().err
+
+
+def test_person_box_from_track() -> None:
+    from rom.calibrate.scene import PERSON_BOX_MARGIN, person_box_from_track
+    from rom.pose import PoseTrack
+
+    landmarks = np.zeros((33, 8), np.float32)
+    landmarks[:, 0] = np.linspace(100, 200, 33)  # x
+    landmarks[:, 1] = np.linspace(50, 450, 33)  # y
+    moved = landmarks.copy()
+    moved[:, 0] += 100
+    track = PoseTrack.from_frames([(0.0, 0, landmarks), (0.1, 1, None), (0.2, 2, moved)],
+                                  frame_size=(640, 480))
+    box = person_box_from_track(track)
+    assert box == pytest.approx((100 - PERSON_BOX_MARGIN * 200, 50 - PERSON_BOX_MARGIN * 400,
+                                 300 + PERSON_BOX_MARGIN * 200, 450 + PERSON_BOX_MARGIN * 400))
+    assert person_box_from_track(PoseTrack.from_frames([(0.0, 0, None)], (640, 480))) is None

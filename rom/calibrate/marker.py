@@ -3,7 +3,7 @@
 The marker
 ----------
 One ArUco marker, :data:`MARKER_DICTIONARY_NAME` id :data:`MARKER_ID`, whose black square
-is :data:`MARKER_SIZE_MM` wide on paper (``calibration/make_marker_pdf.py`` prints it).
+is :data:`MARKER_SIZE_MM` wide on paper (``rom calibrate marker-pdf`` prints it).
 OpenCV returns its corners in the marker's own order — top-left, top-right,
 bottom-right, bottom-left of the *printed* marker — whatever its rotation on screen.
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -48,8 +48,36 @@ MARKER_SIZE_MM = 150.0
 #: Width of the black border around the bit grid, in cells (OpenCV's default).
 MARKER_BORDER_BITS = 1
 
-#: Below this side length (px) a corner error of ~0.3 px tilts an edge by more than 0.5°.
-MIN_MARKER_SIDE_PX = 40.0
+#: 1-sigma error of a corner after :func:`refine_marker_corners`, px.  Measured on markers
+#: rendered at 16-40 px per side under rolls of +-10 deg, Gaussian blur sigma 0.8 px, noise
+#: and JPEG quality 60 (tests/test_marker_small.py's renderer, 60 frames per size): the
+#: roll's RMS error was 0.14 deg at 20 px, 0.08 at 24 px, 0.07 at 32 px (max 0.44, 0.32,
+#: 0.27 deg), i.e. ~0.07 px per corner; with blur sigma 1.2 px and JPEG quality 40 the
+#: marker is found from 24 px (18 of 60) and always at 32 px, RMS 0.12 and 0.08 deg.  0.2 px keeps a
+#: margin for H.264 and real blur.
+CORNER_SIGMA_PX = 0.2
+#: Below this side length (px) the marker is rejected as too small.  With the roll's 1-sigma
+#: error ``CORNER_SIGMA_PX / (sqrt(2) * side)`` rad (four edges averaged, eight corner
+#: coordinates), 18 px gives a 95 % bound of 0.9 deg per frame (within the +-1.5 deg that
+#: angles to vertical need); below it the detector itself finds the marker in fewer than
+#: half of blurred frames (16 px: 25 of 60 found, 20 px: 59 of 60), so a smaller marker is
+#: not trusted.
+MIN_MARKER_SIDE_PX = 18.0
+#: Systematic 1-sigma roll error of a marker that is sharp and large, degrees: with the
+#: phone pitched a few degrees, true verticals converge, so the roll at the marker differs
+#: from the roll at the person (on rom's synthetic clips, 0.23 deg at 3 deg of pitch).
+MARKER_SYSTEMATIC_SIGMA_DEG = 0.15
+#: Upscaling factors tried, in order, when the marker is not found at the native size.
+DETECTION_UPSCALES = (1, 2, 3)
+#: No upscaled search beyond this longer side (px): at 1080p a marker big enough to read is
+#: found at the native size, and a 3x search would cost seconds per frame.
+MAX_UPSCALED_SIDE_PX = 2600
+#: Frames searched upscaled before a clip in which the marker was never found is searched
+#: at its own size only (see :func:`marker_frame_results`).
+UPSCALED_SEARCH_FRAMES = 6
+#: Rolls of frames farther apart than this (robust spread, degrees) mean a marker that
+#: moved, a wrong detection or a camera that was turned: the video gets no marker roll.
+MAX_ROLL_SPREAD_DEG = 1.5
 #: Longest over shortest side above this means the marker is not facing the camera.
 MAX_SIDE_RATIO = 1.08
 #: A roll beyond this is a marker taped sideways or upside down, not a tilted phone.
@@ -91,14 +119,141 @@ def marker_image(side_px: int, quiet_zone_px: int = 0) -> NDArray[np.uint8]:
 
 def _detector() -> cv2.aruco.ArucoDetector:
     parameters = cv2.aruco.DetectorParameters()
-    # Sub-pixel corners: the roll comes from edge directions, so corner precision is all.
-    parameters.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_SUBPIX
+    # Corners are refined by fitting the outer edges (refine_marker_corners), which beats
+    # OpenCV's corner refinements on markers of a few pixels per cell.
+    parameters.cornerRefinementMethod = cv2.aruco.CORNER_REFINE_NONE
+    # Accept markers down to ~1 % of the image's larger side in perimeter (OpenCV: 3 %).
+    parameters.minMarkerPerimeterRate = 0.01
     dictionary = cv2.aruco.getPredefinedDictionary(MARKER_DICTIONARY)
     return cv2.aruco.ArucoDetector(dictionary, parameters)
 
 
+def _detect_at(gray: NDArray[np.uint8], upscale: int) -> NDArray[np.float64] | None:
+    image = gray if upscale == 1 else cv2.resize(
+        gray, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_CUBIC
+    )
+    corners, ids, _ = _detector().detectMarkers(image)
+    if ids is None:
+        return None
+    ours = [
+        np.asarray(c, dtype=np.float64).reshape(4, 2)
+        for c, i in zip(corners, np.asarray(ids).ravel(), strict=True)
+        if int(i) == MARKER_ID
+    ]
+    if not ours:
+        return None
+    best = max(ours, key=lambda quad: float(cv2.contourArea(quad.astype(np.float32))))
+    # Pixel centres: x_small + 0.5 = (x_big + 0.5) / upscale.
+    return np.asarray((best + 0.5) / upscale - 0.5)
+
+
+def _fit_outer_edges(
+    image: NDArray[np.float32], quad: NDArray[np.float64]
+) -> NDArray[np.float64] | None:
+    """One pass of :func:`refine_marker_corners`; ``None`` if an edge cannot be fitted."""
+    centre = quad.mean(axis=0)
+    side = float(np.mean(marker_side_lengths_px(quad)))
+    cell = side / marker_cells().shape[0]
+    # A few px each way (the detector's corners of a blurred small marker are up to ~3 px
+    # inside): inwards the profile may cross the black border into white bits, outwards it
+    # must stay in the white margin (not reach the wall or the sheet's arrow), so the
+    # outermost dark-to-light crossing is the edge.
+    reach = float(np.clip(0.8 * cell, 2.0, 4.0))
+    offsets = np.linspace(-reach, reach, int(np.ceil(reach * 12)) + 1)
+    lines = []
+    for k in range(4):
+        a, b = quad[k], quad[(k + 1) % 4]
+        along = (b - a) / np.linalg.norm(b - a)
+        outward = np.array([along[1], -along[0]])
+        if np.dot(outward, (a + b) / 2 - centre) < 0:
+            outward = -outward
+        fractions = np.linspace(0.15, 0.85, max(8, int(side * 0.7)))  # corners are rounded
+        base = a[None, :] + fractions[:, None] * (b - a)[None, :]
+        samples = base[:, None, :] + offsets[None, :, None] * outward[None, None, :]
+        profiles = cv2.remap(image, samples[..., 0].astype(np.float32),
+                             samples[..., 1].astype(np.float32), cv2.INTER_LINEAR)
+        edge = []
+        for point, profile in zip(base, profiles, strict=True):
+            dark, light = float(profile.min()), float(profile[-3:].mean())
+            if light - dark < 20.0:
+                continue
+            middle = (dark + light) / 2
+            below = np.nonzero(profile < middle)[0]
+            j = int(below[-1])  # outermost dark sample; the crossing is between j and j + 1
+            if j + 1 >= len(profile):
+                continue
+            t = (middle - profile[j]) / (profile[j + 1] - profile[j])
+            edge.append(point + (offsets[j] + t * (offsets[j + 1] - offsets[j])) * outward)
+        if len(edge) < max(4, len(base) // 2):
+            return None
+        points = np.asarray(edge)
+        mean = points.mean(axis=0)
+        direction = np.linalg.svd(points - mean)[2][0]
+        lines.append(np.cross([*mean, 1.0], [*(mean + direction), 1.0]))
+    refined = []
+    for k in range(4):
+        corner = np.cross(lines[(k - 1) % 4], lines[k])
+        refined.append(corner[:2] / corner[2])
+    out = np.asarray(refined)
+    if not np.all(np.isfinite(out)) or np.abs(out - quad).max() > max(cell, 2.0):
+        return None
+    return out
+
+
+def refine_marker_corners(
+    gray: NDArray[np.uint8], corners: ArrayLike
+) -> NDArray[np.float64] | None:
+    """Sub-pixel corners from straight lines fitted to the marker's four outer edges.
+
+    Across each side, at many points along it, the outermost dark-to-light crossing of the
+    grey profile (half-way between the black border and the white margin) is found to a
+    fraction of a pixel; a line is fitted through them and the corners are the
+    intersections of adjacent lines.  Two passes: the detector's corners of a blurred
+    small marker can be 2-3 px inside the true ones.  On small markers (a few px per cell)
+    this uses the whole edge instead of a corner's few pixels.
+
+    Parameters
+    ----------
+    gray : ndarray, shape (H, W), uint8
+    corners : array_like, shape (4, 2)
+        Approximate corners (top-left, top-right, bottom-right, bottom-left), px.
+
+    Returns
+    -------
+    ndarray, shape (4, 2), or None
+        Refined corners; ``None`` when an edge has too little contrast (a blurred or
+        partly hidden marker) or the corners would move by more than a cell.
+    """
+    quad = np.asarray(corners, dtype=np.float64).reshape(4, 2)
+    image = np.asarray(gray, dtype=np.float32)
+    for _ in range(2):
+        fitted = _fit_outer_edges(image, quad)
+        if fitted is None:
+            return None
+        quad = fitted
+    return quad
+
+
+def _find_marker(
+    gray: NDArray[np.uint8], upscales: Sequence[int] = DETECTION_UPSCALES
+) -> NDArray[np.float64] | None:
+    for upscale in upscales:
+        if upscale > 1 and upscale * max(gray.shape[:2]) > MAX_UPSCALED_SIDE_PX:
+            break
+        found = _detect_at(gray, upscale)
+        if found is not None:
+            return found
+    return None
+
+
 def detect_marker(gray: NDArray[np.uint8]) -> NDArray[np.float64] | None:
-    """Find rom's marker in a grey image.
+    """Find rom's marker in a grey image, with sub-pixel corners.
+
+    The image is searched at its own size, then upscaled by each of
+    :data:`DETECTION_UPSCALES` until the marker is found (small markers' bits are then
+    several pixels wide for the detector's thresholds); the corners are refined on the
+    original image by :func:`refine_marker_corners` (the detector's own corners are
+    returned when the edges cannot be fitted; :func:`inspect_marker` rejects those).
 
     Parameters
     ----------
@@ -110,17 +265,22 @@ def detect_marker(gray: NDArray[np.uint8]) -> NDArray[np.float64] | None:
         Pixel corners top-left, top-right, bottom-right, bottom-left of the printed
         marker (the largest one if several are seen); ``None`` if absent.
     """
-    corners, ids, _ = _detector().detectMarkers(gray)
-    if ids is None:
+    found = _find_marker(gray)
+    if found is None:
         return None
-    ours = [
-        np.asarray(c, dtype=np.float64).reshape(4, 2)
-        for c, i in zip(corners, np.asarray(ids).ravel(), strict=True)
-        if int(i) == MARKER_ID
-    ]
-    if not ours:
-        return None
-    return max(ours, key=lambda quad: float(cv2.contourArea(quad.astype(np.float32))))
+    refined = refine_marker_corners(gray, found)
+    return found if refined is None else refined
+
+
+def roll_sigma_deg(side_px: float, corner_sigma_px: float = CORNER_SIGMA_PX) -> float:
+    """1-sigma error of one frame's marker roll, degrees, from its side length.
+
+    The roll averages four edge directions; each is off by the difference of two corners'
+    errors across it over the side length, and each of the eight corner coordinates enters
+    once: ``sigma = corner_sigma / (sqrt(2) * side)`` radians.  (One edge alone: ``sqrt(2)``
+    times ``corner_sigma / side``, e.g. 2.0 deg for 0.5 px on 20 px.)
+    """
+    return math.degrees(corner_sigma_px / (math.sqrt(2.0) * side_px))
 
 
 def marker_side_lengths_px(corners: ArrayLike) -> NDArray[np.float64]:
@@ -233,14 +393,60 @@ class MarkerObservation:
     vertical_convergence_deg: float
 
 
-def observe_marker(
+#: Why the marker gave no roll: reason code -> advice shown to the user.
+REJECTION_MESSAGES = {
+    "not_found": (
+        "rom's marker was not found: print it at 100 %, tape it flat where the camera sees "
+        "it, and keep it sharp"
+    ),
+    "blurred": (
+        "the marker's edges are too blurred or partly hidden to measure: keep it in focus, "
+        "well lit and uncovered"
+    ),
+    "too_small": (
+        f"the marker is under {MIN_MARKER_SIDE_PX:.0f} px wide in the picture: print it larger "
+        "(see the table on the marker sheet) or move the camera closer"
+    ),
+    "too_few_frames": (
+        f"the marker was seen clearly in fewer than {MIN_FRAMES} sampled frames: keep it in "
+        "the picture, uncovered and in focus"
+    ),
+    "inconsistent": (
+        f"the marker's angle varied by more than {MAX_ROLL_SPREAD_DEG} deg between frames: "
+        "keep the phone still on a stand and the marker fixed"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class MarkerRejection:
+    """Why an image or a video gave no marker roll.
+
+    Attributes
+    ----------
+    reason : str
+        A key of :data:`REJECTION_MESSAGES`.
+    message : str
+        Plain-language advice, with the measured numbers when there are any.
+    """
+
+    reason: str
+    message: str
+
+    @classmethod
+    def of(cls, reason: str, detail: str = "") -> MarkerRejection:
+        text = REJECTION_MESSAGES[reason]
+        return cls(reason, f"{text} ({detail})" if detail else text)
+
+
+def inspect_marker(
     gray: NDArray[np.uint8],
     camera_matrix: ArrayLike | None = None,
     dist_coeffs: ArrayLike | None = None,
-) -> MarkerObservation | None:
-    """Detect the marker and measure roll and scale, or ``None`` if not usable.
-
-    The marker is unusable when absent or smaller than :data:`MIN_MARKER_SIDE_PX`.
+    *,
+    upscales: Sequence[int] = DETECTION_UPSCALES,
+) -> MarkerObservation | MarkerRejection:
+    """Detect the marker and measure roll and scale, or say why it is not usable.
 
     Parameters
     ----------
@@ -248,10 +454,22 @@ def observe_marker(
     camera_matrix, dist_coeffs : array_like, optional
         A lens profile; when given, the corners are undistorted before measuring (the
         returned ``corners_px`` stay as detected).
+    upscales : sequence of int
+        Upscaling factors to search (see :func:`detect_marker`).
+
+    Returns
+    -------
+    MarkerObservation or MarkerRejection
+        Rejected as ``"not_found"``, ``"blurred"`` (edges that cannot be fitted, see
+        :func:`refine_marker_corners`) or ``"too_small"`` (a side under
+        :data:`MIN_MARKER_SIDE_PX`).
     """
-    detected = detect_marker(gray)
+    found = _find_marker(gray, upscales)
+    if found is None:
+        return MarkerRejection.of("not_found")
+    detected = refine_marker_corners(gray, found)
     if detected is None:
-        return None
+        return MarkerRejection.of("blurred")
     corners = detected
     if camera_matrix is not None and dist_coeffs is not None:
         from rom.calibrate.intrinsics import undistort_points
@@ -259,7 +477,7 @@ def observe_marker(
         corners = undistort_points(detected, camera_matrix, dist_coeffs)
     sides = marker_side_lengths_px(corners)
     if sides.min() < MIN_MARKER_SIDE_PX:
-        return None
+        return MarkerRejection.of("too_small", f"{sides.min():.1f} px")
     side_ratio = float(sides.max() / sides.min())
     cm_per_px = cm_per_px_from_marker_corners(corners) if side_ratio <= MAX_SIDE_RATIO else None
     return MarkerObservation(
@@ -270,6 +488,16 @@ def observe_marker(
         side_ratio=side_ratio,
         vertical_convergence_deg=vertical_convergence_deg(corners),
     )
+
+
+def observe_marker(
+    gray: NDArray[np.uint8],
+    camera_matrix: ArrayLike | None = None,
+    dist_coeffs: ArrayLike | None = None,
+) -> MarkerObservation | None:
+    """:func:`inspect_marker`, with ``None`` for a missing or too small marker."""
+    seen = inspect_marker(gray, camera_matrix, dist_coeffs)
+    return seen if isinstance(seen, MarkerObservation) else None
 
 
 @dataclass(frozen=True)
@@ -293,6 +521,12 @@ class MarkerEstimate:
         Median of :func:`vertical_convergence_deg`; beyond
         :data:`MAX_VERTICAL_CONVERGENCE_DEG` the camera is pitched enough that the roll
         holds only near the marker.
+    roll_uncertainty_deg : float
+        About a 95 % bound (2 sigma) on ``roll_deg``: the larger of the corner-noise sigma
+        (:func:`roll_sigma_deg` at the median side) and the frames' robust spread, each over
+        the square root of the number of frames, with :data:`MARKER_SYSTEMATIC_SIGMA_DEG`
+        added in quadrature.  It assumes the marker is taped truly
+        upright (the user's spirit level is not part of it).
     """
 
     roll_deg: float
@@ -302,6 +536,7 @@ class MarkerEstimate:
     frames_with_marker: int
     frames_sampled: int
     vertical_convergence_deg: float = 0.0
+    roll_uncertainty_deg: float = 0.0
 
     @property
     def camera_pitched(self) -> bool:
@@ -312,6 +547,7 @@ class MarkerEstimate:
         return Calibration(
             roll_deg=self.roll_deg,
             roll_source="marker",
+            roll_uncertainty_deg=self.roll_uncertainty_deg,
             cm_per_px=self.cm_per_px,
             scale_source="marker" if self.cm_per_px is not None else None,
         )
@@ -343,9 +579,14 @@ def combine_observations(
         )
     scales = np.array([o.cm_per_px for o in observations if o.cm_per_px is not None])
     scale = float(np.median(scales)) if scales.size else None
+    spread = _robust_spread(rolls)
+    corner_sigma = roll_sigma_deg(float(np.median([o.side_px for o in observations])))
+    sigma = math.hypot(
+        max(corner_sigma, spread) / math.sqrt(len(observations)), MARKER_SYSTEMATIC_SIGMA_DEG
+    )
     return MarkerEstimate(
         roll_deg=roll,
-        roll_spread_deg=_robust_spread(rolls),
+        roll_spread_deg=spread,
         cm_per_px=scale,
         cm_per_px_spread=_robust_spread(scales) / scale if scale else None,
         frames_with_marker=len(observations),
@@ -353,40 +594,103 @@ def combine_observations(
         vertical_convergence_deg=float(
             np.median([o.vertical_convergence_deg for o in observations])
         ),
+        roll_uncertainty_deg=2.0 * sigma,
     )
 
 
-def marker_estimate_from_images(
-    images: Iterable[NDArray[np.uint8]],
-    *,
-    min_frames: int = 1,
-    camera_matrix: ArrayLike | None = None,
-    dist_coeffs: ArrayLike | None = None,
-) -> MarkerEstimate | None:
-    """Combine the marker over grey or RGB images; ``None`` if seen too rarely.
+def marker_from_observations(
+    seen: Sequence[MarkerObservation | MarkerRejection], *, min_frames: int = MIN_FRAMES
+) -> MarkerEstimate | MarkerRejection:
+    """Combine per-frame results into an estimate, or the main reason there is none.
 
-    ``camera_matrix``/``dist_coeffs`` are an optional lens profile (see
-    :func:`observe_marker`).
+    Parameters
+    ----------
+    seen : sequence of MarkerObservation or MarkerRejection
+        One entry per sampled frame (see :func:`inspect_marker`).
+    min_frames : int
+        Fewest frames with a usable marker (1 for a still image).
+
+    Returns
+    -------
+    MarkerEstimate or MarkerRejection
+        ``"not_found"`` (never detected), ``"too_small"`` or ``"blurred"`` (detected, never
+        usable),
+        ``"too_few_frames"`` or ``"inconsistent"`` (rolls spread beyond
+        :data:`MAX_ROLL_SPREAD_DEG`).
+
+    Raises
+    ------
+    CalibrationError
+        The marker is taped sideways or upside down (see :func:`combine_observations`).
     """
-    from rom.calibrate.sources import to_gray
+    observations = [o for o in seen if isinstance(o, MarkerObservation)]
+    rejections = [o for o in seen if isinstance(o, MarkerRejection)]
+    too_small = [o for o in rejections if o.reason == "too_small"]
+    if not observations:
+        # The most telling reason: seen but too small, seen but blurred, or never seen.
+        for reason in ("too_small", "blurred"):
+            of_reason = [o for o in rejections if o.reason == reason]
+            if of_reason:
+                return of_reason[0]
+        return MarkerRejection.of("not_found")
+    estimate = combine_observations(observations, len(seen), min_frames=min_frames)
+    if estimate is None:
+        detail = f"{len(observations)} of {len(seen)}"
+        if too_small:
+            detail += f"; too small in {len(too_small)}"
+        return MarkerRejection.of("too_few_frames", detail)
+    if estimate.roll_spread_deg > MAX_ROLL_SPREAD_DEG:
+        return MarkerRejection.of("inconsistent", f"spread {estimate.roll_spread_deg:.1f} deg")
+    return estimate
 
-    observations: list[MarkerObservation] = []
-    sampled = 0
-    for image in images:
-        sampled += 1
-        observation = observe_marker(to_gray(image), camera_matrix, dist_coeffs)
-        if observation is not None:
-            observations.append(observation)
-    return combine_observations(observations, sampled, min_frames=min_frames)
 
-
-def marker_estimate_from_video(
+def marker_frame_results(
     path: str | os.PathLike[str],
     *,
     sample_fps: float = 2.0,
     max_frames: int = 60,
     profile: CameraProfile | None = None,
-) -> MarkerEstimate | None:
+) -> Iterator[tuple[NDArray[np.uint8], MarkerObservation | MarkerRejection]]:
+    """Sample a video (or read one still image) and inspect the marker in each frame.
+
+    Yields
+    ------
+    (grey frame, MarkerObservation or MarkerRejection)
+        Grey frames are upright (:func:`rom.video.iter_frames`).
+    """
+    from rom.calibrate.sources import iter_gray_frames
+
+    lens: tuple[NDArray[np.float64], NDArray[np.float64]] | tuple[None, None] = (None, None)
+    ever_found = False
+    frames = iter_gray_frames([path], video_fps=sample_fps, max_video_frames=max_frames)
+    for taken, (_, gray) in enumerate(frames):
+        if profile is not None and taken == 0:
+            fitted = profile.for_image_size(int(gray.shape[1]), int(gray.shape[0]))
+            lens = (fitted.camera_matrix, fitted.dist_coeffs)
+        # The upscaled search costs ~4x a plain one: once the first frames show no marker at
+        # all, the rest of a clip without one is searched at its own size only.
+        upscales = DETECTION_UPSCALES if ever_found or taken < UPSCALED_SEARCH_FRAMES else (1,)
+        result = inspect_marker(gray, *lens, upscales=upscales)
+        ever_found = ever_found or not (
+            isinstance(result, MarkerRejection) and result.reason == "not_found"
+        )
+        yield gray, result
+
+
+def is_still_image(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is read as one still image rather than a video (by suffix)."""
+    from rom.calibrate.sources import IMAGE_SUFFIXES
+
+    return os.fspath(path).lower().endswith(tuple(IMAGE_SUFFIXES))
+
+
+def find_marker_in_video(
+    path: str | os.PathLike[str],
+    *,
+    sample_fps: float = 2.0,
+    max_frames: int = 60,
+    profile: CameraProfile | None = None,
+) -> MarkerEstimate | MarkerRejection:
     """Sample a video (or read one still image) and combine the marker over the frames.
 
     Parameters
@@ -402,9 +706,9 @@ def marker_estimate_from_video(
 
     Returns
     -------
-    MarkerEstimate or None
-        ``None`` when the marker is in fewer than :data:`MIN_FRAMES` sampled frames (one,
-        for a still image).
+    MarkerEstimate or MarkerRejection
+        The estimate needs the marker in :data:`MIN_FRAMES` sampled frames (one, for a
+        still image); otherwise the reason (see :func:`marker_from_observations`).
 
     Raises
     ------
@@ -412,21 +716,26 @@ def marker_estimate_from_video(
         Unreadable input, a profile for another image shape, or a marker that is not
         upright.
     """
-    from rom.calibrate.sources import IMAGE_SUFFIXES, iter_gray_frames
+    seen = [
+        result for _, result in marker_frame_results(
+            path, sample_fps=sample_fps, max_frames=max_frames, profile=profile
+        )
+    ]
+    return marker_from_observations(seen, min_frames=1 if is_still_image(path) else MIN_FRAMES)
 
-    is_image = os.fspath(path).lower().endswith(tuple(IMAGE_SUFFIXES))
-    observations: list[MarkerObservation] = []
-    sampled = 0
-    lens: tuple[NDArray[np.float64], NDArray[np.float64]] | tuple[None, None] = (None, None)
-    for _, gray in iter_gray_frames([path], video_fps=sample_fps, max_video_frames=max_frames):
-        if profile is not None and sampled == 0:
-            fitted = profile.for_image_size(int(gray.shape[1]), int(gray.shape[0]))
-            lens = (fitted.camera_matrix, fitted.dist_coeffs)
-        sampled += 1
-        observation = observe_marker(gray, *lens)
-        if observation is not None:
-            observations.append(observation)
-    return combine_observations(observations, sampled, min_frames=1 if is_image else MIN_FRAMES)
+
+def marker_estimate_from_video(
+    path: str | os.PathLike[str],
+    *,
+    sample_fps: float = 2.0,
+    max_frames: int = 60,
+    profile: CameraProfile | None = None,
+) -> MarkerEstimate | None:
+    """:func:`find_marker_in_video`, with ``None`` instead of the rejection."""
+    found = find_marker_in_video(
+        path, sample_fps=sample_fps, max_frames=max_frames, profile=profile
+    )
+    return found if isinstance(found, MarkerEstimate) else None
 
 
 def calibration_from_video(
@@ -443,8 +752,8 @@ def calibration_from_video(
     Returns
     -------
     Calibration or None
-        ``roll_source="marker"``; ``None`` when the marker is not found often enough.
-        Use :func:`marker_estimate_from_video` for the spread across frames and the
+        ``roll_source="marker"``; ``None`` when the marker is not usable.  Use
+        :func:`find_marker_in_video` for the reason, the spread across frames and the
         camera-pitch check.
     """
     estimate = marker_estimate_from_video(path, profile=profile)

@@ -95,6 +95,7 @@ class CameraProfile:
         return Calibration(
             roll_deg=base.roll_deg,
             roll_source=base.roll_source,
+            roll_uncertainty_deg=base.roll_uncertainty_deg,
             cm_per_px=base.cm_per_px,
             scale_source=base.scale_source,
             camera_matrix=self.camera_matrix.copy(),

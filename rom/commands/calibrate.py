@@ -4,16 +4,25 @@
   board (inner corners COLSxROWS) in images and/or videos, calibrates the lens and writes
   a camera profile (see :mod:`rom.calibrate.profile`).
 * ``rom calibrate --marker VIDEO_OR_IMAGE`` reports the camera roll and the wall-plane
-  scale from the printed marker (``calibration/make_marker_pdf.py``), with their spread.
+  scale from the printed marker, with their spread and uncertainty, or why it was rejected.
+* ``rom calibrate marker-pdf --out marker.pdf [--size-cm N]`` writes the printable marker
+  sheet (:mod:`rom.calibrate.marker_pdf`), with the table of marker sizes per distance and
+  resolution.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from rom.calibrate.intrinsics import calibrate_from_files, parse_board_size
-from rom.calibrate.marker import MARKER_DICTIONARY_NAME, MARKER_ID, marker_estimate_from_video
+from rom.calibrate.marker import (
+    MARKER_DICTIONARY_NAME,
+    MARKER_ID,
+    MarkerRejection,
+    find_marker_in_video,
+)
 from rom.calibrate.profile import load_camera_profile, save_camera_profile
 from rom.errors import CalibrationError
 
@@ -24,12 +33,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "calibrate",
         help="lens profile from a checkerboard, or camera roll and scale from the marker",
         description=(
-            "Calibrate the lens from checkerboard photos/videos (--checkerboard), or measure "
-            "camera roll and scale from rom's printed ArUco marker (--marker)."
+            "Calibrate the lens from checkerboard photos/videos (--checkerboard), measure "
+            "camera roll and scale from rom's printed ArUco marker (--marker), or write the "
+            "printable marker: rom calibrate marker-pdf --out marker.pdf [--size-cm N]."
         ),
     )
-    parser.add_argument("inputs", nargs="+", metavar="IMAGE_OR_VIDEO", help="input files")
-    mode = parser.add_mutually_exclusive_group(required=True)
+    parser.add_argument(
+        "inputs", nargs="+", metavar="IMAGE_OR_VIDEO",
+        help="input files, or the word marker-pdf to write the marker sheet",
+    )
+    mode = parser.add_mutually_exclusive_group()
     mode.add_argument(
         "--checkerboard",
         metavar="COLSxROWS",
@@ -41,7 +54,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help=f"find the printed marker ({MARKER_DICTIONARY_NAME} id {MARKER_ID})",
     )
     parser.add_argument("--square-mm", type=float, help="checkerboard square side in mm")
-    parser.add_argument("--out", help="camera profile JSON to write (with --checkerboard)")
+    parser.add_argument(
+        "--out", help="camera profile JSON (with --checkerboard) or the PDF (marker-pdf) to write"
+    )
+    parser.add_argument(
+        "--size-cm", type=float, help="with marker-pdf: side of the printed black square, cm"
+    )
     parser.add_argument(
         "--profile", help="with --marker: camera profile JSON (undistorts the marker first)"
     )
@@ -51,8 +69,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     """Run the chosen calibration; returns the exit code."""
+    if args.inputs == ["marker-pdf"]:
+        return _run_marker_pdf(args)
     if args.marker:
         return _run_marker(args)
+    if args.checkerboard is None:
+        raise CalibrationError("choose --checkerboard COLSxROWS, --marker, or marker-pdf")
     if args.square_mm is None or args.out is None:
         raise CalibrationError("--checkerboard needs --square-mm and --out")
     cols, rows = parse_board_size(args.checkerboard)
@@ -89,15 +111,16 @@ def _run_marker(args: argparse.Namespace) -> int:
     if len(args.inputs) != 1:
         raise CalibrationError("--marker takes one video or image")
     profile = load_camera_profile(args.profile) if args.profile else None
-    estimate = marker_estimate_from_video(args.inputs[0], profile=profile)
-    if estimate is None:
+    estimate = find_marker_in_video(args.inputs[0], profile=profile)
+    if isinstance(estimate, MarkerRejection):
         raise CalibrationError(
-            f"{args.inputs[0]}: the {MARKER_DICTIONARY_NAME} id {MARKER_ID} marker was not found "
-            "clearly enough (print it at 100 %, keep it large and sharp in the picture)"
+            f"{args.inputs[0]}: {MARKER_DICTIONARY_NAME} id {MARKER_ID} marker not usable "
+            f"[{estimate.reason}]: {estimate.message}"
         )
     summary = {
         "roll_deg": round(estimate.roll_deg, 2),
         "roll_spread_deg": round(estimate.roll_spread_deg, 2),
+        "roll_uncertainty_deg": round(estimate.roll_uncertainty_deg, 2),
         "cm_per_px": estimate.cm_per_px,
         "cm_per_px_spread": estimate.cm_per_px_spread,
         "frames_with_marker": estimate.frames_with_marker,
@@ -108,7 +131,10 @@ def _run_marker(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
-    print(f"camera roll  {estimate.roll_deg:+.2f}° (spread {estimate.roll_spread_deg:.2f}°)")
+    print(
+        f"camera roll  {estimate.roll_deg:+.2f}° ± {estimate.roll_uncertainty_deg:.2f}° (95 %; "
+        f"spread {estimate.roll_spread_deg:.2f}°)"
+    )
     if estimate.cm_per_px is None:
         print("scale        none: the marker does not face the camera squarely")
     else:
@@ -123,4 +149,18 @@ def _run_marker(args: argparse.Namespace) -> int:
             " the phone is tilted forward/back, so the roll holds only near the marker;"
             " hold the phone upright"
         )
+    return 0
+
+
+def _run_marker_pdf(args: argparse.Namespace) -> int:
+    from rom.calibrate.marker_pdf import build_marker_pdf  # reportlab only when printing
+
+    out = Path(args.out) if args.out else Path("rom-marker.pdf")
+    try:
+        path = build_marker_pdf(out, size_cm=args.size_cm)
+    except ValueError as exc:
+        raise CalibrationError(str(exc)) from None
+    except OSError as exc:
+        raise CalibrationError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {path} — print at 100 % and check the 100 mm ruler")
     return 0
