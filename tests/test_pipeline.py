@@ -6,6 +6,7 @@ the wall-marker search is replaced by a fixed finding, so each option's effect i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from rom import pipeline
 from rom.calibrate import CameraProfile, save_camera_profile
 from rom.calibrate import scene as scene_module
 from rom.calibrate.intrinsics import IntrinsicsResult
+from rom.calibrate.marker import MarkerEstimate
 from rom.calibration import Calibration
 from rom.errors import CalibrationError, MeasurementError
 from rom.measure import measure
@@ -51,11 +53,18 @@ def marker_search(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """The marker is always found (as :data:`MARKER`); the profile it was given is recorded."""
     profiles: list[object] = []
 
-    def found(path: object, profile: object = None) -> Calibration:
+    def frames(path: object, profile: object = None) -> Iterator[tuple[np.ndarray, str]]:
         profiles.append(profile)
-        return MARKER
+        yield np.zeros((8, 8), np.uint8), "a marker was seen"
 
-    monkeypatch.setattr(scene_module, "calibration_from_video", found)
+    def found(seen: object, min_frames: int = 3) -> MarkerEstimate:
+        return MarkerEstimate(
+            roll_deg=MARKER.roll_deg, roll_spread_deg=0.0, cm_per_px=MARKER.cm_per_px,
+            cm_per_px_spread=0.0, frames_with_marker=5, frames_sampled=5,
+        )
+
+    monkeypatch.setattr(scene_module, "marker_frame_results", frames)
+    monkeypatch.setattr(scene_module, "marker_from_observations", found)
     return profiles
 
 
