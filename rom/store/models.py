@@ -40,9 +40,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-PHASES = ("pre", "post")
-SIDES = ("left", "right")
-
 # Deterministic constraint names, so migrations (including SQLite batch rebuilds) can name them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

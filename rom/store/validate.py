@@ -11,7 +11,7 @@ from typing import Any
 
 from rom.errors import StorageError
 from rom.measurement import MEASUREMENT_FIELDS
-from rom.store.models import PHASES, SIDES
+from rom.vocabulary import HEIGHT_RANGE_CM, PHASES, SIDES
 
 NAME_MAX = 200
 
@@ -41,8 +41,9 @@ def optional_float(value: Any, what: str) -> float | None:
 def height_cm(value: Any) -> float | None:
     """A plausible body height in cm, or None."""
     height = optional_float(value, "height")
-    if height is not None and not 50.0 <= height <= 272.0:
-        raise StorageError(f"height must be between 50 and 272 cm, got {height:g}")
+    low, high = HEIGHT_RANGE_CM
+    if height is not None and not low <= height <= high:
+        raise StorageError(f"height must be between {low:g} and {high:g} cm, got {height:g}")
     return height
 
 
