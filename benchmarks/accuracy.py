@@ -39,8 +39,8 @@ sys.path.insert(0, str(REPO))
 from rom.analyze import analyze_video  # noqa: E402
 from rom.calibration import Calibration  # noqa: E402
 from rom.errors import RomError  # noqa: E402
-from rom.measure import measure  # noqa: E402
 from rom.measurement import Measurement  # noqa: E402
+from rom.protocols import measure  # noqa: E402
 from tools.synth import groundtruth  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
 

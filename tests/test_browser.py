@@ -127,7 +127,7 @@ def _expected(test: str, paths: tuple[Path, Path], side: str, cache: Path,
     """The pipeline's measurements of the clips, from the app's own track cache."""
     from rom.analyze import analyze_video
     from rom.calibrate import calibration_for_video
-    from rom.measure import measure
+    from rom.protocols import measure
 
     monkeypatch.setenv("ROM_CACHE_DIR", str(cache))  # read back, not recomputed
     expected = []

@@ -23,10 +23,9 @@ from rom.calibrate import (
 )
 from rom.calibration import Calibration
 from rom.errors import RomError
-from rom.measure import measure
 from rom.measurement import Measurement
 from rom.pose import PoseTrack
-from rom.protocols import TESTS
+from rom.protocols import TESTS, measure
 
 
 def _positive_float(text: str) -> float:

@@ -20,10 +20,10 @@ from rom.calibrate import calibration_for_video
 from rom.calibration import Calibration
 from rom.errors import RomError, VideoError
 from rom.fileio import atomic_write_bytes, sha256_bytes
-from rom.measure import measure
 from rom.measurement import Measurement, TrialResult
 from rom.paths import cache_dir
 from rom.pose import PoseTrack
+from rom.protocols import measure
 from rom.video import probe
 
 #: File endings of phone and camera videos offered in the uploader.
