@@ -135,10 +135,6 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
 
 SPEC = TestSpec(
     name=TEST,
-    unit="deg",
-    label_key=TEST,
-    filming_tip_key=TEST,
-    higher_is_better=True,
     # Weight-bearing lunge, angle of the tibia to vertical: average intra-clinician MDC
     # 4.7 deg (inter-clinician 4.6 deg; distance version 1.9 / 1.6 cm) from the systematic
     # review of 12 studies by Powden, Hoch & Hoch, Man Ther 2015;20(4):524-32,
@@ -150,6 +146,8 @@ SPEC = TestSpec(
         "deg",
         "Powden CJ, Hoch JM, Hoch MC. Man Ther 2015;20(4):524-32 (WBLT, intra-clinician)",
     ),
+    unit="deg",
+    higher_is_better=True,
     chains=(("KNEE", "ANKLE"), ("HEEL", "FOOT_INDEX")),
     # Lunges reach 30-50 deg; beyond 80 deg forward or 45 deg back the shin lies flat.
     valid_range=(-45.0, 80.0),

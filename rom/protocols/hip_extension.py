@@ -113,10 +113,6 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
 
 SPEC = TestSpec(
     name=TEST,
-    unit="deg",
-    label_key=TEST,
-    filming_tip_key=TEST,
-    higher_is_better=True,
     # Hip extension (runner's lunge / Thomas-type): no MDC95 we could verify.  Published
     # Thomas-test studies report poor reliability unless pelvic tilt is controlled
     # (Peeler & Anderson, Phys Ther Sport 2007;8:14-21; Vigotsky et al., PeerJ 2016;4:e2325),
@@ -128,6 +124,8 @@ SPEC = TestSpec(
         "not established: Thomas-test reliability is poor without pelvic control "
         "(Peeler & Anderson 2007; Vigotsky et al. 2016)",
     ),
+    unit="deg",
+    higher_is_better=True,
     chains=(("SHOULDER", "HIP"), ("HIP", "KNEE")),
     # Hips extend by 10-30 deg; a lunge that never opens the hip reads negative.
     valid_range=(-60.0, 80.0),

@@ -83,15 +83,13 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
 
 SPEC = TestSpec(
     name=TEST,
-    unit="deg",
-    label_key=TEST,
-    filming_tip_key=TEST,
-    higher_is_better=True,
     # Hip flexion measured as thigh-to-trunk in a standing video: no matching published
     # MDC95 was found; none is claimed.
     mdc=MinimalDetectableChange(
         TEST, None, "deg", "not established for a thigh-to-trunk video angle"
     ),
+    unit="deg",
+    higher_is_better=True,
     chains=(("SHOULDER", "HIP", "KNEE"),),
     # Hips flex to ~120 deg; a forward bend adds the spine's flexion along the trunk line.
     valid_range=(-60.0, 180.0),

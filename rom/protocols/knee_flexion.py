@@ -98,10 +98,6 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
 
 SPEC = TestSpec(
     name=TEST,
-    unit="deg",
-    label_key=TEST,
-    filming_tip_key=TEST,
-    higher_is_better=True,
     # Knee flexion as an included angle: the minimum significant difference of a long-arm
     # goniometer was 10 deg (digital inclinometer 6 deg) in Hancock GE, Hepworth T,
     # Wembridge K, J Exp Orthop 2018;5:46, doi:10.1186/s40634-018-0161-5.  The goniometer is
@@ -114,6 +110,8 @@ SPEC = TestSpec(
         "Hancock GE et al. J Exp Orthop 2018;5:46 (long-arm goniometer; approximate for "
         "the quad stretch)",
     ),
+    unit="deg",
+    higher_is_better=True,
     chains=(("HIP", "KNEE", "ANKLE"),),
     # A knee hyperextends by up to ~15 deg and folds to ~160 deg.
     valid_range=(-20.0, 180.0),

@@ -54,9 +54,6 @@ class TestSpec:
         The test's identifier, e.g. ``"knee-flexion"``.
     unit : str
         Unit of the primary value: ``"deg"`` or ``"cm"``.
-    label_key, filming_tip_key : str
-        Keys of the test's name in :data:`rom.labels.TEST_LABELS` and of its filming
-        advice in :data:`rom.labels.FILMING_TIPS`.
     higher_is_better : bool
         Whether a larger primary value means more mobility.
     mdc : MinimalDetectableChange
@@ -68,6 +65,9 @@ class TestSpec:
         value outside it is a failed measurement, not a person.
     measure : Protocol
         The protocol function.
+    label_key, filming_tip_key : str
+        Keys of the test's name in :data:`rom.labels.TEST_LABELS` and of its filming
+        advice in :data:`rom.labels.FILMING_TIPS`; default: ``name``.
     fallback_unit : str, optional
         Unit used when ``unit`` cannot be (toe-touch without a scale:
         ``"fraction_of_height"``), with its own ``fallback_valid_range``.
@@ -77,17 +77,20 @@ class TestSpec:
 
     name: TestName
     unit: str
-    label_key: str
-    filming_tip_key: str
     higher_is_better: bool
     mdc: MinimalDetectableChange
     chains: tuple[Chain, ...]
     valid_range: tuple[float, float]
     measure: Protocol
+    label_key: str = ""
+    filming_tip_key: str = ""
     fallback_unit: str | None = None
     fallback_valid_range: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
+        # The words of a test are found under its name unless the spec says otherwise.
+        object.__setattr__(self, "label_key", self.label_key or self.name)
+        object.__setattr__(self, "filming_tip_key", self.filming_tip_key or self.name)
         if self.mdc.test != self.name or self.mdc.unit != self.unit:
             raise ValueError(f"{self.name}: the MDC must be for this test in {self.unit}")
         ranges = [self.valid_range]

@@ -217,11 +217,6 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
 
 SPEC = TestSpec(
     name=TEST,
-    unit="cm",
-    label_key=TEST,
-    filming_tip_key=TEST,
-    # Fingertip-to-floor is a distance left to the floor: smaller (or more negative) is better.
-    higher_is_better=False,
     # Fingertip-to-floor: MDC 4.5 cm in patients with acute/subacute low back pain,
     # Ekedahl H, Jonsson B, Frobell RB, Arch Phys Med Rehabil 2012;93(12):2210-5.
     # Perret et al., Arch Phys Med Rehabil 2001;82:1566-70 established excellent
@@ -233,6 +228,9 @@ SPEC = TestSpec(
         "Ekedahl H et al. Arch Phys Med Rehabil 2012;93(12):2210-5 (fingertip-to-floor); "
         "reliability: Perret C et al. 2001",
     ),
+    unit="cm",
+    # Fingertip-to-floor is a distance left to the floor: smaller (or more negative) is better.
+    higher_is_better=False,
     chains=(("SHOULDER", "HIP", "KNEE", "ANKLE"), ("SHOULDER", "ELBOW", "WRIST", "INDEX")),
     # Standing upright the fingertip hangs ~0.38 of stature above the floor (~100 cm for the
     # tallest); on a step a hypermobile reach passes the floor by a few tens of cm.
