@@ -37,7 +37,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from rom.errors import CalibrationError, RomError  # noqa: E402
-from rom.measure import measure  # noqa: E402
 from rom.measurement import Measurement  # noqa: E402
 from rom.pipeline import (  # noqa: E402
     AnalysisOptions,
@@ -45,6 +44,7 @@ from rom.pipeline import (  # noqa: E402
     analyse_trial,
     remeasure,
 )
+from rom.protocols import measure  # noqa: E402
 from tools.synth import groundtruth  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
 

@@ -28,14 +28,13 @@ from pathlib import Path
 
 from rom.errors import RomError, StorageError
 from rom.fileio import sha256_file
-from rom.measure import SIDE_CHOICES
 from rom.measurement import Measurement
 from rom.pipeline import AnalysisOptions, analyse_trial
 from rom.protocols import TESTS
 from rom.store import Store
-from rom.store.models import PHASES
 from rom.store.records import NewTrial
 from rom.video import VIDEO_TYPES
+from rom.vocabulary import PHASES, SIDE_CHOICES
 
 #: Columns a manifest must have (``height_cm`` and ``session`` are optional).
 MANIFEST_COLUMNS = ("video", "person", "test", "side", "phase")

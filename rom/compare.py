@@ -1,10 +1,12 @@
 """Pre/post change, minimal detectable change (MDC95) and left/right asymmetry. Pure functions.
 
 The MDC95 of a test is the smallest change that exceeds the test's measurement error with
-95 % confidence (``1.96 * sqrt(2) * SEM``).  The values below are published for the
-*clinical* instruments (inclinometer, goniometer, tape measure); rom's video measurement
-has its own error, which the accuracy benchmark estimates.  They are therefore a lower
-bound on what rom can detect: a change smaller than the MDC95 is never called real.
+95 % confidence (``1.96 * sqrt(2) * SEM``).  Each test's value and its source are in its
+spec (:data:`rom.protocols.CATALOGUE`, one ``SPEC`` per protocol module).  They are
+published for the *clinical* instruments (inclinometer, goniometer, tape measure); rom's
+video measurement has its own error, which the accuracy benchmark estimates.  They are
+therefore a lower bound on what rom can detect: a change smaller than the MDC95 is never
+called real.
 """
 
 from __future__ import annotations
@@ -15,89 +17,15 @@ from typing import Any
 
 from rom.errors import MeasurementError
 from rom.measurement import Measurement
+from rom.protocols import CATALOGUE
+from rom.protocols.spec import MinimalDetectableChange
 
+#: The published MDC95 of each test, read from its spec (each spec cites its source).
+MDC95: dict[str, MinimalDetectableChange] = {name: spec.mdc for name, spec in CATALOGUE.items()}
 
-@dataclass(frozen=True)
-class MinimalDetectableChange:
-    """A published MDC95 for one test.
-
-    Attributes
-    ----------
-    test : str
-    value : float or None
-        MDC95 in ``unit``; None when no value could be justified.
-    unit : str
-    source : str
-        The publication the number comes from (or why there is none).
-    """
-
-    test: str
-    value: float | None
-    unit: str
-    source: str
-
-
-MDC95: dict[str, MinimalDetectableChange] = {
-    # Weight-bearing lunge, angle of the tibia to vertical: average intra-clinician MDC
-    # 4.7 deg (inter-clinician 4.6 deg; distance version 1.9 / 1.6 cm) from the systematic
-    # review of 12 studies by Powden, Hoch & Hoch, Man Ther 2015;20(4):524-32,
-    # doi:10.1016/j.math.2015.01.004.  The intra-clinician value fits repeated filming of the
-    # same person with the same set-up.
-    "ankle-dorsiflexion": MinimalDetectableChange(
-        "ankle-dorsiflexion",
-        4.7,
-        "deg",
-        "Powden CJ, Hoch JM, Hoch MC. Man Ther 2015;20(4):524-32 (WBLT, intra-clinician)",
-    ),
-    # Knee flexion as an included angle: the minimum significant difference of a long-arm
-    # goniometer was 10 deg (digital inclinometer 6 deg) in Hancock GE, Hepworth T,
-    # Wembridge K, J Exp Orthop 2018;5:46, doi:10.1186/s40634-018-0161-5.  The goniometer is
-    # the closer analogue of a two-segment angle; the study fixed knees in supports, not in
-    # a quad stretch, so this is an approximation (unsure for this exact test).
-    "knee-flexion": MinimalDetectableChange(
-        "knee-flexion",
-        10.0,
-        "deg",
-        "Hancock GE et al. J Exp Orthop 2018;5:46 (long-arm goniometer; approximate for "
-        "the quad stretch)",
-    ),
-    # Hip extension (runner's lunge / Thomas-type): no MDC95 we could verify.  Published
-    # Thomas-test studies report poor reliability unless pelvic tilt is controlled
-    # (Peeler & Anderson, Phys Ther Sport 2007;8:14-21; Vigotsky et al., PeerJ 2016;4:e2325),
-    # so no number is claimed.
-    "hip-extension": MinimalDetectableChange(
-        "hip-extension",
-        None,
-        "deg",
-        "not established: Thomas-test reliability is poor without pelvic control "
-        "(Peeler & Anderson 2007; Vigotsky et al. 2016)",
-    ),
-    # Hip flexion measured as thigh-to-trunk in a standing video: no matching published
-    # MDC95 was found; none is claimed.
-    "hip-flexion": MinimalDetectableChange(
-        "hip-flexion", None, "deg", "not established for a thigh-to-trunk video angle"
-    ),
-    # Fingertip-to-floor: MDC 4.5 cm in patients with acute/subacute low back pain,
-    # Ekedahl H, Jonsson B, Frobell RB, Arch Phys Med Rehabil 2012;93(12):2210-5.
-    # Perret et al., Arch Phys Med Rehabil 2001;82:1566-70 established excellent
-    # reliability (ICC 0.99) but their abstract gives no MDC.
-    "toe-touch": MinimalDetectableChange(
-        "toe-touch",
-        4.5,
-        "cm",
-        "Ekedahl H et al. Arch Phys Med Rehabil 2012;93(12):2210-5 (fingertip-to-floor); "
-        "reliability: Perret C et al. 2001",
-    ),
-}
-
-#: Whether a larger primary value means more mobility.  Fingertip-to-floor is a distance
-#: left to the floor, so smaller (or more negative) is better.
+#: Whether a larger primary value means more mobility (fingertip-to-floor: smaller is better).
 HIGHER_IS_BETTER: dict[str, bool] = {
-    "ankle-dorsiflexion": True,
-    "knee-flexion": True,
-    "hip-extension": True,
-    "hip-flexion": True,
-    "toe-touch": False,
+    name: spec.higher_is_better for name, spec in CATALOGUE.items()
 }
 
 

@@ -125,22 +125,30 @@ def inclination_from_vertical_deg(
 
 
 def hip_flexion_deg(
-    shoulder: ArrayLike, hip: ArrayLike, knee: ArrayLike, facing: ArrayLike = 1.0
+    shoulder: ArrayLike,
+    hip: ArrayLike,
+    knee: ArrayLike,
+    facing: ArrayLike = 1.0,
+    trunk_hip: ArrayLike | None = None,
 ) -> FloatArray:
     """Hip flexion as the thigh's angle to the trunk line extended below the hip, degrees.
 
-    The trunk line runs from ``shoulder`` (usually the shoulder midpoint) through ``hip``
-    (usually the hip midpoint, or the measured side's hip).  0 means the thigh continues
-    the trunk line (upright standing); positive means the knee is *in front of* the
-    extended trunk line (flexion, e.g. ~90 at a right-angled forward bend), negative means
-    behind it (hip extension, as for the rear leg of a lunge).
+    The trunk line runs from ``shoulder`` (usually the shoulder midpoint) to ``trunk_hip``
+    (default: ``hip`` itself; e.g. the hip midpoint, or the near side's hip when the
+    thigh is the far leg's); the thigh runs from ``hip`` to ``knee``.  Only the trunk
+    line's direction matters.  0 means the thigh continues the trunk line (upright
+    standing); positive means the knee is *in front of* the extended trunk line (flexion,
+    e.g. ~90 at a right-angled forward bend), negative means behind it (hip extension, as
+    for the rear leg of a lunge).
 
     Parameters
     ----------
     shoulder, hip, knee : array_like, shape (..., 2)
     facing : float or array_like, shape (...)
+    trunk_hip : array_like, shape (..., 2), optional
     """
-    trunk_down = _as_points(hip) - _as_points(shoulder)
+    lower = _as_points(hip if trunk_hip is None else trunk_hip)
+    trunk_down = lower - _as_points(shoulder)
     thigh = _as_points(knee) - _as_points(hip)
     return signed_angle_deg(trunk_down, thigh, facing)
 

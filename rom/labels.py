@@ -1,8 +1,11 @@
 """Plain-words names, units and advice shown to people (no Streamlit here).
 
-Test identifiers are the ones in :data:`rom.measure.TESTS`; units are the
+The words only: each test's :class:`rom.protocols.spec.TestSpec` names its keys here
+(``label_key`` into :data:`TEST_LABELS`, ``filming_tip_key`` into :data:`FILMING_TIPS`;
+for every test in :data:`rom.protocols.CATALOGUE` they are the test's name).  Units are the
 :attr:`rom.measurement.Measurement.unit` codes ``"deg"``, ``"cm"`` and
-``"fraction_of_height"``.
+``"fraction_of_height"``; reason codes are those of the protocols.  This module imports
+nothing else of rom, so the result types can say their reasons in words through it.
 """
 
 from __future__ import annotations
@@ -10,8 +13,48 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from rom.measurement import REASON_TEXT
+#: Reason code -> advice a runner or physiotherapist can act on.
+REASON_TEXT: dict[str, str] = {
+    "low_visibility": "The body parts being measured were hard to see. Use good light, "
+    "wear fitted clothing and keep the measured leg nearest the camera.",
+    "not_side_on": "Film from the side, with the whole body in frame: the camera should "
+    "look straight at the side of the body, not at the front or back.",
+    "heel_lift": "The heel came off the floor at the measured moment. Keep the heel down "
+    "and repeat; the number is not a valid result.",
+    "out_of_frame": "Part of the body left the picture. Step back or move the camera so "
+    "the whole body, feet included, stays in frame.",
+    "too_few_frames": "The clip is too short or the position was not held. Hold the end "
+    "position for at least a second.",
+    "trunk_lean": "The upper body leaned away from upright, which distorts the hip angle. "
+    "Keep the trunk upright and repeat.",
+    "knees_bent": "The knees were bent during the forward bend. Keep the knees straight "
+    "and repeat.",
+    "no_scale": "No scale was available, so distances cannot be given in centimetres. "
+    "Enter your height, or place the calibration marker in view at the same distance from "
+    "the camera as your body (e.g. held flat against your side, not on the wall behind).",
+    "scale_plane_mismatch": "The calibration marker's scale does not fit your body: the "
+    "marker is probably nearer to or further from the camera than you are (a marker on the "
+    "wall behind you makes you look bigger than you are). The scale from your stated height "
+    "was used instead where it was given. Put the marker at your own distance from the "
+    "camera, or enter your height.",
+    "scale_unchecked": "The calibration marker gave the scale, but without your height "
+    "rom cannot check that the marker was at your distance from the camera. A marker on "
+    "the wall behind you makes distances read too large (about 15 % when it is half a "
+    "metre behind you and you are 3 m from the camera). Enter your height so the scale can "
+    "be checked, and use the same setting for the before and after clips.",
+    "deep_flexion_underread": "In deep knee bends the pose model tends to under-read the "
+    "angle (by roughly 5-15 degrees), so your true knee flexion is probably somewhat larger "
+    "than shown. Compare it only with other deep-bend measurements filmed the same way.",
+    "not_levelled": "The camera's tilt is unknown, so angles to vertical assume the phone "
+    "was held level. Use a tripod with a level or calibrate the camera's tilt.",
+    "no_person": "No person was found in the video.",
+    "no_height_reference": "The person was never seen standing upright with the feet in "
+    "view, so the reach cannot be scaled. Start the clip standing straight, whole body in frame.",
+    "left_right_swap": "The left and right legs were confused in several frames; those "
+    "frames were left out. Film from the side with the measured leg nearest the camera.",
+}
 
+#: Each test's name for people, by its spec's ``label_key``.
 TEST_LABELS: dict[str, str] = {
     "ankle-dorsiflexion": "Ankle dorsiflexion (knee-to-wall lunge)",
     "knee-flexion": "Knee flexion (quad stretch)",
@@ -20,7 +63,7 @@ TEST_LABELS: dict[str, str] = {
     "toe-touch": "Toe touch (forward bend)",
 }
 
-#: One sentence per test on how to film it, shown before uploading.
+#: One sentence per test on how to film it, shown before uploading, by ``filming_tip_key``.
 FILMING_TIPS: dict[str, str] = {
     "ankle-dorsiflexion": "Film from the side at ankle height; knee drives toward the wall, "
     "heel stays down.",
@@ -42,7 +85,7 @@ UNIT_SUFFIX: dict[str, str] = {"deg": "°", "cm": " cm", "fraction_of_height": "
 
 
 def test_label(test: str) -> str:
-    """Human name of a test identifier (falls back to a tidied identifier)."""
+    """Human name of a test (its spec's ``label_key``); falls back to a tidied identifier."""
     return TEST_LABELS.get(test, test.replace("-", " ").capitalize())
 
 
@@ -108,7 +151,7 @@ def format_percent(value: float | None, *, signed: bool = True) -> str:
 
 
 def reason_texts(reasons: Iterable[str]) -> list[str]:
-    """Each reason code in plain words (:data:`rom.measurement.REASON_TEXT`), without repeats.
+    """Each reason code in plain words (:data:`REASON_TEXT`), without repeats.
 
     A code without a text yet (protocols gain new ones) is still shown, tidied into words,
     rather than dropped.

@@ -1,4 +1,4 @@
-"""The result types of a measurement and the plain-language meaning of each quality reason.
+"""The result types of a measurement and which quality reasons invalidate it.
 
 :class:`Measurement` is what the store, the dashboard and the reports consume
 (``Measurement.to_dict()``); :class:`TrialResult` adds the per-frame curves behind it.
@@ -13,46 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-#: Reason code -> advice a runner or physiotherapist can act on.
-REASON_TEXT: dict[str, str] = {
-    "low_visibility": "The body parts being measured were hard to see. Use good light, "
-    "wear fitted clothing and keep the measured leg nearest the camera.",
-    "not_side_on": "Film from the side, with the whole body in frame: the camera should "
-    "look straight at the side of the body, not at the front or back.",
-    "heel_lift": "The heel came off the floor at the measured moment. Keep the heel down "
-    "and repeat; the number is not a valid result.",
-    "out_of_frame": "Part of the body left the picture. Step back or move the camera so "
-    "the whole body, feet included, stays in frame.",
-    "too_few_frames": "The clip is too short or the position was not held. Hold the end "
-    "position for at least a second.",
-    "trunk_lean": "The upper body leaned away from upright, which distorts the hip angle. "
-    "Keep the trunk upright and repeat.",
-    "knees_bent": "The knees were bent during the forward bend. Keep the knees straight "
-    "and repeat.",
-    "no_scale": "No scale was available, so distances cannot be given in centimetres. "
-    "Enter your height, or place the calibration marker in view at the same distance from "
-    "the camera as your body (e.g. held flat against your side, not on the wall behind).",
-    "scale_plane_mismatch": "The calibration marker's scale does not fit your body: the "
-    "marker is probably nearer to or further from the camera than you are (a marker on the "
-    "wall behind you makes you look bigger than you are). The scale from your stated height "
-    "was used instead where it was given. Put the marker at your own distance from the "
-    "camera, or enter your height.",
-    "scale_unchecked": "The calibration marker gave the scale, but without your height "
-    "rom cannot check that the marker was at your distance from the camera. A marker on "
-    "the wall behind you makes distances read too large (about 15 % when it is half a "
-    "metre behind you and you are 3 m from the camera). Enter your height so the scale can "
-    "be checked, and use the same setting for the before and after clips.",
-    "deep_flexion_underread": "In deep knee bends the pose model tends to under-read the "
-    "angle (by roughly 5-15 degrees), so your true knee flexion is probably somewhat larger "
-    "than shown. Compare it only with other deep-bend measurements filmed the same way.",
-    "not_levelled": "The camera's tilt is unknown, so angles to vertical assume the phone "
-    "was held level. Use a tripod with a level or calibrate the camera's tilt.",
-    "no_person": "No person was found in the video.",
-    "no_height_reference": "The person was never seen standing upright with the feet in "
-    "view, so the reach cannot be scaled. Start the clip standing straight, whole body in frame.",
-    "left_right_swap": "The left and right legs were confused in several frames; those "
-    "frames were left out. Film from the side with the measured leg nearest the camera.",
-}
+from rom.labels import REASON_TEXT
 
 #: Reasons after which the primary number must not be shown as a valid result.
 INVALIDATING_REASONS: frozenset[str] = frozenset(
@@ -106,11 +67,11 @@ class Measurement:
     unit : str
         ``"deg"``, ``"cm"`` or ``"fraction_of_height"``.
     quality : float
-        0..1; see :func:`rom.protocols.base.quality_score`.
+        0..1; see :func:`rom.protocols.assessment.quality_score`.
     reliable : bool
         False when any reason in :data:`INVALIDATING_REASONS` applies (or no value).
     reasons : tuple of str
-        Keys of :data:`REASON_TEXT`.
+        Machine codes; :data:`rom.labels.REASON_TEXT` says each in plain words.
     peak_time_s, peak_frame : float or None, int or None
         Time and track index of the measured moment.
     secondary : dict of str to float
@@ -153,7 +114,7 @@ class Measurement:
         )
 
     def advice(self) -> list[str]:
-        """Plain-language text for each reason, in order."""
+        """Plain-language text for each reason, in order (:data:`rom.labels.REASON_TEXT`)."""
         return [REASON_TEXT.get(code, code) for code in self.reasons]
 
 

@@ -13,7 +13,7 @@ Calibration precedence (decided in :func:`rom.calibrate.calibration_for_video`):
 user typed in beats the roll of rom's wall marker, which beats "assume level"; the marker
 also gives a scale at the wall plane; a lens profile, when given, is fitted to the video's
 frame size and carried along.  The protocol then chooses between the marker's scale and
-the person's stated height (see :func:`rom.protocols.base.resolve_scale`).
+the person's stated height (see :func:`rom.protocols.scale.resolve_scale`).
 """
 
 from __future__ import annotations
@@ -35,11 +35,12 @@ from rom.calibration import Calibration
 from rom.errors import MeasurementError, RomError
 from rom.fileio import atomic_write_bytes, sha256_bytes
 from rom.landmarker import PersonChoice
-from rom.measure import SIDE_CHOICES, measure
 from rom.measurement import Measurement, TrialResult
 from rom.paths import cache_dir
 from rom.pose import PoseTrack
+from rom.protocols import measure
 from rom.tracking import ProgressCallback, track_video
+from rom.vocabulary import SIDE_CHOICES
 
 __all__ = [
     "AnalysisOptions",
@@ -88,9 +89,9 @@ class AnalysisOptions:
     RomError
         On construction: an fps that is not a positive number, a negative person rank, a
         person pixel that is not two finite numbers, a side that is not one of
-        :data:`rom.measure.SIDE_CHOICES`, or a roll outside the
+        :data:`rom.vocabulary.SIDE_CHOICES`, or a roll outside the
         accepted range (:class:`rom.errors.CalibrationError`).  The height's range is
-        checked by :func:`rom.measure.measure`.
+        checked by :func:`rom.protocols.measure`.
     """
 
     model: str | None = None

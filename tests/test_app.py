@@ -74,7 +74,7 @@ def test_first_visit_welcomes_and_offers_the_demo() -> None:
     assert at.sidebar.selectbox(key="person_select").value == record.NEW_PERSON
     assert at.sidebar.text_input(key="new_person_name").value == ""
     height = at.sidebar.number_input(key="new_person_height")
-    assert height.value is None and (height.min, height.max) == (50, 250)
+    assert height.value is None and (height.min, height.max) == (50, 272)
     assert "toe-touch" in height.help and "marker" in height.help
 
 
@@ -205,7 +205,7 @@ def _sample_test() -> str:
 def test_sample_videos_end_to_end(tmp_path: Path) -> None:
     from rom import labels
     from rom.calibrate import calibration_for_video
-    from rom.measure import measure
+    from rom.protocols import measure
     from rom.tracking import track_video
 
     test = _sample_test()
@@ -341,7 +341,7 @@ def _expected(test: str, clips: tuple[services.SampleClip, ...],
               height_cm: float | None = None) -> dict[str, object]:
     """The pipeline's measurement of each clip, made outside the dashboard."""
     from rom.calibrate import calibration_for_video
-    from rom.measure import measure
+    from rom.protocols import measure
     from rom.tracking import track_video
 
     expected = {}
@@ -445,7 +445,8 @@ def test_advisory_and_invalidating_reasons_are_explained(
     """
     from dataclasses import replace
 
-    from rom.measurement import INVALIDATING_REASONS, REASON_TEXT
+    from rom.labels import REASON_TEXT
+    from rom.measurement import INVALIDATING_REASONS
 
     test = "knee-flexion" if services.sample_pair("knee-flexion", "auto") else _sample_test()
     advisory = sorted(REASON_TEXT.keys() - INVALIDATING_REASONS)

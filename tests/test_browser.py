@@ -126,7 +126,7 @@ def _expected(test: str, paths: tuple[Path, Path], side: str, cache: Path,
               monkeypatch: pytest.MonkeyPatch, height_cm: float | None = None) -> list[object]:
     """The pipeline's measurements of the clips, from the app's own track cache."""
     from rom.calibrate import calibration_for_video
-    from rom.measure import measure
+    from rom.protocols import measure
     from rom.tracking import track_video
 
     monkeypatch.setenv("ROM_CACHE_DIR", str(cache))  # read back, not recomputed

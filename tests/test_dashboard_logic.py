@@ -148,7 +148,7 @@ def test_an_unreliable_value_is_never_shown_bare() -> None:
 
 
 def test_every_reason_code_is_shown_in_plain_words() -> None:
-    from rom.measurement import REASON_TEXT
+    from rom.labels import REASON_TEXT
 
     codes = tuple(REASON_TEXT)  # whatever the protocols define today
     assert labels.reason_texts(codes) == list(dict.fromkeys(REASON_TEXT[c] for c in codes))

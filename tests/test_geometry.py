@@ -199,3 +199,21 @@ def test_roll_is_undone_exactly_by_level_points(tilt, roll, facing, centre) -> N
     # Unlevelled, the inclination is off by exactly the roll (sign set by the facing).
     raw = geometry.inclination_from_vertical_deg(seen[0], seen[1], facing)
     assert raw == pytest.approx(tilt + facing * roll, abs=1e-6)
+
+
+def test_hip_flexion_with_the_trunk_line_from_another_hip() -> None:
+    # Trunk line leaning back by atan(0.1) (its lower end forward), thigh hanging straight
+    # down from another hip: the thigh is that angle behind the extended trunk line.
+    shoulder, trunk_hip = np.array([0.0, -100.0]), np.array([10.0, 0.0])
+    hip, knee = np.array([50.0, 0.0]), np.array([50.0, 100.0])
+    expected = -np.degrees(np.arctan(0.1))
+    assert geometry.hip_flexion_deg(shoulder, hip, knee, trunk_hip=trunk_hip) == pytest.approx(
+        expected
+    )
+    mirror = np.array([-1.0, 1.0])  # the same person facing image-left
+    assert geometry.hip_flexion_deg(
+        shoulder * mirror, hip * mirror, knee * mirror, facing=-1.0, trunk_hip=trunk_hip * mirror
+    ) == pytest.approx(expected)
+    assert geometry.hip_flexion_deg(shoulder, trunk_hip, trunk_hip + knee - hip) == pytest.approx(
+        expected
+    )

@@ -21,7 +21,7 @@ from rom import geometry
 from rom.calibrate.marker import detect_marker
 from rom.calibration import Calibration, level_points
 from rom.landmarks import sided
-from rom.measure import TESTS, measure
+from rom.protocols import TESTS, measure
 from tools.synth import groundtruth
 from tools.synth.groundtruth import GroundTruth
 
@@ -169,7 +169,8 @@ def test_rom_geometry_on_true_2d_reproduces_true_value(clip: GroundTruth) -> Non
 
 @pytest.mark.parametrize("clip", CLIPS, ids=IDS)
 def test_rom_pipeline_on_true_2d_finds_the_peak(clip: GroundTruth) -> None:
-    """rom.measure on perfect landmarks: only definition, filtering and projection remain."""
+    """rom.protocols.measure on perfect landmarks: only definition, filtering and projection
+    remain."""
     scale = "subject" if clip.test == "toe-touch" else None
     result = measure(
         clip.pose_track(), clip.test, side=clip.side, calibration=clip.calibration(scale)

@@ -20,9 +20,9 @@ from rom.calibrate.intrinsics import IntrinsicsResult
 from rom.calibrate.marker import MarkerEstimate
 from rom.calibration import Calibration
 from rom.errors import CalibrationError, MeasurementError
-from rom.measure import measure
 from rom.pipeline import AnalysisOptions, analyse_trial, remeasure
 from rom.pose import PoseTrack
+from rom.protocols import measure
 from tools.synth import groundtruth
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"

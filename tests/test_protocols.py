@@ -19,11 +19,11 @@ import pytest
 from rom import geometry
 from rom.calibration import Calibration, rotate_points
 from rom.errors import MeasurementError
+from rom.labels import REASON_TEXT
 from rom.landmarks import Landmark, sided
-from rom.measure import measure
-from rom.measurement import REASON_TEXT, Measurement
+from rom.measurement import Measurement
 from rom.pose import PoseTrack
-from rom.protocols import TESTS
+from rom.protocols import TESTS, measure
 
 PX_PER_CM = 4.0
 FRAME = (1000, 900)

@@ -25,11 +25,10 @@ from numpy.typing import ArrayLike, NDArray
 from rom import geometry
 from rom.calibration import Calibration, level_points
 from rom.errors import CalibrationError
+from rom.vocabulary import HEIGHT_RANGE_CM
 
 #: Eye level as a fraction of standing height (the same constant as the protocols use).
 EYE_LEVEL_FRACTION = geometry.EYE_HEIGHT_FRACTION_OF_STATURE
-#: Statures outside this range (cm) are typing mistakes, not people.
-HEIGHT_RANGE_CM = (50.0, 250.0)
 #: A stature below this (px) is too small to give a usable scale.
 MIN_SPAN_PX = 80.0
 

@@ -9,7 +9,6 @@ from the recorded clip by the normal pipeline, with its cleaning and quality che
 
 from __future__ import annotations
 
-import math
 import threading
 from pathlib import Path
 from typing import Any
@@ -17,51 +16,58 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rom import labels, render
+from rom import geometry, labels, render
 from rom.landmarks import sided
+from rom.protocols import CATALOGUE
 from rom.videowriter import H264Writer
+from rom.vocabulary import SIDES, Side
 
-#: Body chains drawn live for each test (by landmark name; side filled in per frame).
+#: Body chains drawn live for each test: its spec's chains (by landmark name; side filled
+#: in per frame).
 LIVE_CHAINS: dict[str, tuple[tuple[str, ...], ...]] = {
-    "ankle-dorsiflexion": (("KNEE", "ANKLE"), ("HEEL", "FOOT_INDEX")),
-    "knee-flexion": (("HIP", "KNEE", "ANKLE"),),
-    "hip-extension": (("SHOULDER", "HIP", "KNEE"),),
-    "hip-flexion": (("SHOULDER", "HIP", "KNEE"),),
-    "toe-touch": (("SHOULDER", "HIP", "KNEE", "ANKLE"),),
+    name: spec.chains for name, spec in CATALOGUE.items()
 }
 
 #: Longest recording kept, seconds (a test takes 5–15 s; this bounds disk use).
 MAX_RECORD_S = 60.0
 
 
-def chain_angle_deg(points: NDArray[np.floating[Any]]) -> float:
-    """The angle :func:`rom.render.draw_pose` draws for one chain, in degrees (≥ 0).
+def live_angle_deg(chains: tuple[tuple[int, ...], ...], xy: NDArray[np.float64]) -> float:
+    """The angle :func:`rom.render.draw_pose` draws on the first chain, in degrees (≥ 0).
 
     Parameters
     ----------
-    points : ndarray, shape (N, 2)
-        Image pixels (``x`` right, ``y`` down) of the chain.  For two points: the angle of
-        the segment from image vertical (0 = vertical).  For three or more: 0 when the
-        first two segments are in line, growing as the joint bends (180 − the included
-        angle).  NaN when a point is missing or a segment has no length.
+    chains : tuple of landmark-index chains
+        The test's chains on one side.  A chain that continues where the first ends (the
+        hip-extension trunk line and thigh) joins it.
+    xy : ndarray, shape (33, 2)
+        Image pixels (``x`` right, ``y`` down).
+
+    Returns
+    -------
+    float
+        With three or more points: 0 when the first two segments are in line, growing as
+        the joint bends (180 − the included angle, :func:`rom.geometry.joint_angle_deg`).
+        With two: the segment's angle from image vertical, at its lower end.  NaN when a
+        point is missing or a segment has no length.
     """
-    if points.shape[0] < 2 or not np.all(np.isfinite(points[:3])):
+    chain = list(chains[0]) if chains else []
+    for following in chains[1:]:
+        if chain and following and following[0] == chain[-1]:
+            chain.extend(following[1:])
+    points = xy[chain[:3]]
+    if len(chain) < 2 or not np.all(np.isfinite(points)):
         return float("nan")
-    if points.shape[0] == 2:
-        dx, dy = points[0] - points[1]
-        return math.degrees(math.atan2(abs(float(dx)), abs(float(dy))))
-    a, b = points[0] - points[1], points[2] - points[1]
-    na, nb = float(np.hypot(*a)), float(np.hypot(*b))
-    if na == 0.0 or nb == 0.0:
-        return float("nan")
-    cos = float(np.clip(np.dot(a, b) / (na * nb), -1.0, 1.0))
-    return 180.0 - math.degrees(math.acos(cos))
+    if len(chain) == 2:
+        lower, upper = (points[0], points[1]) if points[0][1] >= points[1][1] else points[::-1]
+        return float(geometry.joint_angle_deg(upper, lower, lower + np.array([0.0, -1.0])))
+    return float(180.0 - geometry.joint_angle_deg(points[0], points[1], points[2]))
 
 
-def pick_side(visibility: NDArray[np.floating[Any]], test: str, side: str) -> str:
+def pick_side(visibility: NDArray[np.floating[Any]], test: str, side: str) -> Side:
     """``side`` if given, else the side whose chain landmarks are more visible."""
-    if side in ("left", "right"):
-        return side
+    if side in SIDES:
+        return "left" if side == "left" else "right"
     names = {n for chain in LIVE_CHAINS.get(test, ()) for n in chain}
 
     def score(s: str) -> float:
@@ -121,10 +127,10 @@ class LiveRecorder:
         rows = people[0]
         xy, visibility = rows[:, 0:2].astype(np.float64), rows[:, 3]
         side = pick_side(visibility, self.test, self.side)
-        chains = tuple(tuple(int(sided(side, n)) for n in chain)
-                       for chain in LIVE_CHAINS.get(self.test, ()))
-        degrees = self.test != "toe-touch"
-        angle = chain_angle_deg(xy[list(chains[0])]) if chains and degrees else float("nan")
+        spec = CATALOGUE.get(self.test)
+        chains = spec.segments(side) if spec is not None else ()
+        degrees = spec is not None and spec.unit == "deg"
+        angle = live_angle_deg(chains, xy) if degrees else float("nan")
         self.last_angle_deg = angle
         caption = f"REC {self.duration_s:4.1f} s" if not self.finished else None
         return render.draw_pose(

@@ -15,11 +15,12 @@ import streamlit as st
 from rom import labels
 from rom.dashboard import services, state
 from rom.errors import RomError
-from rom.measure import TESTS
 from rom.pipeline import AnalysisOptions
+from rom.protocols import TESTS
 from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.video import VIDEO_TYPES
+from rom.vocabulary import HEIGHT_RANGE_CM
 
 NEW_PERSON = "+ Add a new person…"
 SOURCE_UPLOAD = "Upload my videos"
@@ -27,8 +28,8 @@ SOURCE_SAMPLES = "Use the sample videos"
 SOURCE_WEBCAM = "Record with the webcam"
 PENDING_PERSON = "_person_to_select"
 
-#: Bounds of a person's height, cm (those :func:`rom.measure.measure` accepts).
-HEIGHT_MIN_CM, HEIGHT_MAX_CM = 50, 250
+#: Bounds of a person's height, cm (:data:`rom.vocabulary.HEIGHT_RANGE_CM`; whole cm here).
+HEIGHT_MIN_CM, HEIGHT_MAX_CM = (round(bound) for bound in HEIGHT_RANGE_CM)
 HEIGHT_HELP = (
     "Optional. Only used as the scale for the toe-touch reach when rom's wall marker is not in "
     "view: rom measures how tall you stand in the video and turns the reach into centimetres. "

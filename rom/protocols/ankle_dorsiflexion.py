@@ -27,7 +27,7 @@ Validity
     of its image ``y`` over the trial, i.e. where it rests most of the time.  When the heel
     lifted, the highest inclination held *with the heel down* is still given as
     ``tibial_inclination_heel_down_deg``.  Also the common reasons of
-    :func:`rom.protocols.base.find_peak`; ``not_levelled`` (advisory) when the camera roll
+    :func:`rom.protocols.assessment.find_peak`; ``not_levelled`` (advisory) when the camera roll
     is unknown.
 
 Secondary values
@@ -47,31 +47,35 @@ import numpy as np
 
 from rom import geometry
 from rom import signal as sig
-from rom.landmarks import sided
 from rom.measurement import TrialResult
-from rom.protocols import base
+from rom.protocols.assessment import Signal, assess, finish
+from rom.protocols.body import landmark_indices, nearer_side
+from rom.protocols.prepare import PreparedTrack, finite_median
+from rom.protocols.scale import resolve_scale
+from rom.protocols.spec import MinimalDetectableChange, TestSpec
+from rom.vocabulary import SIDES, Side, TestName
 
-TEST = "ankle-dorsiflexion"
+TEST: TestName = "ankle-dorsiflexion"
 HEEL_LIFT_CM = 1.5
 HEEL_LIFT_FOOT_FRACTION = 0.07
 
 
-def front_leg(prep: base.PreparedTrack) -> str:
+def front_leg(prep: PreparedTrack) -> Side:
     """The leg whose ankle is in front of the other, else the one nearer the camera."""
     ahead = geometry.forward_offset(
         prep.point("ANKLE", "left"), prep.point("ANKLE", "right"), prep.facing
     )
     foot = np.concatenate(
-        [geometry.distance(prep.point("HEEL", s), prep.point("FOOT_INDEX", s)) for s in base.SIDES]
+        [geometry.distance(prep.point("HEEL", s), prep.point("FOOT_INDEX", s)) for s in SIDES]
     )
-    median_ahead = base.finite_median(ahead)
-    foot_len = base.finite_median(foot)
+    median_ahead = finite_median(ahead)
+    foot_len = finite_median(foot)
     if np.isfinite(median_ahead) and np.isfinite(foot_len) and abs(median_ahead) > 0.25 * foot_len:
         return "left" if median_ahead > 0 else "right"
-    return base.nearer_side(prep)
+    return nearer_side(prep)
 
 
-def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None) -> TrialResult:
+def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
     """Measure ankle dorsiflexion (see module docstring)."""
     side = side or front_leg(prep)
 
@@ -80,31 +84,25 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
             prep.point("ANKLE", side, raw), prep.point("KNEE", side, raw), prep.facing
         )
 
-    a = base.Assessment(
+    signal = Signal(
         test=TEST,
         side=side,
-        unit="deg",
+        unit=SPEC.unit,
         values=inclination(False),
         raw_values=inclination(True),
-        required=base.landmark_indices(side, ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX")),
-        segments=(
-            (int(sided(side, "KNEE")), int(sided(side, "ANKLE"))),
-            (int(sided(side, "HEEL")), int(sided(side, "FOOT_INDEX"))),
-        ),
+        required=tuple(landmark_indices(side, ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"))),
+        segments=SPEC.segments(side),
     )
-    base.find_peak(prep, a)
-    if not base.roll_known(prep.calibration):
-        a.reasons.append("not_levelled")
-    scale = base.resolve_scale(prep, height_cm)
+    scale = resolve_scale(prep, height_cm)
+    a = assess(prep, signal, check_roll=True, scale=scale)
     cm_per_px = scale.cm_per_px
-    a.reasons.extend(scale.reasons)
     if a.peak is not None:
         i = a.peak.index
         knee = prep.point("KNEE", side)
         ankle = prep.point("ANKLE", side)
         heel = prep.point("HEEL", side)
         toe = prep.point("FOOT_INDEX", side)
-        foot_len = base.finite_median(geometry.distance(heel, toe))
+        foot_len = finite_median(geometry.distance(heel, toe))
         heel_floor_y = (
             float(np.nanpercentile(heel[:, 1], 90)) if np.isfinite(heel[:, 1]).any() else np.nan
         )
@@ -112,27 +110,46 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
         rise = float(heel_rise_px[i])
         if cm_per_px is not None:
             threshold_px = HEEL_LIFT_CM / cm_per_px
-            base.add_secondary(a, "heel_rise_cm", rise * cm_per_px)
+            a.add_secondary("heel_rise_cm", rise * cm_per_px)
         else:
             threshold_px = HEEL_LIFT_FOOT_FRACTION * foot_len
         if np.isfinite(foot_len) and foot_len > 0:
-            base.add_secondary(a, "heel_rise_foot_lengths", rise / foot_len, 3)
+            a.add_secondary("heel_rise_foot_lengths", rise / foot_len, 3)
         if np.isfinite(rise) and np.isfinite(threshold_px) and rise > threshold_px:
             a.reasons.append("heel_lift")
-            heel_down = np.where(heel_rise_px <= threshold_px, a.values, np.nan)
+            heel_down = np.where(heel_rise_px <= threshold_px, signal.values, np.nan)
             down_peak = sig.robust_peak(prep.time_s, heel_down, prep.settings.min_hold_s)
             if down_peak is not None:
-                base.add_secondary(a, "tibial_inclination_heel_down_deg", down_peak.value)
-        base.add_secondary(
-            a,
+                a.add_secondary("tibial_inclination_heel_down_deg", down_peak.value)
+        a.add_secondary(
             "shank_foot_angle_deg",
             float(geometry.angle_between_deg(knee[i] - ankle[i], toe[i] - heel[i])),
         )
         beyond_px = float(geometry.forward_offset(knee[i], toe[i], prep.facing))
         if cm_per_px is not None:
-            base.add_secondary(a, "knee_beyond_toe_cm", beyond_px * cm_per_px)
+            a.add_secondary("knee_beyond_toe_cm", beyond_px * cm_per_px)
         if np.isfinite(foot_len) and foot_len > 0:
-            base.add_secondary(a, "knee_beyond_toe_foot_lengths", beyond_px / foot_len, 3)
-    return base.finish(
-        prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm}
-    )
+            a.add_secondary("knee_beyond_toe_foot_lengths", beyond_px / foot_len, 3)
+    return finish(prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm})
+
+
+SPEC = TestSpec(
+    name=TEST,
+    # Weight-bearing lunge, angle of the tibia to vertical: average intra-clinician MDC
+    # 4.7 deg (inter-clinician 4.6 deg; distance version 1.9 / 1.6 cm) from the systematic
+    # review of 12 studies by Powden, Hoch & Hoch, Man Ther 2015;20(4):524-32,
+    # doi:10.1016/j.math.2015.01.004.  The intra-clinician value fits repeated filming of the
+    # same person with the same set-up.
+    mdc=MinimalDetectableChange(
+        TEST,
+        4.7,
+        "deg",
+        "Powden CJ, Hoch JM, Hoch MC. Man Ther 2015;20(4):524-32 (WBLT, intra-clinician)",
+    ),
+    unit="deg",
+    higher_is_better=True,
+    chains=(("KNEE", "ANKLE"), ("HEEL", "FOOT_INDEX")),
+    # Lunges reach 30-50 deg; beyond 80 deg forward or 45 deg back the shin lies flat.
+    valid_range=(-45.0, 80.0),
+    measure=measure,
+)

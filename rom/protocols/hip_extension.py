@@ -12,7 +12,7 @@ Trunk line
     torso and MediaPipe has to guess them: on the synthetic clips its far hip sat up to
     ~14 px off while the near one was within ~3 px, tilting the midpoint line and
     over-reading extension.  So the near side's shoulder and hip are used
-    (:func:`rom.protocols.base.nearer_side`; recorded as ``trunk_side`` in provenance).
+    (:func:`rom.protocols.body.nearer_side`; recorded as ``trunk_side`` in provenance).
     The trunk-lean check and ``trunk_lean_deg`` still use the midpoints.
 
 Primary value: hip extension, degrees
@@ -48,59 +48,86 @@ from __future__ import annotations
 import numpy as np
 
 from rom import geometry
-from rom.landmarks import sided
 from rom.measurement import TrialResult
-from rom.protocols import base
+from rom.protocols.assessment import Signal, assess, finish, value_at
+from rom.protocols.body import (
+    hip_flexion_signal,
+    knee_flexion_signal,
+    landmark_indices,
+    nearer_side,
+    trunk_inclination_deg,
+)
+from rom.protocols.prepare import PreparedTrack, finite_median
+from rom.protocols.spec import MinimalDetectableChange, TestSpec
+from rom.vocabulary import SIDES, Side, TestName
 
-TEST = "hip-extension"
+TEST: TestName = "hip-extension"
 MAX_TRUNK_LEAN_DEG = 15.0
 
 
-def rear_leg(prep: base.PreparedTrack) -> str:
+def rear_leg(prep: PreparedTrack) -> Side:
     """The leg whose knee is further behind its hip over the trial."""
     behind = {
-        s: base.finite_median(
+        s: finite_median(
             geometry.forward_offset(prep.point("KNEE", s), prep.point("HIP", s), prep.facing)
         )
-        for s in base.SIDES
+        for s in SIDES
     }
     if not all(np.isfinite(v) for v in behind.values()):
-        return base.nearer_side(prep)
+        return nearer_side(prep)
     return min(behind, key=lambda s: behind[s])
 
 
-def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None) -> TrialResult:
+def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
     """Measure hip extension (see module docstring)."""
     side = side or rear_leg(prep)
-    near = base.nearer_side(prep)
-    a = base.Assessment(
+    near = nearer_side(prep)
+    trunk, thigh = SPEC.chains  # the trunk from the near side, the thigh from the measured
+    signal = Signal(
         test=TEST,
         side=side,
-        unit="deg",
-        values=-base.hip_flexion_signal(prep, side, trunk_side=near),
-        raw_values=-base.hip_flexion_signal(prep, side, raw=True, trunk_side=near),
-        required=base.landmark_indices(side, ("SHOULDER", "HIP", "KNEE"))
-        + base.landmark_indices(near, ("SHOULDER", "HIP")),
-        segments=(
-            (int(sided(near, "SHOULDER")), int(sided(near, "HIP"))),
-            (int(sided(side, "HIP")), int(sided(side, "KNEE"))),
+        unit=SPEC.unit,
+        values=-hip_flexion_signal(prep, side, trunk_side=near),
+        raw_values=-hip_flexion_signal(prep, side, raw=True, trunk_side=near),
+        required=tuple(
+            landmark_indices(side, ("SHOULDER", "HIP", "KNEE"))
+            + landmark_indices(near, ("SHOULDER", "HIP"))
         ),
+        segments=(tuple(landmark_indices(near, trunk)), tuple(landmark_indices(side, thigh))),
     )
-    base.find_peak(prep, a)
-    if not base.roll_known(prep.calibration):
-        a.reasons.append("not_levelled")
+    a = assess(prep, signal, check_roll=True)
     if a.peak is not None:
         i = a.peak.index
-        lean = base.value_at(base.trunk_inclination_deg(prep), i)
-        base.add_secondary(a, "trunk_lean_deg", lean)
+        lean = value_at(trunk_inclination_deg(prep), i)
+        a.add_secondary("trunk_lean_deg", lean)
         if lean is not None and abs(lean) > MAX_TRUNK_LEAN_DEG:
             a.reasons.append("trunk_lean")
-        thigh = geometry.thigh_from_vertical_deg(
+        thigh_angle = geometry.thigh_from_vertical_deg(
             prep.point("HIP", side), prep.point("KNEE", side), prep.facing
         )
-        behind = base.value_at(thigh, i)
-        base.add_secondary(a, "thigh_behind_vertical_deg", None if behind is None else -behind)
-        base.add_secondary(
-            a, "rear_knee_flexion_deg", base.value_at(base.knee_flexion_signal(prep, side), i)
-        )
-    return base.finish(prep, a, {"test": TEST, "height_cm": height_cm, "trunk_side": near})
+        behind = value_at(thigh_angle, i)
+        a.add_secondary("thigh_behind_vertical_deg", None if behind is None else -behind)
+        a.add_secondary("rear_knee_flexion_deg", value_at(knee_flexion_signal(prep, side), i))
+    return finish(prep, a, {"test": TEST, "height_cm": height_cm, "trunk_side": near})
+
+
+SPEC = TestSpec(
+    name=TEST,
+    # Hip extension (runner's lunge / Thomas-type): no MDC95 we could verify.  Published
+    # Thomas-test studies report poor reliability unless pelvic tilt is controlled
+    # (Peeler & Anderson, Phys Ther Sport 2007;8:14-21; Vigotsky et al., PeerJ 2016;4:e2325),
+    # so no number is claimed.
+    mdc=MinimalDetectableChange(
+        TEST,
+        None,
+        "deg",
+        "not established: Thomas-test reliability is poor without pelvic control "
+        "(Peeler & Anderson 2007; Vigotsky et al. 2016)",
+    ),
+    unit="deg",
+    higher_is_better=True,
+    chains=(("SHOULDER", "HIP"), ("HIP", "KNEE")),
+    # Hips extend by 10-30 deg; a lunge that never opens the hip reads negative.
+    valid_range=(-60.0, 80.0),
+    measure=measure,
+)

@@ -21,7 +21,7 @@ Phase measured
     Peak flexion held for ``min_hold_s`` (default 0.3 s).
 
 Validity
-    The common reasons of :func:`rom.protocols.base.find_peak`.
+    The common reasons of :func:`rom.protocols.assessment.find_peak`.
 
 Secondary values
     ``thigh_from_vertical_deg`` (+ = knee in front of the hip), ``trunk_inclination_deg``
@@ -31,46 +31,67 @@ Secondary values
 from __future__ import annotations
 
 from rom import geometry
-from rom.landmarks import sided
 from rom.measurement import TrialResult
-from rom.protocols import base
+from rom.protocols.assessment import Signal, assess, finish, value_at
+from rom.protocols.body import (
+    hip_flexion_signal,
+    knee_flexion_signal,
+    landmark_indices,
+    side_with_larger_peak,
+    trunk_inclination_deg,
+)
+from rom.protocols.prepare import PreparedTrack
+from rom.protocols.spec import MinimalDetectableChange, TestSpec
+from rom.vocabulary import Side, TestName
 
-TEST = "hip-flexion"
+TEST: TestName = "hip-flexion"
 SIDE_DIFFERENCE_DEG = 10.0
 
 
-def flexing_leg(prep: base.PreparedTrack) -> str:
+def flexing_leg(prep: PreparedTrack) -> Side:
     """The leg with clearly more peak hip flexion, else the leg nearer the camera."""
-    return base.side_with_larger_peak(prep, base.hip_flexion_signal, SIDE_DIFFERENCE_DEG)
+    return side_with_larger_peak(prep, hip_flexion_signal, SIDE_DIFFERENCE_DEG)
 
 
-def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None) -> TrialResult:
+def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
     """Measure hip flexion (see module docstring)."""
     side = side or flexing_leg(prep)
-    a = base.Assessment(
+    signal = Signal(
         test=TEST,
         side=side,
-        unit="deg",
-        values=base.hip_flexion_signal(prep, side),
-        raw_values=base.hip_flexion_signal(prep, side, raw=True),
-        required=base.landmark_indices(
-            side, ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP", "KNEE")
+        unit=SPEC.unit,
+        values=hip_flexion_signal(prep, side),
+        raw_values=hip_flexion_signal(prep, side, raw=True),
+        required=tuple(
+            landmark_indices(
+                side, ("LEFT_SHOULDER", "RIGHT_SHOULDER", "LEFT_HIP", "RIGHT_HIP", "KNEE")
+            )
         ),
-        segments=(
-            (int(sided(side, "SHOULDER")), int(sided(side, "HIP")), int(sided(side, "KNEE"))),
-        ),
+        segments=SPEC.segments(side),
     )
-    base.find_peak(prep, a)
+    a = assess(prep, signal)
     if a.peak is not None:
         i = a.peak.index
         thigh = geometry.thigh_from_vertical_deg(
             prep.point("HIP", side), prep.point("KNEE", side), prep.facing
         )
-        base.add_secondary(a, "thigh_from_vertical_deg", base.value_at(thigh, i))
-        base.add_secondary(
-            a, "trunk_inclination_deg", base.value_at(base.trunk_inclination_deg(prep), i)
-        )
-        base.add_secondary(
-            a, "knee_flexion_deg", base.value_at(base.knee_flexion_signal(prep, side), i)
-        )
-    return base.finish(prep, a, {"test": TEST, "height_cm": height_cm})
+        a.add_secondary("thigh_from_vertical_deg", value_at(thigh, i))
+        a.add_secondary("trunk_inclination_deg", value_at(trunk_inclination_deg(prep), i))
+        a.add_secondary("knee_flexion_deg", value_at(knee_flexion_signal(prep, side), i))
+    return finish(prep, a, {"test": TEST, "height_cm": height_cm})
+
+
+SPEC = TestSpec(
+    name=TEST,
+    # Hip flexion measured as thigh-to-trunk in a standing video: no matching published
+    # MDC95 was found; none is claimed.
+    mdc=MinimalDetectableChange(
+        TEST, None, "deg", "not established for a thigh-to-trunk video angle"
+    ),
+    unit="deg",
+    higher_is_better=True,
+    chains=(("SHOULDER", "HIP", "KNEE"),),
+    # Hips flex to ~120 deg; a forward bend adds the spine's flexion along the trunk line.
+    valid_range=(-60.0, 180.0),
+    measure=measure,
+)

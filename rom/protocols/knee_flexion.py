@@ -17,7 +17,7 @@ Phase measured
     Peak flexion held for ``min_hold_s`` (default 0.3 s).
 
 Validity
-    The common reasons of :func:`rom.protocols.base.find_peak` (visibility, side-on,
+    The common reasons of :func:`rom.protocols.assessment.find_peak` (visibility, side-on,
     out of frame, too few frames).  ``deep_flexion_underread`` (advisory, lowers the
     quality but keeps the value valid) when the measured peak is at least
     :data:`DEEP_FLEXION_DEG`: MediaPipe is known to under-read deep knee flexion (see
@@ -38,11 +38,20 @@ Secondary values
 from __future__ import annotations
 
 from rom import geometry
-from rom.landmarks import sided
 from rom.measurement import TrialResult
-from rom.protocols import base
+from rom.protocols.assessment import Signal, assess, finish, value_at
+from rom.protocols.body import (
+    hip_flexion_signal,
+    knee_flexion_signal,
+    landmark_indices,
+    side_with_larger_peak,
+)
+from rom.protocols.prepare import PreparedTrack
+from rom.protocols.scale import resolve_scale
+from rom.protocols.spec import MinimalDetectableChange, TestSpec
+from rom.vocabulary import Side, TestName
 
-TEST = "knee-flexion"
+TEST: TestName = "knee-flexion"
 SIDE_DIFFERENCE_DEG = 15.0
 #: Measured flexion from which ``deep_flexion_underread`` is reported.  In a 0-130 deg
 #: sweep on synthetic bodies MediaPipe under-read knee flexion by 5.4 deg on average and by
@@ -54,27 +63,26 @@ SIDE_DIFFERENCE_DEG = 15.0
 DEEP_FLEXION_DEG = 110.0
 
 
-def moving_leg(prep: base.PreparedTrack) -> str:
+def moving_leg(prep: PreparedTrack) -> Side:
     """The leg with clearly more peak knee flexion, else the leg nearer the camera."""
-    return base.side_with_larger_peak(prep, base.knee_flexion_signal, SIDE_DIFFERENCE_DEG)
+    return side_with_larger_peak(prep, knee_flexion_signal, SIDE_DIFFERENCE_DEG)
 
 
-def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None) -> TrialResult:
+def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
     """Measure knee flexion (see module docstring)."""
     side = side or moving_leg(prep)
-    a = base.Assessment(
+    signal = Signal(
         test=TEST,
         side=side,
-        unit="deg",
-        values=base.knee_flexion_signal(prep, side),
-        raw_values=base.knee_flexion_signal(prep, side, raw=True),
-        required=base.landmark_indices(side, ("HIP", "KNEE", "ANKLE")),
-        segments=((int(sided(side, "HIP")), int(sided(side, "KNEE")), int(sided(side, "ANKLE"))),),
+        unit=SPEC.unit,
+        values=knee_flexion_signal(prep, side),
+        raw_values=knee_flexion_signal(prep, side, raw=True),
+        required=tuple(landmark_indices(side, ("HIP", "KNEE", "ANKLE"))),
+        segments=SPEC.segments(side),
     )
-    base.find_peak(prep, a)
-    scale = base.resolve_scale(prep, height_cm)
+    scale = resolve_scale(prep, height_cm)
+    a = assess(prep, signal, scale=scale)
     cm_per_px = scale.cm_per_px
-    a.reasons.extend(scale.reasons)
     if a.peak is not None:
         i = a.peak.index
         if a.peak.value >= DEEP_FLEXION_DEG:
@@ -83,10 +91,29 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
             geometry.distance(prep.point("HEEL", side)[i], prep.point("HIP", side)[i])
         )
         if cm_per_px is not None:
-            base.add_secondary(a, "heel_to_hip_cm", heel_hip_px * cm_per_px)
-        base.add_secondary(
-            a, "hip_flexion_deg", base.value_at(base.hip_flexion_signal(prep, side), i)
-        )
-    return base.finish(
-        prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm}
-    )
+            a.add_secondary("heel_to_hip_cm", heel_hip_px * cm_per_px)
+        a.add_secondary("hip_flexion_deg", value_at(hip_flexion_signal(prep, side), i))
+    return finish(prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm})
+
+
+SPEC = TestSpec(
+    name=TEST,
+    # Knee flexion as an included angle: the minimum significant difference of a long-arm
+    # goniometer was 10 deg (digital inclinometer 6 deg) in Hancock GE, Hepworth T,
+    # Wembridge K, J Exp Orthop 2018;5:46, doi:10.1186/s40634-018-0161-5.  The goniometer is
+    # the closer analogue of a two-segment angle; the study fixed knees in supports, not in
+    # a quad stretch, so this is an approximation (unsure for this exact test).
+    mdc=MinimalDetectableChange(
+        TEST,
+        10.0,
+        "deg",
+        "Hancock GE et al. J Exp Orthop 2018;5:46 (long-arm goniometer; approximate for "
+        "the quad stretch)",
+    ),
+    unit="deg",
+    higher_is_better=True,
+    chains=(("HIP", "KNEE", "ANKLE"),),
+    # A knee hyperextends by up to ~15 deg and folds to ~160 deg.
+    valid_range=(-20.0, 180.0),
+    measure=measure,
+)

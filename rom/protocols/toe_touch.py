@@ -46,7 +46,7 @@ Primary value: fingertip-to-floor distance
     :data:`rom.geometry.EYE_HEIGHT_FRACTION_OF_STATURE`, from frames where the person stands
     upright); otherwise ``fraction_of_height`` (distance / standing stature in pixels),
     with the advisory reason ``no_scale``.  A calibration scale (the wall marker) is
-    checked against the person's standing stature (:func:`rom.protocols.base.resolve_scale`):
+    checked against the person's standing stature (:func:`rom.protocols.scale.resolve_scale`):
     a marker in another depth plane than the person gives ``scale_plane_mismatch`` and the
     stated height's scale is used instead (or, with no height, an impossible stature
     rejects the marker's scale).  A calibration scale used without a stated height gets
@@ -77,17 +77,29 @@ from __future__ import annotations
 import numpy as np
 
 from rom import geometry
-from rom.landmarks import sided
 from rom.measurement import TrialResult
-from rom.protocols import base
+from rom.protocols.assessment import Signal, assess, finish, value_at
+from rom.protocols.body import (
+    feet_lowest_y,
+    hip_flexion_signal,
+    knee_flexion_signal,
+    landmark_indices,
+    nearer_side,
+    standing_stature_px,
+    trunk_inclination_deg,
+)
+from rom.protocols.prepare import PreparedTrack, finite_median
+from rom.protocols.scale import resolve_scale
+from rom.protocols.spec import MinimalDetectableChange, TestSpec
+from rom.vocabulary import Side, TestName
 
-TEST = "toe-touch"
+TEST: TestName = "toe-touch"
 MAX_KNEE_FLEXION_DEG = 15.0
 STANDING_TRUNK_DEG = 20.0
 BEND_STARTED_DEG = 45.0
 
 
-def floor_level_y(prep: base.PreparedTrack, side: str | None = None) -> float:
+def floor_level_y(prep: PreparedTrack, side: Side | None = None) -> float:
     """Image ``y`` of the floor under the standing feet (levelled pixels), NaN if unknown.
 
     With ``side``, only that foot's heel and toe are used (both feet when it is never
@@ -95,8 +107,8 @@ def floor_level_y(prep: base.PreparedTrack, side: str | None = None) -> float:
     above the floor a floor point further away projects higher in the image, so the other
     foot's floor line is not the one under the fingertip.
     """
-    trunk = base.trunk_inclination_deg(prep)
-    feet = base.feet_lowest_y(prep)
+    trunk = trunk_inclination_deg(prep)
+    feet = feet_lowest_y(prep)
     if side is not None:
         own = np.stack([prep.point("HEEL", side)[:, 1], prep.point("FOOT_INDEX", side)[:, 1]])
         seen = np.isfinite(own).any(axis=0)
@@ -107,11 +119,11 @@ def floor_level_y(prep: base.PreparedTrack, side: str | None = None) -> float:
     standing = before & (np.abs(trunk) < STANDING_TRUNK_DEG) & np.isfinite(feet)
     if standing.any():
         return float(np.median(feet[standing]))
-    return base.finite_median(feet)
+    return finite_median(feet)
 
 
 def fingertip(
-    prep: base.PreparedTrack, side: str, stature_px: float, raw: bool = False
+    prep: PreparedTrack, side: Side, stature_px: float, raw: bool = False
 ) -> tuple[np.ndarray, str]:
     """Estimated fingertip of ``side`` (T, 2) and the method used (see module docstring)."""
     wrist = prep.point("WRIST", side, raw)
@@ -126,13 +138,13 @@ def fingertip(
     return geometry.fingertip_from_knuckle(wrist, knuckle), "finger_ratio"
 
 
-def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None) -> TrialResult:
+def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
     """Measure fingertip-to-floor distance (see module docstring)."""
-    side = side or base.nearer_side(prep)
+    side = side or nearer_side(prep)
     floor_y = floor_level_y(prep, side)
-    scale = base.resolve_scale(prep, height_cm)
+    scale = resolve_scale(prep, height_cm)
     cm_per_px = scale.cm_per_px
-    stature = base.standing_stature_px(prep)
+    stature = standing_stature_px(prep)
     reasons: list[str] = list(scale.reasons)
     if cm_per_px is not None and scale.source != "height" and height_cm is None:
         # A marker's scale is that of its own plane; without a stated height nothing shows
@@ -151,57 +163,39 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
     tip, tip_method = fingertip(prep, side, stature)
     raw_tip, _ = fingertip(prep, side, stature, raw=True)
 
-    a = base.Assessment(
+    signal = Signal(
         test=TEST,
         side=side,
         unit=unit,
         values=(floor_y - tip[:, 1]) * per_px,
         raw_values=(floor_y - raw_tip[:, 1]) * per_px,
-        required=base.landmark_indices(
-            side, ("WRIST", "INDEX", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX")
+        required=tuple(
+            landmark_indices(side, ("WRIST", "INDEX", "HIP", "KNEE", "ANKLE", "HEEL", "FOOT_INDEX"))
         ),
-        segments=(
-            (
-                int(sided(side, "SHOULDER")),
-                int(sided(side, "HIP")),
-                int(sided(side, "KNEE")),
-                int(sided(side, "ANKLE")),
-            ),
-            (
-                int(sided(side, "SHOULDER")),
-                int(sided(side, "ELBOW")),
-                int(sided(side, "WRIST")),
-                int(sided(side, "INDEX")),
-            ),
-        ),
+        segments=SPEC.segments(side),
         mode="min",
-        reasons=reasons,
+        reasons=tuple(reasons),
     )
-    base.find_peak(prep, a)
-    if not base.roll_known(prep.calibration):
-        a.reasons.append("not_levelled")
+    # The scale's reasons are already the signal's: its unit depends on the scale.
+    a = assess(prep, signal, check_roll=True, scale=scale)
     if a.peak is not None:
         i = a.peak.index
-        knee = base.value_at(base.knee_flexion_signal(prep, side), i)
+        knee = value_at(knee_flexion_signal(prep, side), i)
         if knee is not None and knee > MAX_KNEE_FLEXION_DEG:
             a.reasons.append("knees_bent")
-        base.add_secondary(a, "knee_flexion_deg", knee)
-        base.add_secondary(
-            a, "trunk_flexion_deg", base.value_at(base.trunk_inclination_deg(prep), i)
-        )
-        base.add_secondary(
-            a, "hip_flexion_deg", base.value_at(base.hip_flexion_signal(prep, side), i)
-        )
+        a.add_secondary("knee_flexion_deg", knee)
+        a.add_secondary("trunk_flexion_deg", value_at(trunk_inclination_deg(prep), i))
+        a.add_secondary("hip_flexion_deg", value_at(hip_flexion_signal(prep, side), i))
         knuckle_reach = (floor_y - prep.point("INDEX", side)[i, 1]) * per_px
         if unit == "cm":
-            base.add_secondary(a, "knuckle_to_floor_cm", knuckle_reach)
+            a.add_secondary("knuckle_to_floor_cm", knuckle_reach)
         else:
-            base.add_secondary(a, "knuckle_to_floor_fraction_of_height", knuckle_reach, 4)
+            a.add_secondary("knuckle_to_floor_fraction_of_height", knuckle_reach, 4)
         if cm_per_px is not None and np.isfinite(stature) and stature > 0:
-            base.add_secondary(
-                a, "fingertip_to_floor_fraction_of_height", a.peak.value / cm_per_px / stature, 4
+            a.add_secondary(
+                "fingertip_to_floor_fraction_of_height", a.peak.value / cm_per_px / stature, 4
             )
-    return base.finish(
+    return finish(
         prep,
         a,
         {
@@ -219,3 +213,29 @@ def measure(prep: base.PreparedTrack, side: str | None, height_cm: float | None)
             "index_finger_to_palm_ratio": geometry.INDEX_FINGER_TO_PALM_RATIO,
         },
     )
+
+
+SPEC = TestSpec(
+    name=TEST,
+    # Fingertip-to-floor: MDC 4.5 cm in patients with acute/subacute low back pain,
+    # Ekedahl H, Jonsson B, Frobell RB, Arch Phys Med Rehabil 2012;93(12):2210-5.
+    # Perret et al., Arch Phys Med Rehabil 2001;82:1566-70 established excellent
+    # reliability (ICC 0.99) but their abstract gives no MDC.
+    mdc=MinimalDetectableChange(
+        TEST,
+        4.5,
+        "cm",
+        "Ekedahl H et al. Arch Phys Med Rehabil 2012;93(12):2210-5 (fingertip-to-floor); "
+        "reliability: Perret C et al. 2001",
+    ),
+    unit="cm",
+    # Fingertip-to-floor is a distance left to the floor: smaller (or more negative) is better.
+    higher_is_better=False,
+    chains=(("SHOULDER", "HIP", "KNEE", "ANKLE"), ("SHOULDER", "ELBOW", "WRIST", "INDEX")),
+    # Standing upright the fingertip hangs ~0.38 of stature above the floor (~100 cm for the
+    # tallest); on a step a hypermobile reach passes the floor by a few tens of cm.
+    valid_range=(-60.0, 120.0),
+    measure=measure,
+    fallback_unit="fraction_of_height",
+    fallback_valid_range=(-0.35, 0.5),
+)

@@ -41,9 +41,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from rom.store.schema import JsonValue
 
-PHASES = ("pre", "post")
-SIDES = ("left", "right")
-
 # Deterministic constraint names, so migrations (including SQLite batch rebuilds) can name them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

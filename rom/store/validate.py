@@ -12,8 +12,9 @@ from typing import SupportsFloat, cast
 
 from rom.errors import StorageError
 from rom.measurement import MEASUREMENT_FIELDS, Measurement
-from rom.store.models import PHASES, SIDES, as_utc
+from rom.store.models import as_utc
 from rom.store.schema import JsonValue
+from rom.vocabulary import HEIGHT_RANGE_CM, PHASES, SIDES
 
 NAME_MAX = 200
 NOTES_MAX = 100_000
@@ -49,8 +50,9 @@ def optional_float(value: object, what: str) -> float | None:
 def height_cm(value: object) -> float | None:
     """A plausible body height in cm, or None."""
     height = optional_float(value, "height")
-    if height is not None and not 50.0 <= height <= 272.0:
-        raise StorageError(f"height must be between 50 and 272 cm, got {height:g}")
+    low, high = HEIGHT_RANGE_CM
+    if height is not None and not low <= height <= high:
+        raise StorageError(f"height must be between {low:g} and {high:g} cm, got {height:g}")
     return height
 
 

@@ -14,6 +14,9 @@ Definitions (the protocol's, shared with ``rom.protocols``)
 * hip-extension: angle of the thigh (hip -> knee) behind the trunk line (shoulder
   midpoint -> hip midpoint, extended down); 0 = thigh in line with the trunk, positive =
   knee behind.  Also reported against true vertical.  Measured moment: maximum extension.
+* hip-flexion: the same angle with the opposite sign, the thigh *in front of* the trunk
+  line; 0 = thigh in line with the trunk, positive = knee in front.  Measured moment:
+  maximum flexion.
 * toe-touch: height of the index fingertip (the finger's tip, not MediaPipe's ``INDEX``
   landmark, which is its first knuckle) above the floor in cm; negative below the
   floor level.  Secondary: trunk flexion (hip midpoint -> shoulder midpoint from vertical,
@@ -25,11 +28,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-TESTS = ("ankle-dorsiflexion", "knee-flexion", "hip-extension", "toe-touch")
+# The tests and units of rom's catalogue (rom.protocols.CATALOGUE), repeated here because
+# this module runs in the generator's venv, which cannot import rom.protocols (no scipy).
+# tests/test_catalogue.py checks that they stay equal.
+TESTS = ("ankle-dorsiflexion", "knee-flexion", "hip-extension", "hip-flexion", "toe-touch")
 UNITS = {
     "ankle-dorsiflexion": "deg",
     "knee-flexion": "deg",
     "hip-extension": "deg",
+    "hip-flexion": "deg",
     "toe-touch": "cm",
 }
 
@@ -99,6 +106,10 @@ def per_frame(
             "hip_extension_vs_vertical_deg": vs_vertical,
             "trunk_lean_forward_deg": inclination_from_up_deg(-trunk_down),
         }
+    if test == "hip-flexion":
+        thigh = _pt(xyz, "knee", side) - _pt(xyz, "hip", side)
+        trunk_down = _mid(xyz, "hip") - _mid(xyz, "shoulder")
+        return {"value": angle_behind_down_deg(trunk_down) - angle_behind_down_deg(thigh)}
     if test == "toe-touch":
         if fingertips is None:
             raise ValueError("toe-touch needs the index fingertips")

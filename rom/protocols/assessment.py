@@ -1,0 +1,292 @@
+"""From a protocol's per-frame signal to a :class:`rom.measurement.TrialResult`.
+
+Every protocol builds a :class:`Signal` (its per-frame primary value on one side), calls
+:func:`assess` once — the robust peak and the checks common to all tests, the camera roll
+and the scale's reasons — adds its own reasons and secondary values to the returned
+:class:`Assessment`, and hands it to :func:`finish`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+import rom
+from rom import signal as sig
+from rom.calibration import Calibration
+from rom.measurement import INVALIDATING_REASONS, Measurement, TrialResult
+from rom.protocols.body import side_on_ratio
+from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
+from rom.protocols.scale import Scale
+from rom.vocabulary import Side
+
+
+@dataclass(frozen=True, eq=False)
+class Signal:
+    """What a protocol measures on one side, before its peak is found.
+
+    Attributes
+    ----------
+    test : str
+    side : Side
+    unit : str
+    values, raw_values : ndarray, shape (T,)
+        The primary value per frame, smoothed and unsmoothed (NaN where invalid).
+    required : tuple of int
+        Landmarks the value needs (for the visibility and out-of-frame checks).
+    segments : tuple of tuple of int
+        Landmark chains to draw.
+    mode : {"max", "min"}
+        Whether the measured moment is the held maximum or minimum.
+    reasons : tuple of str
+        Reasons found before the peak (e.g. a missing scale).
+    """
+
+    test: str
+    side: Side
+    unit: str
+    values: FloatArray
+    raw_values: FloatArray
+    required: tuple[int, ...]
+    segments: tuple[tuple[int, ...], ...]
+    mode: str = "max"
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PeakFinding:
+    """The robust peak of a signal and what the checks common to every test found.
+
+    Attributes
+    ----------
+    peak : Peak or None
+        None when no value was held long enough.
+    reasons : tuple of str
+        New reason codes, in the order found.
+    quality_factors : dict of str to float
+        ``visibility``, ``side_on``, ``coverage`` in 0..1 (see :func:`quality_score`);
+        empty without a peak.
+    """
+
+    peak: sig.Peak | None
+    reasons: tuple[str, ...] = ()
+    quality_factors: dict[str, float] = field(default_factory=dict)
+
+
+def find_peak(
+    prep: PreparedTrack,
+    values: FloatArray,
+    required: Sequence[int],
+    mode: str = "max",
+    known_reasons: Sequence[str] = (),
+) -> PeakFinding:
+    """Robust peak of ``values`` plus the reasons every protocol checks.
+
+    Reports ``no_person``, ``too_few_frames``, ``out_of_frame``, ``low_visibility``,
+    ``not_side_on`` and ``left_right_swap`` as found.  ``known_reasons`` (found before)
+    can explain a missing peak: ``too_few_frames`` is then not added when no frame has a
+    value at all.
+    """
+    cfg = prep.settings
+    det = prep.detected
+    required = list(required)
+    if len(det) == 0:
+        return PeakFinding(None, ("too_few_frames",))
+    if not det.any():
+        return PeakFinding(None, ("no_person",))
+    reasons: list[str] = []
+    peak = (
+        sig.robust_peak(prep.time_s, values, cfg.min_hold_s, mode) if len(prep.time_s) else None
+    )
+    oof_frames: NDArray[np.bool_] = np.asarray(prep.out_of_frame[:, required].any(axis=1))
+    if peak is None:
+        if oof_frames[det].mean() > 0.5:
+            reasons.append("out_of_frame")
+        vis = np.nan_to_num(np.asarray(prep.track.visibility, dtype=np.float64)[det][:, required])
+        if (vis < cfg.min_visibility).any(axis=1).mean() > 0.5:
+            reasons.append("low_visibility")
+        explained = any(r in INVALIDATING_REASONS for r in [*known_reasons, *reasons])
+        if not (explained and not np.isfinite(values).any()):
+            reasons.append("too_few_frames")
+        return PeakFinding(None, tuple(reasons))
+    factors: dict[str, float] = {}
+    t = prep.time_s
+    near = (t >= t[peak.start] - cfg.out_of_frame_margin_s) & (
+        t <= t[peak.stop - 1] + cfg.out_of_frame_margin_s
+    )
+    if oof_frames[near].any():
+        reasons.append("out_of_frame")
+    window = slice(peak.start, peak.stop)
+    vis = np.asarray(prep.track.visibility, dtype=np.float64)[window][:, required]
+    median_vis = finite_median(vis.ravel())
+    factors["visibility"] = (
+        float(np.clip((median_vis - 0.3) / 0.5, 0.0, 1.0)) if np.isfinite(median_vis) else 0.0
+    )
+    if not np.isfinite(median_vis) or median_vis < cfg.low_visibility:
+        reasons.append("low_visibility")
+    ratio = side_on_ratio(prep, window)
+    if np.isfinite(ratio):
+        factors["side_on"] = float(
+            np.clip(1.0 - 0.5 * (ratio / cfg.side_on_max_ratio) ** 2, 0.0, 1.0)
+        )
+        if ratio > cfg.side_on_max_ratio:
+            reasons.append("not_side_on")
+    coverage = float(np.isfinite(values[det]).mean())
+    factors["coverage"] = float(np.clip(coverage / 0.8, 0.0, 1.0))
+    if prep.swapped.mean() > 0.1:
+        reasons.append("left_right_swap")
+    return PeakFinding(peak, tuple(reasons), factors)
+
+
+def roll_known(calibration: Calibration) -> bool:
+    """Whether the camera roll was measured or stated (not just assumed level)."""
+    return calibration.roll_source != "none"
+
+
+@dataclass(eq=False)
+class Assessment:
+    """A signal with its peak and every reason found so far; protocols add their own.
+
+    Made by :func:`assess` only; a protocol then appends its own reasons and secondary
+    values (:meth:`add_secondary`) before :func:`finish`.
+    """
+
+    signal: Signal
+    peak: sig.Peak | None
+    scale: Scale | None
+    reasons: list[str]
+    quality_factors: dict[str, float]
+    secondary: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def index(self) -> int | None:
+        """Track index of the measured moment, None without a peak."""
+        return None if self.peak is None else self.peak.index
+
+    @property
+    def value(self) -> float | None:
+        """The held peak value in the signal's unit, None without a peak."""
+        return None if self.peak is None else float(self.peak.value)
+
+    def add_secondary(self, name: str, value: float | None, digits: int = 2) -> None:
+        """Store a finite secondary value, rounded; skip missing ones."""
+        if value is not None and np.isfinite(value):
+            self.secondary[name] = round(float(value), digits)
+
+
+def assess(
+    prep: PreparedTrack, signal: Signal, *, check_roll: bool = False, scale: Scale | None = None
+) -> Assessment:
+    """The step every protocol shares: peak -> camera roll -> scale reasons.
+
+    Parameters
+    ----------
+    prep : PreparedTrack
+    signal : Signal
+    check_roll : bool
+        Report ``not_levelled`` (advisory) when the camera roll is unknown; for tests whose
+        value or checks refer to true vertical.
+    scale : Scale, optional
+        The scale the protocol uses (:func:`rom.protocols.scale.resolve_scale`); its
+        reasons are added unless the signal already reported them, and it is kept on the
+        assessment.
+
+    Returns
+    -------
+    Assessment
+        Reasons in order: the signal's, the peak's (:func:`find_peak`), ``not_levelled``,
+        the scale's.
+    """
+    found = find_peak(prep, signal.values, signal.required, signal.mode, signal.reasons)
+    reasons = [*signal.reasons, *found.reasons]
+    if check_roll and not roll_known(prep.calibration):
+        reasons.append("not_levelled")
+    if scale is not None:
+        reasons.extend(r for r in scale.reasons if r not in reasons)
+    return Assessment(signal, found.peak, scale, reasons, dict(found.quality_factors))
+
+
+def quality_score(reasons: Sequence[str], factors: dict[str, float]) -> float:
+    """Quality in 0..1: product of the factors, 0.9 per advisory reason, at most 0.3 if invalid.
+
+    Factors: ``visibility`` (median visibility of the measured landmarks in the peak window,
+    0.3 -> 0, 0.8 -> 1), ``side_on`` (1 when perfectly side-on, 0.5 at the ``not_side_on``
+    threshold), ``coverage`` (share of detected frames with a valid value, full at 80 %).
+    """
+    q = 1.0
+    for value in factors.values():
+        q *= value
+    for reason in reasons:
+        if reason not in INVALIDATING_REASONS:
+            q *= 0.9
+    if any(r in INVALIDATING_REASONS for r in reasons):
+        q = min(q, 0.3)
+    return round(float(np.clip(q, 0.0, 1.0)), 3)
+
+
+def provenance(prep: PreparedTrack, extra: dict[str, object]) -> dict[str, str]:
+    """The provenance dict of a measurement (settings serialised as JSON)."""
+    track = prep.track
+    cal = prep.calibration
+    settings = {
+        "analysis": track.settings,
+        "measurement": asdict(prep.settings),
+        "calibration": {
+            "roll_deg": cal.roll_deg,
+            "roll_source": cal.roll_source,
+            "cm_per_px": cal.cm_per_px,
+            "scale_source": cal.scale_source,
+        },
+        "mediapipe_version": track.mediapipe_version,
+        **extra,
+    }
+    return {
+        "video_sha256": track.source_sha256,
+        "model": track.model_name,
+        "model_sha256": track.model_sha256,
+        "settings": json.dumps(settings, sort_keys=True, default=str),
+        "rom_version": rom.__version__,
+    }
+
+
+def value_at(values: FloatArray, index: int | None) -> float | None:
+    """``values[index]`` as a float, or None when the index is None or the value NaN."""
+    if index is None:
+        return None
+    v = float(values[index])
+    return v if np.isfinite(v) else None
+
+
+def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> TrialResult:
+    """Turn an assessment into the contract's :class:`TrialResult`."""
+    reasons = tuple(dict.fromkeys(a.reasons))  # unique, order kept
+    value = a.value
+    signal = a.signal
+    reliable = value is not None and not any(r in INVALIDATING_REASONS for r in reasons)
+    quality = 0.0 if value is None else quality_score(reasons, a.quality_factors)
+    peak_index = a.index
+    digits = 4 if signal.unit == "fraction_of_height" else 2
+    measurement = Measurement(
+        test=signal.test,
+        side=signal.side,
+        value=None if value is None else round(value, digits),
+        unit=signal.unit,
+        quality=quality,
+        reliable=reliable,
+        reasons=reasons,
+        peak_time_s=None if peak_index is None else float(prep.time_s[peak_index]),
+        peak_frame=peak_index,
+        secondary=dict(a.secondary),
+        provenance=provenance(prep, extra),
+    )
+    return TrialResult(
+        measurement=measurement,
+        time_s=np.asarray(prep.time_s, dtype=np.float64),
+        values=np.asarray(signal.values, dtype=np.float64),
+        raw_values=np.asarray(signal.raw_values, dtype=np.float64),
+        segments=signal.segments,
+    )
