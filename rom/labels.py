@@ -50,6 +50,38 @@ REASON_TEXT: dict[str, str] = {
     "no_person": "No person was found in the video.",
     "no_height_reference": "The person was never seen standing upright with the feet in "
     "view, so the reach cannot be scaled. Start the clip standing straight, whole body in frame.",
+    "tilt_unknown": "This value is an angle to true vertical, and the camera's tilt is not "
+    "known precisely enough (to 1.5 degrees) to trust it: every degree the phone leans is a "
+    "degree of error. Put rom's printed marker in view, type the phone's roll from a level "
+    "app, or film with door frames or wall corners in the picture.",
+    "implausible_pose": "At the measured moment the pose model drew the measured leg in a "
+    "way no body can be (a thigh or shin changed length, or the knee bent backwards), so a "
+    "joint was probably misplaced. Film side-on, in good light, with fitted clothing, and "
+    "repeat.",
+    "not_this_test": "The clip does not show this test's movement (for example the knee "
+    "never bent past 60 degrees for a quad stretch, the shin never tilted forward in a "
+    "knee-to-wall lunge, the feet were not apart in a lunge, or the trunk never bent "
+    "forward in a toe touch). Check that the right test is chosen and that the clip shows "
+    "the whole movement.",
+    "other_leg_moved": "The other leg did the test's movement; the chosen leg barely "
+    "moved. Switch the side (or choose Automatic) and analyse again.",
+    "movement_incomplete": "The measured moment is at the very start or end of the clip "
+    "(or where a damaged video breaks off), so the movement may have gone further than the "
+    "clip shows. Start filming before the movement and stop after holding the end position.",
+    "identity_uncertain": "Around the measured moment rom was not sure it was still "
+    "following the same person (somebody else came close, or the body was lost and found "
+    "elsewhere). Film with nobody else in the picture.",
+    "other_people_in_view": "Somebody else was in the picture. rom followed one person: "
+    "check on the key frame that it is the right one, or film with nobody else in view.",
+    "marker_too_small": "rom's marker was seen but is too small in the picture to measure "
+    "the camera's tilt. Print it larger (see the table on the marker sheet) or move the "
+    "camera closer.",
+    "marker_blurred": "rom's marker was seen but its edges were too blurred or partly "
+    "hidden to measure. Keep it in focus, well lit and uncovered.",
+    "marker_too_few_frames": "rom's marker was seen clearly in too few frames to trust. "
+    "Keep it in view, still and well lit, for the whole clip.",
+    "marker_inconsistent": "rom's marker gave different tilts in different frames (it, or "
+    "the camera, moved). Fix the phone on a tripod and the marker flat on the wall.",
     "left_right_swap": "The left and right legs were confused in several frames; those "
     "frames were left out. Film from the side with the measured leg nearest the camera.",
 }

@@ -27,6 +27,12 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
         "knees_bent",
         "no_person",
         "no_height_reference",
+        "tilt_unknown",
+        "implausible_pose",
+        "not_this_test",
+        "other_leg_moved",
+        "movement_incomplete",
+        "identity_uncertain",
     }
 )
 

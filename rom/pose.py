@@ -28,11 +28,13 @@ from rom.landmarks import NUM_LANDMARKS
 
 #: Version of the saved track layout; part of the track cache key (bump on a layout change).
 #: Version 2 added the optional per-frame ``people_count``, ``identity_confidence`` and
-#: ``identity_uncertain``; version 1 files still load (those fields are then None).
-TRACK_FORMAT_VERSION = 2
-_READABLE_VERSIONS = (1, 2)
+#: ``identity_uncertain``; version 3 the optional ``relabelled`` (whole-body left/right
+#: flips undone, :func:`rom.swaps.repair_track`); older files still load (those fields
+#: are then None).
+TRACK_FORMAT_VERSION = 3
+_READABLE_VERSIONS = (1, 2, 3)
 #: Optional per-frame arrays: saved when present, None when absent (older tracks).
-_OPTIONAL_ARRAYS = ("people_count", "identity_confidence", "identity_uncertain")
+_OPTIONAL_ARRAYS = ("people_count", "identity_confidence", "identity_uncertain", "relabelled")
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +84,10 @@ class PoseTrack:
         Detected frames where the tracked person may be somebody else (low confidence,
         or another person so close that the two could be confused). None when not
         recorded.
+    relabelled : ndarray, shape (T,), bool, or None
+        Frames in which the pose model had labelled the whole body mirrored (left for
+        right) and rom exchanged the labels back (:func:`rom.swaps.repair_track`); the
+        landmark arrays above are already corrected.  None when not recorded.
     """
 
     image_xy: NDArray[np.float32]
@@ -101,6 +107,7 @@ class PoseTrack:
     people_count: NDArray[np.int16] | None = None
     identity_confidence: NDArray[np.float32] | None = None
     identity_uncertain: NDArray[np.bool_] | None = None
+    relabelled: NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.timestamps_s)

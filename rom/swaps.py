@@ -89,7 +89,8 @@ def foot_handedness(xy: ArrayLike, z: ArrayLike | None) -> FloatArray:
     The triple product ``det[left - right, forward, up]`` of unit-free vectors in image
     coordinates (``x`` right, ``y`` down, MediaPipe's ``z`` away from the camera, all in
     pixels): ``left - right`` from the hip and shoulder pairs, ``forward`` from the heels'
-    midpoint to the toes' midpoint, ``up`` from the hips' midpoint to the shoulders'.
+    midpoint to the toes' midpoint, ``up`` the image's up (the feet stand on the floor in every test; the trunk would
+    lie along ``forward`` in a forward bend).
     Divided by the three vectors' lengths, so it lies in [-1, 1].
 
     With correct labels a person is right-handed, which in these (right-handed) axes
@@ -121,7 +122,12 @@ def foot_handedness(xy: ArrayLike, z: ArrayLike | None) -> FloatArray:
         - points[:, lm.RIGHT_HIP] - points[:, lm.RIGHT_SHOULDER]
     )
     forward = mid(lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX) - mid(lm.LEFT_HEEL, lm.RIGHT_HEEL)
-    up = mid(lm.LEFT_SHOULDER, lm.RIGHT_SHOULDER) - mid(lm.LEFT_HIP, lm.RIGHT_HIP)
+    # "Up" is the image's up, not the trunk: in a forward bend the trunk lies along the
+    # feet's forward direction and the triple product would lose (then flip) its sign.
+    # The feet stand on the floor in every test rom measures, so the image's vertical is
+    # the body's up to within the camera's roll.
+    up = np.zeros_like(forward)
+    up[:, 1] = -1.0
     with np.errstate(invalid="ignore", divide="ignore"):
         det = np.linalg.det(np.stack([left_minus_right, forward, up], axis=1))
         norms = (

@@ -18,6 +18,7 @@ import queue
 import threading
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from rom.fileio import sha256_bytes, sha256_file
 from rom.landmarker import PersonChoice, PersonFollower, PoseDetector, Rows
 from rom.paths import cache_dir
 from rom.pose import TRACK_FORMAT_VERSION, PoseTrack
+from rom.swaps import repair_track
 from rom.video import DecodeReport, Frame, iter_frames, probe
 
 #: Bump when a change in this pipeline changes the tracks it produces (invalidates caches).
@@ -255,6 +257,10 @@ def track_video(
         identity_confidence=identity.confidence,
         identity_uncertain=identity.uncertain,
     )
+    # Undo whole-body left/right label flips once, here, so that every consumer (the
+    # measurement, the annotated video, the cache) sees the same, corrected labels.
+    track, relabelled = repair_track(track)
+    track = replace(track, relabelled=relabelled)
     if use_cache:
         try:
             track.save(cache_file)

@@ -28,6 +28,12 @@ PHASES: tuple[Phase, ...] = ("pre", "post")
 #: tallest person on record (272 cm).
 HEIGHT_RANGE_CM: tuple[float, float] = (50.0, 272.0)
 
+
+def other_side(side: Side) -> Side:
+    """The opposite side: ``"left"`` for ``"right"`` and back."""
+    return "right" if side == "left" else "left"
+
+
 __all__ = [
     "HEIGHT_RANGE_CM",
     "PHASES",
@@ -37,4 +43,5 @@ __all__ = [
     "Side",
     "SideChoice",
     "TestName",
+    "other_side",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -258,3 +260,16 @@ def test_real_multiview_swaps_are_found_and_repaired(rom_env) -> None:  # type: 
     # After the repair, every view's labels agree with the 3-D geometry.
     after = mirrored_views(views, [track.image_xy for track in repaired])
     assert after.mean(axis=0).max() < 0.05
+
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+
+
+def test_a_forward_bend_is_not_taken_for_a_flip() -> None:
+    """In a toe touch the trunk lies along the feet's forward direction: no flip there."""
+    from tools.synth import groundtruth
+
+    for name in ("toe-touch_right_pre", "toe-touch_right_post"):
+        clip = groundtruth.load(SAMPLES / f"{name}.json")
+        _, swapped = repair_track(clip.pose_track())
+        assert not swapped.any(), name

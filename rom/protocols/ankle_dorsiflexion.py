@@ -26,9 +26,14 @@ Validity
     to toe, about 1.5 cm on an adult foot).  The heel's floor level is the 90th percentile
     of its image ``y`` over the trial, i.e. where it rests most of the time.  When the heel
     lifted, the highest inclination held *with the heel down* is still given as
-    ``tibial_inclination_heel_down_deg``.  Also the common reasons of
-    :func:`rom.protocols.assessment.find_peak`; ``not_levelled`` (advisory) when the camera roll
-    is unknown.
+    ``tibial_inclination_heel_down_deg``.  ``tilt_unknown`` (invalid) unless the camera
+    roll is known within :data:`ROLL_TOLERANCE_DEG`: the value is an angle to true
+    vertical, so every degree of unknown roll is a degree of error.  The movement must be
+    a knee-to-wall lunge (``not_this_test`` otherwise): the front shin held tilted forward
+    past :data:`SIGNATURE`'s 10 deg, and the front foot planted (its toe moving less than
+    half a foot length in the second before the peak); ``other_leg_moved`` when the
+    measured leg is the rear one (its ankle a foot length or more behind the other).  Also
+    the common reasons of :func:`rom.protocols.assessment.assess`.
 
 Secondary values
     ``shank_foot_angle_deg`` — angle between ankle->knee and heel->toe (about 90 when
@@ -50,14 +55,26 @@ from rom import signal as sig
 from rom.measurement import TrialResult
 from rom.protocols.assessment import Signal, assess, finish
 from rom.protocols.body import landmark_indices, nearer_side
+from rom.protocols.conformance import MovementSignature, stays_planted
 from rom.protocols.prepare import PreparedTrack, finite_median
 from rom.protocols.scale import resolve_scale
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
-from rom.vocabulary import SIDES, Side, TestName
+from rom.vocabulary import SIDES, Side, TestName, other_side
 
 TEST: TestName = "ankle-dorsiflexion"
 HEEL_LIFT_CM = 1.5
 HEEL_LIFT_FOOT_FRACTION = 0.07
+#: The camera roll must be known within this many degrees (about 95 %) for the tibial
+#: inclination to be reliable: an inclinometer phone app, the clinical reference, agrees
+#: with video within about -1.8 to +1.5 deg (limits of agreement), so rom's own error
+#: budget for the vertical must be no larger.
+ROLL_TOLERANCE_DEG = 1.5
+#: What a knee-to-wall lunge shows: the front shin held tilted forward past 10 deg.
+#: Standing reads 0-5 deg; the stiffest ankles in the weight-bearing lunge still reach
+#: about 20 deg.
+SIGNATURE = MovementSignature(10.0, "the front shin tilts forward past 10 degrees")
+#: Seconds before the peak over which the front foot must stay planted.
+PLANTED_WINDOW_S = 1.0
 
 
 def front_leg(prep: PreparedTrack) -> Side:
@@ -94,7 +111,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         segments=SPEC.segments(side),
     )
     scale = resolve_scale(prep, height_cm)
-    a = assess(prep, signal, check_roll=True, scale=scale)
+    a = assess(prep, signal, roll_tolerance_deg=ROLL_TOLERANCE_DEG, scale=scale)
     cm_per_px = scale.cm_per_px
     if a.peak is not None:
         i = a.peak.index
@@ -103,6 +120,23 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         heel = prep.point("HEEL", side)
         toe = prep.point("FOOT_INDEX", side)
         foot_len = finite_median(geometry.distance(heel, toe))
+        window = slice(a.peak.start, a.peak.stop)
+        behind = finite_median(
+            geometry.forward_offset(
+                prep.point("ANKLE", other_side(side))[window], ankle[window], prep.facing
+            )
+        )
+        t = prep.time_s
+        before = np.flatnonzero(
+            (t >= t[a.peak.start] - PLANTED_WINDOW_S) & (t < t[a.peak.stop - 1])
+        )
+        if np.isfinite(behind) and np.isfinite(foot_len) and behind > foot_len:
+            # The other foot is a foot length in front: the measured leg is the rear one.
+            a.reasons.append("other_leg_moved")
+        elif not SIGNATURE.reached(a.peak.value) or not stays_planted(
+            toe[:, 0], before, foot_len
+        ):
+            a.reasons.append("not_this_test")
         heel_floor_y = (
             float(np.nanpercentile(heel[:, 1], 90)) if np.isfinite(heel[:, 1]).any() else np.nan
         )

@@ -19,7 +19,8 @@ import rom
 from rom import signal as sig
 from rom.calibration import Calibration
 from rom.measurement import INVALIDATING_REASONS, Measurement, TrialResult
-from rom.protocols.body import side_on_ratio
+from rom.protocols import conformance, plausibility
+from rom.protocols.body import knee_flexion_signal, side_on_ratio, trunk_inclination_deg
 from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
 from rom.protocols.scale import Scale
 from rom.vocabulary import Side
@@ -139,12 +140,88 @@ def find_peak(
     factors["coverage"] = float(np.clip(coverage / 0.8, 0.0, 1.0))
     if prep.swapped.mean() > 0.1:
         reasons.append("left_right_swap")
+    reasons.extend(trust_reasons(prep, peak, near))
     return PeakFinding(peak, tuple(reasons), factors)
+
+
+#: Share of detected frames with somebody else in view from which
+#: ``other_people_in_view`` is reported (a passer-by for a few frames is not worth it).
+OTHER_PEOPLE_MIN_SHARE = 0.05
+
+
+def trust_reasons(prep: PreparedTrack, peak: sig.Peak, near: NDArray[np.bool_]) -> list[str]:
+    """The checks of whether the measured moment can be trusted at all.
+
+    ``near`` marks the frames around the held peak window.  Reports:
+
+    * ``movement_incomplete`` (invalid): the peak is at the first or last frame, or at
+      the cut-off end of a truncated video (:func:`conformance.movement_incomplete`);
+    * ``identity_uncertain`` (invalid): around the peak the tracker was not sure it
+      followed the same person (:attr:`rom.pose.PoseTrack.identity_uncertain`);
+    * ``other_people_in_view`` (advisory): somebody else was seen in at least
+      :data:`OTHER_PEOPLE_MIN_SHARE` of the frames;
+    * ``marker_<reason>`` (advisory): rom's marker was in view but could not be used
+      (:attr:`rom.calibration.Calibration.marker_rejection`).
+    """
+    track = prep.track
+    reasons: list[str] = []
+    truncated = bool(track.settings.get("video_truncated", False))
+    if conformance.movement_incomplete(peak, prep.time_s, truncated=truncated):
+        reasons.append("movement_incomplete")
+    if track.identity_uncertain is not None and np.asarray(track.identity_uncertain)[near].any():
+        reasons.append("identity_uncertain")
+    det = prep.detected
+    if track.people_count is not None and det.any():
+        others = np.asarray(track.people_count)[det] >= 2
+        if others.mean() >= OTHER_PEOPLE_MIN_SHARE:
+            reasons.append("other_people_in_view")
+    if prep.calibration.marker_rejection is not None:
+        reasons.append(f"marker_{prep.calibration.marker_rejection}")
+    return reasons
+
+
+def steady_frames(prep: PreparedTrack) -> NDArray[np.bool_]:
+    """Frames where the person stands upright: trunk within 15 deg of vertical, both
+    knees within 20 deg of straight (the reference posture of the segment lengths)."""
+    return np.asarray(
+        (np.abs(trunk_inclination_deg(prep)) < 15.0)
+        & (knee_flexion_signal(prep, "left") < 20.0)
+        & (knee_flexion_signal(prep, "right") < 20.0)
+    )
+
+
+def implausible_pose(prep: PreparedTrack, side: Side, peak: sig.Peak) -> bool:
+    """Whether the measured leg is drawn as no body can be, over the held peak window.
+
+    A thigh or shank of ``side`` more than :data:`plausibility.SEGMENT_LENGTH_TOLERANCE`
+    off its length in the steady (upright) frames — or in all frames when the person is
+    never seen upright — or a knee bent backwards (:func:`plausibility.knee_bent_backwards`).
+    Raw (unsmoothed) points are used: the filter would spread a misplaced joint in time.
+    """
+    window = np.arange(peak.start, peak.stop)
+    lengths = plausibility.segment_lengths_px(prep.raw_xy, side)
+    steady = steady_frames(prep)
+    if steady.sum() < 5:  # never seen upright (e.g. filmed from the lunge): every frame
+        steady = np.ones_like(steady)
+    reference = plausibility.steady_lengths_px(lengths, steady)
+    ratios = plausibility.length_ratios_at(lengths, reference, window)
+    if plausibility.implausible_segments(ratios):
+        return True
+    return plausibility.knee_bent_backwards(prep.raw_xy, side, prep.facing, window)
 
 
 def roll_known(calibration: Calibration) -> bool:
     """Whether the camera roll was measured or stated (not just assumed level)."""
     return calibration.roll_source != "none"
+
+
+def roll_within(calibration: Calibration, tolerance_deg: float) -> bool:
+    """Whether the camera roll is known to within ``tolerance_deg`` (about 95 %).
+
+    A roll only assumed level, or known without an accuracy, is not.
+    """
+    uncertainty = calibration.roll_uncertainty_deg
+    return roll_known(calibration) and uncertainty is not None and uncertainty <= tolerance_deg
 
 
 @dataclass(eq=False)
@@ -179,7 +256,12 @@ class Assessment:
 
 
 def assess(
-    prep: PreparedTrack, signal: Signal, *, check_roll: bool = False, scale: Scale | None = None
+    prep: PreparedTrack,
+    signal: Signal,
+    *,
+    check_roll: bool = False,
+    roll_tolerance_deg: float | None = None,
+    scale: Scale | None = None,
 ) -> Assessment:
     """The step every protocol shares: peak -> camera roll -> scale reasons.
 
@@ -190,6 +272,10 @@ def assess(
     check_roll : bool
         Report ``not_levelled`` (advisory) when the camera roll is unknown; for tests whose
         value or checks refer to true vertical.
+    roll_tolerance_deg : float, optional
+        For a value measured *to true vertical*: every degree of unknown camera roll is a
+        degree of error, so the value is invalid (``tilt_unknown``) unless the roll is
+        known within this (:func:`roll_within`).
     scale : Scale, optional
         The scale the protocol uses (:func:`rom.protocols.scale.resolve_scale`); its
         reasons are added unless the signal already reported them, and it is kept on the
@@ -205,8 +291,12 @@ def assess(
     reasons = [*signal.reasons, *found.reasons]
     if check_roll and not roll_known(prep.calibration):
         reasons.append("not_levelled")
+    if roll_tolerance_deg is not None and not roll_within(prep.calibration, roll_tolerance_deg):
+        reasons.append("tilt_unknown")
     if scale is not None:
         reasons.extend(r for r in scale.reasons if r not in reasons)
+    if found.peak is not None and implausible_pose(prep, signal.side, found.peak):
+        reasons.append("implausible_pose")
     return Assessment(signal, found.peak, scale, reasons, dict(found.quality_factors))
 
 
@@ -238,6 +328,8 @@ def provenance(prep: PreparedTrack, extra: dict[str, object]) -> dict[str, str]:
         "calibration": {
             "roll_deg": cal.roll_deg,
             "roll_source": cal.roll_source,
+            "roll_uncertainty_deg": cal.roll_uncertainty_deg,
+            "marker_rejection": cal.marker_rejection,
             "cm_per_px": cal.cm_per_px,
             "scale_source": cal.scale_source,
         },

@@ -35,7 +35,12 @@ Validity
     cases the number is not the test's.  Anterior pelvic tilt itself cannot be seen with
     MediaPipe's landmarks (no pelvis markers), so this check is the proxy.  Plus the
     common reasons; ``not_levelled`` (advisory) when the roll is unknown, because the
-    lean check and the vertical-referenced secondary value depend on it.
+    lean check and the vertical-referenced secondary value depend on it.  The movement
+    must be a lunge: at the peak the other foot is at least :data:`LUNGE_STANCE_FOOT_LENGTHS`
+    foot lengths in front of the measured one (``not_this_test`` otherwise), and
+    ``other_leg_moved`` when it is that far *behind* (the front leg was chosen).  The hip
+    angle itself is not part of the signature: a stiff hip may stay near 0 deg in a real
+    lunge.
 
 Secondary values
     ``thigh_behind_vertical_deg`` — rear thigh behind true vertical (+ = knee behind the
@@ -59,10 +64,35 @@ from rom.protocols.body import (
 )
 from rom.protocols.prepare import PreparedTrack, finite_median
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
-from rom.vocabulary import SIDES, Side, TestName
+from rom.vocabulary import SIDES, Side, TestName, other_side
 
 TEST: TestName = "hip-extension"
 MAX_TRUNK_LEAN_DEG = 15.0
+#: A lunge puts the feet at least this many foot lengths apart (front ankle ahead of the
+#: rear one).  Runner's lunges and half-kneeling Thomas-type positions put them 2-4 foot
+#: lengths apart; standing or walking in place keeps them within about one.
+LUNGE_STANCE_FOOT_LENGTHS = 1.0
+
+
+def lunge_verdict(prep: PreparedTrack, side: Side, window: slice) -> str | None:
+    """``None`` for a lunge with ``side`` behind, else the reason (see module docstring)."""
+    ahead = finite_median(
+        geometry.forward_offset(
+            prep.point("ANKLE", other_side(side))[window],
+            prep.point("ANKLE", side)[window],
+            prep.facing,
+        )
+    )
+    foot = finite_median(
+        geometry.distance(prep.point("HEEL", side), prep.point("FOOT_INDEX", side))
+    )
+    if not (np.isfinite(ahead) and np.isfinite(foot) and foot > 0):
+        return None  # no evidence either way
+    if ahead <= -LUNGE_STANCE_FOOT_LENGTHS * foot:
+        return "other_leg_moved"
+    if ahead < LUNGE_STANCE_FOOT_LENGTHS * foot:
+        return "not_this_test"
+    return None
 
 
 def rear_leg(prep: PreparedTrack) -> Side:
@@ -98,6 +128,9 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
     a = assess(prep, signal, check_roll=True)
     if a.peak is not None:
         i = a.peak.index
+        verdict = lunge_verdict(prep, side, slice(a.peak.start, a.peak.stop))
+        if verdict is not None:
+            a.reasons.append(verdict)
         lean = value_at(trunk_inclination_deg(prep), i)
         a.add_secondary("trunk_lean_deg", lean)
         if lean is not None and abs(lean) > MAX_TRUNK_LEAN_DEG:

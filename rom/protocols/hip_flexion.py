@@ -21,7 +21,9 @@ Phase measured
     Peak flexion held for ``min_hold_s`` (default 0.3 s).
 
 Validity
-    The common reasons of :func:`rom.protocols.assessment.find_peak`.
+    The common reasons of :func:`rom.protocols.assessment.assess`.  The movement must
+    bring the measured thigh forward of the trunk line past :data:`SIGNATURE`'s 20 deg
+    (``not_this_test``), or ``other_leg_moved`` when only the other thigh does.
 
 Secondary values
     ``thigh_from_vertical_deg`` (+ = knee in front of the hip), ``trunk_inclination_deg``
@@ -37,15 +39,20 @@ from rom.protocols.body import (
     hip_flexion_signal,
     knee_flexion_signal,
     landmark_indices,
+    peak_of,
     side_with_larger_peak,
     trunk_inclination_deg,
 )
+from rom.protocols.conformance import MovementSignature, leg_to_report
 from rom.protocols.prepare import PreparedTrack
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
-from rom.vocabulary import Side, TestName
+from rom.vocabulary import Side, TestName, other_side
 
 TEST: TestName = "hip-flexion"
 SIDE_DIFFERENCE_DEG = 10.0
+#: What a hip-flexion test shows: the thigh held forward of the trunk line past 20 deg
+#: (standing reads about 0; a lunge's front leg or a knee lift reaches 60-120 deg).
+SIGNATURE = MovementSignature(20.0, "the measured thigh comes forward past 20 degrees")
 
 
 def flexing_leg(prep: PreparedTrack) -> Side:
@@ -72,6 +79,10 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
     a = assess(prep, signal)
     if a.peak is not None:
         i = a.peak.index
+        other = peak_of(prep, hip_flexion_signal(prep, other_side(side)))
+        verdict = leg_to_report(SIGNATURE, a.peak.value, other)
+        if verdict is not None:
+            a.reasons.append(verdict)
         thigh = geometry.thigh_from_vertical_deg(
             prep.point("HIP", side), prep.point("KNEE", side), prep.facing
         )

@@ -17,8 +17,12 @@ Phase measured
     Peak flexion held for ``min_hold_s`` (default 0.3 s).
 
 Validity
-    The common reasons of :func:`rom.protocols.assessment.find_peak` (visibility, side-on,
-    out of frame, too few frames).  ``deep_flexion_underread`` (advisory, lowers the
+    The common reasons of :func:`rom.protocols.assessment.assess` (visibility, side-on,
+    out of frame, too few frames, an implausible pose, an incomplete movement, another
+    person).  The movement must be a quad stretch (:data:`SIGNATURE`): the measured knee
+    held past 60 deg while the other knee stays within :data:`OTHER_KNEE_MAX_DEG` of
+    straight, else ``not_this_test`` — or ``other_leg_moved`` when it is the other knee
+    that bends (a wrong side chosen).  ``deep_flexion_underread`` (advisory, lowers the
     quality but keeps the value valid) when the measured peak is at least
     :data:`DEEP_FLEXION_DEG`: MediaPipe is known to under-read deep knee flexion (see
     ``shared/notes/synthetic-bodies.md``), so the true flexion is likely larger, by
@@ -44,12 +48,14 @@ from rom.protocols.body import (
     hip_flexion_signal,
     knee_flexion_signal,
     landmark_indices,
+    peak_of,
     side_with_larger_peak,
 )
-from rom.protocols.prepare import PreparedTrack
+from rom.protocols.conformance import MovementSignature, leg_to_report
+from rom.protocols.prepare import PreparedTrack, finite_median
 from rom.protocols.scale import resolve_scale
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
-from rom.vocabulary import Side, TestName
+from rom.vocabulary import Side, TestName, other_side
 
 TEST: TestName = "knee-flexion"
 SIDE_DIFFERENCE_DEG = 15.0
@@ -61,6 +67,13 @@ SIDE_DIFFERENCE_DEG = 15.0
 #: true, where the largest errors were seen.  Deeply folded, the thigh and calf overlap
 #: and the joint centre is hard to see, which no geometry can undo.
 DEEP_FLEXION_DEG = 110.0
+#: What a quad stretch shows: the measured knee held bent past 60 deg.  The stretch
+#: itself reaches 110-150 deg; walking or a squat-like bob bends a knee past 60 deg only
+#: for a moment (a swing phase lasts well under the 0.3 s hold).
+SIGNATURE = MovementSignature(60.0, "the measured knee bends past 60 degrees and is held")
+#: ... while the other leg stands (or lies) straight: its knee within this of straight
+#: over the held window.  A squat or a walk bends both.
+OTHER_KNEE_MAX_DEG = 30.0
 
 
 def moving_leg(prep: PreparedTrack) -> Side:
@@ -85,6 +98,13 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
     cm_per_px = scale.cm_per_px
     if a.peak is not None:
         i = a.peak.index
+        other = knee_flexion_signal(prep, other_side(side))
+        verdict = leg_to_report(SIGNATURE, a.peak.value, peak_of(prep, other))
+        standing = finite_median(other[a.peak.start : a.peak.stop])
+        if verdict is None and standing > OTHER_KNEE_MAX_DEG:
+            verdict = "not_this_test"
+        if verdict is not None:
+            a.reasons.append(verdict)
         if a.peak.value >= DEEP_FLEXION_DEG:
             a.reasons.append("deep_flexion_underread")
         heel_hip_px = float(

@@ -61,8 +61,15 @@ Phase measured
 
 Validity
     ``knees_bent`` (invalid) when the knee of the measured side is flexed more than 15 deg
-    at the measured moment.  The common reasons, ``not_levelled`` (advisory).  No value
-    when the person's standing height cannot be seen and no scale is known.
+    at the measured moment.  ``not_this_test`` (invalid) when the trunk is not bent
+    forward past :data:`BEND_STARTED_DEG` at the measured moment: no forward bend.
+    ``tilt_unknown`` (invalid) when an unknown camera roll could move the fingertip's
+    height above the floor line by more than :data:`MAX_TILT_ERROR_CM`: a roll ``e``
+    shifts it by ``d * sin(e)``, ``d`` being the horizontal distance between the
+    fingertip and the measured foot, so the roll must be known within
+    ``asin(MAX_TILT_ERROR_CM / d)`` (an unknown roll counts as
+    :data:`ASSUMED_MAX_ROLL_DEG`).  The common reasons, ``not_levelled`` (advisory).  No
+    value when the person's standing height cannot be seen and no scale is known.
 
 Secondary values
     ``trunk_flexion_deg`` (trunk line hip midpoint -> shoulder midpoint from true vertical,
@@ -97,6 +104,26 @@ TEST: TestName = "toe-touch"
 MAX_KNEE_FLEXION_DEG = 15.0
 STANDING_TRUNK_DEG = 20.0
 BEND_STARTED_DEG = 45.0
+#: Largest error in the fingertip-to-floor distance an uncertain camera roll may cause,
+#: cm: a third of rom's 3 cm reliability tolerance, so the roll is never the main error.
+MAX_TILT_ERROR_CM = 1.0
+#: How far a roll that was neither measured nor stated may be off, degrees: phones held
+#: by hand or propped up lean by up to about 10 deg (the range rom's hard benchmark set
+#: draws), and a roll beyond it would show as a visibly slanted picture.
+ASSUMED_MAX_ROLL_DEG = 10.0
+
+
+def tilt_error_px(prep: PreparedTrack, tip: np.ndarray, side: Side, index: int) -> float:
+    """Worst fingertip-height error, px, from the roll's uncertainty (see module docstring)."""
+    cal = prep.calibration
+    uncertainty = cal.roll_uncertainty_deg
+    known = cal.roll_source != "none" and uncertainty is not None
+    roll_error = uncertainty if known and uncertainty is not None else ASSUMED_MAX_ROLL_DEG
+    foot_x = finite_median(
+        np.stack([prep.point("HEEL", side)[:, 0], prep.point("FOOT_INDEX", side)[:, 0]])
+    )
+    offset = abs(float(tip[index, 0]) - foot_x)
+    return offset * float(np.sin(np.radians(roll_error))) if np.isfinite(offset) else np.nan
 
 
 def floor_level_y(prep: PreparedTrack, side: Side | None = None) -> float:
@@ -183,6 +210,17 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         knee = value_at(knee_flexion_signal(prep, side), i)
         if knee is not None and knee > MAX_KNEE_FLEXION_DEG:
             a.reasons.append("knees_bent")
+        trunk = value_at(trunk_inclination_deg(prep), i)
+        if trunk is not None and trunk < BEND_STARTED_DEG:
+            a.reasons.append("not_this_test")
+        allowed_px = (
+            MAX_TILT_ERROR_CM / cm_per_px
+            if cm_per_px is not None
+            else MAX_TILT_ERROR_CM / 170.0 * stature  # 1 cm of an average adult
+        )
+        tilt_px = tilt_error_px(prep, tip, side, i)
+        if not (np.isfinite(tilt_px) and np.isfinite(allowed_px) and tilt_px <= allowed_px):
+            a.reasons.append("tilt_unknown")
         a.add_secondary("knee_flexion_deg", knee)
         a.add_secondary("trunk_flexion_deg", value_at(trunk_inclination_deg(prep), i))
         a.add_secondary("hip_flexion_deg", value_at(hip_flexion_signal(prep, side), i))

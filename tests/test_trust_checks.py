@@ -1,0 +1,112 @@
+"""Known-answer tests of the body-plausibility and movement-conformance checks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from rom.landmarks import sided
+from rom.protocols import conformance, plausibility
+from rom.signal import Peak
+
+
+def standing_leg(n: int, knee_flexion_deg: np.ndarray, facing: float = 1.0) -> np.ndarray:
+    """(n, 33, 2) image points of a leg on the left side, hip at (500, 400).
+
+    Thigh 200 px straight down; the shank hangs 220 px from the knee, rotated
+    *backwards* (against ``facing``) by the knee flexion.
+    """
+    xy = np.full((n, 33, 2), np.nan)
+    hip = np.array([500.0, 400.0])
+    knee = hip + np.array([0.0, 200.0])
+    flex = np.radians(knee_flexion_deg)
+    ankle = knee[None, :] + 220.0 * np.stack([-facing * np.sin(flex), np.cos(flex)], axis=-1)
+    xy[:, sided("left", "HIP")] = hip
+    xy[:, sided("left", "KNEE")] = knee
+    xy[:, sided("left", "ANKLE")] = ankle
+    return xy
+
+
+def test_segment_lengths_constant_body_is_plausible() -> None:
+    xy = standing_leg(50, np.linspace(0, 120, 50))
+    lengths = plausibility.segment_lengths_px(xy, "left")
+    np.testing.assert_allclose(lengths["thigh"], 200.0)
+    np.testing.assert_allclose(lengths["shank"], 220.0)
+    steady = np.arange(50) < 10
+    ref = plausibility.steady_lengths_px(lengths, steady)
+    ratios = plausibility.length_ratios_at(lengths, ref, np.arange(40, 50))
+    assert ratios == pytest.approx({"thigh": 1.0, "shank": 1.0})
+    assert plausibility.implausible_segments(ratios) == []
+
+
+def test_ankle_drawn_below_the_knee_shortens_the_shank_and_is_caught() -> None:
+    # The raised ankle of a quad stretch drawn 120 px below the knee instead of behind it.
+    xy = standing_leg(50, np.linspace(0, 120, 50))
+    xy[40:, sided("left", "ANKLE")] = xy[40:, sided("left", "KNEE")] + np.array([0.0, 120.0])
+    lengths = plausibility.segment_lengths_px(xy, "left")
+    ref = plausibility.steady_lengths_px(lengths, np.arange(50) < 10)
+    ratios = plausibility.length_ratios_at(lengths, ref, np.arange(40, 50))
+    assert ratios["shank"] == pytest.approx(120 / 220)
+    assert plausibility.implausible_segments(ratios) == ["shank"]
+
+
+def test_steady_length_falls_back_to_all_frames_and_missing_is_no_evidence() -> None:
+    xy = standing_leg(20, np.zeros(20))
+    lengths = plausibility.segment_lengths_px(xy, "left")
+    ref = plausibility.steady_lengths_px(lengths, np.zeros(20, dtype=bool))
+    assert ref["shank"] == pytest.approx(220.0)
+    lengths["thigh"][:] = np.nan
+    ratios = plausibility.length_ratios_at(
+        lengths, plausibility.steady_lengths_px(lengths, np.ones(20, dtype=bool)), np.arange(5)
+    )
+    assert math.isnan(ratios["thigh"])
+    assert plausibility.implausible_segments(ratios) == []
+
+
+@pytest.mark.parametrize("facing", [1.0, -1.0])
+def test_signed_knee_flexion_sign_follows_the_body(facing: float) -> None:
+    flex = np.array([0.0, 30.0, 90.0, -10.0, -40.0])
+    xy = standing_leg(5, flex, facing)
+    np.testing.assert_allclose(plausibility.signed_knee_flexion_deg(xy, "left", facing), flex)
+    assert not plausibility.knee_bent_backwards(xy, "left", facing, np.array([2]))
+    assert not plausibility.knee_bent_backwards(xy, "left", facing, np.array([3]))
+    assert plausibility.knee_bent_backwards(xy, "left", facing, np.array([4]))
+
+
+def test_movement_signature_and_the_leg_to_blame() -> None:
+    quad = conformance.MovementSignature(60.0, "the measured knee bends past 60 degrees")
+    assert conformance.shows_movement(quad, 115.0)
+    assert not conformance.shows_movement(quad, 38.4)  # a walking clip
+    assert not conformance.shows_movement(quad, float("nan"))
+    assert conformance.leg_to_report(quad, 115.0, 10.0) is None
+    assert conformance.leg_to_report(quad, 13.5, 118.0) == "other_leg_moved"
+    assert conformance.leg_to_report(quad, 38.4, 41.0) == "not_this_test"
+    reach = conformance.MovementSignature(-0.5, "hands go down")
+    assert conformance.shows_movement(reach, -0.7, "min")
+    assert not conformance.shows_movement(reach, -0.2, "min")
+
+
+def test_stays_planted() -> None:
+    frames = np.arange(30)
+    still = 600.0 + np.random.default_rng(0).normal(0.0, 3.0, 30)
+    assert conformance.stays_planted(still, frames, foot_length_px=120.0)
+    step = np.where(frames < 15, 600.0, 700.0)
+    assert not conformance.stays_planted(step, frames, foot_length_px=120.0)
+    assert conformance.stays_planted(step, frames, foot_length_px=float("nan"))  # no evidence
+
+
+def test_movement_incomplete() -> None:
+    t = np.arange(100) / 30.0
+    middle = Peak(value=30.0, index=50, start=45, stop=55)
+    assert not conformance.movement_incomplete(middle, t, truncated=False)
+    still_rising = Peak(value=20.0, index=99, start=90, stop=100)
+    assert conformance.movement_incomplete(still_rising, t, truncated=False)
+    from_start = Peak(value=20.0, index=0, start=0, stop=10)
+    assert conformance.movement_incomplete(from_start, t, truncated=False)
+    held_to_end = Peak(value=30.0, index=95, start=90, stop=100)
+    assert not conformance.movement_incomplete(held_to_end, t, truncated=False)
+    near_cut = Peak(value=30.0, index=80, start=75, stop=85)
+    assert conformance.movement_incomplete(near_cut, t, truncated=True)
+    assert not conformance.movement_incomplete(middle, t, truncated=True)
