@@ -74,8 +74,11 @@ _LINKED_URLS_JS = """() => Array.from(document.querySelectorAll(
   }).flatMap(t => Array.from(t.matchAll(/url\\(["']?([^"')]+)/g)).map(m => m[1])))"""
 
 
-def test_the_page_makes_no_request_to_another_host(url: str) -> None:
+def test_the_page_makes_no_request_to_another_host(url: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
+
+    bogus = tmp_path / "notes.mp4"
+    bogus.write_bytes(b"not a video at all")
 
     own = urlsplit(url).netloc
     requested: list[str] = []
@@ -88,8 +91,13 @@ def test_the_page_makes_no_request_to_another_host(url: str) -> None:
         page.get_by_text("rom · range of motion").first.wait_for(timeout=60_000)
         _settle(page)
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.get_by_label("Name").first.fill("Ana Runner")
-        sidebar.get_by_role("button").first.click()
+        sidebar.get_by_label("Name or pseudonym").fill("Ana Runner")
+        sidebar.get_by_role("button", name="Add person").click()
+        page.get_by_text("Added Ana Runner.").wait_for()
+        _settle(page)
+        # An upload goes through the launcher's Host check too (and is refused politely).
+        page.locator('input[type="file"]').nth(0).set_input_files(str(bogus))
+        page.get_by_text(f"“{bogus.name}” cannot be used").wait_for(timeout=30_000)
         _settle(page)
         for tab in page.get_by_role("tab").all():
             tab.click()

@@ -134,3 +134,9 @@ def test_streamlit_still_finds_the_launcher_app() -> None:
     loudly if Streamlit stops recognising the launcher."""
     found = app_discovery.discover_asgi_app(ROOT / "serve.py")
     assert found.is_asgi_app and found.import_string == "serve:app"
+
+
+def test_the_quick_start_runs_the_checked_launcher() -> None:
+    demo = (ROOT / "scripts" / "demo.sh").read_text()
+    launch = [line for line in demo.splitlines() if "streamlit run" in line]
+    assert launch and all("streamlit run serve.py" in line for line in launch)
