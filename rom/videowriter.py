@@ -52,7 +52,7 @@ class H264Writer:
 
     def __init__(self, path: str | Path, fps: float, size: tuple[int, int], *,
                  options: Mapping[str, str] | None = None,
-                 permissions: int | None = 0o644) -> None:
+                 permissions: int | None = 0o600) -> None:
         width, height = size
         if width <= 0 or height <= 0 or width % 2 or height % 2:
             raise ValueError(f"H.264 needs a positive, even frame size, not {width}x{height}")

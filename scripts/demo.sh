@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port "${ROM_PORT:-8501}" "$@"
+exec .venv/bin/streamlit run serve.py --server.address 127.0.0.1 --server.port "${ROM_PORT:-8501}" "$@"

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from rom import __version__, labels
-from rom.dashboard import compare, export, history, record, results, state, welcome
+from rom.dashboard import (
+    compare,
+    export,
+    failsafe,
+    history,
+    record,
+    results,
+    server,
+    state,
+    welcome,
+)
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import PersonInfo
@@ -17,12 +29,43 @@ _CSS = """
   h1 {margin-bottom: 0;}
 </style>
 """
+# Served by the dashboard itself: a Material or emoji icon makes the browser fetch a font
+# or an image from another host.
+PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+FAILURE_MESSAGE = ("Something went wrong and the page stopped here. Nothing you saved is lost; "
+                   "reload the page to continue. The details are in rom's log on this computer "
+                   "(reference {reference}).")
 
 
 def run() -> None:
-    """Draw the page (called by ``app.py`` on every rerun)."""
-    st.set_page_config(page_title="rom · range of motion", page_icon=":material/directions_run:",
+    """Draw the page (called by ``app.py`` on every rerun).
+
+    Anything unexpected that escapes the page becomes one friendly line; its traceback goes
+    to the local log only (:mod:`rom.dashboard.failsafe`).
+    """
+    st.set_page_config(page_title="rom · range of motion", page_icon=str(PAGE_ICON),
                        layout="wide", initial_sidebar_state="expanded")
+    if not _host_is_allowed():
+        st.error("This address is not allowed to open rom. Use http://127.0.0.1 or "
+                 "http://localhost, or add the name to ROM_ALLOWED_HOSTS.")
+        st.stop()
+    try:
+        _draw()
+    except Exception as exc:  # st.stop() and st.rerun() are BaseExceptions and pass through
+        st.error(FAILURE_MESSAGE.format(reference=failsafe.report_unexpected(exc)))
+
+
+def _host_is_allowed() -> bool:
+    """Second line behind :class:`rom.dashboard.server.HostCheckMiddleware`, for a page
+    started with plain ``streamlit run app.py``: the Host of the WebSocket carrying this run.
+    No headers at all means no browser (Streamlit's AppTest)."""
+    headers = st.context.headers
+    if not headers:
+        return True
+    return server.host_allowed(headers.get("Host"))
+
+
+def _draw() -> None:
     st.markdown(_CSS, unsafe_allow_html=True)
     st.title("rom · range of motion, before and after")
     intro = st.empty()  # filled below unless the welcome says it at length

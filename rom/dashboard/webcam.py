@@ -59,7 +59,10 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
 
     ctx = webrtc_streamer(
         key=f"webcam_{phase}", mode=WebRtcMode.SENDRECV,
-        rtc_configuration={"iceServers": []},  # local only: no STUN server needed or reachable
+        # Local only, in the browser and in the server: no STUN server is needed, and
+        # streamlit-webrtc's server side would otherwise ask a public one.
+        rtc_configuration={"iceServers": []},
+        server_rtc_configuration={"iceServers": []},
         media_stream_constraints={"video": True, "audio": False},
         video_frame_callback=callback, async_processing=True,
     )

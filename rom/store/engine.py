@@ -10,8 +10,11 @@ from the beginning, which is safe because its transaction was rolled back whole.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import shutil
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +41,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant works; it only has to be the same for every rom process on the server.
 PG_MIGRATION_LOCK_KEY = 0x726F6D  # "rom"
 MAX_WRITE_ATTEMPTS = 6
+DB_FILE_PERMISSIONS = 0o600  # health data: owner only; SQLite gives -wal and -shm the same
+SQLITE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+# SQLite reports a full disk as either of these, depending on which write failed.
+_SQLITE_FULL_MESSAGES = ("database or disk is full", "disk i/o error")
+DISK_FULL_FREE_BYTES = 1 << 20  # less than 1 MiB free: call it full
 
 T = TypeVar("T")
 
@@ -89,19 +97,84 @@ def create_store_engine(url: str) -> Engine:
     # hide_parameters: values (names, notes) never appear in SQLAlchemy logs or errors.
     if backend == "sqlite":
         database = parsed.database or ""
+        folder: Path | None = None
         if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).expanduser().resolve().parent
+            db_file = Path(database).expanduser().resolve()
+            folder = db_file.parent
             if not folder.is_dir():
                 raise StorageError(f"the database folder does not exist: {folder}")
+            make_private_db_file(db_file)
         engine = create_engine(
             parsed, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_S}
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
+        if folder is not None:
+            event.listen(engine, "handle_error", _disk_full_reporter(folder))
         return engine
     if backend == "postgresql":
         return create_engine(parsed, hide_parameters=True, pool_pre_ping=True)
     raise StorageError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+
+
+def make_private_db_file(db_file: Path) -> None:
+    """Create the SQLite file owner-only (0600) before SQLite opens it; tighten old ones.
+
+    SQLite creates the file with the process umask (usually 0644, readable by every local
+    user) and gives its ``-wal``, ``-shm`` and ``-journal`` files the database file's mode,
+    so creating the database file 0600 first keeps all of them private.
+
+    Raises
+    ------
+    StorageError
+        The file cannot be created (the disk is full, or the folder is not writable).
+    """
+    try:
+        fd = os.open(db_file, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, DB_FILE_PERMISSIONS)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageError(disk_full_message(db_file.parent)) from None
+        raise StorageError(
+            f"the database file cannot be created in {db_file.parent}: {exc.strerror}"
+        ) from None
+    os.close(fd)
+    for suffix in SQLITE_FILE_SUFFIXES:
+        path = db_file.with_name(db_file.name + suffix)
+        try:
+            info = path.stat()
+            if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+                os.chmod(path, stat.S_IMODE(info.st_mode) & 0o700)
+        except OSError:
+            continue  # absent (no -wal yet) or not ours: nothing to tighten
+
+
+def disk_full_message(folder: Path) -> str:
+    """The one-line message for a full disk under ``folder`` (with the free space left)."""
+    try:
+        free = f" ({shutil.disk_usage(folder).free // 1024} KB free)"
+    except OSError:
+        free = ""
+    return (f"the disk is full: the database in {folder} cannot be written{free}; "
+            "free some space on that disk and try again")
+
+
+def _disk_full_reporter(folder: Path) -> Callable[[Any], None]:
+    """A ``handle_error`` hook turning SQLite's full-disk errors into a clear StorageError."""
+
+    def report(context: Any) -> None:
+        message = str(context.original_exception).lower()
+        if not any(text_ in message for text_ in _SQLITE_FULL_MESSAGES):
+            return
+        try:
+            free_bytes = shutil.disk_usage(folder).free
+        except OSError:
+            return
+        # Both messages have other causes too (a size cap, a bad disk): only a disk with
+        # almost no space left is called full.
+        if free_bytes < DISK_FULL_FREE_BYTES:
+            raise StorageError(disk_full_message(folder)) from context.original_exception
+
+    return report
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
