@@ -21,6 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+#: Accuracy (about 95 %) of a camera roll the user typed in without saying how good it
+#: is, degrees: phone level apps read to about 0.1 deg, but a phone is rarely held
+#: exactly as it was when measured, so 1 deg.
+USER_ROLL_UNCERTAINTY_DEG = 1.0
+
 
 @dataclass(frozen=True, eq=False)
 class Calibration:
@@ -60,6 +65,19 @@ class Calibration:
     camera_matrix: NDArray[np.float64] | None = None
     dist_coeffs: NDArray[np.float64] | None = None
     marker_rejection: str | None = None
+
+    def roll_bound_deg(self) -> float | None:
+        """How far the roll may be off (about 95 %), degrees; None when it is not known.
+
+        ``roll_uncertainty_deg`` when given; a roll the user typed without an accuracy
+        counts as :data:`USER_ROLL_UNCERTAINTY_DEG`; a roll only assumed level, or from
+        a measurement that did not say how good it is, has no bound.
+        """
+        if self.roll_source == "none":
+            return None
+        if self.roll_uncertainty_deg is not None:
+            return self.roll_uncertainty_deg
+        return USER_ROLL_UNCERTAINTY_DEG if self.roll_source == "user" else None
 
     @property
     def has_scale(self) -> bool:

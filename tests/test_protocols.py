@@ -295,16 +295,19 @@ def test_ankle_front_leg_right_and_scale() -> None:
 @pytest.mark.parametrize("roll", [-10.0, 7.5])
 def test_ankle_roll_corrected(roll: float) -> None:
     track = make_track(lunge(30.0), roll_deg=roll)
-    levelled = measure(
-        track, "ankle-dorsiflexion", calibration=Calibration(roll_deg=roll, roll_source="marker")
-    )
+    marker = Calibration(roll_deg=roll, roll_source="marker", roll_uncertainty_deg=0.3)
+    levelled = measure(track, "ankle-dorsiflexion", calibration=marker)
     assert levelled.measurement.value == pytest.approx(30.0, abs=0.1)
-    assert "not_levelled" not in levelled.measurement.reasons
+    assert levelled.measurement.reliable, levelled.measurement.reasons
     naive = measure(track, "ankle-dorsiflexion").measurement
     assert naive.value == pytest.approx(30.0 + roll, abs=0.15)
-    assert "not_levelled" in naive.reasons
-    assert naive.reliable  # advisory only
+    # An angle to vertical with the tilt unknown is off by the tilt: never reliable.
+    assert "tilt_unknown" in naive.reasons and not naive.reliable
     assert naive.quality < levelled.measurement.quality
+    # A tilt known, but only to +-3 deg, is not good enough for +-1.5 deg either.
+    rough = Calibration(roll_deg=roll, roll_source="scene", roll_uncertainty_deg=3.0)
+    coarse = measure(track, "ankle-dorsiflexion", calibration=rough).measurement
+    assert "tilt_unknown" in coarse.reasons
 
 
 def test_ankle_heel_lift_flagged() -> None:
@@ -459,11 +462,17 @@ def test_toe_touch_past_floor_is_negative_and_height_scales() -> None:
 def test_toe_touch_fraction_of_height_without_scale() -> None:
     eye_u = ANKLE_U + SHANK + THIGH + TRUNK + 22.0
     stature_cm = (eye_u - 1.0) / 0.936
-    m = measure(make_track(toe_touch(100.0, reach_cm=20.0)), "toe-touch").measurement
+    level = Calibration(roll_source="user")
+    m = measure(
+        make_track(toe_touch(100.0, reach_cm=20.0)), "toe-touch", calibration=level
+    ).measurement
     assert m.unit == "fraction_of_height"
     assert m.value == pytest.approx(20.0 / stature_cm, abs=0.002)
     assert "no_scale" in m.reasons
     assert m.reliable  # advisory
+    # With the tilt unknown, a hand this far in front of the foot could be a few cm off.
+    unknown = measure(make_track(toe_touch(100.0, reach_cm=20.0)), "toe-touch").measurement
+    assert "tilt_unknown" in unknown.reasons and not unknown.reliable
 
 
 def test_toe_touch_knees_bent_flagged() -> None:
@@ -764,3 +773,130 @@ def test_invisible_body_says_low_visibility() -> None:
     m = measure(make_track(lunge(30.0), edit=hide), "knee-flexion").measurement
     assert m.value is None
     assert m.reasons == ("low_visibility",)
+
+
+# -- trust: each new reason, triggered ---------------------------------------------------
+
+LEVEL = Calibration(roll_source="user")  # a typed roll, good to +-1 deg
+
+
+def test_quad_stretch_on_the_wrong_leg_says_other_leg_moved() -> None:
+    track = make_track(quad_stretch(120.0, side="right"))
+    auto = measure(track, "knee-flexion", calibration=LEVEL).measurement
+    assert auto.side == "right" and auto.reliable, auto.reasons
+    wrong = measure(track, "knee-flexion", side="left", calibration=LEVEL).measurement
+    assert "other_leg_moved" in wrong.reasons and not wrong.reliable
+    assert REASON_TEXT["other_leg_moved"]
+
+
+def test_a_small_knee_bend_is_not_a_quad_stretch() -> None:
+    m = measure(make_track(quad_stretch(40.0)), "knee-flexion", calibration=LEVEL).measurement
+    assert m.value == pytest.approx(40.0, abs=0.5)
+    assert "not_this_test" in m.reasons and not m.reliable
+
+
+def test_a_lunge_measured_on_the_rear_leg_says_other_leg_moved() -> None:
+    track = make_track(lunge(35.0, front="left"))
+    m = measure(track, "ankle-dorsiflexion", side="right", calibration=LEVEL).measurement
+    assert "other_leg_moved" in m.reasons and not m.reliable
+
+
+def test_standing_still_is_not_a_knee_to_wall_lunge() -> None:
+    m = measure(make_track(lunge(4.0)), "ankle-dorsiflexion", calibration=LEVEL).measurement
+    assert "not_this_test" in m.reasons and not m.reliable
+
+
+def test_hip_extension_needs_a_lunge_and_the_rear_leg() -> None:
+    track = make_track(runners_lunge(20.0))
+    rear = measure(track, "hip-extension", calibration=LEVEL).measurement
+    assert rear.side == "right" and rear.reliable, rear.reasons
+    front = measure(track, "hip-extension", side="left", calibration=LEVEL).measurement
+    assert "other_leg_moved" in front.reasons
+    standing = measure(make_track(quad_stretch(10.0)), "hip-extension", calibration=LEVEL)
+    assert "not_this_test" in standing.measurement.reasons
+
+
+def test_no_forward_bend_is_not_a_toe_touch() -> None:
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+    m = measure(make_track(toe_touch(20.0, reach_cm=60.0)), "toe-touch", calibration=cal)
+    assert "not_this_test" in m.measurement.reasons
+
+
+def test_a_clip_cut_while_the_knee_still_travels_is_incomplete() -> None:
+    # Cut at 1.8 s: the lunge starts at 1 s and takes 1 s to reach its end position.
+    m = measure(
+        make_track(lunge(35.0), duration=1.8), "ankle-dorsiflexion", calibration=LEVEL
+    ).measurement
+    assert "movement_incomplete" in m.reasons and not m.reliable
+    whole = measure(make_track(lunge(35.0)), "ankle-dorsiflexion", calibration=LEVEL)
+    assert "movement_incomplete" not in whole.measurement.reasons
+
+
+def test_a_truncated_video_with_its_peak_at_the_cut_is_incomplete() -> None:
+    from dataclasses import replace
+
+    track = make_track(lunge(35.0), duration=3.2)  # the hold is under way at the cut
+    cut = replace(track, settings={**track.settings, "video_truncated": True})
+    m = measure(cut, "ankle-dorsiflexion", calibration=LEVEL).measurement
+    assert "movement_incomplete" in m.reasons
+    assert "movement_incomplete" not in measure(
+        track, "ankle-dorsiflexion", calibration=LEVEL
+    ).measurement.reasons
+
+
+def test_an_ankle_drawn_in_an_impossible_place_is_implausible() -> None:
+    # Through the whole bend the raised ankle is drawn half-way up the calf, 56 deg of
+    # flexion instead of 120 (as MediaPipe did on a dim, backlit clip).
+    def misplace(i: int, t: float, row: np.ndarray) -> None:
+        if 1.3 <= t <= 3.7:
+            hip, knee = row[sided("right", "HIP"), :2], row[sided("right", "KNEE"), :2]
+            down = (knee - hip) / np.linalg.norm(knee - hip)
+            back = np.array([-down[1], down[0]])  # facing image-right: behind is -x
+            if back[0] > 0:
+                back = -back
+            flex = math.radians(56.0)
+            shank = 0.5 * SHANK * PX_PER_CM * (math.cos(flex) * down + math.sin(flex) * back)
+            row[sided("right", "ANKLE"), :2] = knee + shank
+
+    m = measure(
+        make_track(quad_stretch(120.0, side="right"), edit=misplace), "knee-flexion",
+        side="right", calibration=LEVEL,
+    ).measurement
+    assert "implausible_pose" in m.reasons and not m.reliable
+
+
+def test_a_knee_bent_backwards_is_implausible() -> None:
+    m = measure(
+        make_track(quad_stretch(-70.0, side="left")), "knee-flexion", side="left",
+        calibration=LEVEL,
+    ).measurement
+    assert "implausible_pose" in m.reasons and not m.reliable
+    fine = measure(make_track(quad_stretch(70.0)), "knee-flexion", calibration=LEVEL)
+    assert "implausible_pose" not in fine.measurement.reasons
+
+
+def test_people_and_identity_flags_reach_the_measurement() -> None:
+    from dataclasses import replace
+
+    track = make_track(quad_stretch(120.0))
+    n = len(track)
+    crowded = replace(track, people_count=np.full(n, 2, dtype=np.int16))
+    m = measure(crowded, "knee-flexion", calibration=LEVEL).measurement
+    assert "other_people_in_view" in m.reasons and m.reliable  # advisory
+    doubt = np.zeros(n, dtype=bool)
+    doubt[(track.timestamps_s > 2.2) & (track.timestamps_s < 2.6)] = True  # in the hold
+    unsure = measure(replace(track, identity_uncertain=doubt), "knee-flexion", calibration=LEVEL)
+    assert "identity_uncertain" in unsure.measurement.reasons
+    assert not unsure.measurement.reliable
+    early = np.zeros(n, dtype=bool)
+    early[:3] = True  # a glitch while standing, far from the measured moment
+    fine = measure(replace(track, identity_uncertain=early), "knee-flexion", calibration=LEVEL)
+    assert "identity_uncertain" not in fine.measurement.reasons
+
+
+@pytest.mark.parametrize("why", ["too_small", "blurred", "too_few_frames", "inconsistent"])
+def test_a_rejected_marker_says_why(why: str) -> None:
+    cal = Calibration(roll_source="user", marker_rejection=why)
+    m = measure(make_track(quad_stretch(120.0)), "knee-flexion", calibration=cal).measurement
+    assert f"marker_{why}" in m.reasons and m.reliable
+    assert REASON_TEXT[f"marker_{why}"]

@@ -28,14 +28,11 @@ from rom.calibrate.marker import (
 )
 from rom.calibrate.profile import CameraProfile
 from rom.calibrate.vertical import estimate_vertical
-from rom.calibration import Calibration
+from rom.calibration import USER_ROLL_UNCERTAINTY_DEG, Calibration
 
 if TYPE_CHECKING:
     from rom.pose import PoseTrack
 
-#: Uncertainty (95 %, degrees) given to a roll the user typed without one: a phone's
-#: level app or a spirit level reads to about this.
-USER_ROLL_UNCERTAINTY_DEG = 1.0
 #: Frames kept for the scene's vertical edges (evenly spread over the sampled ones).
 SCENE_FRAMES = 6
 

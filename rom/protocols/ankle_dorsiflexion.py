@@ -62,6 +62,12 @@ from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.vocabulary import SIDES, Side, TestName, other_side
 
 TEST: TestName = "ankle-dorsiflexion"
+#: Largest shoulder-separation / torso-length ratio of a side view for this test (``not_side_on``
+#: beyond it).  From the yaw -> error map on true landmarks (``benchmarks/yaw_map.md``, made by
+#: ``benchmarks/yaw_error.py``), the ratio at which the camera's turn away from side-on makes the
+#: projection error reach 2 deg; for ankle dorsiflexion: at yaw -5 deg the ratio is 0.11 and the
+#: error up to 2.5 deg; yaw 0 views read 0.05-0.10.
+SIDE_ON_MAX_RATIO = 0.11
 HEEL_LIFT_CM = 1.5
 HEEL_LIFT_FOOT_FRACTION = 0.07
 #: The camera roll must be known within this many degrees (about 95 %) for the tibial
@@ -109,6 +115,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         raw_values=inclination(True),
         required=tuple(landmark_indices(side, ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"))),
         segments=SPEC.segments(side),
+        side_on_max_ratio=SIDE_ON_MAX_RATIO,
     )
     scale = resolve_scale(prep, height_cm)
     a = assess(prep, signal, roll_tolerance_deg=ROLL_TOLERANCE_DEG, scale=scale)

@@ -45,6 +45,11 @@ class Signal:
         Whether the measured moment is the held maximum or minimum.
     reasons : tuple of str
         Reasons found before the peak (e.g. a missing scale).
+    side_on_max_ratio : float
+        The test's limit on the shoulder separation over the torso length beyond which
+        the view is ``not_side_on`` (the camera turned so far that the projection error
+        of this test's value may exceed 2 deg; see ``benchmarks/yaw_map.md``).  A
+        ``Settings.side_on_max_ratio`` overrides it.
     """
 
     test: str
@@ -56,6 +61,7 @@ class Signal:
     segments: tuple[tuple[int, ...], ...]
     mode: str = "max"
     reasons: tuple[str, ...] = ()
+    side_on_max_ratio: float = 0.35
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ def find_peak(
     required: Sequence[int],
     mode: str = "max",
     known_reasons: Sequence[str] = (),
+    side_on_max_ratio: float = 0.35,
 ) -> PeakFinding:
     """Robust peak of ``values`` plus the reasons every protocol checks.
 
@@ -130,11 +137,10 @@ def find_peak(
     if not np.isfinite(median_vis) or median_vis < cfg.low_visibility:
         reasons.append("low_visibility")
     ratio = side_on_ratio(prep, window)
+    limit = cfg.side_on_max_ratio if cfg.side_on_max_ratio is not None else side_on_max_ratio
     if np.isfinite(ratio):
-        factors["side_on"] = float(
-            np.clip(1.0 - 0.5 * (ratio / cfg.side_on_max_ratio) ** 2, 0.0, 1.0)
-        )
-        if ratio > cfg.side_on_max_ratio:
+        factors["side_on"] = float(np.clip(1.0 - 0.5 * (ratio / limit) ** 2, 0.0, 1.0))
+        if ratio > limit:
             reasons.append("not_side_on")
     coverage = float(np.isfinite(values[det]).mean())
     factors["coverage"] = float(np.clip(coverage / 0.8, 0.0, 1.0))
@@ -195,7 +201,8 @@ def implausible_pose(prep: PreparedTrack, side: Side, peak: sig.Peak) -> bool:
 
     A thigh or shank of ``side`` more than :data:`plausibility.SEGMENT_LENGTH_TOLERANCE`
     off its length in the steady (upright) frames — or in all frames when the person is
-    never seen upright — or a knee bent backwards (:func:`plausibility.knee_bent_backwards`).
+    never seen upright — or, with the trunk upright, a knee bent backwards
+    (:func:`plausibility.knee_bent_backwards`).
     Raw (unsmoothed) points are used: the filter would spread a misplaced joint in time.
     """
     window = np.arange(peak.start, peak.stop)
@@ -207,7 +214,9 @@ def implausible_pose(prep: PreparedTrack, side: Side, peak: sig.Peak) -> bool:
     ratios = plausibility.length_ratios_at(lengths, reference, window)
     if plausibility.implausible_segments(ratios):
         return True
-    return plausibility.knee_bent_backwards(prep.raw_xy, side, prep.facing, window)
+    # "Backwards" needs an upright body: lying prone, the facing cue says nothing.
+    upright = finite_median(np.abs(trunk_inclination_deg(prep)[window])) < 45.0
+    return upright and plausibility.knee_bent_backwards(prep.raw_xy, side, prep.facing, window)
 
 
 def roll_known(calibration: Calibration) -> bool:
@@ -218,10 +227,11 @@ def roll_known(calibration: Calibration) -> bool:
 def roll_within(calibration: Calibration, tolerance_deg: float) -> bool:
     """Whether the camera roll is known to within ``tolerance_deg`` (about 95 %).
 
-    A roll only assumed level, or known without an accuracy, is not.
+    A roll only assumed level, or measured without an accuracy, is not
+    (:meth:`rom.calibration.Calibration.roll_bound_deg`).
     """
-    uncertainty = calibration.roll_uncertainty_deg
-    return roll_known(calibration) and uncertainty is not None and uncertainty <= tolerance_deg
+    bound = calibration.roll_bound_deg()
+    return bound is not None and bound <= tolerance_deg
 
 
 @dataclass(eq=False)
@@ -287,7 +297,10 @@ def assess(
         Reasons in order: the signal's, the peak's (:func:`find_peak`), ``not_levelled``,
         the scale's.
     """
-    found = find_peak(prep, signal.values, signal.required, signal.mode, signal.reasons)
+    found = find_peak(
+        prep, signal.values, signal.required, signal.mode, signal.reasons,
+        signal.side_on_max_ratio,
+    )
     reasons = [*signal.reasons, *found.reasons]
     if check_roll and not roll_known(prep.calibration):
         reasons.append("not_levelled")

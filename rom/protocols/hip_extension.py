@@ -38,7 +38,8 @@ Validity
     lean check and the vertical-referenced secondary value depend on it.  The movement
     must be a lunge: at the peak the other foot is at least :data:`LUNGE_STANCE_FOOT_LENGTHS`
     foot lengths in front of the measured one (``not_this_test`` otherwise), and
-    ``other_leg_moved`` when it is that far *behind* (the front leg was chosen).  The hip
+    ``other_leg_moved`` when, instead, the *other* leg is the rear leg of a lunge at its
+    own peak (the front leg was chosen).  The hip
     angle itself is not part of the signature: a stiff hip may stay near 0 deg in a real
     lunge.
 
@@ -53,6 +54,7 @@ from __future__ import annotations
 import numpy as np
 
 from rom import geometry
+from rom import signal as sig
 from rom.measurement import TrialResult
 from rom.protocols.assessment import Signal, assess, finish, value_at
 from rom.protocols.body import (
@@ -64,9 +66,16 @@ from rom.protocols.body import (
 )
 from rom.protocols.prepare import PreparedTrack, finite_median
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
+from rom.signal import Peak
 from rom.vocabulary import SIDES, Side, TestName, other_side
 
 TEST: TestName = "hip-extension"
+#: Largest shoulder-separation / torso-length ratio of a side view for this test (``not_side_on``
+#: beyond it).  From the yaw -> error map on true landmarks (``benchmarks/yaw_map.md``, made by
+#: ``benchmarks/yaw_error.py``), the ratio at which the camera's turn away from side-on makes the
+#: projection error reach 2 deg; for hip extension: the error passes 2 deg beyond 0.118 (yaw
+#: about -5 or +7.5 deg); yaw 0 views read 0.05-0.10.
+SIDE_ON_MAX_RATIO = 0.12
 MAX_TRUNK_LEAN_DEG = 15.0
 #: A lunge puts the feet at least this many foot lengths apart (front ankle ahead of the
 #: rear one).  Runner's lunges and half-kneeling Thomas-type positions put them 2-4 foot
@@ -74,25 +83,46 @@ MAX_TRUNK_LEAN_DEG = 15.0
 LUNGE_STANCE_FOOT_LENGTHS = 1.0
 
 
-def lunge_verdict(prep: PreparedTrack, side: Side, window: slice) -> str | None:
-    """``None`` for a lunge with ``side`` behind, else the reason (see module docstring)."""
+def lunge_stance(prep: PreparedTrack, rear: Side, window: slice) -> float:
+    """How far the other ankle is in front of ``rear``'s over ``window``, in foot lengths.
+
+    NaN when the ankles or feet are not seen.  The foot length is the median heel-to-toe
+    distance of both feet over the trial.
+    """
     ahead = finite_median(
         geometry.forward_offset(
-            prep.point("ANKLE", other_side(side))[window],
-            prep.point("ANKLE", side)[window],
+            prep.point("ANKLE", other_side(rear))[window],
+            prep.point("ANKLE", rear)[window],
             prep.facing,
         )
     )
     foot = finite_median(
-        geometry.distance(prep.point("HEEL", side), prep.point("FOOT_INDEX", side))
+        np.concatenate(
+            [geometry.distance(prep.point("HEEL", s), prep.point("FOOT_INDEX", s)) for s in SIDES]
+        )
     )
-    if not (np.isfinite(ahead) and np.isfinite(foot) and foot > 0):
-        return None  # no evidence either way
-    if ahead <= -LUNGE_STANCE_FOOT_LENGTHS * foot:
+    return ahead / foot if foot > 0 else float("nan")
+
+
+def lunge_verdict(prep: PreparedTrack, side: Side, peak: Peak, near: Side) -> str | None:
+    """``None`` for a lunge with ``side`` behind, else the reason (see module docstring).
+
+    When the measured leg's peak shows no lunge, the other leg's own peak decides between
+    ``other_leg_moved`` (the other leg is the rear leg of a lunge) and ``not_this_test``.
+    """
+    stance = lunge_stance(prep, side, slice(peak.start, peak.stop))
+    if not np.isfinite(stance) or stance >= LUNGE_STANCE_FOOT_LENGTHS:
+        return None  # a lunge, or no evidence either way
+    other = other_side(side)
+    other_peak = sig.robust_peak(
+        prep.time_s, -hip_flexion_signal(prep, other, trunk_side=near), prep.settings.min_hold_s
+    )
+    if other_peak is not None and (
+        lunge_stance(prep, other, slice(other_peak.start, other_peak.stop))
+        >= LUNGE_STANCE_FOOT_LENGTHS
+    ):
         return "other_leg_moved"
-    if ahead < LUNGE_STANCE_FOOT_LENGTHS * foot:
-        return "not_this_test"
-    return None
+    return "not_this_test"
 
 
 def rear_leg(prep: PreparedTrack) -> Side:
@@ -124,11 +154,12 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             + landmark_indices(near, ("SHOULDER", "HIP"))
         ),
         segments=(tuple(landmark_indices(near, trunk)), tuple(landmark_indices(side, thigh))),
+        side_on_max_ratio=SIDE_ON_MAX_RATIO,
     )
     a = assess(prep, signal, check_roll=True)
     if a.peak is not None:
         i = a.peak.index
-        verdict = lunge_verdict(prep, side, slice(a.peak.start, a.peak.stop))
+        verdict = lunge_verdict(prep, side, a.peak, near)
         if verdict is not None:
             a.reasons.append(verdict)
         lean = value_at(trunk_inclination_deg(prep), i)

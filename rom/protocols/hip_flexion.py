@@ -49,6 +49,12 @@ from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.vocabulary import Side, TestName, other_side
 
 TEST: TestName = "hip-flexion"
+#: Largest shoulder-separation / torso-length ratio of a side view for this test (``not_side_on``
+#: beyond it).  From the yaw -> error map on true landmarks (``benchmarks/yaw_map.md``, made by
+#: ``benchmarks/yaw_error.py``), the ratio at which the camera's turn away from side-on makes the
+#: projection error reach 2 deg; for hip flexion, not mapped: taken from hip extension, whose
+#: thigh-to-trunk angle it mirrors.
+SIDE_ON_MAX_RATIO = 0.12
 SIDE_DIFFERENCE_DEG = 10.0
 #: What a hip-flexion test shows: the thigh held forward of the trunk line past 20 deg
 #: (standing reads about 0; a lunge's front leg or a knee lift reaches 60-120 deg).
@@ -75,6 +81,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             )
         ),
         segments=SPEC.segments(side),
+        side_on_max_ratio=SIDE_ON_MAX_RATIO,
     )
     a = assess(prep, signal)
     if a.peak is not None:

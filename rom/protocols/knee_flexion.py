@@ -58,6 +58,12 @@ from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.vocabulary import Side, TestName, other_side
 
 TEST: TestName = "knee-flexion"
+#: Largest shoulder-separation / torso-length ratio of a side view for this test (``not_side_on``
+#: beyond it).  From the yaw -> error map on true landmarks (``benchmarks/yaw_map.md``, made by
+#: ``benchmarks/yaw_error.py``), the ratio at which the camera's turn away from side-on makes the
+#: projection error reach 2 deg; for knee flexion: the error stays under 2 deg up to 0.19 (yaw
+#: -10 to +15 deg); it is an included angle, less sensitive to the turn.
+SIDE_ON_MAX_RATIO = 0.19
 SIDE_DIFFERENCE_DEG = 15.0
 #: Measured flexion from which ``deep_flexion_underread`` is reported.  In a 0-130 deg
 #: sweep on synthetic bodies MediaPipe under-read knee flexion by 5.4 deg on average and by
@@ -92,6 +98,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         raw_values=knee_flexion_signal(prep, side, raw=True),
         required=tuple(landmark_indices(side, ("HIP", "KNEE", "ANKLE"))),
         segments=SPEC.segments(side),
+        side_on_max_ratio=SIDE_ON_MAX_RATIO,
     )
     scale = resolve_scale(prep, height_cm)
     a = assess(prep, signal, scale=scale)

@@ -59,10 +59,11 @@ class Settings:
     low_visibility : float
         ``low_visibility`` when the median visibility of the measured landmarks over the
         peak window is below this.
-    side_on_max_ratio : float
+    side_on_max_ratio : float or None
         ``not_side_on`` when the image distance between the shoulders exceeds this
-        fraction of the torso length (shoulder midpoint to hip midpoint).  Shoulders are
-        about 0.8 torso lengths apart, so 0.35 allows roughly 25 degrees of turn.
+        fraction of the torso length (shoulder midpoint to hip midpoint).  None (the
+        default) uses each test's own limit (``Signal.side_on_max_ratio``), set from the
+        yaw-to-error map so that the camera's turn costs at most 2 deg.
     swap_window_s : float
         Running-median window of the left/right swap detector and of the outlier
         (Hampel) rejection, seconds.
@@ -80,7 +81,7 @@ class Settings:
     min_visibility: float = 0.3
     min_presence: float = 0.5
     low_visibility: float = 0.5
-    side_on_max_ratio: float = 0.35
+    side_on_max_ratio: float | None = None
     out_of_frame_margin_s: float = 0.5
     swap_window_s: float = 0.5
     outlier_fraction_of_torso: float = 0.25
