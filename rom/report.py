@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ from rom.comparison import (
     asymmetry_lines,
     session_comparison,
 )
+from rom.csvsafe import neutralise_cell
 from rom.labels import format_percent, format_value, test_label
 from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_HEX, ZEBRA_HEX
 
@@ -68,16 +70,22 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 
 def _csv_cell(value: Any) -> str:
+    """One CSV cell: numbers stay numbers, text is defused against formula injection."""
     if value is None:
         return ""
-    if isinstance(value, float):
+    if isinstance(value, numbers.Integral):  # bool too: True/False
+        return str(value)
+    if isinstance(value, numbers.Real):
         # Three decimals suit degrees and centimetres; the CSV keeps more than is shown.
-        return f"{value:.3f}" if math.isfinite(value) else ""
+        number = float(value)
+        return f"{number:.3f}" if math.isfinite(number) else ""
     if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
+        text = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, sort_keys=True)
+    else:
+        text = str(value)
+    return neutralise_cell(text)
 
 
 def measurements_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
