@@ -42,6 +42,7 @@ from rom.comparison import (
 )
 from rom.csvsafe import neutralise_cell
 from rom.labels import format_percent, format_value, test_label
+from rom.pdftext import paragraph_markup
 from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_HEX, ZEBRA_HEX
 
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
@@ -332,5 +333,5 @@ def _key_frame_row(key_frames: Sequence[tuple[str, bytes]], s: dict[str, Paragra
 
 
 def _esc(text: str) -> str:
-    """Escape text for reportlab's mini-markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for reportlab's mini-markup: escaped, RTL in visual order, a font per script."""
+    return paragraph_markup(text)
