@@ -439,7 +439,8 @@ class Store:
             test=validate.text(trial.test, "test", max_len=64),
             side=validate.trial_side(trial.side),
             video_sha256=sha256,
-            video_path=str(source) if source is not None else None,
+            video_path=(validate.clean_text(str(source), "the video's path")
+                        if source is not None else None),
             stored_video=None,
             settings=validate.json_object(trial.settings, "settings"),
         )

@@ -133,7 +133,7 @@ def value_in_range(test: str, unit: str, value: float | None) -> float | None:
     bounds = _VALUE_RANGES.get((test, unit))
     if bounds is not None and not bounds[0] <= number <= bounds[1]:
         raise StorageError(
-            f"a {test} value of {number:g} {unit} is outside the plausible range "
+            f"the {test} value {number:g} {unit} is outside the plausible range "
             f"{bounds[0]:g} to {bounds[1]:g} {unit}"
         )
     return number
