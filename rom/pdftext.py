@@ -10,8 +10,9 @@ Thai, WenQuanYi Micro Hei (Chinese, Japanese, Korean), Noto Sans Symbols and Not
 outlines).  The fonts come from PyPI packages installed with rom (``manimgx-fonts``: Noto,
 OFL-1.1; ``paperang-p2-fonts-cjk``: WenQuanYi Micro Hei), and only the glyphs used are
 embedded.  Text with right-to-left letters is put in visual order with python-bidi first,
-since reportlab lays out glyphs left to right.  Arabic letters are not joined into their
-contextual forms (that needs a shaping engine), so Arabic is legible but not well set.
+since reportlab lays out glyphs left to right; Arabic letters are first joined into their
+contextual forms (initial, medial, final) by arabic-reshaper, which Noto Sans Arabic has
+as Unicode presentation forms.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import logging
 import unicodedata
 from dataclasses import dataclass
 
+import arabic_reshaper
 from bidi import get_display
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
@@ -86,7 +88,10 @@ def font_for(char: str) -> str | None:
 
 def visual_order(text: str) -> str:
     """``text`` in the order its glyphs are drawn left to right (unchanged without RTL)."""
-    if any(unicodedata.bidirectional(char) in _RTL_CLASSES for char in text):
+    classes = {unicodedata.bidirectional(char) for char in text}
+    if "AL" in classes:  # Arabic letters: joined forms first, then reordered
+        text = str(arabic_reshaper.reshape(text))
+    if classes & _RTL_CLASSES:
         return str(get_display(text))
     return text
 

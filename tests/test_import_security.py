@@ -385,3 +385,28 @@ def test_nul_in_an_imported_csv_is_one_error_line(
     assert code == 2 and "NUL" in err and err.count("\n") == 1
     with Store(db_url) as store:
         assert table_counts(store) == EMPTY
+
+
+# ---------------------------------------------------------------- the dashboard's restore
+
+
+def test_dashboard_restore_of_hostile_backups_shows_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ROM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
+    app = str(Path(__file__).resolve().parent.parent / "app.py")
+    at = AppTest.from_file(app, default_timeout=120).run()
+    deep = b'{"format": "rom-person-bundle", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    surrogate = (b'{"format": "rom-person-bundle", "schema_version": 1, "sessions": [], '
+                 b'"person": {"uid": "abcdefgh-1234", "name": "Ada \\ud800"}}')
+    for upload, message in ((deep, "nested more than"), (surrogate, "not valid Unicode")):
+        at.file_uploader(key="restore_upload").set_value(("x.json", upload, "application/json"))
+        at.run()
+        at.button(key="restore").click().run()
+        assert not at.exception
+        errors = [str(e.value) for e in at.error]
+        assert any(message in e for e in errors), errors

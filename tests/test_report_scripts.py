@@ -43,6 +43,14 @@ def test_each_character_of_the_name_has_a_glyph_in_its_font(name: str, font: str
     assert pdftext.font_for("é") is None and pdftext.font_for("A") is None
 
 
+def test_arabic_is_joined_and_every_form_has_a_glyph() -> None:
+    drawn = pdftext.visual_order("محمد")
+    # Joined presentation forms (U+FB50-U+FEFF), left to right: final dal first.
+    assert len(drawn) == 4 and all(0xFB50 <= ord(c) <= 0xFEFF for c in drawn)
+    assert drawn[0] == "\ufeaa"  # DAL FINAL FORM
+    assert {pdftext.font_for(c) for c in drawn} == {"RomNotoSansArabic"}
+
+
 def test_hebrew_is_drawn_in_visual_order() -> None:
     assert pdftext.visual_order("דוד כהן") == "ןהכ דוד"
     assert pdftext.visual_order("Zoë") == "Zoë"

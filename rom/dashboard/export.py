@@ -104,11 +104,12 @@ def restore_section(store: Store) -> None:
         return
     try:
         # Size and nesting are checked before parsing (a hostile file cannot crash the page).
-        bundle = parse_bundle(upload.getvalue(), "the file")
-        result = store.import_bundle(bundle)
-    except (ValueError, UnicodeDecodeError) as exc:
+        bundle = parse_bundle(upload.getvalue(), "it")
+    except RomError as exc:
         st.error(f"“{upload.name}” is not a rom backup file ({exc}).")
         return
+    try:
+        result = store.import_bundle(bundle)
     except RomError as exc:
         st.error(f"“{upload.name}” could not be restored: {exc}")
         return
