@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -103,7 +104,7 @@ def test_rom_export_csv_defuses_formulas_and_round_trips(
             NewTrial("pre", "hip-extension", "left", measurements=(
                 measurement(-3.5, test="hip-extension", reasons=("-x",)),)),
             NewTrial("post", "toe-touch", "left", measurements=(
-                dataclass_replace(measurement(-12.25, test="toe-touch"), unit="cm"),)),
+                dataclasses.replace(measurement(-12.25, test="toe-touch"), unit="cm"),)),
         ])
         before = store.export_bundle(person.id)
     path = tmp_path / "hostile.csv"
@@ -132,13 +133,7 @@ def test_rom_export_csv_defuses_formulas_and_round_trips(
     assert values == [-3.5, -12.25]
     assert session["trials"][0]["measurements"][0]["reasons"] == ["-x"]
     # The CSV round trip keeps everything it carries (creation times are JSON-only).
-    strip = _without_times
-    assert strip(after) == strip(before)
-
-
-def dataclass_replace(m: Any, **changes: Any) -> Any:
-    import dataclasses
-    return dataclasses.replace(m, **changes)
+    assert _without_times(after) == _without_times(before)
 
 
 def _without_times(bundle: Any) -> Any:
@@ -209,8 +204,20 @@ def test_deeply_nested_json_is_one_error_line(
     code, err = cli_import(db_url, path, capsys)
     assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
     assert "nested" in err
-    # Deep settings in a CSV cell are refused the same way.
+    # Brackets inside strings do not count.
     assert bundle_file.json_nesting('{"a": "[[[[", "b": [[1]]}') == 3
+
+
+def test_deep_json_in_a_csv_cell_is_refused(store: Store, tmp_path: Path) -> None:
+    bundle = exported(store)
+    path = tmp_path / "deep.csv"
+    write_bundle(bundle, path)  # type: ignore[arg-type]
+    deep = '"{""x"": ' + "[" * 5000 + "]" * 5000 + '}"'
+    text = path.read_text()
+    assert ",{}," in text  # the first trial's empty settings
+    path.write_text(text.replace(",{},", "," + deep + ",", 1))
+    with pytest.raises(StorageError, match="nested more than"):
+        read_bundle(path)
 
 
 def test_deep_settings_handed_to_the_store_are_refused(store: Store) -> None:
