@@ -231,7 +231,7 @@ def test_deep_settings_handed_to_the_store_are_refused(store: Store) -> None:
     assert table_counts(store) == EMPTY
 
 
-@pytest.mark.parametrize("peak_frame", [1e30, 10**30, -1, 2.5, float("inf")])
+@pytest.mark.parametrize("peak_frame", [1e30, 10**30, 10**400, -1, 2.5, float("inf")])
 def test_absurd_peak_frame_is_refused(
     db_url: str, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
     peak_frame: float,
@@ -246,6 +246,15 @@ def test_absurd_peak_frame_is_refused(
     assert code == 2 and err.startswith("error: peak_frame") and err.count("\n") == 1
     with Store(db_url) as store:
         assert table_counts(store) == EMPTY
+
+
+@pytest.mark.parametrize("field", ["value", "quality", "peak_time_s"])
+def test_a_400_digit_number_is_refused_not_a_crash(store: Store, field: str) -> None:
+    bundle = exported(store)
+    first_measurement(bundle)[field] = 10**400  # JSON has no limit on digits
+    with pytest.raises(StorageError, match="too large"):
+        store.import_bundle(bundle)
+    assert table_counts(store) == EMPTY
 
 
 def test_lone_surrogate_in_a_name_is_one_error_line(

@@ -272,8 +272,8 @@ def measurement(measurement_or_dict: object) -> Measurement:
         raise StorageError(f"a measurement may carry at most {REASONS_MAX} reasons")
     peak_frame = _peak_frame(data["peak_frame"])
     peak_time_s = finite_float(data["peak_time_s"], "peak_time_s")
-    if peak_time_s is not None and not 0.0 <= peak_time_s <= PEAK_TIME_MAX_S:
-        raise StorageError(f"peak_time_s must be between 0 and {PEAK_TIME_MAX_S:g} s, "
+    if peak_time_s is not None and not abs(peak_time_s) <= PEAK_TIME_MAX_S:
+        raise StorageError(f"peak_time_s must be within ±{PEAK_TIME_MAX_S:g} s, "
                            f"got {peak_time_s:g}")
     test = _required_text(data["test"], "the measurement's test", max_len=CODE_MAX)
     unit = _required_text(data["unit"], "unit", max_len=32)
@@ -297,14 +297,15 @@ def _peak_frame(value: object) -> int | None:
     """A frame index: a whole number from 0 to :data:`PEAK_FRAME_MAX`, or None."""
     if value is None:
         return None
+    problem = StorageError(
+        f"peak_frame must be a whole number from 0 to {PEAK_FRAME_MAX}, got {value!r}"[:200])
     if isinstance(value, int) and not isinstance(value, bool):
-        number: float = value
-    else:
-        number = _number(value, "peak_frame")
-    if not (math.isfinite(number) and number == int(number)
-            and 0 <= number <= PEAK_FRAME_MAX):
-        raise StorageError(
-            f"peak_frame must be a whole number from 0 to {PEAK_FRAME_MAX}, got {value!r}"[:200])
+        if not 0 <= value <= PEAK_FRAME_MAX:  # compared as int: 10**400 has no float
+            raise problem
+        return int(value)
+    number = _number(value, "peak_frame")
+    if not (math.isfinite(number) and number == int(number) and 0 <= number <= PEAK_FRAME_MAX):
+        raise problem
     return int(number)
 
 
@@ -322,3 +323,5 @@ def _number(value: object, what: str) -> float:
         return float(cast(SupportsFloat, value))
     except (TypeError, ValueError):
         raise StorageError(f"{what} must be a number, got {type(value).__name__}") from None
+    except OverflowError:  # an integer beyond float range (JSON allows any length)
+        raise StorageError(f"{what} is far too large a number") from None
