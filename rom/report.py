@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,9 @@ from rom.comparison import (
     asymmetry_lines,
     session_comparison,
 )
+from rom.csvsafe import neutralise_cell
 from rom.labels import format_percent, format_value, test_label
+from rom.pdftext import paragraph_markup
 from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_HEX, ZEBRA_HEX
 
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
@@ -68,16 +71,22 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 
 def _csv_cell(value: Any) -> str:
+    """One CSV cell: numbers stay numbers, text is defused against formula injection."""
     if value is None:
         return ""
-    if isinstance(value, float):
+    if isinstance(value, numbers.Integral):  # bool too: True/False
+        return str(value)
+    if isinstance(value, numbers.Real):
         # Three decimals suit degrees and centimetres; the CSV keeps more than is shown.
-        return f"{value:.3f}" if math.isfinite(value) else ""
+        number = float(value)
+        return f"{number:.3f}" if math.isfinite(number) else ""
     if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
+        text = ";".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, sort_keys=True)
+    else:
+        text = str(value)
+    return neutralise_cell(text)
 
 
 def measurements_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
@@ -324,5 +333,5 @@ def _key_frame_row(key_frames: Sequence[tuple[str, bytes]], s: dict[str, Paragra
 
 
 def _esc(text: str) -> str:
-    """Escape text for reportlab's mini-markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for reportlab's mini-markup: escaped, RTL in visual order, a font per script."""
+    return paragraph_markup(text)

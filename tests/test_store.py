@@ -214,11 +214,13 @@ def test_missing_rows_and_not_a_number(store: Store) -> None:
     person = store.add_person(NAME)
     session = store.add_session(person.id, trials=[NewTrial("post", "toe-touch")])
     trial = store.trials(session.id)[0]
-    nan_dict = {**measurement(float("nan")).to_dict(),
-                "secondary": {"reach_cm": float("inf")}}
-    saved = store.add_measurement(trial.id, nan_dict)
-    # Not-a-number means "not measured": stored as None, never as a bogus number.
-    assert saved.measurement.value is None and saved.measurement.secondary == {"reach_cm": None}
+    # A non-finite primary value is refused (issue 12, item 10: it used to become None while
+    # the measurement stayed reliable); in ``secondary`` it still means "not measured".
+    with pytest.raises(StorageError, match="finite"):
+        store.add_measurement(trial.id, measurement(float("nan")))
+    inf_dict = {**measurement(30.0).to_dict(), "secondary": {"reach_cm": float("inf")}}
+    saved = store.add_measurement(trial.id, inf_dict)
+    assert saved.measurement.value == 30.0 and saved.measurement.secondary == {"reach_cm": None}
 
 
 # ---------------------------------------------------------------- failures mid-write

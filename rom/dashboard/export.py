@@ -11,6 +11,7 @@ from rom import labels, report
 from rom.dashboard import record, state, summary
 from rom.errors import RomError
 from rom.store import Store
+from rom.store.bundle_file import parse_bundle
 from rom.store.records import PersonInfo, SessionInfo
 
 
@@ -102,13 +103,13 @@ def restore_section(store: Store) -> None:
     if upload is None or not st.button("Restore", key="restore"):
         return
     try:
-        bundle = json.loads(upload.getvalue().decode("utf-8"))
-        if not isinstance(bundle, dict):
-            raise ValueError("not a rom backup")
-        result = store.import_bundle(bundle)
-    except (ValueError, UnicodeDecodeError) as exc:
+        # Size and nesting are checked before parsing (a hostile file cannot crash the page).
+        bundle = parse_bundle(upload.getvalue(), "it")
+    except RomError as exc:
         st.error(f"“{upload.name}” is not a rom backup file ({exc}).")
         return
+    try:
+        result = store.import_bundle(bundle)
     except RomError as exc:
         st.error(f"“{upload.name}” could not be restored: {exc}")
         return

@@ -439,7 +439,8 @@ class Store:
             test=validate.text(trial.test, "test", max_len=64),
             side=validate.trial_side(trial.side),
             video_sha256=sha256,
-            video_path=str(source) if source is not None else None,
+            video_path=(validate.clean_text(str(source), "the video's path")
+                        if source is not None else None),
             stored_video=None,
             settings=validate.json_object(trial.settings, "settings"),
         )
@@ -611,10 +612,13 @@ class Store:
             elif trial.session_id != row.id:
                 raise StorageError("the bundle's trial belongs to another session here")
             for entry in trial_data.measurements:
-                exists = session.scalar(
-                    select(MeasurementRow.id).where(MeasurementRow.uid == entry.uid)
+                owner = session.scalar(
+                    select(MeasurementRow.trial_id).where(MeasurementRow.uid == entry.uid)
                 )
-                if exists is None:
+                if owner is not None and owner != trial.id:
+                    raise StorageError(
+                        "the bundle's measurement belongs to another trial here")
+                if owner is None:
                     session.add(MeasurementRow(
                         trial_id=trial.id, uid=entry.uid, created_at=entry.created_at,
                         **measurement_columns(entry.measurement),

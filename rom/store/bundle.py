@@ -9,6 +9,7 @@ bundle data of unknown origin and turns it into the column values of new rows.  
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypedDict
@@ -27,6 +28,11 @@ from rom.store.schema import (
     SessionData,
     TrialData,
 )
+
+#: What rom's uids look like (random UUIDs as text); letters, digits and ``-``/``_`` only.
+_UID = re.compile(r"[A-Za-z0-9_-]{8,36}")
+#: After the digest, a stored copy's name has at most a short suffix (``.mp4``).
+_STORED_SUFFIX = re.compile(r"(\.[A-Za-z0-9]{1,8})?")
 
 
 class PersonColumns(TypedDict):
@@ -172,7 +178,21 @@ def check_bundle(bundle: object) -> CheckedBundle:
         sessions = tuple(_check_session(s) for s in _items(bundle.get("sessions")))
     except (KeyError, TypeError, AttributeError) as exc:
         raise StorageError(f"the bundle is malformed (missing or wrong {exc})") from None
-    return CheckedBundle(person=person_columns, sessions=sessions)
+    checked = CheckedBundle(person=person_columns, sessions=sessions)
+    _refuse_repeated_uids(checked)
+    return checked
+
+
+def _refuse_repeated_uids(bundle: CheckedBundle) -> None:
+    """Each row of a bundle has its own uid: a repeated one would silently merge two rows."""
+    seen = {bundle.person["uid"]}
+    uids = [s.columns["uid"] for s in bundle.sessions]
+    uids += [t.columns["uid"] for s in bundle.sessions for t in s.trials]
+    uids += [m.uid for s in bundle.sessions for t in s.trials for m in t.measurements]
+    for uid in uids:
+        if uid in seen:
+            raise StorageError(f"the bundle uses the uid {uid} for more than one row")
+        seen.add(uid)
 
 
 def _check_session(data: Mapping[str, object]) -> CheckedSession:
@@ -191,7 +211,8 @@ def _check_session(data: Mapping[str, object]) -> CheckedSession:
         if sha is not None and not (isinstance(sha, str) and videos.is_sha256(sha)):
             raise StorageError("the bundle has an invalid video_sha256")
         stored = t.get("stored_video")
-        if not (isinstance(stored, str) and videos.is_sha256(stored[:64])):
+        # Exactly one of our copies' names: never a path that leaves the videos folder.
+        if not (isinstance(stored, str) and _is_stored_name(stored)):
             stored = None
         trials.append(CheckedTrial(
             columns=TrialColumns(
@@ -230,7 +251,12 @@ def _items(value: object) -> list[Mapping[str, object]]:
     return value
 
 
+def _is_stored_name(name: str) -> bool:
+    """Whether ``name`` is a stored copy's file name: digest plus an optional safe suffix."""
+    return videos.is_sha256(name[:64]) and bool(_STORED_SUFFIX.fullmatch(name[64:]))
+
+
 def _uid(value: object) -> str:
-    if not isinstance(value, str) or not 8 <= len(value) <= 36:
+    if not (isinstance(value, str) and _UID.fullmatch(value)):
         raise StorageError("the bundle has a missing or invalid uid")
     return value

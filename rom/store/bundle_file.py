@@ -10,6 +10,12 @@ times are kept only by the JSON bundle.
 
 Files are written to a temporary name and renamed into place, so an interrupted export
 never leaves half a file under the requested name.
+
+Text cells of the CSV that a spreadsheet would run as a formula (starting with ``=``, ``+``,
+``-``, ``@``, tab or carriage return) are written with a leading ``'``
+(:func:`rom.csvsafe.neutralise_cell`); reading undoes it.  A file to read may be at most
+:data:`BUNDLE_MAX_BYTES` long and its JSON nested at most :data:`JSON_MAX_NESTING` deep,
+both checked before it is parsed.
 """
 
 from __future__ import annotations
@@ -17,14 +23,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+
+from rom.csvsafe import neutralise_cell, restore_cell
 from rom.errors import StorageError
 from rom.fileio import atomic_write_text
 from rom.store.schema import BUNDLE_FORMAT, BUNDLE_SCHEMA_VERSION, PersonBundle
 
 FORMATS = ("json", "csv")
+
+#: The largest bundle file read (a person with thousands of measurements is a few MB).
+BUNDLE_MAX_BYTES = 64 * 1024 * 1024
+#: The deepest JSON read: a bundle is 6 levels deep plus what ``settings`` hold.
+JSON_MAX_NESTING = 32
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 CSV_COLUMNS = (
     "person_uid", "person_name", "person_height_cm", "person_notes",
@@ -65,24 +82,68 @@ def read_bundle(path: Path) -> Mapping[str, object]:
     Raises
     ------
     StorageError
-        The file is missing, unreadable, or neither kind of bundle.
+        The file is missing, unreadable, too large, too deeply nested, or neither kind of
+        bundle.
     """
     try:
-        content = path.read_text(encoding="utf-8-sig")
+        with path.open("rb") as file:
+            data = file.read(BUNDLE_MAX_BYTES + 1)
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return parse_bundle(data, str(path))
+
+
+def parse_bundle(data: bytes, name: str) -> Mapping[str, object]:
+    """The bundle in a file's bytes (JSON or CSV, recognised from the content), unchecked.
+
+    ``name`` names the file in messages.  The dashboard's upload and :func:`read_bundle`
+    share this, so both refuse the same files with the same one-line errors.
+
+    Raises
+    ------
+    StorageError
+        ``data`` is longer than :data:`BUNDLE_MAX_BYTES`, not UTF-8 text, nested deeper
+        than :data:`JSON_MAX_NESTING`, or neither kind of bundle.
+    """
+    if len(data) > BUNDLE_MAX_BYTES:
+        raise StorageError(
+            f"{name} is larger than {BUNDLE_MAX_BYTES // (1024 * 1024)} MB: not a rom bundle")
+    try:
+        content = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise StorageError(f"{path} is not a text file") from None
+        raise StorageError(f"{name} is not a text file") from None
     if content.lstrip().startswith("{"):
-        try:
-            data = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise StorageError(f"{path} is not valid JSON (line {exc.lineno})") from None
-        if not isinstance(data, dict):
-            raise StorageError(f"{path} is not a rom person bundle")
-        checked: dict[str, object] = data
+        parsed = _load_json(content, f"{name} is not valid JSON")
+        if not isinstance(parsed, dict):
+            raise StorageError(f"{name} is not a rom person bundle")
+        checked: dict[str, object] = parsed
         return checked
     return csv_to_bundle(content)
+
+
+def json_nesting(content: str) -> int:
+    """How deeply the arrays and objects of JSON text nest (brackets inside strings aside).
+
+    Counted on the raw text, so a hostile file is measured without recursing into it.
+    """
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", content)).encode("ascii")
+    if not brackets:
+        return 0
+    codes = np.frombuffer(brackets, dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+    return int(np.cumsum(steps).max())
+
+
+def _load_json(content: str, invalid: str) -> object:
+    """``json.loads`` after the nesting check; ``invalid`` starts the error message."""
+    if json_nesting(content) > JSON_MAX_NESTING:
+        raise StorageError(f"{invalid} (nested more than {JSON_MAX_NESTING} levels deep)")
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise StorageError(f"{invalid} (line {exc.lineno})") from None
+    except (RecursionError, ValueError) as exc:  # e.g. a number with 5000 digits
+        raise StorageError(f"{invalid} ({str(exc)[:80]})") from None
 
 
 def bundle_to_csv(bundle: PersonBundle) -> str:
@@ -143,8 +204,15 @@ def bundle_to_csv(bundle: PersonBundle) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: _csv_text(v) for k, v in row.items()})
     return out.getvalue()
+
+
+def _csv_text(value: object) -> object:
+    """A CSV cell: numbers as they are, text defused against formula injection."""
+    if value is None:
+        return ""
+    return neutralise_cell(value) if isinstance(value, str) else value
 
 
 def csv_to_bundle(content: str) -> dict[str, object]:
@@ -163,7 +231,8 @@ def csv_to_bundle(content: str) -> dict[str, object]:
     trial_measurements: dict[str, list[dict[str, object]]] = {}
     try:
         for line_no, row in enumerate(reader, start=2):
-            cell = {k: (v if v != "" else None) for k, v in row.items() if k in CSV_COLUMNS}
+            cell = {k: (restore_cell(v) if v else None)
+                    for k, v in row.items() if k in CSV_COLUMNS}
             if person is None:
                 person = {
                     "uid": cell["person_uid"],
@@ -198,7 +267,7 @@ def csv_to_bundle(content: str) -> dict[str, object]:
                     "side": cell["trial_side"],
                     "video_sha256": cell["video_sha256"],
                     "video_path": cell["video_path"],
-                    "settings": json.loads(cell["trial_settings"] or "{}"),
+                    "settings": _json_cell(cell["trial_settings"], line_no),
                     "measurements": trial_measurements[trial_uid],
                 })
             if cell["measurement_uid"] is None:
@@ -214,8 +283,8 @@ def csv_to_bundle(content: str) -> dict[str, object]:
                 "reasons": [r for r in (cell["reasons"] or "").split(";") if r],
                 "peak_time_s": _float(cell["peak_time_s"]),
                 "peak_frame": int(cell["peak_frame"]) if cell["peak_frame"] else None,
-                "secondary": json.loads(cell["secondary"] or "{}"),
-                "provenance": json.loads(cell["provenance"] or "{}"),
+                "secondary": _json_cell(cell["secondary"], line_no),
+                "provenance": _json_cell(cell["provenance"], line_no),
             })
     except (ValueError, csv.Error) as exc:  # json.JSONDecodeError is a ValueError
         raise StorageError(f"this CSV is not a valid rom export ({exc})") from None
@@ -227,6 +296,10 @@ def csv_to_bundle(content: str) -> dict[str, object]:
         "person": person,
         "sessions": list(sessions.values()),
     }
+
+
+def _json_cell(text: str | None, line_no: int) -> object:
+    return _load_json(text or "{}", f"line {line_no}: a JSON cell is not valid")
 
 
 def _float(text: str | None) -> float | None:

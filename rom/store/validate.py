@@ -1,11 +1,15 @@
 """Checking what callers hand to the store before it reaches the database.
 
 Bad input raises :class:`rom.errors.StorageError` with one clear line and writes nothing.
+Every text is valid Unicode without NUL characters (PostgreSQL refuses NUL, SQLite would
+keep it) and has a length cap; JSON data has a size and nesting cap; numbers are finite and
+within range (a measurement's value within its test's physiological range).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import SupportsFloat, cast
@@ -18,17 +22,61 @@ from rom.vocabulary import HEIGHT_RANGE_CM, PHASES, SIDES
 
 NAME_MAX = 200
 NOTES_MAX = 100_000
+#: A reason code, a provenance or settings key, a short value in a JSON blob.
+CODE_MAX = 64
+#: The number of reason codes one measurement may carry.
+REASONS_MAX = 64
+#: Any one JSON blob (settings, secondary, provenance), serialised.
+JSON_MAX_CHARS = 100_000
+#: Nesting of a JSON blob (a dictionary of lists of dictionaries is depth 3).
+JSON_MAX_DEPTH = 16
+#: A peak frame index: ten million frames is 46 hours at 60 fps (SQLite's INTEGER is int64).
+PEAK_FRAME_MAX = 10_000_000
+#: A peak time in seconds, the same 46 hours.
+PEAK_TIME_MAX_S = 166_000.0
+
+# Physiological (not clinical-norm) ranges of a measurement's value, per (test, unit): wide
+# enough for any real body, narrow enough to refuse a tracking or typing error.
+# TODO(lead): read TestSpec.valid_range from rom.protocols.CATALOGUE
+_VALUE_RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("ankle-dorsiflexion", "deg"): (-90.0, 180.0),
+    ("knee-flexion", "deg"): (-90.0, 180.0),
+    ("hip-extension", "deg"): (-90.0, 180.0),
+    ("hip-flexion", "deg"): (-90.0, 180.0),
+    ("toe-touch", "cm"): (-60.0, 150.0),
+    ("toe-touch", "fraction_of_height"): (-0.4, 1.0),
+}
+
+
+def clean_text(value: str, what: str) -> str:
+    """``value`` unchanged if it can be stored everywhere; refuses NUL and lone surrogates.
+
+    Raises
+    ------
+    StorageError
+        The text holds a NUL character or is not valid Unicode (a lone surrogate, which
+        JSON's ``\\ud800`` escapes can produce).
+    """
+    if "\x00" in value:
+        raise StorageError(f"{what} contains a NUL character, which cannot be stored")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise StorageError(f"{what} is not valid Unicode text (a lone surrogate)") from None
+    return value
 
 
 def text(value: object, what: str, *, required: bool = True, max_len: int = NAME_MAX) -> str | None:
-    """A stripped string, None for empty optional text."""
+    """A stripped string, None for empty optional text (NUL-free, valid Unicode, capped)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise StorageError(f"{what} is required")
         return None
     if not isinstance(value, str):
         raise StorageError(f"{what} must be text")
-    cleaned = value.strip()
+    if len(value) > max_len + 1000:  # refuse before scanning megabytes of padding
+        raise StorageError(f"{what} is longer than {max_len} characters")
+    cleaned = clean_text(value.strip(), what)
     if len(cleaned) > max_len:
         raise StorageError(f"{what} is longer than {max_len} characters")
     return cleaned
@@ -45,6 +93,51 @@ def optional_float(value: object, what: str) -> float | None:
         return None
     number = _number(value, what)
     return number if math.isfinite(number) else None
+
+
+def finite_float(value: object, what: str) -> float | None:
+    """A finite float, or None for None ("not measured"); NaN and infinity are refused.
+
+    Raises
+    ------
+    StorageError
+        ``value`` is not a number, or is NaN or infinite.
+    """
+    if value is None:
+        return None
+    number = _number(value, what)
+    if not math.isfinite(number):
+        raise StorageError(f"{what} must be a finite number, got {number!r}")
+    return number
+
+
+def value_in_range(test: str, unit: str, value: float | None) -> float | None:
+    """A measurement's ``value`` if it lies in the physiological range of ``test`` in ``unit``.
+
+    Parameters
+    ----------
+    test, unit : str
+        The measurement's test (e.g. ``"knee-flexion"``) and unit (``"deg"``, ``"cm"``,
+        ``"fraction_of_height"``).
+    value : float or None
+        The value in ``unit``; None ("not measured") passes.  A test or unit without a known
+        range only has to be finite.
+
+    Raises
+    ------
+    StorageError
+        The value is NaN, infinite or outside the range.
+    """
+    number = finite_float(value, "the measurement's value")
+    if number is None:
+        return None
+    bounds = _VALUE_RANGES.get((test, unit))
+    if bounds is not None and not bounds[0] <= number <= bounds[1]:
+        raise StorageError(
+            f"the {test} value {number:g} {unit} is outside the plausible range "
+            f"{bounds[0]:g} to {bounds[1]:g} {unit}"
+        )
+    return number
 
 
 def height_cm(value: object) -> float | None:
@@ -97,32 +190,48 @@ def trial_side(value: object) -> str | None:
     return str(value)
 
 
-def json_data(value: object, what: str) -> JsonValue:
-    """``value`` as plain JSON data; non-finite floats become None, numpy scalars Python ones."""
-    if value is None or isinstance(value, str | bool):
+def json_data(value: object, what: str, _depth: int = 0) -> JsonValue:
+    """``value`` as plain JSON data; non-finite floats become None, numpy scalars Python ones.
+
+    Text (keys too) is checked as by :func:`clean_text`; nesting deeper than
+    :data:`JSON_MAX_DEPTH` is refused (before Python's recursion limit could be hit).
+    """
+    if _depth > JSON_MAX_DEPTH:
+        raise StorageError(f"{what} is nested more than {JSON_MAX_DEPTH} levels deep")
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return clean_text(value, what)
     if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise StorageError(f"{what} holds an integer too large to store")
         return int(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
-        return {str(key): json_data(item, what) for key, item in value.items()}
+        return {clean_text(str(key), what): json_data(item, what, _depth + 1)
+                for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [json_data(item, what) for item in value]
+        return [json_data(item, what, _depth + 1) for item in value]
     item = getattr(value, "item", None)  # numpy scalar
     if callable(item):
         scalar: object = item()
-        return json_data(scalar, what)
+        return json_data(scalar, what, _depth)
     raise StorageError(f"{what} holds a {type(value).__name__}, which cannot be stored")
 
 
 def json_object(value: object, what: str) -> dict[str, JsonValue]:
-    """A mapping as a plain JSON object (None gives an empty one)."""
+    """A mapping as a plain JSON object (None gives an empty one), at most
+    :data:`JSON_MAX_CHARS` characters as JSON text."""
     if value is None:
         return {}
     if not isinstance(value, Mapping):
         raise StorageError(f"{what} must be a dictionary")
-    return {str(key): json_data(item, what) for key, item in value.items()}
+    data = json_data(value, what)
+    assert isinstance(data, dict)
+    if len(json.dumps(data, ensure_ascii=False)) > JSON_MAX_CHARS:
+        raise StorageError(f"{what} is larger than {JSON_MAX_CHARS} characters as JSON")
+    return data
 
 
 def measurement(measurement_or_dict: object) -> Measurement:
@@ -159,24 +268,47 @@ def measurement(measurement_or_dict: object) -> Measurement:
     reasons = data["reasons"]
     if isinstance(reasons, str) or not isinstance(reasons, Iterable):
         raise StorageError("reasons must be a list of codes")
-    reason_codes = [str(code) for code in reasons]
-    peak_frame = data["peak_frame"]
-    if peak_frame is not None:
-        peak_frame = int(_number(peak_frame, "peak_frame"))
+    reason_codes = [_required_text(str(code), "a reason code", max_len=CODE_MAX)
+                    for code in list(reasons)[:REASONS_MAX + 1]]
+    if len(reason_codes) > REASONS_MAX:
+        raise StorageError(f"a measurement may carry at most {REASONS_MAX} reasons")
+    peak_frame = _peak_frame(data["peak_frame"])
+    peak_time_s = finite_float(data["peak_time_s"], "peak_time_s")
+    if peak_time_s is not None and not abs(peak_time_s) <= PEAK_TIME_MAX_S:
+        raise StorageError(f"peak_time_s must be within ±{PEAK_TIME_MAX_S:g} s, "
+                           f"got {peak_time_s:g}")
+    test = _required_text(data["test"], "the measurement's test", max_len=CODE_MAX)
+    unit = _required_text(data["unit"], "unit", max_len=32)
     return Measurement(
-        test=_required_text(data["test"], "the measurement's test", max_len=64),
+        test=test,
         side=str(side),
-        value=optional_float(data["value"], "value"),
-        unit=_required_text(data["unit"], "unit", max_len=32),
+        value=value_in_range(test, unit, data["value"]),
+        unit=unit,
         quality=quality,
         reliable=reliable,
         reasons=tuple(reason_codes),
-        peak_time_s=optional_float(data["peak_time_s"], "peak_time_s"),
+        peak_time_s=peak_time_s,
         peak_frame=peak_frame,
         # Stored as given (JSON); the measurement contract names the value types.
         secondary=cast(dict[str, float], json_object(data["secondary"], "secondary")),
         provenance=cast(dict[str, str], json_object(data["provenance"], "provenance")),
     )
+
+
+def _peak_frame(value: object) -> int | None:
+    """A frame index: a whole number from 0 to :data:`PEAK_FRAME_MAX`, or None."""
+    if value is None:
+        return None
+    problem = StorageError(
+        f"peak_frame must be a whole number from 0 to {PEAK_FRAME_MAX}, got {value!r}"[:200])
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value <= PEAK_FRAME_MAX:  # compared as int: 10**400 has no float
+            raise problem
+        return int(value)
+    number = _number(value, "peak_frame")
+    if not (math.isfinite(number) and number == int(number) and 0 <= number <= PEAK_FRAME_MAX):
+        raise problem
+    return int(number)
 
 
 def _required_text(value: object, what: str, *, max_len: int) -> str:
@@ -193,3 +325,5 @@ def _number(value: object, what: str) -> float:
         return float(cast(SupportsFloat, value))
     except (TypeError, ValueError):
         raise StorageError(f"{what} must be a number, got {type(value).__name__}") from None
+    except OverflowError:  # an integer beyond float range (JSON allows any length)
+        raise StorageError(f"{what} is far too large a number") from None
