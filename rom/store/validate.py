@@ -16,6 +16,7 @@ from typing import SupportsFloat, cast
 
 from rom.errors import StorageError
 from rom.measurement import MEASUREMENT_FIELDS, Measurement
+from rom.protocols import CATALOGUE
 from rom.store.models import as_utc
 from rom.store.schema import JsonValue
 from rom.vocabulary import HEIGHT_RANGE_CM, PHASES, SIDES
@@ -34,19 +35,6 @@ JSON_MAX_DEPTH = 16
 PEAK_FRAME_MAX = 10_000_000
 #: A peak time in seconds, the same 46 hours.
 PEAK_TIME_MAX_S = 166_000.0
-
-# Physiological (not clinical-norm) ranges of a measurement's value, per (test, unit): wide
-# enough for any real body, narrow enough to refuse a tracking or typing error.
-# TODO(lead): read TestSpec.valid_range from rom.protocols.CATALOGUE
-_VALUE_RANGES: dict[tuple[str, str], tuple[float, float]] = {
-    ("ankle-dorsiflexion", "deg"): (-90.0, 180.0),
-    ("knee-flexion", "deg"): (-90.0, 180.0),
-    ("hip-extension", "deg"): (-90.0, 180.0),
-    ("hip-flexion", "deg"): (-90.0, 180.0),
-    ("toe-touch", "cm"): (-60.0, 150.0),
-    ("toe-touch", "fraction_of_height"): (-0.4, 1.0),
-}
-
 
 def clean_text(value: str, what: str) -> str:
     """``value`` unchanged if it can be stored everywhere; refuses NUL and lone surrogates.
@@ -131,7 +119,10 @@ def value_in_range(test: str, unit: str, value: float | None) -> float | None:
     number = finite_float(value, "the measurement's value")
     if number is None:
         return None
-    bounds = _VALUE_RANGES.get((test, unit))
+    # Each test's physiological (not clinical-norm) range, from its catalogue entry: wide
+    # enough for any real body, narrow enough to refuse a tracking or typing error.
+    spec = CATALOGUE.get(test)
+    bounds = spec.range_for(unit) if spec is not None else None
     if bounds is not None and not bounds[0] <= number <= bounds[1]:
         raise StorageError(
             f"the {test} value {number:g} {unit} is outside the plausible range "
