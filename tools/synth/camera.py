@@ -13,6 +13,26 @@ import numpy as np
 from numpy.typing import NDArray
 
 
+def orbit_position(
+    sign: float,
+    distance_m: float,
+    target: NDArray[np.float64],
+    yaw_deg: float,
+    height_m: float,
+) -> NDArray[np.float64]:
+    """Camera centre ``distance_m`` from ``target`` (horizontally), on the body's
+    ``sign`` side (+1 = the body's left, +X), swung ``yaw_deg`` about the vertical
+    through ``target``: 0 = side-on, positive = towards the body's front (-Y)."""
+    yaw = math.radians(yaw_deg)
+    return np.array(
+        [
+            sign * distance_m * math.cos(yaw),
+            target[1] - distance_m * math.sin(yaw),
+            height_m,
+        ]
+    )
+
+
 @dataclass(frozen=True)
 class Camera:
     """Intrinsics and pose of a camera.

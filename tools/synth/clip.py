@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,9 +19,9 @@ from numpy.typing import NDArray
 
 from tools.synth import truth
 from tools.synth.body import Body, Phenotype
-from tools.synth.camera import Camera
-from tools.synth.motions import MOTIONS, Timeline
-from tools.synth.render import Renderer, Scene, _quad, box
+from tools.synth.camera import Camera, orbit_position
+from tools.synth.motions import MOTIONS, Timeline, walk
+from tools.synth.render import Lighting, Renderer, Scene, _quad, box
 
 LANDMARK_NAMES = (
     "nose",
@@ -95,6 +95,23 @@ class ClipSpec:
     the clip's true value is measured from the posed joints, not taken from it.
     ``roll_deg`` turns the camera about its viewing axis (the rom-convention roll that
     results is written as ``camera.roll_deg``).
+
+    The hard conditions (:data:`HARD_FIELDS`, issue 10) default to an ideal clip and are
+    left out of the JSON's ``"spec"`` at their defaults, so that the committed samples
+    stay byte-identical:
+
+    * ``yaw_deg``: the camera swung about the vertical through its aim point, off
+      side-on; positive = towards the person's front (more of the chest in view).
+    * ``light``: one of :data:`LIGHTS` (``"even"``, ``"dim"``, ``"backlit"`` = a bright
+      window wall behind the person and the key light from behind, ``"warm"`` = tungsten).
+    * ``noise_sigma``: Gaussian sensor noise added to each frame before encoding, in
+      8-bit levels (standard deviation).
+    * ``frame_margin``: share of the short side kept clear around the whole movement; a
+      close camera is a short ``camera_distance_m`` with a margin near 0.
+    * ``second_person``: a second body walks through behind the person (between the
+      person and the back wall, so ``wall_gap_m`` must be at least ~1.2 m).
+    * ``step_height_m``: the person stands on a step of this height (the room's floor is
+      that much lower), so that toe-touch can reach below the feet (negative values).
     """
 
     name: str
@@ -117,6 +134,31 @@ class ClipSpec:
     crf: int = 23
     session: str = ""  # "pre" / "post" for sample pairs
     pair: str = ""
+    yaw_deg: float = 0.0
+    light: str = "even"
+    noise_sigma: float = 0.0
+    frame_margin: float = 0.04
+    second_person: bool = False
+    step_height_m: float = 0.0
+
+    def hard_conditions(self) -> dict[str, object]:
+        """The hard fields that differ from their defaults (empty for an ideal clip)."""
+        defaults = {f.name: f.default for f in fields(self) if f.name in HARD_FIELDS}
+        return {k: getattr(self, k) for k, v in defaults.items() if getattr(self, k) != v}
+
+
+#: ClipSpec fields added for the hard set (issue 10): left out of ``"spec"`` at defaults.
+HARD_FIELDS = ("yaw_deg", "light", "noise_sigma", "frame_margin", "second_person", "step_height_m")
+
+#: Light conditions: the renderer's lighting (None = the original even light), the key
+#: light's direction relative to the camera side (``sign`` = the camera's side of the body)
+#: and whether the back wall is a bright window.
+LIGHTS: dict[str, tuple[Lighting | None, tuple[float, float, float], bool]] = {
+    "even": (None, (0.5, 0.35, 0.8), False),
+    "dim": (Lighting(key=0.32, ambient=0.3), (0.5, 0.35, 0.8), False),
+    "backlit": (Lighting(key=0.75, ambient=0.42), (-0.7, 0.25, 0.55), True),
+    "warm": (Lighting(key=0.9, ambient=0.9, rgb=(1.0, 0.78, 0.52)), (0.5, 0.35, 0.8), False),
+}
 
 
 def _timeline(duration_s: float) -> Timeline:
@@ -208,26 +250,35 @@ def _build_scene(
     floor_colour = FLOORS[rng.integers(len(FLOORS))]
     scene = Scene()
     far = 8.0
+    # The room's floor; lower than the feet when the person stands on a step.
+    floor_z = -spec.step_height_m if spec.step_height_m else 0.0
     scene.floor.append(
         _quad(
-            np.array([-far, -far, 0.0]),
+            np.array([-far, -far, floor_z]),
             np.array([2 * far, 0, 0]),
             np.array([0, 2 * far, 0]),
             floor_colour,
         )
     )
-    # Back wall facing the camera, with a skirting board.
+    # Back wall facing the camera, with a skirting board; a bright window when backlit.
+    back_wall = _quad(
+        np.array([wall_x, -far, floor_z]),
+        np.array([0, 2 * far, 0]),
+        np.array([0, 0, 4.5]),
+        (1.0, 0.98, 0.95) if LIGHTS[spec.light][2] else wall_colour,
+    )
+    (scene.glow if LIGHTS[spec.light][2] else scene.plain).append(back_wall)
     scene.plain.append(
-        _quad(
-            np.array([wall_x, -far, 0.0]),
-            np.array([0, 2 * far, 0]),
-            np.array([0, 0, 4.5]),
-            wall_colour,
+        box((wall_x + sign * 0.01, 0.0, floor_z + 0.04), (0.03, 2 * far, 0.08), (0.95, 0.95, 0.93))
+    )
+    if spec.step_height_m:
+        # The step under the feet: its front edge just ahead of the toes.
+        feet_y = verts[:, :, 1][:, verts[0, :, 2] < 0.05]
+        y0, y1 = float(feet_y.min()) - 0.03, float(feet_y.max()) + 0.2
+        h = spec.step_height_m
+        scene.plain.append(
+            box((0.0, 0.5 * (y0 + y1), -h / 2), (0.5, y1 - y0, h), (0.55, 0.5, 0.45))
         )
-    )
-    scene.plain.append(
-        box((wall_x + sign * 0.01, 0.0, 0.04), (0.03, 2 * far, 0.08), (0.95, 0.95, 0.93))
-    )
     if front_wall_y is not None:
         # The knee-to-wall test's wall, square to the body, its face where the knee peaks.
         length = spec.camera_distance_m * 0.55 + spec.wall_gap_m
@@ -254,7 +305,9 @@ def _build_scene(
             depth = rng.uniform(0.2, 0.45)
             h = rng.uniform(0.3, 1.9)
             colour = _rgb(rng.uniform(0.15, 0.85, 3))
-            scene.plain.append(box((wall_x + sign * depth / 2, y, h / 2), (depth, w, h), colour))
+            scene.plain.append(
+                box((wall_x + sign * depth / 2, y, floor_z + h / 2), (depth, w, h), colour)
+            )
         for _ in range(3):  # framed pictures high on the wall
             y = rng.uniform(-2.5, 2.5)
             w, h = rng.uniform(0.3, 0.8), rng.uniform(0.3, 0.6)
@@ -337,7 +390,8 @@ _BODIES: dict[Phenotype, Body] = {}
 
 def get_body(phenotype: Phenotype) -> Body:
     if phenotype not in _BODIES:
-        _BODIES.clear()  # one body at a time: each holds a few hundred MB
+        if len(_BODIES) >= 2:  # the person and a passer-by: each holds a few hundred MB
+            _BODIES.clear()
         _BODIES[phenotype] = Body(phenotype)
     return _BODIES[phenotype]
 
@@ -393,11 +447,70 @@ def simulate(spec: ClipSpec) -> Simulation:
         fingertips = body.fingertips(verts)
         values = truth.per_frame(landmarks, spec.test, spec.side, fingertips)
         peak = truth.peak_index(values["value"], spec.test)
-        # Fingertips cannot go through the floor: a long-armed body bends a little less.
-        if spec.test != "toe-touch" or values["value"][peak] >= 1.0 or command < 40:
+        # Fingertips cannot go through the floor (or the step's edge, on a step): a
+        # long-armed body bends a little less.
+        floor_cm = 1.0 - 100.0 * spec.step_height_m + (5.0 if spec.step_height_m else 0.0)
+        if spec.test != "toe-touch" or values["value"][peak] >= floor_cm or command < 40:
             break
         command -= 2.0
     return Simulation(body, times, pose, verts, landmarks, fingertips, values, peak, command)
+
+
+def _passer_by(
+    spec: ClipSpec, sign: float, times: NDArray[np.float64], target_y: float
+) -> tuple[Body, NDArray[np.float64]]:
+    """A second person walking across behind the measured one: its body and (T, V, 3).
+
+    It walks at ~1.2 m/s along the room, 0.5 m in front of the back wall, and passes
+    behind the person at a drawn moment of the clip; its feet are kept on the floor.
+    """
+    rng = np.random.default_rng([spec.seed, 1])
+    phenotype = Phenotype(
+        gender=float(rng.uniform(0, 1)),
+        age=float(rng.uniform(0.55, 0.9)),
+        weight=float(rng.uniform(0.3, 0.7)),
+        height=float(rng.uniform(0.3, 0.8)),
+    )
+    body = get_body(phenotype)
+    cadence = float(rng.uniform(0.8, 1.0))
+    verts, _joints = body.skin(walk(times, cadence, float(rng.uniform(0, 2 * np.pi))))
+    ids = [i for n, i in body.bone.items() if n.startswith(("foot.", "toe"))]
+    feet = np.isin(body.vertex_bone, ids)
+    floor_z = -spec.step_height_m
+    verts[:, :, 2] += floor_z - verts[:, feet, 2].min(axis=1)[:, None]
+    direction = float(rng.choice([-1.0, 1.0]))  # +1: walks towards -Y, the way it faces
+    if direction < 0:  # turn it round (180 deg about the vertical)
+        verts[:, :, :2] *= -1.0
+    speed = 1.33 * cadence
+    t_cross = float(rng.uniform(0.35, 0.65)) * float(times[-1])
+    verts[:, :, 1] += target_y - direction * speed * (times[:, None] - t_cross)
+    verts[:, :, 0] += -sign * max(spec.wall_gap_m - 0.5, 0.3)
+    return body, verts
+
+
+def frame_camera(
+    spec: ClipSpec, verts: NDArray[np.float64], sign: float
+) -> tuple[Camera, float, NDArray[np.float64]]:
+    """The clip's camera: ``spec``'s placement, backed off until the whole movement
+    (``verts`` (T, V, 3)) is in frame; also its final distance (m) and aim point."""
+    y_lo, y_hi = float(verts[:, :, 1].min()), float(verts[:, :, 1].max())
+    z_hi = float(verts[:, :, 2].max())
+    target = np.array([0.0, 0.5 * (y_lo + y_hi), 0.5 * z_hi])
+    distance = spec.camera_distance_m
+    sample = verts[:: max(1, len(verts) // 12), ::7].reshape(-1, 3)
+    for _ in range(30):  # back the camera off until the whole movement is in frame
+        cam_pos = orbit_position(sign, distance, target, spec.yaw_deg, spec.camera_height_m)
+        camera = Camera.look_at(
+            spec.width, spec.height, spec.long_side_fov_deg, cam_pos, target, spec.roll_deg
+        )
+        uv = camera.project(sample)
+        margin = spec.frame_margin * min(spec.width, spec.height)
+        if (uv.min(axis=0) > margin).all() and (
+            uv.max(axis=0) < np.array([spec.width, spec.height]) - margin
+        ).all():
+            break
+        distance *= 1.06
+    return camera, distance, target
 
 
 def generate(spec: ClipSpec, out_dir: Path) -> Path:
@@ -412,22 +525,7 @@ def generate(spec: ClipSpec, out_dir: Path) -> Path:
     sign = 1.0 if spec.side == "left" else -1.0
 
     y_lo, y_hi = float(verts[:, :, 1].min()), float(verts[:, :, 1].max())
-    z_hi = float(verts[:, :, 2].max())
-    target = np.array([0.0, 0.5 * (y_lo + y_hi), 0.5 * z_hi])
-    distance = spec.camera_distance_m
-    sample = verts[:: max(1, len(verts) // 12), ::7].reshape(-1, 3)
-    for _ in range(30):  # back the camera off until the whole movement is in frame
-        cam_pos = np.array([sign * distance, target[1], spec.camera_height_m])
-        camera = Camera.look_at(
-            spec.width, spec.height, spec.long_side_fov_deg, cam_pos, target, spec.roll_deg
-        )
-        uv = camera.project(sample)
-        margin = 0.04 * min(spec.width, spec.height)
-        if (uv.min(axis=0) > margin).all() and (
-            uv.max(axis=0) < np.array([spec.width, spec.height]) - margin
-        ).all():
-            break
-        distance *= 1.06
+    camera, distance, target = frame_camera(spec, verts, sign)
 
     front_wall_y = None
     if spec.test == "ankle-dorsiflexion":
@@ -437,8 +535,22 @@ def generate(spec: ClipSpec, out_dir: Path) -> Path:
     scene, marker_info = _build_scene(
         spec, sign, verts, rng, front_wall_y, _marker_texture() if spec.marker else None, marker_y
     )
-    light = (sign * 0.5, 0.35, 0.8)
-    renderer = Renderer(camera, scene, body.faces, _body_colours(body, rng), light)
+    lighting, (lx, ly, lz), _window = LIGHTS[spec.light]
+    light = (sign * lx, ly, lz)
+    passer = _passer_by(spec, sign, times, float(target[1])) if spec.second_person else None
+    renderer = Renderer(
+        camera,
+        scene,
+        body.faces,
+        _body_colours(body, rng),
+        light,
+        lighting=lighting,
+        extra_faces=None if passer is None else passer[0].faces,
+        extra_colours=None
+        if passer is None
+        else _body_colours(passer[0], np.random.default_rng([spec.seed, 2])),
+    )
+    noise_rng = np.random.default_rng([spec.seed, 3])
 
     out_dir.mkdir(parents=True, exist_ok=True)
     video_path = out_dir / f"{spec.name}.mp4"
@@ -449,7 +561,12 @@ def generate(spec: ClipSpec, out_dir: Path) -> Path:
         stream.pix_fmt = "yuv420p"
         stream.options = {"crf": str(spec.crf), "preset": "medium"}
         for i in range(len(times)):
-            img = renderer.render(verts[i], _shadows(lms[i]))
+            img = renderer.render(
+                verts[i], _shadows(lms[i]), None if passer is None else passer[1][i]
+            )
+            if spec.noise_sigma > 0:
+                noisy = img + noise_rng.normal(0.0, spec.noise_sigma, img.shape)
+                img = np.clip(np.rint(noisy), 0, 255).astype(np.uint8)
             frame = av.VideoFrame.from_ndarray(img, format="rgb24")
             frame.pts = i
             frame.time_base = 1 / fps
@@ -500,7 +617,14 @@ def generate(spec: ClipSpec, out_dir: Path) -> Path:
         "keypoints (heel, big toe); pinky/index = first knuckle (finger5-1/finger2-1), "
         "thumb = finger1-3, as MediaPipe's hand points; the true index fingertip (a surface "
         "vertex) is frames.index_fingertip_3d_m / _2d_px (left, right)",
-        "spec": {**asdict(spec), "phenotype": spec.phenotype.as_dict()},
+        "spec": {
+            **{
+                k: v
+                for k, v in asdict(spec).items()
+                if k not in HARD_FIELDS or k in spec.hard_conditions()
+            },
+            "phenotype": spec.phenotype.as_dict(),
+        },
         "peak_command_used_deg": sim.command,
         "frames": {
             "time_s": [round(float(t), 5) for t in times],
@@ -519,6 +643,8 @@ def generate(spec: ClipSpec, out_dir: Path) -> Path:
         marker_info["corners_px"] = corners_px.round(3).tolist()
         marker_info["cm_per_px_at_marker"] = round(100 * wall_depth / camera.focal_px, 5)
         doc["marker"] = marker_info
+    if spec.hard_conditions():
+        doc["conditions"] = truth.conditions(doc)
     doc["render_seconds"] = round(time.time() - t0, 1)
     json_path = out_dir / f"{spec.name}.json"
     json_path.write_text(json.dumps(doc, separators=(",", ":")))

@@ -134,11 +134,28 @@ which must stay apart from rom's (it needs torch):
     .venv-synth/bin/python -m tools.synth.make_samples
 
 Anny's and Warp's caches go to `.cache/` (git-ignored; the first body build takes ~1-2 min
-and ~790 MB).  A larger, varied benchmark set (both sides, bodies, camera height,
-distance and roll, 30/60 fps, portrait/landscape, clutter, marker) is rendered on demand
-into `.cache/synth/`, and rom is scored on it, with
+and ~790 MB), or to `$ROM_SYNTH_CACHE` so that several checkouts share one build.  A
+larger, varied benchmark set (both sides, bodies, camera height, distance and roll,
+30/60 fps, portrait/landscape, clutter, marker) is rendered on demand into
+`.cache/synth/`, and rom is scored on it, with
 
     .venv/bin/python benchmarks/accuracy.py --generate 16
+
+A hard set (issue 10: is "reliable" reliable?) draws single clips under phone-like
+conditions: camera yaw 0-25 deg off side-on either way, roll +-10 deg, 360p-1080p
+landscape or portrait, H.264 CRF 18-35, even / dim / backlit / warm light, sensor noise,
+heavy and older bodies, a close camera (the body near the frame edges), a second person
+walking through behind, and movement ranges across each test's clinical range (knee
+90-150 deg, ankle 20-50 deg, hip extension 0-30 deg, fingertip-to-floor -10 to +25 cm,
+on a step below 0).  A fresh `--seed` gives a fresh set; rom's verdicts are scored with
+
+    .venv-synth/bin/python -m tools.synth.make_set --hard 24 --seed 1 --out DIR
+    .venv/bin/python benchmarks/reliability.py --dirs DIR     # --json for machines
+
+Its JSON adds `conditions` (`yaw_deg`, `roll_deg`, `resolution`, `orientation`, `crf`,
+`light`, `noise_sigma`, `close_camera`, `second_person`, `step_height_m`, `marker`,
+`body`), and `spec` lists the hard fields it uses.  `benchmarks/yaw_error.py` maps camera
+yaw to rom's error on the true landmarks (no video; `benchmarks/yaw_map.md`).
 
 Each `<name>.json` beside a clip holds the truth: `test`, `side`, `true_value` and `unit`
 (the value at the measured moment, `peak_frame` / `peak_time_s`), `true_secondary`, the

@@ -239,3 +239,24 @@ MOTIONS = {
     "hip-extension": hip_extension,
     "toe-touch": toe_touch,
 }
+
+
+def walk(times: np.ndarray, cadence_hz: float = 0.9, phase: float = 0.0) -> np.ndarray:
+    """A walking gait in place (a passer-by; :mod:`tools.synth.clip` moves it along).
+
+    Returns pose commands (T, len(PARAMS)) in degrees: hips swing +-22 deg in
+    antiphase, each knee flexes up to ~55 deg in its swing phase, arms swing against
+    the legs.  ``cadence_hz`` is gait cycles (two steps) per second.
+    """
+    pose = _base(len(times))
+    cycle = 2.0 * np.pi * cadence_hz * times + phase
+    for s, shift in (("L", 0.0), ("R", np.pi)):
+        c = cycle + shift
+        pose[:, P[f"hip_flex_{s}"]] = 5.0 + 22.0 * np.sin(c)
+        # Swing-phase knee flexion peaks as the thigh passes vertical going forward.
+        pose[:, P[f"knee_flex_{s}"]] = 6.0 + 50.0 * np.clip(np.sin(c + 0.9 * np.pi / 2), 0, 1) ** 2
+        pose[:, P[f"ankle_dorsi_{s}"]] = 4.0 * np.sin(c)
+        pose[:, P[f"shoulder_flex_{s}"]] = -18.0 * np.sin(c)  # against the same-side leg
+        pose[:, P[f"shoulder_lower_{s}"]] = 40.0
+        pose[:, P[f"elbow_flex_{s}"]] = 20.0
+    return pose

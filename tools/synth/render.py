@@ -3,6 +3,9 @@
 Lambert + Blinn shading with a key light, ambient fill, 4x multisampling, a wooden
 floor with soft contact shadows under the feet, a back wall, optional clutter, an
 optional second wall (the knee-to-wall test) and an optional ArUco marker on the wall.
+Hard conditions (:class:`Lighting` other than even light, a glowing window wall, a second
+body) use a variant of the shader; the default path keeps the original one, so that the
+committed samples render byte for byte as before.
 """
 
 from __future__ import annotations
@@ -65,6 +68,39 @@ void main() {
 """
 
 
+#: The lit variant: a tinted key light and ambient of adjustable strength, and mode 3 for
+#: emissive surfaces (a bright window behind the person).
+_FRAGMENT_LIT = _FRAGMENT.replace(
+    "uniform vec4 shadows[6]; uniform float shininess;",
+    "uniform vec4 shadows[6]; uniform float shininess;\n"
+    "uniform vec3 light_rgb; uniform float ambient; uniform float key;",
+).replace(
+    "    vec3 c = base * (0.28 + 0.17 * sky + 0.62 * diffuse) + vec3(spec);",
+    "    vec3 c = light_rgb * (base * (ambient * (0.28 + 0.17 * sky) + key * 0.62 * diffuse)"
+    " + vec3(key * spec));\n"
+    "    if (mode == 3) c = base;",
+)
+
+
+@dataclass(frozen=True)
+class Lighting:
+    """Strength and colour of the light (1, 1, white = the default even light).
+
+    Attributes
+    ----------
+    key : float
+        Gain of the directional key light (diffuse and specular).
+    ambient : float
+        Gain of the hemisphere ambient fill.
+    rgb : tuple of float
+        Colour of all light (a warm tungsten light is about (1.0, 0.78, 0.52)).
+    """
+
+    key: float = 1.0
+    ambient: float = 1.0
+    rgb: tuple[float, float, float] = (1.0, 1.0, 1.0)
+
+
 def _quad(
     corner: NDArray[np.float64],
     edge_u: NDArray[np.float64],
@@ -109,6 +145,7 @@ class Scene:
     floor: list[NDArray[np.float32]] = field(default_factory=list)
     marker_quad: NDArray[np.float32] | None = None
     marker_image: NDArray[np.uint8] | None = None  # (H, W) grey, white border included
+    glow: list[NDArray[np.float32]] = field(default_factory=list)  # emissive (needs lighting)
 
 
 def body_normals(vertices: NDArray[np.float64], faces: NDArray[np.int32]) -> NDArray[np.float64]:
@@ -134,14 +171,27 @@ class Renderer:
         body_colours: NDArray[np.float32],
         light_dir: tuple[float, float, float],
         samples: int = 4,
+        lighting: Lighting | None = None,
+        extra_faces: NDArray[np.int32] | None = None,
+        extra_colours: NDArray[np.float32] | None = None,
     ) -> None:
+        """``lighting`` switches to the lit shader; ``extra_faces``/``extra_colours`` add a
+        second body (a passer-by) whose vertices are given to :meth:`render` per frame."""
         import moderngl
 
         self.camera = camera
         self.faces = faces
         self.ctx = moderngl.create_standalone_context(backend="egl")
         ctx = self.ctx
-        self.prog = ctx.program(vertex_shader=_VERTEX, fragment_shader=_FRAGMENT)
+        lit = lighting is not None or bool(scene.glow)
+        self.prog = ctx.program(
+            vertex_shader=_VERTEX, fragment_shader=_FRAGMENT_LIT if lit else _FRAGMENT
+        )
+        if lit:
+            light = lighting or Lighting()
+            self.prog["light_rgb"].value = tuple(float(v) for v in light.rgb)
+            self.prog["ambient"].value = float(light.ambient)
+            self.prog["key"].value = float(light.key)
         size = (camera.width, camera.height)
         self.fbo_ms = ctx.framebuffer(
             color_attachments=[ctx.renderbuffer(size, 4, samples=samples)],
@@ -161,6 +211,7 @@ class Renderer:
 
         self.static_plain = vao(np.concatenate(scene.plain)) if scene.plain else None
         self.static_floor = vao(np.concatenate(scene.floor))
+        self.static_glow = vao(np.concatenate(scene.glow)) if scene.glow else None
         self.marker_vao = None
         if scene.marker_quad is not None and scene.marker_image is not None:
             img = np.repeat(scene.marker_image[:, :, None], 3, axis=2).copy()  # row 0 = top (t = 0)
@@ -172,18 +223,31 @@ class Renderer:
         self.body_rows[:, 6:9] = body_colours[faces.reshape(-1)]
         self.body_buffer = ctx.buffer(reserve=self.body_rows.nbytes)
         self.body_vao = ctx.vertex_array(self.prog, [(self.body_buffer, fmt, *names)])
+        self.extra: tuple[NDArray[np.int32], NDArray[np.float32], Any, Any] | None = None
+        if extra_faces is not None and extra_colours is not None:
+            rows = np.zeros((len(extra_faces) * 3, 11), np.float32)
+            rows[:, 6:9] = extra_colours[extra_faces.reshape(-1)]
+            buffer = ctx.buffer(reserve=rows.nbytes)
+            self.extra = (
+                extra_faces,
+                rows,
+                buffer,
+                ctx.vertex_array(self.prog, [(buffer, fmt, *names)]),
+            )
 
     def render(
-        self, vertices: NDArray[np.float64], shadows: NDArray[np.float64]
+        self,
+        vertices: NDArray[np.float64],
+        shadows: NDArray[np.float64],
+        extra_vertices: NDArray[np.float64] | None = None,
     ) -> NDArray[np.uint8]:
-        """One frame: ``vertices`` (V, 3) world; ``shadows`` (6, 4) x, y, radius, strength."""
+        """One frame: ``vertices`` (V, 3) world; ``shadows`` (6, 4) x, y, radius, strength;
+        ``extra_vertices`` the second body's (V2, 3), when the renderer has one."""
         import moderngl
 
-        normals = body_normals(vertices, self.faces)
-        flat = self.faces.reshape(-1)
-        self.body_rows[:, 0:3] = vertices[flat]
-        self.body_rows[:, 3:6] = normals[flat]
-        self.body_buffer.write(self.body_rows.tobytes())
+        _write_mesh(self.body_rows, self.body_buffer, vertices, self.faces)
+        if self.extra is not None and extra_vertices is not None:
+            _write_mesh(self.extra[1], self.extra[2], extra_vertices, self.extra[0])
         ctx = self.ctx
         self.fbo_ms.use()
         ctx.enable(moderngl.DEPTH_TEST)
@@ -195,6 +259,10 @@ class Renderer:
         self.prog["mode"].value = 0
         if self.static_plain is not None:
             self.static_plain.render()
+        if self.static_glow is not None:
+            self.prog["mode"].value = 3
+            self.static_glow.render()
+            self.prog["mode"].value = 0
         if self.marker_vao is not None:
             self.prog["mode"].value = 2
             self.tex.use(0)
@@ -202,6 +270,8 @@ class Renderer:
             self.prog["mode"].value = 0
         self.prog["shininess"].value = 12.0
         self.body_vao.render()
+        if self.extra is not None and extra_vertices is not None:
+            self.extra[3].render()
         ctx.copy_framebuffer(self.fbo, self.fbo_ms)
         data = self.fbo.read(components=3)
         img = np.frombuffer(data, np.uint8).reshape(self.camera.height, self.camera.width, 3)
@@ -209,3 +279,17 @@ class Renderer:
 
     def release(self) -> None:
         self.ctx.release()
+
+
+def _write_mesh(
+    rows: NDArray[np.float32],
+    buffer: Any,
+    vertices: NDArray[np.float64],
+    faces: NDArray[np.int32],
+) -> None:
+    """Fill a body's per-corner rows (positions, normals; colours stay) and upload them."""
+    normals = body_normals(vertices, faces)
+    flat = faces.reshape(-1)
+    rows[:, 0:3] = vertices[flat]
+    rows[:, 3:6] = normals[flat]
+    buffer.write(rows.tobytes())

@@ -122,3 +122,55 @@ def per_frame(
 def peak_index(values: NDArray[np.float64], test: str) -> int:
     """Frame of the measured moment: the maximum, or the minimum for toe-touch."""
     return int(np.argmin(values) if test == "toe-touch" else np.argmax(values))
+
+
+#: Phenotype thresholds that make a body "heavy" (Anny weight) or "older" (Anny age;
+#: 2/3 is a young adult, 1 the oldest body Anny makes).
+HEAVY_WEIGHT = 0.75
+OLDER_AGE = 0.85
+
+
+def body_kind(phenotype: dict[str, float]) -> str:
+    """``"typical"``, ``"heavy"``, ``"older"`` or ``"heavy+older"`` from Anny's phenotype."""
+    kinds = [
+        name
+        for name, hit in (
+            ("heavy", phenotype.get("weight", 0.5) >= HEAVY_WEIGHT),
+            ("older", phenotype.get("age", 2 / 3) >= OLDER_AGE),
+        )
+        if hit
+    ]
+    return "+".join(kinds) or "typical"
+
+
+def conditions(doc: dict[str, object]) -> dict[str, object]:
+    """The filming conditions of a clip from its truth JSON (``doc["conditions"]`` when
+    the generator wrote it; derived from ``spec`` with the ideal defaults for older clips).
+
+    Keys: ``yaw_deg`` (camera off side-on, positive towards the person's front),
+    ``roll_deg`` (camera roll as commanded, degrees), ``resolution`` (``"WxH"``),
+    ``orientation``, ``crf`` (H.264 constant rate factor), ``light`` (even, dim, backlit,
+    warm), ``noise_sigma`` (8-bit levels), ``close_camera`` (frame margin under 2 %),
+    ``second_person``, ``step_height_m``, ``marker`` and ``body`` (:func:`body_kind`).
+    """
+    given = doc.get("conditions")
+    if isinstance(given, dict):
+        return dict(given)
+    spec = doc.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    phenotype = spec.get("phenotype")
+    width, height = int(doc["width"]), int(doc["height"])  # type: ignore[call-overload]
+    return {
+        "yaw_deg": float(spec.get("yaw_deg", 0.0)),
+        "roll_deg": float(spec.get("roll_deg", 0.0)),
+        "resolution": f"{width}x{height}",
+        "orientation": "portrait" if height > width else "landscape",
+        "crf": int(spec.get("crf", 23)),
+        "light": str(spec.get("light", "even")),
+        "noise_sigma": float(spec.get("noise_sigma", 0.0)),
+        "close_camera": float(spec.get("frame_margin", 0.04)) < 0.02,
+        "second_person": bool(spec.get("second_person", False)),
+        "step_height_m": float(spec.get("step_height_m", 0.0)),
+        "marker": bool(doc.get("marker")),
+        "body": body_kind(phenotype if isinstance(phenotype, dict) else {}),
+    }
