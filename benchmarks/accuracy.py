@@ -65,7 +65,14 @@ class Trial:
         return float(m.value) - self.clip.true_value
 
 
-def run_trial(clip: GroundTruth, model: str | None, use_cache: bool) -> Trial:
+def run_trial(
+    clip: GroundTruth, model: str | None, use_cache: bool, user_side: str | None = None
+) -> Trial:
+    """rom three ways on one clip (see the module docstring).
+
+    ``user_side`` is the side the user asks for in the ``rom`` mode (e.g. ``"auto"``, as
+    the dashboard defaults to); None gives rom the clip's true side, as before.
+    """
     trial = Trial(clip)
     test, side = clip.test, clip.side
     truth_scale = "subject" if test == "toe-touch" else None
@@ -77,7 +84,7 @@ def run_trial(clip: GroundTruth, model: str | None, use_cache: bool) -> Trial:
     ).measurement
     try:
         analysis, trial.notes["rom"] = user_analysis(
-            clip, AnalysisOptions(model=model, side=side, use_cache=use_cache)
+            clip, AnalysisOptions(model=model, side=user_side or side, use_cache=use_cache)
         )
     except RomError as err:
         trial.notes["pose"] = trial.notes["rom"] = f"{type(err).__name__}: {err}"

@@ -266,7 +266,7 @@ def main() -> None:
     started = time.time()
     verdicts = []
     for i, clip in enumerate(clips, 1):
-        v = verdict(run_trial(clip, args.model, not args.no_cache))
+        v = verdict(run_trial(clip, args.model, not args.no_cache, user_side="auto"))
         verdicts.append(v)
         if args.verbose:
             print(

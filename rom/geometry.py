@@ -153,6 +153,25 @@ def hip_flexion_deg(
     return signed_angle_deg(trunk_down, thigh, facing)
 
 
+def included_angle_from_lengths_deg(
+    opposite: ArrayLike, side_a: ArrayLike, side_b: ArrayLike
+) -> FloatArray:
+    """Angle between two sides of a triangle from the three side lengths, degrees [0, 180].
+
+    The law of cosines: ``acos((a^2 + b^2 - c^2) / (2ab))`` with ``c`` the side
+    ``opposite`` the angle.  A ``c`` longer than ``a + b`` (a straight limb plus noise)
+    gives 180, shorter than ``|a - b|`` gives 0; NaN where a length is missing or
+    ``a``/``b`` is not positive.
+    """
+    c = np.asarray(opposite, dtype=np.float64)
+    a = np.asarray(side_a, dtype=np.float64)
+    b = np.asarray(side_b, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = (a * a + b * b - c * c) / (2.0 * a * b)
+        angle = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+    return np.asarray(np.where((a > 0) & (b > 0) & np.isfinite(cosine), angle, np.nan))
+
+
 def thigh_from_vertical_deg(hip: ArrayLike, knee: ArrayLike, facing: ArrayLike = 1.0) -> FloatArray:
     """Signed angle of the thigh ``hip -> knee`` from straight down, degrees.
 

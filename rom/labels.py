@@ -42,9 +42,11 @@ REASON_TEXT: dict[str, str] = {
     "the wall behind you makes distances read too large (about 15 % when it is half a "
     "metre behind you and you are 3 m from the camera). Enter your height so the scale can "
     "be checked, and use the same setting for the before and after clips.",
-    "deep_flexion_underread": "In deep knee bends the pose model tends to under-read the "
-    "angle (by roughly 5-15 degrees), so your true knee flexion is probably somewhat larger "
-    "than shown. Compare it only with other deep-bend measurements filmed the same way.",
+    "deep_flexion_underread": "In deep knee bends the knee point is the least certain "
+    "part of the picture (thigh and calf overlap). rom measures the angle from the thigh "
+    "and shin lengths seen while standing, which undoes most of the pose model's "
+    "under-reading, but compare it only with other deep-bend measurements filmed the same "
+    "way.",
     "not_levelled": "The camera's tilt is unknown, so angles to vertical assume the phone "
     "was held level. Use a tripod with a level or calibrate the camera's tilt.",
     "no_person": "No person was found in the video.",

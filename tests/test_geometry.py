@@ -217,3 +217,14 @@ def test_hip_flexion_with_the_trunk_line_from_another_hip() -> None:
     assert geometry.hip_flexion_deg(shoulder, trunk_hip, trunk_hip + knee - hip) == pytest.approx(
         expected
     )
+
+
+def test_included_angle_from_lengths_known_triangles() -> None:
+    # 3-4-5: the right angle is opposite the 5; equilateral: 60 degrees.
+    assert geometry.included_angle_from_lengths_deg(5.0, 3.0, 4.0) == pytest.approx(90.0)
+    assert geometry.included_angle_from_lengths_deg(1.0, 1.0, 1.0) == pytest.approx(60.0)
+    # A straight limb plus noise (c > a + b) is straight; a folded one is 0.
+    assert geometry.included_angle_from_lengths_deg(7.2, 3.0, 4.0) == pytest.approx(180.0)
+    assert geometry.included_angle_from_lengths_deg(0.5, 3.0, 4.0) == pytest.approx(0.0)
+    assert np.isnan(geometry.included_angle_from_lengths_deg(np.nan, 3.0, 4.0))
+    assert np.isnan(geometry.included_angle_from_lengths_deg(1.0, 0.0, 4.0))

@@ -9,6 +9,17 @@ Primary value: knee flexion, degrees
     towards the buttock), up to about 160 deg.  It is an included angle, so it does not
     depend on camera roll or on whether the person stands or lies prone.
 
+    The angle is computed from the **bones**, not from the knee landmark
+    (:func:`knee_flexion_from_bones`): the law of cosines on the hip-to-ankle distance
+    and the thigh's and shank's lengths in the steady (upright) frames.  A bone keeps its
+    length, and seen from the side a leg bending in its own plane keeps its image length
+    too; deeply folded, the thigh and calf overlap and MediaPipe pulls its knee point
+    towards the thigh (on synthetic quad stretches it under-read the flexion by 5-15 deg,
+    ``shared/notes/synthetic-bodies.md``), while the hip and the ankle stay well placed.
+    Nothing here is fitted: it holds for any body whose leg bends in the plane facing the
+    camera; a leg turned out of that plane shows as a length change
+    (``implausible_pose``).  The landmark angle is kept as ``knee_angle_landmarks_deg``.
+
 Side
     ``side="auto"`` takes the moving leg: the leg with the larger held peak flexion, if it
     exceeds the other's by more than 15 deg; otherwise the leg nearer the camera.
@@ -24,11 +35,10 @@ Validity
     straight, else ``not_this_test`` — or ``other_leg_moved`` when it is the other knee
     that bends (a wrong side chosen).  ``deep_flexion_underread`` (advisory, lowers the
     quality but keeps the value valid) when the measured peak is at least
-    :data:`DEEP_FLEXION_DEG`: MediaPipe is known to under-read deep knee flexion (see
-    ``shared/notes/synthetic-bodies.md``), so the true flexion is likely larger, by
-    roughly 5-15 deg.  The bias is not corrected: its size varies from body to body and
-    clip to clip.  The hand holding the foot does not disturb the ankle landmark much
-    (within ~10 px on the synthetic clips) but moves the heel landmark by up to ~25 px,
+    :data:`DEEP_FLEXION_DEG`: deeply folded, the knee is least certain even from the
+    bones (the thigh's soft tissue meets the calf).  The hand holding the foot does not
+    disturb the ankle landmark much (within ~10 px on the synthetic clips) but moves the
+    heel landmark by up to ~25 px,
     so ``heel_to_hip_cm`` is less certain than the angle.
 
 Secondary values
@@ -41,9 +51,12 @@ Secondary values
 
 from __future__ import annotations
 
+import numpy as np
+
 from rom import geometry
 from rom.measurement import TrialResult
-from rom.protocols.assessment import Signal, assess, finish, value_at
+from rom.protocols import plausibility
+from rom.protocols.assessment import Signal, assess, finish, steady_frames, value_at
 from rom.protocols.body import (
     hip_flexion_signal,
     knee_flexion_signal,
@@ -52,7 +65,7 @@ from rom.protocols.body import (
     side_with_larger_peak,
 )
 from rom.protocols.conformance import MovementSignature, leg_to_report
-from rom.protocols.prepare import PreparedTrack, finite_median
+from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
 from rom.protocols.scale import resolve_scale
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.vocabulary import Side, TestName, other_side
@@ -82,6 +95,25 @@ SIGNATURE = MovementSignature(60.0, "the measured knee bends past 60 degrees and
 OTHER_KNEE_MAX_DEG = 30.0
 
 
+def knee_flexion_from_bones(prep: PreparedTrack, side: Side, raw: bool = False) -> FloatArray:
+    """Knee flexion from the bones' lengths and the hip-to-ankle distance, degrees (T,).
+
+    ``180 - C`` where ``C`` is the triangle angle at the knee opposite the hip-to-ankle
+    side, the thigh and shank lengths being their medians over the steady (upright)
+    frames (:func:`rom.protocols.assessment.steady_frames`; every frame when the person
+    is never seen upright).  See the module docstring for why.
+    """
+    lengths = plausibility.segment_lengths_px(prep.raw_xy, side)
+    steady = steady_frames(prep)
+    if steady.sum() < 5:
+        steady = np.ones_like(steady)
+    bones = plausibility.steady_lengths_px(lengths, steady)
+    hip_to_ankle = geometry.distance(prep.point("HIP", side, raw), prep.point("ANKLE", side, raw))
+    return 180.0 - geometry.included_angle_from_lengths_deg(
+        hip_to_ankle, bones["thigh"], bones["shank"]
+    )
+
+
 def moving_leg(prep: PreparedTrack) -> Side:
     """The leg with clearly more peak knee flexion, else the leg nearer the camera."""
     return side_with_larger_peak(prep, knee_flexion_signal, SIDE_DIFFERENCE_DEG)
@@ -94,8 +126,8 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         test=TEST,
         side=side,
         unit=SPEC.unit,
-        values=knee_flexion_signal(prep, side),
-        raw_values=knee_flexion_signal(prep, side, raw=True),
+        values=knee_flexion_from_bones(prep, side),
+        raw_values=knee_flexion_from_bones(prep, side, raw=True),
         required=tuple(landmark_indices(side, ("HIP", "KNEE", "ANKLE"))),
         segments=SPEC.segments(side),
         side_on_max_ratio=SIDE_ON_MAX_RATIO,
@@ -120,6 +152,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         if cm_per_px is not None:
             a.add_secondary("heel_to_hip_cm", heel_hip_px * cm_per_px)
         a.add_secondary("hip_flexion_deg", value_at(hip_flexion_signal(prep, side), i))
+        a.add_secondary("knee_angle_landmarks_deg", value_at(knee_flexion_signal(prep, side), i))
     return finish(prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm})
 
 
