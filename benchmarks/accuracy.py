@@ -66,12 +66,17 @@ class Trial:
 
 
 def run_trial(
-    clip: GroundTruth, model: str | None, use_cache: bool, user_side: str | None = None
+    clip: GroundTruth,
+    model: str | None,
+    use_cache: bool,
+    user_side: str | None = None,
+    height_always: bool = False,
 ) -> Trial:
     """rom three ways on one clip (see the module docstring).
 
     ``user_side`` is the side the user asks for in the ``rom`` mode (e.g. ``"auto"``, as
     the dashboard defaults to); None gives rom the clip's true side, as before.
+    ``height_always``: see :func:`user_analysis`.
     """
     trial = Trial(clip)
     test, side = clip.test, clip.side
@@ -84,7 +89,9 @@ def run_trial(
     ).measurement
     try:
         analysis, trial.notes["rom"] = user_analysis(
-            clip, AnalysisOptions(model=model, side=user_side or side, use_cache=use_cache)
+            clip,
+            AnalysisOptions(model=model, side=user_side or side, use_cache=use_cache),
+            height_always=height_always,
         )
     except RomError as err:
         trial.notes["pose"] = trial.notes["rom"] = f"{type(err).__name__}: {err}"
@@ -97,11 +104,15 @@ def run_trial(
     return trial
 
 
-def user_analysis(clip: GroundTruth, options: AnalysisOptions) -> tuple[TrialAnalysis, str]:
+def user_analysis(
+    clip: GroundTruth, options: AnalysisOptions, *, height_always: bool = False
+) -> tuple[TrialAnalysis, str]:
     """rom as a user runs it: the marker when there is one, else level and the stated height.
 
     The height is given only when the marker gave no scale (as before the pipeline layer),
-    so the marker's scale is what toe-touch is measured with whenever it is found.
+    so the marker's scale is what toe-touch is measured with whenever it is found; with
+    ``height_always`` it is always given, as when the person's profile holds it (the
+    dashboard keeps it), so a marker's scale is checked against it.
     """
     height_cm = round(100 * float(clip.doc["body"]["height_m"]), 1)
     options = replace(options, use_marker=bool(clip.doc.get("marker")))
@@ -116,7 +127,7 @@ def user_analysis(clip: GroundTruth, options: AnalysisOptions) -> tuple[TrialAna
         note = "marker"
     elif options.use_marker:
         note = "marker not found"
-    if analysis.calibration.cm_per_px is None:
+    if height_always or analysis.calibration.cm_per_px is None:
         analysis = remeasure(analysis, replace(options, height_cm=height_cm))
     return analysis, note
 

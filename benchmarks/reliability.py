@@ -5,8 +5,10 @@
 
 Every clip in the folders (``*.mp4`` with its truth ``*.json``, found as
 ``benchmarks/accuracy.py`` finds them) is run as a user would run rom -- the pose track,
-the marker's calibration when there is one (else a level camera and the stated height),
-then the measurement: ``benchmarks/accuracy.py``'s ``rom`` mode, which this reuses (its
+the calibration rom finds (the marker when there is one, else the room's vertical edges,
+else unknown), the person's height (``--height always``, the default: a profile holds it;
+``fallback``: only when no marker gave a scale) and the side on automatic, then the
+measurement: ``benchmarks/accuracy.py``'s ``rom`` mode, which this reuses (its
 ``geometry`` mode, rom on the true landmarks, is kept to tell projection from pose error).
 
 A value is **within tolerance** when ``|measured - true|`` is at most 5 deg (angles) or
@@ -257,6 +259,11 @@ def main() -> None:
     parser.add_argument("--dirs", type=Path, nargs="+", required=True, help="clip folders")
     parser.add_argument("--model", default=None, help="pose model: lite, full (default), heavy")
     parser.add_argument("--no-cache", action="store_true", help="do not reuse cached pose tracks")
+    parser.add_argument(
+        "--height", choices=("always", "fallback"), default="always",
+        help="give the person's height always (a profile holds it: the marker's scale is "
+        "checked) or only when no marker gave a scale",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--verbose", action="store_true", help="print every trial (stderr)")
     args = parser.parse_args()
@@ -266,7 +273,10 @@ def main() -> None:
     started = time.time()
     verdicts = []
     for i, clip in enumerate(clips, 1):
-        v = verdict(run_trial(clip, args.model, not args.no_cache, user_side="auto"))
+        v = verdict(
+            run_trial(clip, args.model, not args.no_cache, user_side="auto",
+                      height_always=args.height == "always")
+        )
         verdicts.append(v)
         if args.verbose:
             print(

@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from rom.measure import measure  # noqa: E402
 from rom.protocols.base import prepare, side_on_ratio  # noqa: E402
+
 from tools.synth.camera import Camera, orbit_position  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
 

@@ -38,10 +38,11 @@ REASON_TEXT: dict[str, str] = {
     "was used instead where it was given. Put the marker at your own distance from the "
     "camera, or enter your height.",
     "scale_unchecked": "The calibration marker gave the scale, but without your height "
-    "rom cannot check that the marker was at your distance from the camera. A marker on "
-    "the wall behind you makes distances read too large (about 15 % when it is half a "
-    "metre behind you and you are 3 m from the camera). Enter your height so the scale can "
-    "be checked, and use the same setting for the before and after clips.",
+    "rom cannot check that the marker was at your distance from the camera, so the "
+    "centimetres are not reliable: a marker on the wall behind you makes distances read "
+    "too large (about 15 % when it is half a metre behind you and you are 3 m from the "
+    "camera). Enter your height so the scale can be checked, and use the same setting for "
+    "the before and after clips.",
     "deep_flexion_underread": "In deep knee bends the knee point is the least certain "
     "part of the picture (thigh and calf overlap). rom measures the angle from the thigh "
     "and shin lengths seen while standing, which undoes most of the pose model's "

@@ -33,6 +33,7 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
         "other_leg_moved",
         "movement_incomplete",
         "identity_uncertain",
+        "scale_unchecked",
     }
 )
 

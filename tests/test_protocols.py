@@ -433,8 +433,10 @@ def test_hip_flexion_front_leg_of_lunge() -> None:
 
 def test_toe_touch_cm_with_calibration() -> None:
     cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+    # The height checks the marker's scale (without it: scale_unchecked, see below).
     m = measure(
-        make_track(toe_touch(100.0, reach_cm=12.0)), "toe-touch", calibration=cal
+        make_track(toe_touch(100.0, reach_cm=12.0)), "toe-touch", calibration=cal,
+        height_cm=STICK_STATURE_CM,
     ).measurement
     assert m.unit == "cm"
     assert m.value == pytest.approx(12.0, abs=0.1)
@@ -571,7 +573,8 @@ def test_marker_behind_the_person_is_caught_with_the_height() -> None:
     # Without the height the error cannot be seen (a 196 cm person is possible).
     assert trusted.value == pytest.approx(12.0 * 1.1, abs=0.15)
     assert "scale_plane_mismatch" not in trusted.reasons
-    assert "scale_unchecked" in trusted.reasons and trusted.reliable  # but it says so
+    # ... so the centimetres cannot be promised: unreliable, and it says why.
+    assert "scale_unchecked" in trusted.reasons and not trusted.reliable
     checked = measure(
         track, "toe-touch", calibration=wall, height_cm=STICK_STATURE_CM
     ).measurement

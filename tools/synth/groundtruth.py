@@ -83,6 +83,7 @@ class GroundTruth:
         return Calibration(
             roll_deg=self.roll_deg,
             roll_source="user",
+            roll_uncertainty_deg=0.0,  # the truth
             cm_per_px=cm_per_px,
             scale_source="marker" if cm_per_px else None,
         )
