@@ -282,7 +282,7 @@ def main() -> None:
             print(
                 f"[{i}/{len(clips)}] {v.name}: true {v.true_value:.2f} err {_fmt(v.error, '+.2f')}"
                 f" {'reliable' if v.reliable else 'unreliable'} q {v.quality:.2f} "
-                f"({','.join(v.reasons)})",
+                f"({','.join(v.reasons)}; {v.note})",
                 file=sys.stderr,
                 flush=True,
             )

@@ -281,7 +281,13 @@ def _build_scene(
         )
     if front_wall_y is not None:
         # The knee-to-wall test's wall, square to the body, its face where the knee peaks.
-        length = spec.camera_distance_m * 0.55 + spec.wall_gap_m
+        # A camera swung towards the front would look through a long wall: there the wall
+        # is a panel ending 15 cm beyond the sagittal plane (past the near knee), as a
+        # person filming from that side would have to use a door frame or a wall's end.
+        if spec.yaw_deg > 0:
+            length = spec.wall_gap_m + 0.15
+        else:
+            length = spec.camera_distance_m * 0.55 + spec.wall_gap_m
         scene.plain.append(
             box(
                 (wall_x + sign * length / 2, front_wall_y - 0.05, 1.25),
