@@ -44,6 +44,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from rom.calibrate.sources import to_gray
+
 #: Segments leaning more than this from the image's vertical are not candidate verticals
 #: (rolls beyond it are a phone held sideways, which the decoder's rotation handles).
 MAX_TILT_FROM_IMAGE_VERTICAL_DEG = 20.0
@@ -107,14 +109,6 @@ class _FrameFit:
     n_lines: int
 
 
-def _gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    if image.ndim == 2:
-        return image
-    if image.ndim == 3 and image.shape[2] == 3:
-        return np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
-    raise ValueError(f"expected an (H, W, 3) or (H, W) uint8 image, not shape {image.shape}")
-
-
 def detect_vertical_segments(
     image: NDArray[np.uint8],
     person_box: tuple[float, float, float, float] | None = None,
@@ -133,7 +127,7 @@ def detect_vertical_segments(
     ndarray, shape (N, 4)
         ``x1, y1, x2, y2`` in pixels of ``image``, ``y1 < y2`` (first point on top).
     """
-    gray = _gray(image)
+    gray = to_gray(image)
     height, width = gray.shape
     scale = min(1.0, MAX_DETECTION_SIDE_PX / max(height, width))
     small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale,
