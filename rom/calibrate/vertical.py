@@ -44,8 +44,6 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from rom.calibrate.sources import to_gray
-
 #: Segments leaning more than this from the image's vertical are not candidate verticals
 #: (rolls beyond it are a phone held sideways, which the decoder's rotation handles).
 MAX_TILT_FROM_IMAGE_VERTICAL_DEG = 20.0
@@ -107,6 +105,16 @@ class _FrameFit:
     roll_deg: float
     sigma_deg: float
     n_lines: int
+
+
+def to_gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Grey version of an RGB/BGR ``(H, W, 3)`` or grey ``(H, W)`` uint8 image."""
+    if image.ndim == 2:
+        return image
+    if image.ndim == 3 and image.shape[2] == 3:
+        # Channel order barely matters for black-on-white targets; treat as RGB.
+        return np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+    raise ValueError(f"expected an (H, W) or (H, W, 3) image, not shape {image.shape}")
 
 
 def detect_vertical_segments(
