@@ -27,13 +27,9 @@ OpenCV, PyAV and MediaPipe, the store SQLAlchemy); ``rom.<module>`` imports as u
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
-try:
-    __version__ = version("rom")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+source"
+from rom.version import __version__
 
 if TYPE_CHECKING:
     from rom.calibrate.profile import CameraProfile

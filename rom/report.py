@@ -32,7 +32,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from rom import __version__
 from rom.comparison import (
     AsymmetryLine,
     ComparisonLine,
@@ -43,6 +42,7 @@ from rom.csvsafe import neutralise_cell
 from rom.labels import format_percent, format_value, test_label
 from rom.pdftext import paragraph_markup
 from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_HEX, ZEBRA_HEX
+from rom.version import __version__
 from rom.vocabulary import PHASES
 
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy

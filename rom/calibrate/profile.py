@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rom import __version__
 from rom.calibrate.intrinsics import IntrinsicsResult
 from rom.calibration import Calibration
 from rom.errors import CalibrationError
 from rom.fileio import atomic_write_text
+from rom.version import __version__
 
 PROFILE_FORMAT = "rom-camera-profile"
 PROFILE_FORMAT_VERSION = 1
