@@ -18,7 +18,7 @@ FRONT_ENDS = ("rom.cli", "rom.commands", "rom.dashboard", "rom.batch")
 SCIENCE = ("rom.vocabulary", "rom.errors", "rom.labels", "rom.style", "rom.landmarks",
            "rom.calibration", "rom.signal", "rom.geometry", "rom.measurement", "rom.swaps",
            "rom.protocols", "rom.compare", "rom.comparison", "rom.calibrate.vertical",
-           "rom.csvsafe", "rom.pdftext")
+           "rom.csvsafe", "rom.pdftext", "rom.version")
 #: What science may never reach: I/O, models, the store, rendering and everything above.
 IO_AND_ABOVE = ("rom.video", "rom.landmarker", "rom.tracking", "rom.posemodels", "rom.store",
                 "rom.render", "rom.videowriter", "rom.report", "rom.pipeline", "rom.paths",
@@ -86,6 +86,10 @@ def test_only_front_ends_import_front_ends_and_the_pipeline() -> None:
                     for t in targets if _within(t, (*FRONT_ENDS, "rom.pipeline"))
                     and not _within(t, (m.rsplit(".", 1)[0],)))
     assert broken == []
+
+
+def test_nothing_inside_rom_imports_the_package_face() -> None:
+    assert sorted(m for m, targets in GRAPH.items() if "rom" in targets) == []
 
 
 def test_only_the_pipeline_strings_the_analysis_steps_together() -> None:
