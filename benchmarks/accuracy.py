@@ -45,6 +45,7 @@ from rom.pipeline import (  # noqa: E402
     remeasure,
 )
 from rom.protocols import measure  # noqa: E402
+from rom.vocabulary import PHASES  # noqa: E402
 from tools.synth import groundtruth  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
 
@@ -164,7 +165,7 @@ def summarise(trials: list[Trial]) -> list[str]:
 def pre_post(trials: list[Trial]) -> list[str]:
     by_pair: dict[str, dict[str, Trial]] = {}
     for t in trials:
-        if t.clip.doc.get("pair") and t.clip.doc.get("session") in ("pre", "post"):
+        if t.clip.doc.get("pair") and t.clip.doc.get("session") in PHASES:
             by_pair.setdefault(t.clip.doc["pair"], {})[t.clip.doc["session"]] = t
     lines = [f"{'pair':<44}{'true change':>12}{'rom change':>12}{'error':>8}"]
     for pair, ts in sorted(by_pair.items()):

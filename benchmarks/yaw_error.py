@@ -11,7 +11,7 @@ true 2D landmarks with the true roll (level) and, for toe-touch, the true scale 
 measured hip -- the ``geometry`` mode of ``benchmarks/accuracy.py``.  So the errors are
 rom's definitions plus the projection alone; ``|d|`` is the error's change from yaw 0
 (the projection's own share).  rom's side-on ratio (shoulder separation / torso length,
-``rom.protocols.base.side_on_ratio``) is taken over the measured moment +-0.25 s.
+``rom.protocols.body.side_on_ratio``) is taken over the measured moment +-0.25 s.
 
 Printed: per test and yaw, |error| mean and max, |d| mean and max, and the side-on ratio
 (mean, min and max over the cases); then, per test, from every view on a 2.5 deg grid:
@@ -33,9 +33,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from rom.measure import measure  # noqa: E402
-from rom.protocols.base import prepare, side_on_ratio  # noqa: E402
-
+from rom.protocols import measure  # noqa: E402
+from rom.protocols.body import side_on_ratio  # noqa: E402
+from rom.protocols.prepare import prepare  # noqa: E402
 from tools.synth.camera import Camera, orbit_position  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
 

@@ -13,8 +13,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from rom import __version__
 from rom.errors import RomError
+from rom.version import __version__
 
 COMMAND_MODULES = (
     "rom.commands.analyze",

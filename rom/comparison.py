@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from rom import compare, labels
 from rom.measurement import Measurement
+from rom.vocabulary import Phase
 
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
     from rom.store.records import TrialInfo
-
-#: The two recordings of a session: before (``"pre"``) and after (``"post"``) the technique.
-Phase = Literal["pre", "post"]
-PHASES: tuple[Phase, ...] = ("pre", "post")
-
 
 @dataclass(frozen=True)
 class ComparisonLine:

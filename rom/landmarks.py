@@ -6,6 +6,8 @@ Indices follow MediaPipe's ``PoseLandmark`` enumeration.  "Left" and "right" are
 
 from enum import IntEnum
 
+from rom.vocabulary import SIDES
+
 NUM_LANDMARKS = 33
 
 
@@ -49,7 +51,7 @@ class Landmark(IntEnum):
 
 def sided(side: str, name: str) -> Landmark:
     """The landmark ``name`` (e.g. ``"KNEE"``) on ``side`` (``"left"`` or ``"right"``)."""
-    if side not in ("left", "right"):
+    if side not in SIDES:
         raise ValueError(f"side must be 'left' or 'right', not {side!r}")
     return Landmark[f"{side.upper()}_{name.upper()}"]
 

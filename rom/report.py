@@ -32,9 +32,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from rom import __version__
 from rom.comparison import (
-    PHASES,
     AsymmetryLine,
     ComparisonLine,
     asymmetry_lines,
@@ -44,6 +42,8 @@ from rom.csvsafe import neutralise_cell
 from rom.labels import format_percent, format_value, test_label
 from rom.pdftext import paragraph_markup
 from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_HEX, ZEBRA_HEX
+from rom.version import __version__
+from rom.vocabulary import PHASES
 
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
     from rom.store.records import PersonInfo, SessionInfo, TrialInfo

@@ -11,15 +11,13 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.dashboard_server import running_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,12 +32,6 @@ ANALYSIS_TIMEOUT_MS = 180_000
 ANA_HEIGHT_CM = 172
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """The running app: ``{"url": ..., "cache": Path of its ROM_CACHE_DIR}``."""
@@ -47,38 +39,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
         pytest.skip("Debian's chromium is not installed")
     pytest.importorskip("playwright")
     work = tmp_path_factory.mktemp("app")
-    env = {**os.environ, "ROM_DATA_DIR": str(work / "data"), "ROM_CACHE_DIR": str(work / "cache")}
-    env.pop("ROM_DATABASE_URL", None)
-    port = _free_port()
-    log = (work / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.headless", "true", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log_text = (work / "streamlit.log").read_text()
-                raise RuntimeError(f"streamlit did not start:\n{log_text}")
-            time.sleep(0.3)
-        yield {"url": url, "cache": work / "cache"}
+        with running_dashboard("app.py", work,
+                               args=("--browser.gatherUsageStats", "false")) as url:
+            yield {"url": url, "cache": work / "cache"}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
         shutil.copy(work / "streamlit.log", _artifacts() / "streamlit.log")
 
 

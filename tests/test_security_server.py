@@ -7,66 +7,30 @@ carries the data are refused; the loopback names are accepted.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from streamlit.web.server import app_discovery
 
 from rom.dashboard import server
+from tests.dashboard_server import running_dashboard
 
 ROOT = Path(__file__).resolve().parent.parent
 FORGED = ("evil.example", "evil.example:{port}", "127.0.0.1.evil.example:{port}",
           "localhost.:{port}x", "")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     work = tmp_path_factory.mktemp("server")
-    env = {**os.environ, "ROM_DATA_DIR": str(work / "data"), "ROM_CACHE_DIR": str(work / "cache"),
-           "ROM_ALLOWED_HOSTS": "rom-pc.clinic.lan"}
-    env.pop("ROM_DATABASE_URL", None)
-    chosen = _free_port()
-    log_path = work / "streamlit.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
-             "--server.headless", "true", "--server.address", "127.0.0.1",
-             "--server.port", str(chosen)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{chosen}/_stcore/health",
-                                            timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start:\n{log_path.read_text()}")
-            time.sleep(0.3)
+    with running_dashboard("serve.py", work,
+                           env={"ROM_ALLOWED_HOSTS": "rom-pc.clinic.lan"}) as base:
+        chosen = urlsplit(base).port
+        assert chosen is not None
         yield chosen
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _raw(port: int, request: str) -> str:

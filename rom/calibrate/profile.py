@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rom import __version__
 from rom.calibrate.intrinsics import IntrinsicsResult
 from rom.calibration import Calibration
 from rom.errors import CalibrationError
 from rom.fileio import atomic_write_text
+from rom.version import __version__
 
 PROFILE_FORMAT = "rom-camera-profile"
 PROFILE_FORMAT_VERSION = 1
@@ -92,14 +92,8 @@ class CameraProfile:
     def apply_to(self, calibration: Calibration | None = None) -> Calibration:
         """``calibration`` (or a default one) with this profile's lens intrinsics."""
         base = calibration if calibration is not None else Calibration()
-        return Calibration(
-            roll_deg=base.roll_deg,
-            roll_source=base.roll_source,
-            roll_uncertainty_deg=base.roll_uncertainty_deg,
-            cm_per_px=base.cm_per_px,
-            scale_source=base.scale_source,
-            camera_matrix=self.camera_matrix.copy(),
-            dist_coeffs=self.dist_coeffs.copy(),
+        return replace(
+            base, camera_matrix=self.camera_matrix.copy(), dist_coeffs=self.dist_coeffs.copy()
         )
 
 

@@ -14,20 +14,11 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from rom.calibrate.vertical import to_gray
 from rom.errors import CalibrationError
 
 #: File name endings read as still images; anything else is opened as a video.
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"})
-
-
-def to_gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """Grey version of an RGB/BGR ``(H, W, 3)`` or grey ``(H, W)`` uint8 image."""
-    if image.ndim == 2:
-        return image
-    if image.ndim == 3 and image.shape[2] == 3:
-        # Channel order barely matters for black-on-white targets; treat as RGB.
-        return np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
-    raise ValueError(f"expected an (H, W) or (H, W, 3) image, not shape {image.shape}")
 
 
 def read_gray_image(path: str | os.PathLike[str]) -> NDArray[np.uint8]:

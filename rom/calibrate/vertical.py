@@ -107,12 +107,14 @@ class _FrameFit:
     n_lines: int
 
 
-def _gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+def to_gray(image: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    """Grey version of an RGB/BGR ``(H, W, 3)`` or grey ``(H, W)`` uint8 image."""
     if image.ndim == 2:
         return image
     if image.ndim == 3 and image.shape[2] == 3:
+        # Channel order barely matters for black-on-white targets; treat as RGB.
         return np.asarray(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
-    raise ValueError(f"expected an (H, W, 3) or (H, W) uint8 image, not shape {image.shape}")
+    raise ValueError(f"expected an (H, W) or (H, W, 3) image, not shape {image.shape}")
 
 
 def detect_vertical_segments(
@@ -133,7 +135,7 @@ def detect_vertical_segments(
     ndarray, shape (N, 4)
         ``x1, y1, x2, y2`` in pixels of ``image``, ``y1 < y2`` (first point on top).
     """
-    gray = _gray(image)
+    gray = to_gray(image)
     height, width = gray.shape
     scale = min(1.0, MAX_DETECTION_SIDE_PX / max(height, width))
     small = gray if scale == 1.0 else cv2.resize(gray, None, fx=scale, fy=scale,

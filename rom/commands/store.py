@@ -13,6 +13,7 @@ from pathlib import Path
 from rom.errors import RomError
 from rom.store import Store, read_bundle, write_bundle
 from rom.store.bundle_file import FORMATS, format_for
+from rom.vocabulary import SIDES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "history", parents=[common], help="show a person's measurements over time")
     history.add_argument("person", metavar="PERSON", help="id, uid or name")
     history.add_argument("--test", default=None, help="only this test, e.g. knee-flexion")
-    history.add_argument("--side", choices=("left", "right"), default=None)
+    history.add_argument("--side", choices=SIDES, default=None)
     history.set_defaults(func=_history)
 
     export = subparsers.add_parser(

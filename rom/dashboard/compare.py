@@ -8,12 +8,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rom import labels, report
-from rom.comparison import PHASES, ComparisonLine, session_comparison
+from rom.comparison import ComparisonLine, session_comparison
 from rom.dashboard import state
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import PersonInfo
+from rom.vocabulary import PHASES
 
 # Verdict kinds, in the order they are decided, with their table sentence and headline word.
 _VERDICT_TEXT = {

@@ -11,13 +11,14 @@ from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import PersonInfo
+from rom.vocabulary import PHASES
 
 
 def trend_chart(points: list[summary.TrendPoint], unit: str) -> go.Figure:
     """Pre and post values per session; hollow markers are unreliable measurements."""
     scale = labels.display_scale(unit)
     fig = go.Figure()
-    for phase in ("pre", "post"):
+    for phase in PHASES:
         mine = [p for p in points if p.phase == phase]
         if not mine:
             continue

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from rom import __version__, labels
+from rom import labels
 from rom.dashboard import (
     compare,
     export,
@@ -21,6 +21,7 @@ from rom.dashboard import (
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import PersonInfo
+from rom.version import __version__
 
 _CSS = """
 <style>

@@ -20,7 +20,7 @@ from rom.protocols import TESTS
 from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.video import VIDEO_TYPES
-from rom.vocabulary import HEIGHT_RANGE_CM
+from rom.vocabulary import HEIGHT_RANGE_CM, SIDES
 
 NEW_PERSON = "+ Add a new person…"
 SOURCE_UPLOAD = "Upload my videos"
@@ -204,7 +204,7 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
     elif source == SOURCE_SAMPLES:
         videos, problems = _samples(test, side)
         pair = services.sample_pair(test, side)
-        if pair is not None and pair[0].side in ("left", "right"):
+        if pair is not None and pair[0].side in SIDES:
             side = pair[0].side  # the sample clips show one particular leg
     else:
         from rom.dashboard import webcam
@@ -273,7 +273,7 @@ def _uploads() -> tuple[list[VideoInput], list[str]]:
 def _sample_sides(test: str) -> tuple[str, ...]:
     """The sides (``"left"``/``"right"``) that have a pre/post pair of sample clips of ``test``."""
     sides = []
-    for side in ("left", "right"):
+    for side in SIDES:
         pair = services.sample_pair(test, side)
         if pair is not None and pair[0].side == side:
             sides.append(side)

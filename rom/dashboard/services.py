@@ -21,6 +21,7 @@ from rom.paths import cache_dir, sample_dir
 from rom.pipeline import RenderedTrial, TrialAnalysis
 from rom.pose import PoseTrack
 from rom.video import probe
+from rom.vocabulary import SIDES
 
 
 def _safe_name(name: str) -> str:
@@ -189,7 +190,7 @@ def sample_pair(
 ) -> tuple[SampleClip, SampleClip] | None:
     """The pre and post sample clips of ``test`` (on ``side`` if it has one), or ``None``."""
     clips = [c for c in sample_clips(folder) if c.test == test]
-    if side in ("left", "right") and any(c.side == side for c in clips):
+    if side in SIDES and any(c.side == side for c in clips):
         clips = [c for c in clips if c.side == side]
     pre = next((c for c in clips if c.phase == "pre"), None)
     post = next((c for c in clips if c.phase == "post" and (pre is None or c.side == pre.side)),

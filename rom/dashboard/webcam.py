@@ -19,6 +19,7 @@ from rom import labels
 from rom.dashboard.live import LiveRecorder
 from rom.errors import RomError
 from rom.paths import cache_dir
+from rom.vocabulary import PHASES
 
 _RECORDERS: dict[str, LiveRecorder] = {}
 _REGISTRY_LOCK = threading.Lock()
@@ -35,7 +36,7 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     clips: dict[str, tuple[str, float]] = st.session_state.setdefault(CLIPS, {})
-    phase = st.radio("Recording", ("pre", "post"), horizontal=True, key="webcam_phase",
+    phase = st.radio("Recording", PHASES, horizontal=True, key="webcam_phase",
                      format_func=lambda p: "Pre — before the technique" if p == "pre"
                      else "Post — after the technique")
     st.caption(f"Press START, do the test side-on to the camera "
@@ -88,7 +89,7 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
 
     found: list[tuple[str, Path, str]] = []
     cols = st.columns(2)
-    for col, p in zip(cols, ("pre", "post"), strict=True):
+    for col, p in zip(cols, PHASES, strict=True):
         if p in clips:
             path_text, seconds = clips[p]
             col.caption(f"{p.capitalize()} clip recorded ({seconds:.1f} s)")

@@ -16,6 +16,7 @@ from rom.dashboard import record, services, state
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import PersonInfo
+from rom.vocabulary import SIDES
 
 DEMO_PERSON_NAME = labels.DEMO_PERSON_NAME
 DEMO_TECHNIQUE = labels.DEMO_TECHNIQUE
@@ -72,7 +73,7 @@ def start_demo(store: Store) -> None:
         state.flash("error", f"The demo could not start: {exc}")
         return
     pair = services.sample_pair(test, "auto")
-    side = pair[0].side if pair is not None and pair[0].side in ("left", "right") else "auto"
+    side = pair[0].side if pair is not None and pair[0].side in SIDES else "auto"
     st.session_state.update({
         state.PERSON_ID: person.id, "person_select": person.id,
         "test": test, "side": side, "source": record.SOURCE_SAMPLES,

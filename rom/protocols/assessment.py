@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-import rom
 from rom import signal as sig
 from rom.calibration import Calibration
 from rom.measurement import INVALIDATING_REASONS, Measurement, TrialResult
@@ -23,6 +22,7 @@ from rom.protocols import conformance, plausibility
 from rom.protocols.body import knee_flexion_signal, side_on_ratio, trunk_inclination_deg
 from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
 from rom.protocols.scale import Scale
+from rom.version import __version__
 from rom.vocabulary import Side
 
 
@@ -354,7 +354,7 @@ def provenance(prep: PreparedTrack, extra: dict[str, object]) -> dict[str, str]:
         "model": track.model_name,
         "model_sha256": track.model_sha256,
         "settings": json.dumps(settings, sort_keys=True, default=str),
-        "rom_version": rom.__version__,
+        "rom_version": __version__,
     }
 
 

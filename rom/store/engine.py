@@ -14,19 +14,21 @@ import errno
 import logging
 import os
 import shutil
+import sqlite3
 import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from rom.errors import StorageError
 from rom.paths import data_dir
@@ -38,7 +40,7 @@ DEFAULT_DB_FILENAME = "rom.sqlite3"
 BUSY_TIMEOUT_S = 30.0
 WRITE_OPTION = "rom_write"  # execution option: begin the transaction as a writer
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# Any constant works; it only has to be the same for every rom process on the server.
+# The constant is arbitrary; it only has to be the same for every rom process on the server.
 PG_MIGRATION_LOCK_KEY = 0x726F6D  # "rom"
 MAX_WRITE_ATTEMPTS = 6
 DB_FILE_PERMISSIONS = 0o600  # health data: owner only; SQLite gives -wal and -shm the same
@@ -158,10 +160,10 @@ def disk_full_message(folder: Path) -> str:
             "free some space on that disk and try again")
 
 
-def _disk_full_reporter(folder: Path) -> Callable[[Any], None]:
+def _disk_full_reporter(folder: Path) -> Callable[[ExceptionContext], None]:
     """A ``handle_error`` hook turning SQLite's full-disk errors into a clear StorageError."""
 
-    def report(context: Any) -> None:
+    def report(context: ExceptionContext) -> None:
         message = str(context.original_exception).lower()
         if not any(text_ in message for text_ in _SQLITE_FULL_MESSAGES):
             return
@@ -177,7 +179,9 @@ def _disk_full_reporter(folder: Path) -> Callable[[Any], None]:
     return report
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(
+    dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry
+) -> None:
     # Take BEGIN away from the sqlite3 driver (it would not begin before SELECT or DDL);
     # _sqlite_on_begin emits it instead.
     dbapi_connection.isolation_level = None
