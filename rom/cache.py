@@ -68,8 +68,15 @@ def recording_dir(video_sha256: str) -> Path:
 
 
 def private_parent(path: Path) -> Path:
-    """Create ``path``'s folder (and the folders above it) owner-only; returns ``path``."""
-    ensure_private_dir(path.parent)
+    """Create ``path``'s folder owner-only, and each folder above it in the cache; returns it.
+
+    (``mkdir(parents=True)`` would give the folders above the umask's mode, e.g. 0755.)
+    """
+    top = cache_dir()
+    folders = [path.parent, *path.parent.parents]
+    inside = [f for f in folders if f == top or top in f.parents]
+    for folder in reversed(inside or [path.parent]):
+        ensure_private_dir(folder)
     return path
 
 

@@ -226,3 +226,15 @@ def test_real_analyses_leave_nothing_behind(rom_env: Path) -> None:
     assert len(done.store.unused_video_sha256s) == 2
     assert done.cache_files_removed == len([f for f in before if f.startswith("cache/")])
     assert NAME.encode() not in (data / "rom.sqlite3").read_bytes()
+
+
+def test_cache_folders_are_owner_only(rom_dirs: tuple[Path, Path]) -> None:
+    _, cached = rom_dirs
+    sha = "ab" * 32
+    assert cache.track_path(sha, "k") == cached / "tracks" / sha / "k.npz"
+    assert cache.upload_dir(sha) == cached / "uploads" / sha[:16]
+    for path in (cache.track_path(sha, "k"), *cache.render_paths(sha, "r"),
+                 cache.upload_dir(sha) / "clip.mp4"):
+        cache.private_parent(path)
+        for folder in (path.parent, path.parent.parent):
+            assert folder.stat().st_mode & 0o777 == 0o700, folder
