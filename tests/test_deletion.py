@@ -238,3 +238,26 @@ def test_cache_folders_are_owner_only(rom_dirs: tuple[Path, Path]) -> None:
         cache.private_parent(path)
         for folder in (path.parent, path.parent.parent):
             assert folder.stat().st_mode & 0o777 == 0o700, folder
+
+
+def test_an_upload_still_in_the_form_is_not_written_back_after_the_delete(
+    rom_dirs: tuple[Path, Path]
+) -> None:
+    """The page reruns after the delete: the upload widget must not save the file again."""
+    _, cached = rom_dirs
+    clip = ROOT / "sample_videos" / "ankle-dorsiflexion_left_pre.mp4"
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.sidebar.text_input(key="new_person_name").input(NAME)
+    at.sidebar.button[0].click().run()
+    at.file_uploader(key="upload_pre").set_value(
+        (f"{NAME} pre.mp4", clip.read_bytes(), "video/mp4")).run()
+    uploads = list((cached / "uploads").rglob("*.mp4"))
+    assert [p.name for p in uploads] == [f"{NAME.replace(' ', '_')}_pre.mp4"]
+    with Store() as store:  # as if analysed and saved: the person's trial uses the upload
+        (person,) = store.list_people()
+        store.add_session(person.id, trials=[
+            NewTrial("pre", "ankle-dorsiflexion", video_path=uploads[0])])
+    at.sidebar.button(key="delete_person").click().run()
+    assert not at.exception
+    at.run()
+    assert not list((cached / "uploads").rglob("*.mp4"))
