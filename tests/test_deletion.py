@@ -261,3 +261,24 @@ def test_an_upload_still_in_the_form_is_not_written_back_after_the_delete(
     assert not at.exception
     at.run()
     assert not list((cached / "uploads").rglob("*.mp4"))
+
+
+def test_a_reader_holding_the_wal_delays_the_scrub_but_not_the_delete(
+    rom_dirs: tuple[Path, Path]
+) -> None:
+    import sqlite3
+
+    data, _ = rom_dirs
+    with Store() as store:
+        person = store.add_person(NAME)
+        reader = sqlite3.connect(data / "rom.sqlite3", isolation_level=None)
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM people").fetchone() == (1,)
+        store.delete_person(person.id)  # deleted although the WAL cannot be truncated yet
+        assert store.list_people() == []
+        assert store.checkpoint() is False
+        reader.execute("COMMIT")
+        reader.close()
+        assert store.checkpoint() is True
+        wal = data / "rom.sqlite3-wal"
+        assert not wal.exists() or NAME.encode() not in wal.read_bytes()

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
 from sqlalchemy import Delete, Engine, Select, case, delete, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rom.errors import StorageError
@@ -23,6 +25,7 @@ from rom.paths import data_dir
 from rom.store import validate, videos
 from rom.store.bundle import CheckedSession, check_bundle, person_bundle
 from rom.store.engine import (
+    BUSY_TIMEOUT_S,
     WRITE_OPTION,
     create_store_engine,
     describe_url,
@@ -66,6 +69,8 @@ class _Unset(enum.Enum):
 
 
 _UNSET: Final = _Unset.UNSET
+#: How long the WAL checkpoint after a delete waits for other connections' readers.
+_CHECKPOINT_WAIT_MS = 2_000
 _PHASE_ORDER = case((TrialRow.phase == "pre", 0), else_=1)
 
 
@@ -495,17 +500,26 @@ class Store:
         """
         if self.backend != "sqlite":
             return True
-        raw = self.engine.raw_connection()
         try:
-            cursor = raw.cursor()
+            raw = self.engine.raw_connection()
             try:
-                # The connections run without the driver's implicit transactions, and a
-                # checkpoint must run outside one.
-                busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                cursor = raw.cursor()
+                try:
+                    # The connections run without the driver's implicit transactions, and
+                    # a checkpoint must run outside one.  It waits for readers to finish,
+                    # but not the full busy timeout: a reader left open (a second program)
+                    # must not hold up the delete.
+                    cursor.execute(f"PRAGMA busy_timeout = {_CHECKPOINT_WAIT_MS}")
+                    busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                finally:
+                    cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                    cursor.close()
             finally:
-                cursor.close()
-        finally:
-            raw.close()
+                raw.close()
+        except (sqlite3.Error, SQLAlchemyError) as exc:
+            # What was deleted is committed; a failed scrub must not read as a failed delete.
+            log.warning("the WAL could not be checkpointed: %s", type(exc).__name__)
+            return False
         if busy:
             log.warning("the WAL could not be truncated: another connection is reading")
         return not busy
