@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/throughput.py VIDEO [--model full] [--seconds N]
+        [--memory-seconds 10 600] [--memory-only] [--render]
 
 Measures, on the first ``N`` seconds of ``VIDEO``:
 
@@ -16,10 +17,15 @@ Measures, on the first ``N`` seconds of ``VIDEO``:
 (a) deliberately bypasses the pipeline: it is the bare-MediaPipe baseline (b) is held to.
 
 Each is run ``--repeat`` times, interleaved, and the best run counts (the CPU is shared,
-so the best run is the least disturbed one). Then the peak resident memory of a whole
-analysis, each in its own process, for a 10-second and a 1-minute clip made by looping
-the input. The last line is ``ratio <b/a>``; the goal is >= 0.95 on a 1080p clip with the
-full model.
+so the best run is the least disturbed one). The last line is ``ratio <b/a>``; the goal is
+>= 0.95 on a 1080p clip with the full model.
+
+Then the peak resident memory of a whole analysis, each in its own process, for clips of
+``--memory-seconds`` (default a 10-second and a 10-minute clip) made by looping the input
+(kept in ``.cache/benchmarks/``, ignored by git, so a long clip is encoded once).  Each
+step's own peak is reported: tracking, then calibration and measurement (the high-water
+mark is reset between steps through ``/proc/self/clear_refs``, Linux), then with
+``--render`` the annotated video and key frame.  ``--memory-only`` skips (a) and (b).
 
 A 1080p clip from the Sports2D demo (see tests/datasets.py)::
 
@@ -44,8 +50,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rom.landmarker import PoseDetector
-from rom.pipeline import AnalysisOptions, track_trial
+from rom.pipeline import (
+    AnalysisOptions,
+    TrialAnalysis,
+    calibrate_trial,
+    render_trial,
+    track_trial,
+)
 from rom.posemodels import resolve_model
+from rom.protocols import measure
 from rom.tracking import INFERENCE_MAX_SIDE, NUM_POSES
 from rom.video import iter_frames, probe
 
@@ -62,6 +75,10 @@ def cut(video: Path, seconds: float, out: Path) -> Path:
     """The first ``seconds`` of ``video``, stream-copied (no re-encoding), no audio."""
     ffmpeg("-i", video, "-t", f"{seconds}", "-an", "-c:v", "copy", out)
     return out
+
+
+#: Where looped clips for the memory runs are kept between runs (ignored by git).
+LOOP_DIR = Path(__file__).resolve().parent.parent / ".cache" / "benchmarks"
 
 
 def loop(video: Path, seconds: float, out: Path) -> Path:
@@ -104,15 +121,93 @@ def high_water_kb() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
 
 
-def peak_rss_mb(video: Path, model: str | None, fps: float | None) -> float:
-    """Peak resident memory (MB) of one whole analysis in a fresh process."""
-    command = [sys.executable, __file__, str(video), "--rss-child"]
+def resident_kb() -> int:
+    """This process's resident memory now in KiB (0 when unknown)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def reset_high_water() -> bool:
+    """Reset this process's peak resident memory (Linux 4.0+); False when it cannot."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def looped_clip(video: Path, seconds: float) -> Path:
+    """``video`` looped to ``seconds``, made once and kept in :data:`LOOP_DIR`."""
+    LOOP_DIR.mkdir(parents=True, exist_ok=True)
+    out = LOOP_DIR / f"{video.stem}-{video.stat().st_size}-{seconds:g}s.mp4"
+    if not out.exists():
+        partial = out.with_suffix(".partial.mp4")
+        loop(video, seconds, partial)
+        partial.replace(out)
+    return out
+
+
+def analysis_peaks(
+    video: Path, model: str | None, fps: float | None, test: str, render: bool
+) -> dict[str, float]:
+    """Peak RSS (KiB) of each step of one whole analysis, in this process."""
+    options = AnalysisOptions(model=model, fps=fps, use_cache=False)
+    peaks: dict[str, float] = {}
+    track = track_trial(video, options)
+    peaks["tracking"] = high_water_kb()
+    peaks["after_tracking"] = resident_kb()
+    steps_apart = reset_high_water()
+    calibration = calibrate_trial(video, track, options)
+    result = measure(track, test, options.side, calibration=calibration)
+    peaks["measurement"] = high_water_kb()
+    if render:
+        reset_high_water()
+        analysis = TrialAnalysis(video, test, options, track, calibration, result)
+        rendered = render_trial(analysis)
+        if rendered.error:
+            raise SystemExit(rendered.error)
+        peaks["render"] = high_water_kb()
+    peaks["frames"] = len(track)
+    peaks["steps_apart"] = float(steps_apart)
+    return peaks
+
+
+def peak_rss(
+    video: Path, model: str | None, fps: float | None, test: str, render: bool
+) -> dict[str, float]:
+    """:func:`analysis_peaks` (in KiB) run in a fresh process."""
+    command = [sys.executable, __file__, str(video), "--rss-child", "--test", test]
     if model:
         command += ["--model", model]
     if fps:
         command += ["--fps", str(fps)]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return float(json.loads(done.stdout.strip().splitlines()[-1])["maxrss_kb"]) / 1024
+    if render:
+        command.append("--render")
+    with tempfile.TemporaryDirectory(prefix="rom-bench-cache-") as cache:
+        # The render cache goes to a throw-away folder; the model stays where it is.
+        env = {**os.environ, "ROM_CACHE_DIR": cache,
+               "ROM_MODEL_DIR": str(resolve_model(model).path.parent)}
+        done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    peaks: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return peaks
+
+
+def memory_report(seconds: float, peaks: dict[str, float], rate: str) -> str:
+    """One line: each step's peak RSS in MB for a clip of ``seconds``."""
+    steps = ", ".join(
+        f"{step} {peaks[step] / 1024:.0f} MB"
+        for step in ("tracking", "measurement", "render") if step in peaks
+    )
+    whole = max(peaks[s] for s in ("tracking", "measurement", "render") if s in peaks)
+    above = (peaks["measurement"] - peaks["after_tracking"]) / 1024
+    return (f"peak RSS, {seconds:g} s clip ({int(peaks['frames'])} frames at {rate}): "
+            f"{steps} (+{above:.0f} MB over the {peaks['after_tracking'] / 1024:.0f} MB "
+            f"held after tracking); whole analysis {whole / 1024:.0f} MB")
 
 
 def main() -> int:
@@ -122,49 +217,59 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=6.0,
                         help="length of the clip for (a) and (b); (a) holds it all decoded")
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--memory-seconds", type=float, nargs="+", default=[10.0, 600.0],
+                        metavar="S", help="lengths of the looped clips of the memory runs")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="skip the throughput runs (a) and (b)")
+    parser.add_argument("--render", action="store_true",
+                        help="the memory runs draw the annotated video and key frame too")
+    parser.add_argument("--test", default="ankle-dorsiflexion",
+                        help="the test the memory runs measure")
     parser.add_argument("--rss-fps", type=float, default=10.0,
                         help="frame rate of the memory runs (0: every frame)")
     parser.add_argument("--fps", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rss-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.rss_child:  # one analysis, then report this process's high-water mark
-        track = track_trial(
-            args.video, AnalysisOptions(model=args.model, fps=args.fps, use_cache=False)
-        )
-        print(json.dumps({"maxrss_kb": high_water_kb(), "frames": len(track)}))
+    if args.rss_child:  # one analysis, then report each step's high-water mark
+        print(json.dumps(analysis_peaks(args.video, args.model, args.fps, args.test,
+                                        args.render)))
         return 0
 
     resolved = resolve_model(args.model)
-    with tempfile.TemporaryDirectory(prefix="rom-bench-") as tmp:
-        clip = cut(args.video, args.seconds, Path(tmp) / f"clip{args.video.suffix or '.mp4'}")
-        info = probe(clip)
-        print(f"video  {args.video}: {info.width}x{info.height} {info.codec}, "
-              f"first {args.seconds:g} s")
-        print(f"model  {resolved.name} ({resolved.source}), num_poses {NUM_POSES}, "
-              f"cpus {os.cpu_count()}")
-        bare: list[float] = []
-        pipeline: list[float] = []
-        for run in range(1, args.repeat + 1):
-            n_a, t_a = bare_inference(clip, resolved.path)
-            bare.append(n_a / t_a)
-            n_b, t_b = whole_pipeline(clip, args.model)
-            pipeline.append(n_b / t_b)
-            print(f"run {run}: (a) {n_a} frames in {t_a:.2f} s = {n_a / t_a:.1f} frames/s; "
-                  f"(b) {n_b} frames in {t_b:.2f} s = {n_b / t_b:.1f} frames/s")
-        best_a, best_b = max(bare), max(pipeline)
-        print(f"(a) bare MediaPipe inference on decoded frames: {best_a:.1f} frames/s (best)")
-        print(f"(b) rom track_trial, whole pipeline:          {best_b:.1f} frames/s (best)")
+    ratio: float | None = None
+    if not args.memory_only:
+        with tempfile.TemporaryDirectory(prefix="rom-bench-") as tmp:
+            clip = cut(args.video, args.seconds, Path(tmp) / f"clip{args.video.suffix or '.mp4'}")
+            info = probe(clip)
+            print(f"video  {args.video}: {info.width}x{info.height} {info.codec}, "
+                  f"first {args.seconds:g} s")
+            print(f"model  {resolved.name} ({resolved.source}), num_poses {NUM_POSES}, "
+                  f"cpus {os.cpu_count()}")
+            bare: list[float] = []
+            pipeline: list[float] = []
+            for run in range(1, args.repeat + 1):
+                n_a, t_a = bare_inference(clip, resolved.path)
+                bare.append(n_a / t_a)
+                n_b, t_b = whole_pipeline(clip, args.model)
+                pipeline.append(n_b / t_b)
+                print(f"run {run}: (a) {n_a} frames in {t_a:.2f} s = {n_a / t_a:.1f} frames/s; "
+                      f"(b) {n_b} frames in {t_b:.2f} s = {n_b / t_b:.1f} frames/s")
+            best_a, best_b = max(bare), max(pipeline)
+            print(f"(a) bare MediaPipe inference on decoded frames: {best_a:.1f} frames/s (best)")
+            print(f"(b) rom track_trial, whole pipeline:          {best_b:.1f} frames/s (best)")
+            ratio = best_b / best_a
 
-        rss_fps = args.rss_fps or None
-        short = loop(args.video, 10, Path(tmp) / "loop10.mp4")
-        long = loop(args.video, 60, Path(tmp) / "loop60.mp4")
-        rss_short = peak_rss_mb(short, args.model, rss_fps)
-        rss_long = peak_rss_mb(long, args.model, rss_fps)
-        rate = f"{rss_fps:g} fps" if rss_fps else "every frame"
-        print(f"peak RSS ({rate}): 10 s clip {rss_short:.0f} MB, 60 s clip {rss_long:.0f} MB "
-              f"(x{rss_long / rss_short:.2f})")
-    print(f"ratio {best_b / best_a:.3f}")
+    rss_fps = args.rss_fps or None
+    rate = f"{rss_fps:g} fps" if rss_fps else "every frame"
+    for seconds in args.memory_seconds:
+        clip = looped_clip(args.video, seconds)
+        peaks = peak_rss(clip, args.model, rss_fps, args.test, args.render)
+        print(memory_report(seconds, peaks, rate), flush=True)
+        if not peaks["steps_apart"]:
+            print("  (the peak could not be reset between steps: each is the peak so far)")
+    if ratio is not None:
+        print(f"ratio {ratio:.3f}")
     return 0
 
 

@@ -24,7 +24,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from rom import render
+from rom import cache, render
 from rom.calibrate import (
     CameraProfile,
     calibrate_video,
@@ -33,10 +33,9 @@ from rom.calibrate import (
 )
 from rom.calibration import Calibration
 from rom.errors import MeasurementError, RomError
-from rom.fileio import atomic_write_bytes, sha256_bytes
+from rom.fileio import atomic_write_bytes, sha256_bytes, sha256_file
 from rom.landmarker import PersonChoice
 from rom.measurement import Measurement, TrialResult
-from rom.paths import cache_dir
 from rom.pose import PoseTrack
 from rom.protocols import measure
 from rom.tracking import ProgressCallback, track_video
@@ -349,7 +348,8 @@ def render_trial(
 ) -> RenderedTrial:
     """The annotated video and the key frame of a trial, cached on disk.
 
-    The cache (``rom.paths.cache_dir() / "renders"``) is keyed by the track, the
+    The cache (``rom.paths.cache_dir() / "renders" / <video sha256>``, see :mod:`rom.cache`)
+    is keyed by the track, the
     measured peak and value, the roll and the renderer's version, so the same trial is
     drawn once.  Drawing errors are returned in :attr:`RenderedTrial.error`.
     """
@@ -363,11 +363,12 @@ def render_trial(
             sort_keys=True, default=str,
         ).encode()
     )[:24]
-    folder = cache_dir() / "renders"
-    video_out = folder / f"{key}.mp4"
-    png_out = folder / f"{key}.png"
     rendered: Path | None = None
     try:
+        # Filed under the video's digest, so deleting its last user removes them (rom.cache).
+        video_sha256 = analysis.track.source_sha256 or sha256_file(analysis.video)
+        video_out, png_out = cache.render_paths(video_sha256, key)
+        cache.private_parent(video_out)
         if not video_out.exists():
             render.render_video(analysis.video, analysis.track, analysis.result, video_out,
                                 roll_deg=roll_deg, progress=progress)

@@ -170,15 +170,28 @@ def lowpass(
     return flat.reshape(y.shape)
 
 
+#: Window values handed to :func:`numpy.nanmedian` at once.  It copies the windows it is
+#: given several times over (data, NaN mask, sorted copy), which for a whole clip's
+#: landmarks was ~29 KB a frame; taken a slice of frames at a time, its temporaries stay
+#: a few megabytes whatever the clip's length.
+_MEDIAN_CHUNK_VALUES = 1 << 19
+
+
 def _rolling_nanmedian(values: FloatArray, window: int) -> FloatArray:
     """Centred running median over ``window`` samples along axis 0, ignoring NaN."""
     half = window // 2
     pad = [(half, half)] + [(0, 0)] * (values.ndim - 1)
     padded = np.pad(values, pad, mode="constant", constant_values=np.nan)
     windows = np.lib.stride_tricks.sliding_window_view(padded, window, axis=0)
+    medians = np.empty(values.shape, dtype=np.float64)
+    # Each window's median is computed on its own, so slicing by frames changes no value.
+    frames_per_chunk = max(1, _MEDIAN_CHUNK_VALUES // max(1, windows[0].size))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows stay NaN
-        return np.asarray(np.nanmedian(windows, axis=-1))
+        for start in range(0, values.shape[0], frames_per_chunk):
+            stop = start + frames_per_chunk
+            medians[start:stop] = np.nanmedian(windows[start:stop], axis=-1)
+    return medians
 
 
 def hampel_outliers(
@@ -209,13 +222,18 @@ def hampel_outliers(
     if x.shape[0] < 3:
         return np.zeros(x.shape, dtype=bool)
     window = max(3, int(window) | 1)
-    median = _rolling_nanmedian(x, window)
-    deviation = np.abs(x - median)
-    mad = _rolling_nanmedian(deviation, window)
-    with np.errstate(invalid="ignore"):
-        limit = np.maximum(n_sigmas * 1.4826 * mad, min_deviation)
-        out = deviation > limit
-    return np.asarray(out & np.isfinite(deviation))
+    columns = x.reshape(x.shape[0], -1)
+    outliers = np.zeros(columns.shape, dtype=bool)
+    # One column at a time: the temporaries are one series long, not the whole clip's
+    # landmarks (memory stays small for long clips); each column is judged alone anyway.
+    for col in range(columns.shape[1]):
+        series = columns[:, col]
+        deviation = np.abs(series - _rolling_nanmedian(series, window))
+        mad = _rolling_nanmedian(deviation, window)
+        with np.errstate(invalid="ignore"):
+            limit = np.maximum(n_sigmas * 1.4826 * mad, min_deviation)
+            outliers[:, col] = (deviation > limit) & np.isfinite(deviation)
+    return outliers.reshape(x.shape)
 
 
 def detect_left_right_swaps(

@@ -4,10 +4,11 @@ Decoding and inference overlap: a reader thread decodes frames (PyAV releases th
 while decoding) into a small bounded queue while the calling thread runs MediaPipe, so
 memory stays flat whatever the video's length.
 
-Tracks are cached in ``rom.paths.cache_dir() / "tracks"`` under a key made of the video's
-SHA-256, the model's SHA-256, the analysis settings and the track format, so analysing the
-same file again is instant. :meth:`PoseTrack.save` writes atomically, so an interrupted
-analysis never leaves a broken cache entry.
+Tracks are cached in ``rom.paths.cache_dir() / "tracks" / <video sha256>`` (see
+:mod:`rom.cache`) under a key made of the video's SHA-256, the model's SHA-256, the analysis
+settings and the track format, so analysing the same file again is instant.
+:meth:`PoseTrack.save` writes atomically, so an interrupted analysis never leaves a broken
+cache entry.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rom import cache
 from rom.errors import NoPersonError
 from rom.fileio import sha256_bytes, sha256_file
 from rom.landmarker import PersonChoice, PersonFollower, PoseDetector, Rows
-from rom.paths import cache_dir
 from rom.pose import TRACK_FORMAT_VERSION, PoseTrack
 from rom.swaps import repair_track
 from rom.video import DecodeReport, Frame, iter_frames, probe
@@ -90,8 +91,9 @@ def cache_key(video_sha256: str, model_sha256: str, settings: dict[str, Any]) ->
     return sha256_bytes(material.encode())
 
 
-def track_cache_path(key: str) -> Path:
-    return cache_dir() / "tracks" / f"{key}.npz"
+def track_cache_path(video_sha256: str, key: str) -> Path:
+    """The cache file of the track ``key`` (:func:`cache_key`) of the video ``video_sha256``."""
+    return cache.track_path(video_sha256, key)
 
 
 class _Reader:
@@ -201,7 +203,9 @@ def track_video(
     resolved = resolve_model(model)
     video_sha256 = sha256_file(path)
     settings = analysis_settings(fps, person)
-    cache_file = track_cache_path(cache_key(video_sha256, resolved.sha256, settings))
+    cache_file = track_cache_path(
+        video_sha256, cache_key(video_sha256, resolved.sha256, settings)
+    )
     if use_cache and cache_file.exists():
         try:
             return PoseTrack.load(cache_file)
@@ -263,7 +267,7 @@ def track_video(
     track = replace(track, relabelled=relabelled)
     if use_cache:
         try:
-            track.save(cache_file)
+            track.save(cache.private_parent(cache_file))
         except OSError as exc:  # a read-only cache must not lose the analysis
             warnings.warn(f"cannot write the track cache {cache_file}: {exc}", stacklevel=2)
     return track

@@ -214,7 +214,7 @@ def test_analyze_demo_clip(rom_env, demo_clip, pose_model):
 
 def test_cache_hit_is_instant_and_equal(rom_env, demo_clip, monkeypatch):
     first = track_video(demo_clip, fps=10)
-    cached = list((rom_env / "cache" / "tracks").glob("*.npz"))
+    cached = list((rom_env / "cache" / "tracks").glob("*/*.npz"))
     assert len(cached) == 1
 
     def no_inference(*args, **kwargs):
@@ -240,7 +240,7 @@ def test_no_cache_and_damaged_cache_entries(rom_env, demo_clip):
     assert not tracks.exists() or not list(tracks.iterdir())
 
     track = track_video(demo_clip, fps=10)
-    (entry,) = tracks.glob("*.npz")
+    (entry,) = tracks.glob("*/*.npz")
     entry.write_bytes(b"half a file")  # e.g. a disk error
     again = track_video(demo_clip, fps=10)
     np.testing.assert_array_equal(again.image_xy, track.image_xy)

@@ -128,7 +128,7 @@ def test_no_cache_option(rom_env, capsys, demo_clip):
     assert not list((rom_env / "cache").rglob("*.npz"))
     code, _, _ = run_cli(capsys, "analyze", demo_clip, "--fps", "5")
     assert code == 0
-    assert len(list((rom_env / "cache" / "tracks").glob("*.npz"))) == 1
+    assert len(list((rom_env / "cache" / "tracks").glob("*/*.npz"))) == 1
 
 
 def test_truncated_clip_is_analysed_with_a_warning(rom_env, capsys, demo_clip):

@@ -344,14 +344,14 @@ def test_delete_person_removes_rows_and_stored_videos(store: Store, tmp_path: Pa
     assert trial.video_sha256 == shared_sha and trial.stored_video == shared_copy
     assert store.video_path(own_sha) == own_copy
 
-    removed = store.delete_person(zed.id)
+    removed = store.delete_person(zed.id).stored_videos_removed
     assert removed == 1  # the clip the other person still uses stays
     assert not own_copy.exists() and shared_copy.exists()
     assert table_counts(store) == {"people": 1, "sessions": 1, "trials": 1, "measurements": 0}
     with pytest.raises(StorageError):
         store.sessions(zed.id)
 
-    assert store.delete_person(other.id) == 1
+    assert store.delete_person(other.id).stored_videos_removed == 1
     assert not shared_copy.exists()
     assert table_counts(store) == {"people": 0, "sessions": 0, "trials": 0, "measurements": 0}
     assert [p.name for p in store.video_dir.iterdir()] == []  # no temporary files left
@@ -383,7 +383,7 @@ def test_trials_added_one_by_one_and_sessions_deleted(store: Store, tmp_path: Pa
     assert store.prune_videos() == 1 and not orphan.exists()
     assert post.stored_video.exists()
 
-    assert store.delete_session(session.id) == 1
+    assert store.delete_session(session.id).stored_videos_removed == 1
     assert not post.stored_video.exists()
     assert table_counts(store) == {"people": 1, "sessions": 0, "trials": 0, "measurements": 0}
     with pytest.raises(StorageError, match="date"):

@@ -10,6 +10,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from rom.deletion import delete_person
 from rom.errors import RomError
 from rom.store import Store, read_bundle, write_bundle
 from rom.store.bundle_file import FORMATS, format_for
@@ -56,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     delete = subparsers.add_parser(
         "delete-person", parents=[common],
-        help="delete a person with all their sessions, measurements and stored videos")
+        help="delete a person with all their sessions, measurements, stored videos and "
+        "the cached files made from them")
     delete.add_argument("person", metavar="PERSON", help="id, uid or name")
     delete.add_argument("--yes", action="store_true", help="confirm the deletion")
     delete.set_defaults(func=_delete_person)
@@ -147,8 +149,10 @@ def _delete_person(args: argparse.Namespace) -> int:
                 "videos; add --yes to confirm"
             )
         sessions = len(store.sessions(person.id))
-        removed = store.delete_person(person.id)
-    print(f"deleted person {person.id}: {sessions} sessions, {removed} stored videos")
+        deleted = delete_person(store, person.id)
+    print(f"deleted person {person.id}: {sessions} sessions, "
+          f"{deleted.store.stored_videos_removed} stored videos, "
+          f"{deleted.cache_files_removed} cached files")
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from rom import labels
+from rom import deletion, labels
 from rom.dashboard import state, summary
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.errors import RomError
@@ -79,7 +79,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
                                   next(s for s in sessions if s.id == i)))
         if st.button("Delete this session", key="delete_session"):
             try:
-                store.delete_session(int(choice))
+                deletion.delete_session(store, int(choice))
             except RomError as exc:
                 st.error(str(exc))
             else:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from rom import labels
+from rom import deletion, labels
 from rom.dashboard import (
     compare,
     export,
@@ -160,7 +160,7 @@ def _sidebar_footer(store: Store) -> None:
                            "This cannot be undone.")
                 if st.button("Delete permanently", key="delete_person"):
                     try:
-                        store.delete_person(current)
+                        deletion.delete_person(store, current)
                     except RomError as exc:
                         st.error(str(exc))
                     else:

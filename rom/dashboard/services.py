@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rom.cache import private_parent, upload_dir
 from rom.calibration import Calibration
 from rom.errors import VideoError
 from rom.fileio import atomic_write_bytes, sha256_bytes
 from rom.measurement import Measurement, TrialResult
-from rom.paths import cache_dir, sample_dir
+from rom.paths import sample_dir
 from rom.pipeline import RenderedTrial, TrialAnalysis
 from rom.pose import PoseTrack
 from rom.video import probe
@@ -56,9 +57,8 @@ def save_upload(name: str, data: bytes, *, limit_bytes: int) -> Path:
             "Trim the clip to the test itself (5–15 seconds is plenty)."
         )
     digest = sha256_bytes(data)
-    folder = cache_dir() / "uploads" / digest[:16]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / _safe_name(name)
+    # Filed by content, so deleting the last person who used it removes it (rom.cache).
+    path = private_parent(upload_dir(digest) / _safe_name(name))
     if not path.exists() or path.stat().st_size != len(data):
         atomic_write_bytes(path, data)
     check_video(path, display_name=name)

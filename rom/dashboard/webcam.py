@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from rom import labels
+from rom.cache import keep_recording
 from rom.dashboard.live import LiveRecorder
 from rom.errors import RomError
 from rom.paths import cache_dir
@@ -85,6 +86,8 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     elif recorder is not None and not recorder.finished:
         path = recorder.finish()
         if path is not None:
+            # Filed by content, so deleting the person who used it removes it (rom.cache).
+            path = keep_recording(path, f"webcam-{phase}.mp4")
             clips[phase] = (str(path), recorder.duration_s)
 
     found: list[tuple[str, Path, str]] = []

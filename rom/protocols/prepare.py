@@ -154,8 +154,12 @@ def prepare(
     visibility = np.nan_to_num(np.asarray(track.visibility, dtype=np.float64), nan=0.0)
     out_of_frame = detected[:, None] & ((~inside) | (presence < cfg.min_presence))
     reject = (~detected[:, None]) | out_of_frame | (visibility < cfg.min_visibility)
+    # Whole-clip float64 copies are let go as soon as they are used, so memory stays a few
+    # of them whatever the clip's length (benchmarks/throughput.py reports the peak).
+    del presence, visibility, inside
 
     xy = level_points(image, cal, centre=(width / 2.0, height / 2.0))
+    del image
     xy[reject] = np.nan
 
     left = [int(sided("left", p)) for p in LEG_PARTS]
@@ -178,6 +182,7 @@ def prepare(
         xy[jumps.any(axis=-1)] = np.nan
 
     raw_xy = sig.fill_gaps(t, xy, cfg.max_gap_s) if len(t) else xy
+    del xy
     smooth_xy = sig.lowpass(t, raw_xy, cfg.cutoff_hz) if len(t) else raw_xy
     facing = estimate_facing(raw_xy)
     return PreparedTrack(

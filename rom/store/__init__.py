@@ -20,6 +20,7 @@ from rom.store.api import Store
 from rom.store.bundle_file import read_bundle, write_bundle
 from rom.store.engine import ENV_DATABASE_URL, head_revision, resolve_url
 from rom.store.records import (
+    DeletionReport,
     HistoryPoint,
     ImportSummary,
     MeasurementInput,
@@ -35,6 +36,7 @@ __all__ = [
     "BUNDLE_FORMAT",
     "BUNDLE_SCHEMA_VERSION",
     "ENV_DATABASE_URL",
+    "DeletionReport",
     "HistoryPoint",
     "ImportSummary",
     "MeasurementInput",

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, TypeVar
 
-from sqlalchemy import Engine, case, delete, func, select, text
+from sqlalchemy import Delete, Engine, Select, case, delete, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from rom.errors import StorageError
@@ -22,6 +25,7 @@ from rom.paths import data_dir
 from rom.store import validate, videos
 from rom.store.bundle import CheckedSession, check_bundle, person_bundle
 from rom.store.engine import (
+    BUSY_TIMEOUT_S,
     WRITE_OPTION,
     create_store_engine,
     describe_url,
@@ -41,6 +45,7 @@ from rom.store.mappers import (
 )
 from rom.store.models import MeasurementRow, PersonRow, SessionRow, TrialRow
 from rom.store.records import (
+    DeletionReport,
     HistoryPoint,
     ImportSummary,
     MeasurementInput,
@@ -64,6 +69,8 @@ class _Unset(enum.Enum):
 
 
 _UNSET: Final = _Unset.UNSET
+#: How long the WAL checkpoint after a delete waits for other connections' readers.
+_CHECKPOINT_WAIT_MS = 2_000
 _PHASE_ORDER = case((TrialRow.phase == "pre", 0), else_=1)
 
 
@@ -234,32 +241,34 @@ class Store:
 
         return self._read("find the person", work)
 
-    def delete_person(self, person_id: int) -> int:
+    def delete_person(self, person_id: int) -> DeletionReport:
         """Delete a person with all their sessions, trials, measurements and stored videos.
+
+        On SQLite the deleted rows are overwritten (``secure_delete``) and the WAL is
+        checkpointed and truncated, so the person's name is gone from the database files.
 
         Returns
         -------
-        int
-            The number of stored video files removed (copies still used by another
-            person's trial are kept).
+        DeletionReport
+            The stored video copies removed (copies still used by another person's trial
+            are kept) and the digests of the videos no remaining trial uses, for the
+            caller to forget elsewhere (the store knows nothing of rom's cache).
         """
 
-        def work(session: Session) -> list[str]:
+        def work(session: Session) -> _Deleted:
             _get(session, PersonRow, person_id, "person")
-            names = session.scalars(
-                select(TrialRow.stored_video)
+            trials = (
+                select(TrialRow.stored_video, TrialRow.video_sha256)
                 .join(SessionRow, TrialRow.session_id == SessionRow.id)
-                .where(SessionRow.person_id == person_id, TrialRow.stored_video.is_not(None))
-                .distinct()
-            ).all()
+                .where(SessionRow.person_id == person_id)
+            )
             # The database cascades to sessions, trials and measurements.
-            session.execute(delete(PersonRow).where(PersonRow.id == person_id))
-            return [n for n in names if n is not None]
+            return _delete_rows(session, trials, delete(PersonRow).where(PersonRow.id == person_id))
 
-        names = self._write("delete the person", work)
-        removed = self._remove_unreferenced(names)
-        log.info("person %d deleted (%d stored videos removed)", person_id, removed)
-        return removed
+        report = self._finish_delete(self._write("delete the person", work))
+        log.info("person %d deleted (%d stored videos removed)", person_id,
+                 report.stored_videos_removed)
+        return report
 
     # ------------------------------------------------------------------ sessions & trials
     def add_session(
@@ -332,22 +341,25 @@ class Store:
         log.info("measurement %d saved in trial %d", result.id, trial_id)
         return result
 
-    def delete_session(self, session_id: int) -> int:
-        """Delete one session with its trials, measurements and unused stored videos."""
+    def delete_session(self, session_id: int) -> DeletionReport:
+        """Delete one session with its trials, measurements and unused stored videos.
 
-        def work(session: Session) -> list[str]:
+        As :meth:`delete_person`: rows overwritten and the WAL truncated on SQLite.
+        """
+
+        def work(session: Session) -> _Deleted:
             _get(session, SessionRow, session_id, "session")
-            names = session.scalars(
-                select(TrialRow.stored_video).where(
-                    TrialRow.session_id == session_id, TrialRow.stored_video.is_not(None)
-                )
-            ).all()
-            session.execute(delete(SessionRow).where(SessionRow.id == session_id))
-            return [n for n in names if n is not None]
+            trials = select(TrialRow.stored_video, TrialRow.video_sha256).where(
+                TrialRow.session_id == session_id
+            )
+            return _delete_rows(
+                session, trials, delete(SessionRow).where(SessionRow.id == session_id)
+            )
 
-        removed = self._remove_unreferenced(self._write("delete the session", work))
-        log.info("session %d deleted (%d stored videos removed)", session_id, removed)
-        return removed
+        report = self._finish_delete(self._write("delete the session", work))
+        log.info("session %d deleted (%d stored videos removed)", session_id,
+                 report.stored_videos_removed)
+        return report
 
     def sessions(self, person_id: int) -> list[SessionInfo]:
         """A person's sessions, oldest first, with their number of trials."""
@@ -472,6 +484,45 @@ class Store:
             if source is not None and missing:
                 videos.store_copy(source, self.video_dir, row.video_sha256 or "")
         return result
+
+    def _finish_delete(self, deleted: _Deleted) -> DeletionReport:
+        """After a delete's commit: remove unused stored copies, scrub the WAL, report."""
+        removed = self._remove_unreferenced(deleted.stored_videos)
+        self.checkpoint()
+        return DeletionReport(removed, deleted.unused_video_sha256s)
+
+    def checkpoint(self) -> bool:
+        """Copy SQLite's WAL into the database file and truncate it to 0 bytes.
+
+        Until then the WAL still holds what was deleted.  Nothing to do on PostgreSQL.
+        Returns False when a reader in another connection kept part of the WAL (it is
+        then truncated at the next checkpoint SQLite runs by itself).
+        """
+        if self.backend != "sqlite":
+            return True
+        try:
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                try:
+                    # The connections run without the driver's implicit transactions, and
+                    # a checkpoint must run outside one.  It waits for readers to finish,
+                    # but not the full busy timeout: a reader left open (a second program)
+                    # must not hold up the delete.
+                    cursor.execute(f"PRAGMA busy_timeout = {_CHECKPOINT_WAIT_MS}")
+                    busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                finally:
+                    cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                    cursor.close()
+            finally:
+                raw.close()
+        except (sqlite3.Error, SQLAlchemyError) as exc:
+            # What was deleted is committed; a failed scrub must not read as a failed delete.
+            log.warning("the WAL could not be checkpointed: %s", type(exc).__name__)
+            return False
+        if busy:
+            log.warning("the WAL could not be truncated: another connection is reading")
+        return not busy
 
     def _remove_unreferenced(self, names: Iterable[str]) -> int:
         wanted = sorted(set(names))
@@ -627,6 +678,37 @@ class Store:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class _Deleted:
+    """What a delete transaction left for the clean-up after its commit."""
+
+    stored_videos: list[str]
+    unused_video_sha256s: tuple[str, ...]
+
+
+def _delete_rows(session: Session, trials: Select[str | None, str | None],
+                 deletion: Delete) -> _Deleted:
+    """Run ``deletion`` and say which stored copies and video digests it may have freed.
+
+    ``trials`` selects ``(stored_video, video_sha256)`` of the trials the deletion removes.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        # Overwrite the deleted rows' bytes, so the name does not linger in free space of
+        # the database file (a connection setting; harmless for later writes).
+        session.execute(text("PRAGMA secure_delete = ON"))
+    rows = session.execute(trials).all()
+    session.execute(deletion)
+    digests = sorted({sha for _, sha in rows if sha is not None})
+    still_used = set(session.scalars(
+        select(TrialRow.video_sha256).where(TrialRow.video_sha256.in_(digests)).distinct()
+    ).all()) if digests else set()
+    return _Deleted(
+        stored_videos=sorted({name for name, _ in rows if name is not None}),
+        unused_video_sha256s=tuple(sha for sha in digests if sha not in still_used),
+    )
+
 
 
 def _get(session: Session, model: type[T], row_id: int, what: str) -> T:

@@ -144,6 +144,24 @@ class NewTrial:
 
 
 @dataclass(frozen=True)
+class DeletionReport:
+    """What deleting a person or a session removed from the store, and what it freed.
+
+    Attributes
+    ----------
+    stored_videos_removed : int
+        Stored video copies deleted from the videos folder (copies another trial still
+        uses are kept).
+    unused_video_sha256s : tuple of str
+        SHA-256 of each video a deleted trial used that no remaining trial uses, sorted:
+        what the caller may now forget elsewhere (e.g. :func:`rom.cache.forget_videos`).
+    """
+
+    stored_videos_removed: int
+    unused_video_sha256s: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ImportSummary:
     """What an import added (rows already present, by uid, are left as they are)."""
 
