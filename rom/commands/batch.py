@@ -67,6 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="person of clips named without NAME (default: the folder's name)")
     parser.add_argument("--model", default=None, metavar="lite|full|heavy|PATH",
                         help="pose model variant or a .task bundle (default: full)")
+    parser.add_argument("--refine", default=None, metavar="lite|full|heavy|PATH",
+                        help="re-read the frames around each measured peak with this more "
+                        "accurate model (e.g. heavy) and measure again")
     parser.add_argument("--fps", type=positive_float, default=None, metavar="N",
                         help="analyse at most N frames per second (default: every frame)")
     parser.add_argument("--camera", type=Path, default=None, metavar="PROFILE.json",
@@ -97,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     """Plan, run and summarise the batch; returns the exit code."""
     options = AnalysisOptions(
         model=args.model, fps=args.fps, use_marker=not args.no_marker,
-        use_cache=not args.no_cache,
+        use_cache=not args.no_cache, refine=args.refine,
     ).with_camera_file(args.camera)
     plan = plan_batch(args.source, args.person)
     progress, close_bar = _progress_bar(len(plan.clips))
