@@ -21,6 +21,13 @@ analysis, each in its own process, for a 10-second and a 1-minute clip made by l
 the input. The last line is ``ratio <b/a>``; the goal is >= 0.95 on a 1080p clip with the
 full model.
 
+With ``--refine heavy`` it also times peak-window refinement (:mod:`rom.refine`): the
+whole analysis (``rom.pipeline.analyse_trial``, no cache) of a clip with ground truth
+(``--truth``, default a bundled sample) looped to 10 seconds, with ``--model`` alone, with
+``--model`` refined by ``--refine``, and with ``--refine`` alone; and each one's error
+against the truth on the clip itself.  Its last line is ``refine_time_ratio <x>``
+(refined / ``--model`` alone); the goal is <= 1.25.
+
 A 1080p clip from the Sports2D demo (see tests/datasets.py)::
 
     ffmpeg -i .cache/datasets/sports2d-0.8.34/Sports2D/Demo/demo.mp4 -an \\
@@ -38,13 +45,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 # Runnable from a checkout without installing: make ``rom`` importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rom.landmarker import PoseDetector
-from rom.pipeline import AnalysisOptions, track_trial
+from rom.pipeline import AnalysisOptions, analyse_trial, track_trial
 from rom.posemodels import resolve_model
 from rom.tracking import INFERENCE_MAX_SIDE, NUM_POSES
 from rom.video import iter_frames, probe
@@ -89,6 +97,45 @@ def whole_pipeline(video: Path, model: str | None) -> tuple[int, float]:
     return len(track), time.perf_counter() - started
 
 
+def timed_analysis(
+    video: Path, test: str, options: AnalysisOptions
+) -> tuple[float, float | None]:
+    """(seconds, measured value) of one whole analysis of ``video`` without the cache."""
+    started = time.perf_counter()
+    analysis = analyse_trial(video, test, replace(options, use_cache=False))
+    return time.perf_counter() - started, analysis.measurement.value
+
+
+def refinement_figures(
+    truth_json: Path, model: str, refine: str, repeat: int, folder: Path
+) -> float:
+    """Print the refinement's time (10-second loop) and error (the clip); returns the ratio
+    of the refined analysis's best time to ``model`` alone's."""
+    doc = json.loads(truth_json.read_text())
+    clip = truth_json.with_suffix(".mp4")
+    test, true_value = str(doc["test"]), float(doc["true_value"])
+    base = AnalysisOptions(side=str(doc["side"]), use_marker=bool(doc.get("marker")))
+    settings = {
+        model: replace(base, model=model),
+        f"{model}+{refine}": replace(base, model=model, refine=refine),
+        refine: replace(base, model=refine),
+    }
+    looped = loop(clip, 10, folder / "truth10.mp4")
+    best: dict[str, float] = {}
+    for run in range(1, repeat + 1):  # interleaved: the CPU is shared
+        for name, options in settings.items():
+            seconds, _ = timed_analysis(looped, test, options)
+            best[name] = min(best.get(name, seconds), seconds)
+            print(f"refine run {run}: {name:<12} 10 s clip analysed in {seconds:.2f} s")
+    print(f"truth  {clip.name}: {test} true {true_value:.2f} {doc['unit']}")
+    for name, options in settings.items():
+        _, value = timed_analysis(clip, test, options)
+        error = "-" if value is None else f"{value - true_value:+.2f}"
+        print(f"{name:<12} best {best[name]:.2f} s (x{best[name] / best[model]:.2f})  "
+              f"value {value}  error {error}")
+    return best[f"{model}+{refine}"] / best[model]
+
+
 def high_water_kb() -> int:
     """This process's peak resident memory in KiB.
 
@@ -124,6 +171,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--rss-fps", type=float, default=10.0,
                         help="frame rate of the memory runs (0: every frame)")
+    parser.add_argument("--refine", default=None, metavar="MODEL",
+                        help="also time refinement of --model by MODEL (e.g. heavy)")
+    parser.add_argument("--truth", type=Path,
+                        default=Path(__file__).resolve().parent.parent / "sample_videos"
+                        / "hip-extension_left_pre.json",
+                        help="clip with ground truth (.json beside its .mp4) for --refine")
     parser.add_argument("--fps", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rss-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -164,7 +217,13 @@ def main() -> int:
         rate = f"{rss_fps:g} fps" if rss_fps else "every frame"
         print(f"peak RSS ({rate}): 10 s clip {rss_short:.0f} MB, 60 s clip {rss_long:.0f} MB "
               f"(x{rss_long / rss_short:.2f})")
+        refine_ratio = (
+            refinement_figures(args.truth, args.model, args.refine, args.repeat, Path(tmp))
+            if args.refine else None
+        )
     print(f"ratio {best_b / best_a:.3f}")
+    if refine_ratio is not None:
+        print(f"refine_time_ratio {refine_ratio:.3f}")
     return 0
 
 

