@@ -5,9 +5,11 @@
     .venv/bin/python benchmarks/accuracy.py --seed 7 --generate 40   # a fresh seed's set
     .venv/bin/python benchmarks/accuracy.py --model full+heavy --dirs DIR   # refined
 
-``--model`` is ``lite``, ``full`` (default), ``heavy``, a ``.task`` path, or a refinement
-setting ``MODEL+REFINING_MODEL`` such as ``full+heavy`` (track with the first, re-read the
-frames around the peak with the second, see :mod:`rom.refine`).  ``--seed S`` reads (and
+``--model`` is ``lite``, ``full``, ``heavy``, a ``.task`` path (none of them refined), or a
+refinement setting ``MODEL+REFINING_MODEL`` such as ``full+heavy`` (track with the first,
+re-read the frames around the peak with the second, see :mod:`rom.refine`); without it
+rom runs with its defaults (full, and each test's default refinement,
+:data:`rom.refine.DEFAULT_REFINEMENT`).  ``--seed S`` reads (and
 with ``--generate`` first renders) the generator's set of seed ``S`` in
 ``--cache/seedS`` (``hard-seedS`` with ``--hard``).
 
@@ -57,7 +59,7 @@ from rom.pipeline import (  # noqa: E402
     remeasure,
 )
 from rom.protocols import measure  # noqa: E402
-from rom.refine import parse_model_spec  # noqa: E402
+from rom.refine import AUTO, parse_model_spec  # noqa: E402
 from tools.synth import groundtruth  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
 
@@ -82,6 +84,8 @@ def run_trial(clip: GroundTruth, model_spec: str | None, use_cache: bool) -> Tri
     """One clip measured three ways (see the module docstring); ``model_spec`` as
     ``--model``."""
     model, refine = parse_model_spec(model_spec)
+    if model_spec is None:
+        refine = AUTO  # the defaults, each test's default refinement included
     trial = Trial(clip)
     test, side = clip.test, clip.side
     truth_scale = "subject" if test == "toe-touch" else None
@@ -324,7 +328,7 @@ def main() -> None:
             )
     print(
         f"{len(trials)} clips from {', '.join(str(d) for d in dirs)}"
-        f" in {time.time() - started:.0f} s, model {args.model or 'full'}"
+        f" in {time.time() - started:.0f} s, model {args.model or 'default'}"
     )
     print()
     print("\n".join(summarise(trials)))

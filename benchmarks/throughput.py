@@ -116,9 +116,9 @@ def refinement_figures(
     test, true_value = str(doc["test"]), float(doc["true_value"])
     base = AnalysisOptions(side=str(doc["side"]), use_marker=bool(doc.get("marker")))
     settings = {
-        model: replace(base, model=model),
+        model: replace(base, model=model, refine=None),
         f"{model}+{refine}": replace(base, model=model, refine=refine),
-        refine: replace(base, model=refine),
+        refine: replace(base, model=refine, refine=None),
     }
     looped = loop(clip, 10, folder / "truth10.mp4")
     best: dict[str, float] = {}

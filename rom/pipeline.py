@@ -40,7 +40,7 @@ from rom.measurement import Measurement, TrialResult
 from rom.paths import cache_dir
 from rom.pose import PoseTrack
 from rom.protocols import measure
-from rom.refine import refine_track
+from rom.refine import AUTO, refine_track, refinement_for
 from rom.tracking import ProgressCallback, track_video
 from rom.vocabulary import SIDE_CHOICES
 
@@ -88,7 +88,10 @@ class AnalysisOptions:
     refine : str or None
         A second, more accurate pose model (e.g. ``"heavy"``) re-run on the frames
         around the measured peak only, whose poses are spliced into ``model``'s track
-        before measuring again (see :mod:`rom.refine`); None measures ``model``'s track.
+        before measuring again (see :mod:`rom.refine`); None measures ``model``'s track;
+        ``"auto"`` (the default) refines the tests of
+        :data:`rom.refine.DEFAULT_REFINEMENT` when tracking with the default model and
+        the refining model is provisioned (:func:`rom.refine.refinement_for`).
 
     Raises
     ------
@@ -109,7 +112,7 @@ class AnalysisOptions:
     roll_deg: float | None = None
     use_marker: bool = True
     use_cache: bool = True
-    refine: str | None = None
+    refine: str | None = AUTO
 
     def __post_init__(self) -> None:
         if self.fps is not None and not (math.isfinite(self.fps) and self.fps > 0):
@@ -314,7 +317,8 @@ def analyse_trial(
 
     Notes
     -----
-    With ``options.refine`` the measurement on ``options.model``'s track finds the peak;
+    With a refining model (``options.refine``, see :func:`rom.refine.refinement_for`) the
+    measurement on ``options.model``'s track finds the peak;
     the refining model then re-reads the frames around it (:func:`rom.refine.refine_track`)
     and the trial is measured again on the refined track with the same calibration.
     Without a peak the first measurement stands.
@@ -323,10 +327,11 @@ def analyse_trial(
     track = track_trial(path, options, progress)
     calibration = calibrate_trial(path, track, options)
     analysis = _measured(path, test, options, track, calibration)
-    if options.refine is None:
+    refine = refinement_for(test, options.model, options.refine)
+    if refine is None:
         return analysis
     refined = refine_track(
-        path, track, analysis.result, model=options.refine, use_cache=options.use_cache,
+        path, track, analysis.result, model=refine, use_cache=options.use_cache,
         progress=progress,
     )
     if refined is None:

@@ -40,6 +40,8 @@ from rom.swaps import MIRRORED
 
 __all__ = [
     "ANCHOR_FPS",
+    "AUTO",
+    "DEFAULT_REFINEMENT",
     "MARGIN_S",
     "NEAR_PEAK_FRACTION",
     "REFINE_VERSION",
@@ -48,9 +50,12 @@ __all__ = [
     "anchor_rows",
     "choose_pose",
     "landmark_rows",
+    "model_available",
     "parse_model_spec",
     "peak_window",
+    "refine_choice",
     "refine_track",
+    "refinement_for",
     "splice",
 ]
 
@@ -73,6 +78,16 @@ NEAR_PEAK_FRACTION = 0.25
 #: in one frame (a quarter of the body's diagonal; another person is further off).
 SAME_PERSON_COST = 0.25
 
+#: ``AnalysisOptions.refine`` value that picks each test's default (:func:`refinement_for`).
+AUTO = "auto"
+#: Tests whose default analysis is refined, and the refining model: where
+#: ``benchmarks/accuracy.py --model full+heavy`` was clearly better than ``full`` on both
+#: the bundled samples and the hard set (2026-12-01).  Hip extension: MAE 4.16 -> 0.23 deg
+#: (samples), 7.03 -> 4.66 deg (hard seed 1, every clip better).  Not ankle (heel_lift
+#: flagged on the good sample clips), knee (samples 9.36 -> 9.63 deg) or toe-touch (worse on
+#: the hard set).
+DEFAULT_REFINEMENT: dict[str, str] = {"hip-extension": "heavy"}
+
 #: Columns of landmark rows (see :mod:`rom.landmarker`) that are probabilities.
 _PROBABILITY_COLUMNS = (3, 4)
 
@@ -94,6 +109,46 @@ def parse_model_spec(spec: str | None) -> tuple[str | None, str | None]:
     if len(parts) > 2 or not all(p.strip() for p in parts):
         raise ValueError(f"a model spec is MODEL or MODEL+REFINING_MODEL, not {spec!r}")
     return parts[0].strip(), parts[1].strip() if len(parts) == 2 else None
+
+
+def refine_choice(text: str) -> str | None:
+    """A ``--refine`` argument: ``"none"`` -> None, anything else as given (``"auto"``,
+    a model variant or a ``.task`` path)."""
+    return None if text.strip().lower() == "none" else text
+
+
+def model_available(spec: str) -> bool:
+    """Whether the pose model ``spec`` is usable without fetching anything."""
+    from rom.errors import ModelError
+    from rom.posemodels import resolve_model
+
+    try:
+        resolve_model(spec, allow_download=False)
+    except ModelError:
+        return False
+    return True
+
+
+def refinement_for(
+    test: str,
+    model: str | None,
+    refine: str | None,
+    *,
+    available: Callable[[str], bool] = model_available,
+) -> str | None:
+    """The refining model an analysis of ``test`` uses (None: no refinement).
+
+    ``refine`` itself unless it is :data:`AUTO`; then the test's entry of
+    :data:`DEFAULT_REFINEMENT`, only when tracking with the default model (``model`` None or
+    ``"full"``) and when that refining model is provisioned (``available``): an analysis
+    never fails, nor downloads, for want of its default refinement.
+    """
+    if refine != AUTO:
+        return refine
+    default = DEFAULT_REFINEMENT.get(test)
+    if default is None or model not in (None, "full") or not available(default):
+        return None
+    return default
 
 
 def landmark_rows(track: PoseTrack) -> NDArray[np.float32]:

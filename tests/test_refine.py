@@ -12,11 +12,14 @@ import pytest
 from rom.landmarks import NUM_LANDMARKS, Landmark
 from rom.pose import PoseTrack
 from rom.refine import (
+    AUTO,
     anchor_rows,
     choose_pose,
     landmark_rows,
     parse_model_spec,
     peak_window,
+    refine_choice,
+    refinement_for,
     splice,
 )
 from rom.swaps import MIRRORED
@@ -31,6 +34,24 @@ def test_model_spec_names_the_tracking_and_the_refining_model() -> None:
     for bad in ("full+", "+heavy", "lite+full+heavy"):
         with pytest.raises(ValueError):
             parse_model_spec(bad)
+
+
+def test_auto_refines_only_the_default_tests_with_the_default_model_when_provisioned() -> None:
+    def yes(spec: str) -> bool:
+        return True
+
+    def no(spec: str) -> bool:
+        return False
+
+    assert refinement_for("hip-extension", None, AUTO, available=yes) == "heavy"
+    assert refinement_for("hip-extension", "full", AUTO, available=yes) == "heavy"
+    assert refinement_for("hip-extension", None, AUTO, available=no) is None
+    assert refinement_for("hip-extension", "lite", AUTO, available=yes) is None
+    assert refinement_for("knee-flexion", None, AUTO, available=yes) is None
+    # An explicit choice is taken as it is, available or not.
+    assert refinement_for("knee-flexion", "full", "heavy", available=no) == "heavy"
+    assert refinement_for("hip-extension", None, None, available=yes) is None
+    assert refine_choice("none") is None and refine_choice("heavy") == "heavy"
 
 
 def _hold_signal() -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +160,7 @@ def test_refining_a_sample_clip_splices_heavy_poses_around_the_peak(rom_env: Pat
             pytest.fail(f"CI must provision the heavy model: {exc}")
         pytest.skip(f"the heavy model is not provisioned: {exc}")
     video = SAMPLES / "hip-extension_left_pre.mp4"
-    options = AnalysisOptions(side="left", use_marker=False)
+    options = AnalysisOptions(side="left", use_marker=False, refine=None)
     plain = analyse_trial(video, "hip-extension", options)
     refined = analyse_trial(video, "hip-extension", AnalysisOptions(
         side="left", use_marker=False, refine="heavy"))

@@ -19,6 +19,7 @@ from rom.measurement import Measurement
 from rom.pipeline import AnalysisOptions, analyse_trial, track_trial
 from rom.pose import PoseTrack
 from rom.protocols import TESTS
+from rom.refine import AUTO, refine_choice
 
 
 def positive_float(text: str) -> float:
@@ -73,9 +74,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="pose model variant or a .task bundle (default: full)",
     )
     parser.add_argument(
-        "--refine", default=None, metavar="lite|full|heavy|PATH",
+        "--refine", type=refine_choice, default=AUTO, metavar="auto|none|heavy|PATH",
         help="with --test: re-read the frames around the measured peak with this more "
-        "accurate model (e.g. heavy) and measure again",
+        "accurate model and measure again (default auto: hip-extension with heavy when "
+        "it is provisioned; none: never)",
     )
     parser.add_argument(
         "--fps", type=positive_float, default=None, metavar="N",
