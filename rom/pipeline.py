@@ -351,13 +351,13 @@ def remeasure(
     ValueError
         ``options`` change the pose track (model, refining model, fps or person): call
         :func:`analyse_trial` instead.
+    RomError
+        As :func:`analyse_trial`'s calibration and measurement steps.
 
     Notes
     -----
     A refined track stays as it is: refined around the peak of the test it was first
     measured for.
-    RomError
-        As :func:`analyse_trial`'s calibration and measurement steps.
     """
     if not options.same_track(analysis.options):
         raise ValueError("the model, fps or person changed: the video must be tracked again")

@@ -434,7 +434,9 @@ def refine_track(
     if peak is None or len(track) == 0:
         return None
     start, stop = peak_window(track.timestamps_s, result.values, peak)
-    warmup, anchors = anchor_rows(track.timestamps_s, start, stop)
+    warmup, anchors = anchor_rows(
+        track.timestamps_s, start, stop, rate_fps=ANCHOR_FPS, warmup_s=WARMUP_S
+    )
     resolved = resolve_model(model)
     params = {
         "base": {"model": track.model_sha256, "settings": track.settings},
