@@ -2,6 +2,16 @@
 
     .venv/bin/python benchmarks/accuracy.py                 # sample_videos/ + .cache/synth/
     .venv/bin/python benchmarks/accuracy.py --generate 8    # first render 8 more clips (4 pairs)
+    .venv/bin/python benchmarks/accuracy.py --seed 7 --generate 40   # a fresh seed's set
+    .venv/bin/python benchmarks/accuracy.py --model full+heavy --dirs DIR   # refined
+
+``--model`` is ``lite``, ``full``, ``heavy``, a ``.task`` path (none of them refined), or a
+refinement setting ``MODEL+REFINING_MODEL`` such as ``full+heavy`` (track with the first,
+re-read the frames around the peak with the second, see :mod:`rom.refine`); without it
+rom runs with its defaults (full, and each test's default refinement,
+:data:`rom.refine.DEFAULT_REFINEMENT`).  ``--seed S`` reads (and
+with ``--generate`` first renders) the generator's set of seed ``S`` in
+``--cache/seedS`` (``hard-seedS`` with ``--hard``).
 
 For every clip (``*.mp4`` with its ground-truth ``*.json``, see ``tools/synth``) rom is run
 three ways, so that each error source is seen on its own:
@@ -16,9 +26,12 @@ three ways, so that each error source is seen on its own:
 
 Printed per test and mode: trials, mean absolute error (MAE), 95th percentile absolute
 error, bias (mean signed error, measured - true) and the share of trials rom flagged
-unreliable (errors are over all trials that gave a value in the true unit).  Then the
-pre/post change error for every pair.  The last line is ``worst_mae_deg <value>``: the
-largest ``rom`` MAE among the angle tests.
+unreliable (errors are over all trials that gave a value in the true unit); on the
+``rom`` line also the pre/post change error (mean absolute and largest, over the pairs)
+and how many pairs' verdicts (improved, worse, or no change beyond the MDC, by
+:func:`rom.compare.change`) agree with the truth's.  Then the change error of every
+pair.  The last line is ``worst_mae_deg <value>``: the largest ``rom`` MAE among the
+angle tests.
 """
 
 from __future__ import annotations
@@ -36,6 +49,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from rom.compare import change  # noqa: E402
 from rom.errors import CalibrationError, RomError  # noqa: E402
 from rom.measurement import Measurement  # noqa: E402
 from rom.pipeline import (  # noqa: E402
@@ -45,6 +59,7 @@ from rom.pipeline import (  # noqa: E402
     remeasure,
 )
 from rom.protocols import measure  # noqa: E402
+from rom.refine import AUTO, parse_model_spec  # noqa: E402
 from rom.vocabulary import PHASES  # noqa: E402
 from tools.synth import groundtruth  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
@@ -68,17 +83,20 @@ class Trial:
 
 def run_trial(
     clip: GroundTruth,
-    model: str | None,
+    model_spec: str | None,
     use_cache: bool,
     user_side: str | None = None,
     height_always: bool = False,
 ) -> Trial:
-    """rom three ways on one clip (see the module docstring).
+    """One clip measured three ways (see the module docstring); ``model_spec`` as ``--model``.
 
     ``user_side`` is the side the user asks for in the ``rom`` mode (e.g. ``"auto"``, as
     the dashboard defaults to); None gives rom the clip's true side, as before.
     ``height_always``: see :func:`user_analysis`.
     """
+    model, refine = parse_model_spec(model_spec)
+    if model_spec is None:
+        refine = AUTO  # the defaults, each test's default refinement included
     trial = Trial(clip)
     test, side = clip.test, clip.side
     truth_scale = "subject" if test == "toe-touch" else None
@@ -91,7 +109,9 @@ def run_trial(
     try:
         analysis, trial.notes["rom"] = user_analysis(
             clip,
-            AnalysisOptions(model=model, side=user_side or side, use_cache=use_cache),
+            AnalysisOptions(
+                model=model, refine=refine, side=user_side or side, use_cache=use_cache
+            ),
             height_always=height_always,
         )
     except RomError as err:
@@ -133,11 +153,56 @@ def user_analysis(
     return analysis, note
 
 
+@dataclass(frozen=True)
+class PairResult:
+    """One pre/post pair: the true and the measured (``rom`` mode) change and verdicts."""
+
+    test: str
+    name: str
+    true_change: float
+    measured_change: float | None
+    true_verdict: bool | None  # compare.Change.improved: True better, False worse, None same
+    measured_verdict: bool | None
+
+    @property
+    def error(self) -> float | None:
+        if self.measured_change is None:
+            return None
+        return self.measured_change - self.true_change
+
+
+def pairs(trials: list[Trial]) -> list[PairResult]:
+    """Every complete pre/post pair, by name."""
+    by_pair: dict[str, dict[str, Trial]] = {}
+    for t in trials:
+        if t.clip.doc.get("pair") and t.clip.doc.get("session") in PHASES:
+            by_pair.setdefault(t.clip.doc["pair"], {})[t.clip.doc["session"]] = t
+    results = []
+    for name, ts in sorted(by_pair.items()):
+        if set(ts) != {"pre", "post"}:
+            continue
+        pre, post = ts["pre"], ts["post"]
+        test, unit = pre.clip.test, str(pre.clip.doc["unit"])
+        truth = change(pre.clip.true_value, post.clip.true_value, test, unit)
+        e_pre, e_post = pre.error("rom"), post.error("rom")
+        measured = None
+        if e_pre is not None and e_post is not None:
+            measured = change(
+                pre.clip.true_value + e_pre, post.clip.true_value + e_post, test, unit
+            )
+        results.append(PairResult(
+            test, name, truth.absolute, None if measured is None else measured.absolute,
+            truth.improved, None if measured is None else measured.improved,
+        ))
+    return results
+
+
 def summarise(trials: list[Trial]) -> list[str]:
     lines = [
         f"{'test':<20}{'mode':<10}{'n':>4}{'valued':>7}{'MAE':>8}{'P95':>8}{'bias':>8}"
-        f"{'unreliable':>12}  unit  goal"
+        f"{'unreliable':>12}  unit  goal    {'chgMAE':>7}{'chgMax':>7}  verdicts"
     ]
+    pair_results = pairs(trials)
     for test in sorted({t.clip.test for t in trials}):
         group = [t for t in trials if t.clip.test == test]
         unit = group[0].clip.doc["unit"]
@@ -155,55 +220,62 @@ def summarise(trials: list[Trial]) -> list[str]:
             else:
                 stats = f"{'-':>8}{'-':>8}{'-':>8}"
             goal = f"<= {GOALS[test]}" if mode == "rom" else ""
+            extra = ""
+            if mode == "rom":
+                ours = [p for p in pair_results if p.test == test]
+                change_errs = np.abs([e for p in ours if (e := p.error) is not None])
+                agree = sum(
+                    p.measured_change is not None and p.measured_verdict == p.true_verdict
+                    for p in ours
+                )
+                if change_errs.size:
+                    extra = f"{np.mean(change_errs):7.2f}{np.max(change_errs):7.2f}"
+                else:
+                    extra = f"{'-':>7}{'-':>7}"
+                extra += f"  {agree}/{len(ours)}" if ours else "  -"
             lines.append(
                 f"{test:<20}{mode:<10}{len(group):>4}{errs.size:>7}{stats}{share:>12.0%}"
-                f"  {unit:<5} {goal}"
+                f"  {unit:<5} {goal:<7} {extra}".rstrip()
             )
     return lines
 
 
 def pre_post(trials: list[Trial]) -> list[str]:
-    by_pair: dict[str, dict[str, Trial]] = {}
-    for t in trials:
-        if t.clip.doc.get("pair") and t.clip.doc.get("session") in PHASES:
-            by_pair.setdefault(t.clip.doc["pair"], {})[t.clip.doc["session"]] = t
-    lines = [f"{'pair':<44}{'true change':>12}{'rom change':>12}{'error':>8}"]
-    for pair, ts in sorted(by_pair.items()):
-        if set(ts) != {"pre", "post"}:
+    lines = [f"{'pair':<44}{'true change':>12}{'rom change':>12}{'error':>8}  verdict"]
+    for p in pairs(trials):
+        if p.measured_change is None or p.error is None:
+            lines.append(f"{p.name:<44}{p.true_change:>12.2f}{'-':>12}{'-':>8}")
             continue
-        true_change = ts["post"].clip.true_value - ts["pre"].clip.true_value
-        e_pre, e_post = ts["pre"].error("rom"), ts["post"].error("rom")
-        if e_pre is None or e_post is None:
-            lines.append(f"{pair:<44}{true_change:>12.2f}{'-':>12}{'-':>8}")
-            continue
-        measured = true_change + e_post - e_pre
+        verdict = "agrees" if p.measured_verdict == p.true_verdict else "WRONG"
         lines.append(
-            f"{pair:<44}{true_change:>12.2f}{measured:>12.2f}{measured - true_change:>+8.2f}"
+            f"{p.name:<44}{p.true_change:>12.2f}{p.measured_change:>12.2f}"
+            f"{p.error:>+8.2f}  {verdict}"
         )
     return lines
 
 
-def generate(n_clips: int, out: Path) -> None:
-    python = REPO / ".venv-synth" / "bin" / "python"
+def generate(
+    n_clips: int, out: Path, *, seed: int, hard: bool = False, python: Path | None = None
+) -> None:
+    """Render ``n_clips`` more clips of the generator's seed ``seed`` into ``out``.
+
+    Pairs (``make_set --pairs``) by default; single hard clips (``make_set --hard``) with
+    ``hard``.  The generator runs in its own venv (``python``, default ``.venv-synth``).
+    """
+    python = python or REPO / ".venv-synth" / "bin" / "python"
     if not python.exists():
         sys.exit(
-            "error: --generate needs the generator venv (.venv-synth): "
+            f"error: --generate needs the generator venv ({python}): "
             "see tools/synth/requirements.txt"
         )
-    existing = len(list(out.glob("set*.json"))) // 2 if out.exists() else 0
-    pairs = max(1, math.ceil(n_clips / 2))
+    if hard:
+        count = ["--hard", str(n_clips)]
+    else:
+        existing = len(list(out.glob("set*.json"))) // 2 if out.exists() else 0
+        count = ["--pairs", str(max(1, math.ceil(n_clips / 2))), "--start", str(existing)]
     subprocess.run(
-        [
-            str(python),
-            "-m",
-            "tools.synth.make_set",
-            "--pairs",
-            str(pairs),
-            "--start",
-            str(existing),
-            "--out",
-            str(out),
-        ],
+        [str(python), "-m", "tools.synth.make_set", *count, "--seed", str(seed),
+         "--out", str(out)],
         cwd=REPO,
         check=True,
     )
@@ -220,17 +292,35 @@ def main() -> None:
     )
     parser.add_argument("--cache", type=Path, default=REPO / ".cache" / "synth")
     parser.add_argument(
+        "--seed", type=int, default=None,
+        help="the generator's seed: clips in --cache/seedS (hard-seedS with --hard)",
+    )
+    parser.add_argument("--hard", action="store_true",
+                        help="with --seed: the hard single-clip set (make_set --hard)")
+    parser.add_argument("--synth-python", type=Path, default=None,
+                        help="the generator venv's python (default .venv-synth/bin/python)")
+    parser.add_argument(
         "--dirs", type=Path, nargs="*", help="clip folders (default: sample_videos and --cache)"
     )
     parser.add_argument(
-        "--model", default=None, help="pose model: lite, full (default), heavy or a .task path"
+        "--model", default=None,
+        help="pose model: lite, full (default), heavy, a .task path, or MODEL+REFINING "
+        "(e.g. full+heavy: refine the frames around the peak)",
     )
     parser.add_argument("--no-cache", action="store_true", help="do not reuse cached pose tracks")
     parser.add_argument("--verbose", action="store_true", help="print every trial")
     args = parser.parse_args()
+    try:
+        parse_model_spec(args.model)
+    except ValueError as err:
+        parser.error(str(err))
+    cache = args.cache
+    if args.seed is not None:
+        cache = cache / f"{'hard-' if args.hard else ''}seed{args.seed}"
     if args.generate:
-        generate(args.generate, args.cache)
-    dirs = args.dirs or [REPO / "sample_videos", args.cache]
+        generate(args.generate, cache, seed=1 if args.seed is None else args.seed,
+                 hard=args.hard, python=args.synth_python)
+    dirs = args.dirs or ([cache] if args.seed is not None else [REPO / "sample_videos", cache])
     clips = [c for d in dirs if d.exists() for c in groundtruth.find(d)]
     if not clips:
         sys.exit("error: no clips with ground truth found in " + ", ".join(map(str, dirs)))
@@ -256,7 +346,7 @@ def main() -> None:
             )
     print(
         f"{len(trials)} clips from {', '.join(str(d) for d in dirs)}"
-        f" in {time.time() - started:.0f} s"
+        f" in {time.time() - started:.0f} s, model {args.model or 'default'}"
     )
     print()
     print("\n".join(summarise(trials)))

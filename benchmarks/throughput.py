@@ -27,6 +27,13 @@ step's own peak is reported: tracking, then calibration and measurement (the hig
 mark is reset between steps through ``/proc/self/clear_refs``, Linux), then with
 ``--render`` the annotated video and key frame.  ``--memory-only`` skips (a) and (b).
 
+With ``--refine heavy`` it also times peak-window refinement (:mod:`rom.refine`): the
+whole analysis (``rom.pipeline.analyse_trial``, no cache) of a clip with ground truth
+(``--truth``, default a bundled sample) looped to 10 seconds, with ``--model`` alone, with
+``--model`` refined by ``--refine``, and with ``--refine`` alone; and each one's error
+against the truth on the clip itself.  Its last line is ``refine_time_ratio <x>``
+(refined / ``--model`` alone); the goal is <= 1.25.
+
 A 1080p clip from the Sports2D demo (see tests/datasets.py)::
 
     ffmpeg -i .cache/datasets/sports2d-0.8.34/Sports2D/Demo/demo.mp4 -an \\
@@ -44,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 # Runnable from a checkout without installing: make ``rom`` importable.
@@ -53,6 +61,7 @@ from rom.landmarker import PoseDetector
 from rom.pipeline import (
     AnalysisOptions,
     TrialAnalysis,
+    analyse_trial,
     calibrate_trial,
     render_trial,
     track_trial,
@@ -104,6 +113,45 @@ def whole_pipeline(video: Path, model: str | None) -> tuple[int, float]:
     started = time.perf_counter()
     track = track_trial(video, AnalysisOptions(model=model, use_cache=False))
     return len(track), time.perf_counter() - started
+
+
+def timed_analysis(
+    video: Path, test: str, options: AnalysisOptions
+) -> tuple[float, float | None]:
+    """(seconds, measured value) of one whole analysis of ``video`` without the cache."""
+    started = time.perf_counter()
+    analysis = analyse_trial(video, test, replace(options, use_cache=False))
+    return time.perf_counter() - started, analysis.measurement.value
+
+
+def refinement_figures(
+    truth_json: Path, model: str, refine: str, repeat: int, folder: Path
+) -> float:
+    """Print the refinement's time (10-second loop) and error (the clip); returns the ratio
+    of the refined analysis's best time to ``model`` alone's."""
+    doc = json.loads(truth_json.read_text())
+    clip = truth_json.with_suffix(".mp4")
+    test, true_value = str(doc["test"]), float(doc["true_value"])
+    base = AnalysisOptions(side=str(doc["side"]), use_marker=bool(doc.get("marker")))
+    settings = {
+        model: replace(base, model=model, refine=None),
+        f"{model}+{refine}": replace(base, model=model, refine=refine),
+        refine: replace(base, model=refine, refine=None),
+    }
+    looped = loop(clip, 10, folder / "truth10.mp4")
+    best: dict[str, float] = {}
+    for run in range(1, repeat + 1):  # interleaved: the CPU is shared
+        for name, options in settings.items():
+            seconds, _ = timed_analysis(looped, test, options)
+            best[name] = min(best.get(name, seconds), seconds)
+            print(f"refine run {run}: {name:<12} 10 s clip analysed in {seconds:.2f} s")
+    print(f"truth  {clip.name}: {test} true {true_value:.2f} {doc['unit']}")
+    for name, options in settings.items():
+        _, value = timed_analysis(clip, test, options)
+        error = "-" if value is None else f"{value - true_value:+.2f}"
+        print(f"{name:<12} best {best[name]:.2f} s (x{best[name] / best[model]:.2f})  "
+              f"value {value}  error {error}")
+    return best[f"{model}+{refine}"] / best[model]
 
 
 def high_water_kb() -> int:
@@ -227,6 +275,12 @@ def main() -> int:
                         help="the test the memory runs measure")
     parser.add_argument("--rss-fps", type=float, default=10.0,
                         help="frame rate of the memory runs (0: every frame)")
+    parser.add_argument("--refine", default=None, metavar="MODEL",
+                        help="also time refinement of --model by MODEL (e.g. heavy)")
+    parser.add_argument("--truth", type=Path,
+                        default=Path(__file__).resolve().parent.parent / "sample_videos"
+                        / "hip-extension_left_pre.json",
+                        help="clip with ground truth (.json beside its .mp4) for --refine")
     parser.add_argument("--fps", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--rss-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -270,6 +324,12 @@ def main() -> int:
             print("  (the peak could not be reset between steps: each is the peak so far)")
     if ratio is not None:
         print(f"ratio {ratio:.3f}")
+    if args.refine:
+        with tempfile.TemporaryDirectory(prefix="rom-bench-") as tmp:
+            refine_ratio = refinement_figures(
+                args.truth, args.model, args.refine, args.repeat, Path(tmp)
+            )
+        print(f"refine_time_ratio {refine_ratio:.3f}")
     return 0
 
 

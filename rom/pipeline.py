@@ -3,7 +3,8 @@
 This is the only module that strings the analysis steps together::
 
     track_video (pose track, cached)  ->  calibration_for_video (roll, scale, lens)
-        ->  measure (the clinical value)  ->  render_trial (annotated video, key frame)
+        ->  measure (the clinical value)  [->  refine_track around its peak  ->  measure]
+        ->  render_trial (annotated video, key frame)
 
 Every front end (``rom analyze``, ``rom batch``, the dashboard, the benchmarks) builds one
 :class:`AnalysisOptions` from its own inputs and calls :func:`analyse_trial`; an option is
@@ -38,6 +39,7 @@ from rom.landmarker import PersonChoice
 from rom.measurement import Measurement, TrialResult
 from rom.pose import PoseTrack
 from rom.protocols import measure
+from rom.refine import AUTO, refine_track, refinement_for
 from rom.tracking import ProgressCallback, track_video
 from rom.vocabulary import SIDE_CHOICES
 
@@ -82,13 +84,20 @@ class AnalysisOptions:
         Look for rom's printed wall marker (roll and scale).
     use_cache : bool
         Read and write the pose-track cache.
+    refine : str or None
+        A second, more accurate pose model (e.g. ``"heavy"``) re-run on the frames
+        around the measured peak only, whose poses are spliced into ``model``'s track
+        before measuring again (see :mod:`rom.refine`); None measures ``model``'s track;
+        ``"auto"`` (the default) refines the tests of
+        :data:`rom.refine.DEFAULT_REFINEMENT` when tracking with the default model and
+        the refining model is provisioned (:func:`rom.refine.refinement_for`).
 
     Raises
     ------
     RomError
         On construction: an fps that is not a positive number, a negative person rank, a
         person pixel that is not two finite numbers, a side that is not one of
-        :data:`rom.vocabulary.SIDE_CHOICES`, or a roll outside the
+        :data:`rom.vocabulary.SIDE_CHOICES`, a blank refining model, or a roll outside the
         accepted range (:class:`rom.errors.CalibrationError`).  The height's range is
         checked by :func:`rom.protocols.measure`.
     """
@@ -102,6 +111,7 @@ class AnalysisOptions:
     roll_deg: float | None = None
     use_marker: bool = True
     use_cache: bool = True
+    refine: str | None = AUTO
 
     def __post_init__(self) -> None:
         if self.fps is not None and not (math.isfinite(self.fps) and self.fps > 0):
@@ -118,6 +128,8 @@ class AnalysisOptions:
             )
         if self.roll_deg is not None:
             calibration_from_user_angle(self.roll_deg)  # raises CalibrationError
+        if self.refine is not None and not self.refine.strip():
+            raise MeasurementError("the refining model must be named (e.g. heavy)")
 
     def with_camera_file(self, path: str | os.PathLike[str] | None) -> AnalysisOptions:
         """These options with the lens profile read from ``path`` (None: unchanged).
@@ -132,8 +144,11 @@ class AnalysisOptions:
         return replace(self, camera_profile=load_camera_profile(path))
 
     def same_track(self, other: AnalysisOptions) -> bool:
-        """True when ``other`` gives the same pose track (model, fps and person agree)."""
-        return (self.model, self.fps, self.person) == (other.model, other.fps, other.person)
+        """True when ``other`` gives the same pose track (model, refining model, fps and
+        person agree)."""
+        return (self.model, self.refine, self.fps, self.person) == (
+            other.model, other.refine, other.fps, other.person
+        )
 
     def same_calibration(self, other: AnalysisOptions) -> bool:
         """True when ``other`` gives the same calibration (same profile object, roll, marker)."""
@@ -298,10 +313,29 @@ def analyse_trial(
     RomError
         Unreadable video, no pose model, nobody in view, a rejected calibration, or a
         measurement error (unknown test, impossible height).
+
+    Notes
+    -----
+    With a refining model (``options.refine``, see :func:`rom.refine.refinement_for`) the
+    measurement on ``options.model``'s track finds the peak;
+    the refining model then re-reads the frames around it (:func:`rom.refine.refine_track`)
+    and the trial is measured again on the refined track with the same calibration.
+    Without a peak the first measurement stands.
     """
     path = Path(video)
     track = track_trial(path, options, progress)
-    return _measured(path, test, options, track, calibrate_trial(path, track, options))
+    calibration = calibrate_trial(path, track, options)
+    analysis = _measured(path, test, options, track, calibration)
+    refine = refinement_for(test, options.model, options.refine)
+    if refine is None:
+        return analysis
+    refined = refine_track(
+        path, track, analysis.result, model=refine, use_cache=options.use_cache,
+        progress=progress,
+    )
+    if refined is None:
+        return analysis
+    return _measured(path, test, options, refined, calibration)
 
 
 def remeasure(
@@ -314,10 +348,15 @@ def remeasure(
     Raises
     ------
     ValueError
-        ``options`` change the pose track (model, fps or person): call
+        ``options`` change the pose track (model, refining model, fps or person): call
         :func:`analyse_trial` instead.
     RomError
         As :func:`analyse_trial`'s calibration and measurement steps.
+
+    Notes
+    -----
+    A refined track stays as it is: refined around the peak of the test it was first
+    measured for.
     """
     if not options.same_track(analysis.options):
         raise ValueError("the model, fps or person changed: the video must be tracked again")

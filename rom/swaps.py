@@ -89,8 +89,8 @@ def foot_handedness(xy: ArrayLike, z: ArrayLike | None) -> FloatArray:
     The triple product ``det[left - right, forward, up]`` of unit-free vectors in image
     coordinates (``x`` right, ``y`` down, MediaPipe's ``z`` away from the camera, all in
     pixels): ``left - right`` from the hip and shoulder pairs, ``forward`` from the heels'
-    midpoint to the toes' midpoint, ``up`` the image's up (the feet stand on the floor in every test; the trunk would
-    lie along ``forward`` in a forward bend).
+    midpoint to the toes' midpoint, ``up`` the image's up (the feet stand on the floor in
+    every test; the trunk would lie along ``forward`` in a forward bend).
     Divided by the three vectors' lengths, so it lies in [-1, 1].
 
     With correct labels a person is right-handed, which in these (right-handed) axes

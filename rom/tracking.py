@@ -18,7 +18,7 @@ import os
 import queue
 import threading
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -271,3 +271,55 @@ def track_video(
         except OSError as exc:  # a read-only cache must not lose the analysis
             warnings.warn(f"cannot write the track cache {cache_file}: {exc}", stacklevel=2)
     return track
+
+
+def detect_frames(
+    path: str | os.PathLike[str],
+    frame_indices: Sequence[int],
+    *,
+    model_path: str | os.PathLike[str],
+    fps: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[int, list[Rows]]:
+    """Every person a model finds in chosen frames of a video, and in no others.
+
+    The frames are decoded as :func:`track_video` decodes them (same ``fps`` subsampling,
+    same downscaling, same frame indices); frames not asked for are decoded and skipped
+    (:func:`rom.video.iter_frames` cannot seek) and decoding stops after the last one.
+    One VIDEO-mode detector sees the chosen frames in order, so ask for a few frames
+    before the ones that matter: its tracking settles on them.
+
+    Parameters
+    ----------
+    path : path-like
+    frame_indices : sequence of int
+        :attr:`rom.video.Frame.index` values (as in :attr:`PoseTrack.frame_indices`).
+    model_path : path-like
+        A ``.task`` bundle.
+    fps : float, optional
+        The ``fps`` the track was made with (``PoseTrack.settings["fps"]``).
+    progress : callable(done), optional
+        Called after each detected frame.
+
+    Returns
+    -------
+    dict of int to list of (33, 8) arrays
+        Frame index -> the people found (see :meth:`PoseDetector.detect`); frames the
+        video did not yield are missing.
+    """
+    wanted = set(int(i) for i in frame_indices)
+    found: dict[int, list[Rows]] = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    with _Reader(Path(path), fps, DecodeReport()) as reader, PoseDetector(
+        model_path, num_poses=NUM_POSES
+    ) as detector:
+        for frame in reader:
+            if frame.index > last:
+                break
+            if frame.index in wanted:
+                found[frame.index] = detector.detect(frame.image, frame.time_s, frame.full_size)
+                if progress is not None:
+                    progress(len(found))
+    return found

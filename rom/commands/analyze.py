@@ -19,6 +19,7 @@ from rom.measurement import Measurement
 from rom.pipeline import AnalysisOptions, analyse_trial, track_trial
 from rom.pose import PoseTrack
 from rom.protocols import TESTS
+from rom.refine import AUTO, refine_choice
 
 
 def positive_float(text: str) -> float:
@@ -73,6 +74,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="pose model variant or a .task bundle (default: full)",
     )
     parser.add_argument(
+        "--refine", type=refine_choice, default=AUTO, metavar="auto|none|heavy|PATH",
+        help="with --test: re-read the frames around the measured peak with this more "
+        "accurate model and measure again (default auto: hip-extension with heavy when "
+        "it is provisioned; none: never)",
+    )
+    parser.add_argument(
         "--fps", type=positive_float, default=None, metavar="N",
         help="analyse at most N frames per second (default: every frame)",
     )
@@ -109,7 +116,7 @@ def analysis_options(args: argparse.Namespace) -> AnalysisOptions:
     options = AnalysisOptions(
         model=args.model, fps=args.fps, person=args.person, side=args.side,
         height_cm=args.height_cm, roll_deg=args.roll_deg, use_marker=not args.no_marker,
-        use_cache=not args.no_cache,
+        use_cache=not args.no_cache, refine=args.refine,
     )
     return options.with_camera_file(args.camera)
 

@@ -28,6 +28,7 @@ from rom.batch import (
 )
 from rom.commands.analyze import positive_float
 from rom.pipeline import AnalysisOptions
+from rom.refine import AUTO, refine_choice
 from rom.store import Store
 
 
@@ -67,6 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="person of clips named without NAME (default: the folder's name)")
     parser.add_argument("--model", default=None, metavar="lite|full|heavy|PATH",
                         help="pose model variant or a .task bundle (default: full)")
+    parser.add_argument("--refine", type=refine_choice, default=AUTO,
+                        metavar="auto|none|heavy|PATH",
+                        help="re-read the frames around each measured peak with this more "
+                        "accurate model and measure again (default auto: hip-extension "
+                        "with heavy when it is provisioned; none: never)")
     parser.add_argument("--fps", type=positive_float, default=None, metavar="N",
                         help="analyse at most N frames per second (default: every frame)")
     parser.add_argument("--camera", type=Path, default=None, metavar="PROFILE.json",
@@ -97,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     """Plan, run and summarise the batch; returns the exit code."""
     options = AnalysisOptions(
         model=args.model, fps=args.fps, use_marker=not args.no_marker,
-        use_cache=not args.no_cache,
+        use_cache=not args.no_cache, refine=args.refine,
     ).with_camera_file(args.camera)
     plan = plan_batch(args.source, args.person)
     progress, close_bar = _progress_bar(len(plan.clips))
