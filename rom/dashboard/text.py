@@ -35,9 +35,13 @@ WORD_JOINER = "\u2060"
 # emphasis, link and image brackets, HTML and autolinks, headings, tables, strikethrough,
 # LaTeX and character entities (``&amp;``).
 _ALWAYS = re.compile(r"([\\`*_\[\]<>#|~$&])")
-# At the start of a line: list items (``- ``, ``+ ``, ``1. ``, ``1) ``) and the underline
-# of a heading or a rule (``===``, ``---``).
-_LINE_START = re.compile(r"^([ \t]*)([-+=]|\d+[.)])", re.MULTILINE)
+# At the start of a line: list items (``- a``, ``+ a``, ``1. a``, ``1) a``: a marker then
+# a space or the line's end; ``120.0°`` is no list) and the underline of a heading or a
+# rule (a line of ``=`` or ``-`` only).
+_LINE_START = re.compile(
+    r"^([ \t]*)([-+]|\d{1,9}[.)])(?=[ \t]|$)|^([ \t]*)([=-])(?=[ \t=\-\u2060]*$)",
+    re.MULTILINE,
+)
 # Where a word joiner goes: after a colon that something follows (``http://``, directives
 # ``:red[``, icons ``:material/``, emoji ``:smile:``, ``:streamlit:``; ``"frame: the"``
 # keeps its colon plain), after ``www`` before a dot and after ``@`` (autolinked web and
@@ -70,12 +74,14 @@ def literal(text: object) -> str:
     """
     joined = _JOIN.sub(WORD_JOINER, str(text))
     escaped = _ALWAYS.sub(r"\\\1", joined)
-    return _LINE_START.sub(lambda m: m.group(1) + _escape_last(m.group(2)), escaped)
+    return _LINE_START.sub(_escape_line_start, escaped)
 
 
-def _escape_last(marker: str) -> str:
-    """``"-"`` -> ``"\\-"``, ``"12."`` -> ``"12\\."``: the character that makes it syntax."""
-    return marker[:-1] + "\\" + marker[-1]
+def _escape_line_start(match: re.Match[str]) -> str:
+    """``"- "`` -> ``"\\- "``, ``"12. "`` -> ``"12\\. "``: the character that makes it syntax."""
+    indent = match.group(1) if match.group(1) is not None else match.group(3)
+    marker = match.group(2) if match.group(2) is not None else match.group(4)
+    return indent + marker[:-1] + "\\" + marker[-1]
 
 
 def shown(markdown: str) -> str:
