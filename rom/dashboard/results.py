@@ -199,9 +199,10 @@ ROLL_SOURCE_WORDS = {
 def vertical_text(calibration: Calibration | None) -> str:
     """Where the true vertical came from, how well it is known, and why a marker was not used.
 
-    E.g. ``"Vertical from rom's marker, known to ±0.3°."`` or ``"Vertical unknown: the
-    camera is assumed level (...)"``; the bound is ``Calibration.roll_bound_deg()`` (about
-    95 %; a typed roll counts as ±1°).  When rom's marker was seen but not used
+    E.g. ``"Vertical from rom's marker, known to ±0.3° (camera tilt -0.3°)."`` or
+    ``"Vertical unknown: the camera is assumed level, ..."``.  The bound is
+    ``Calibration.roll_bound_deg()`` in degrees (about 95 %; a typed roll counts as ±1°);
+    the tilt is ``roll_deg``, clockwise on screen (see :mod:`rom.calibration`).  When rom's marker was seen but not used
     (``marker_rejection``), its reason follows in words (:data:`rom.labels.REASON_TEXT`).
     """
     if calibration is None or calibration.roll_source == "none":
