@@ -202,8 +202,9 @@ def vertical_text(calibration: Calibration | None) -> str:
     E.g. ``"Vertical from rom's marker, known to ±0.3° (camera tilt -0.3°)."`` or
     ``"Vertical unknown: the camera is assumed level, ..."``.  The bound is
     ``Calibration.roll_bound_deg()`` in degrees (about 95 %; a typed roll counts as ±1°);
-    the tilt is ``roll_deg``, clockwise on screen (see :mod:`rom.calibration`).  When rom's marker was seen but not used
-    (``marker_rejection``), its reason follows in words (:data:`rom.labels.REASON_TEXT`).
+    the tilt is ``roll_deg``, clockwise on screen (see :mod:`rom.calibration`).  When rom's
+    marker was seen but not used (``marker_rejection``), its reason follows in words
+    (:data:`rom.labels.REASON_TEXT`).
     """
     if calibration is None or calibration.roll_source == "none":
         text = ("Vertical unknown: the camera is assumed level, so angles to vertical are off "
