@@ -489,3 +489,227 @@ def test_advisory_and_invalidating_reasons_are_explained(
     advice = _texts(at.markdown)
     assert f"- {REASON_TEXT[invalidating[0]]}" in advice
     assert f"- {REASON_TEXT[advisory[0]]}" in advice
+
+
+# -- side, typed roll, the vertical and the switch to the other leg (issue 10) ---------------
+
+
+def test_the_side_defaults_to_automatic_and_a_typed_roll_reaches_the_analysis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rom.errors import VideoError
+
+    at = _add_person(_app())
+    side = at.radio(key="side")
+    assert side.value == "auto" and side.options[0] == labels.SIDE_LABELS["auto"]
+    roll = at.number_input(key="roll_deg")
+    assert roll.label == record.ROLL_LABEL and roll.value is None
+    assert (roll.min, roll.max) == (-record.ROLL_LIMIT_DEG, record.ROLL_LIMIT_DEG)
+    assert "1.5°" in roll.help and "marker" in roll.help and "door frames" in roll.help
+
+    seen: list[pipeline.AnalysisOptions] = []
+
+    def analyse(video: object, test: str, options: pipeline.AnalysisOptions,
+                progress: object = None) -> object:
+        seen.append(options)
+        raise VideoError("stopped here by the test")
+
+    monkeypatch.setattr(pipeline, "analyse_trial", analyse)
+    at.radio(key="source").set_value(record.SOURCE_SAMPLES).run()
+    at.number_input(key="roll_deg").set_value(-2.5).run()
+    at.button(key="analyse").click().run()
+    assert not at.exception
+    assert [o.roll_deg for o in seen] == [-2.5, -2.5]  # pre and post
+    at.number_input(key="roll_deg").set_value(None).run()
+    at.button(key="analyse").click().run()
+    assert [o.roll_deg for o in seen[2:]] == [None, None]
+
+
+def _fake_analysis(video: Path, test: str, options: pipeline.AnalysisOptions,
+                   reasons_by_side: dict[str, tuple[str, ...]],
+                   calibration: object) -> pipeline.TrialAnalysis:
+    """A trial analysis without MediaPipe: a synthetic track, the side's verdict given."""
+    from dataclasses import replace
+
+    from rom.measurement import INVALIDATING_REASONS
+    from tests.test_render import _track, _trial
+
+    track = replace(_track(list(range(12))), source_sha256="ab" * 32)  # as the store wants
+    side = "left" if options.side in ("auto", "left") else "right"
+    reasons = reasons_by_side[side]
+    base = _trial(track, peak_row=9)
+    m = replace(base.measurement, test=test, side=side, reasons=reasons,
+                value=20.0 if side == "left" else 120.0,
+                reliable=not set(reasons) & INVALIDATING_REASONS)
+    return pipeline.TrialAnalysis(video=video, test=test, options=options, track=track,
+                                  calibration=calibration,  # type: ignore[arg-type]
+                                  result=replace(base, measurement=m))
+
+
+def test_the_other_leg_is_one_click_away_without_tracking_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``other_leg_moved`` shows a "switch side?" hint; its button re-measures the other leg
+    with :func:`rom.pipeline.remeasure` on the same analysis (no tracking), and saves it."""
+    from dataclasses import replace
+
+    from rom.calibration import Calibration
+    from rom.dashboard import results
+
+    calibration = Calibration(roll_deg=1.2, roll_source="scene", roll_uncertainty_deg=0.8,
+                              marker_rejection="too_small")
+    verdicts = {"left": ("other_leg_moved",), "right": ()}
+    tracked: list[str] = []
+    remeasured: list[tuple[pipeline.TrialAnalysis, pipeline.AnalysisOptions]] = []
+
+    def analyse(video: Path, test: str, options: pipeline.AnalysisOptions,
+                progress: object = None) -> pipeline.TrialAnalysis:
+        tracked.append(video.name)
+        return _fake_analysis(video, test, options, verdicts, calibration)
+
+    def remeasure(analysis: pipeline.TrialAnalysis,
+                  options: pipeline.AnalysisOptions) -> pipeline.TrialAnalysis:
+        remeasured.append((analysis, options))
+        before = analysis.options  # only the side changes
+        assert options.same_track(before) and options.same_calibration(before)
+        assert options.height_cm == before.height_cm
+        fake = _fake_analysis(analysis.video, analysis.test, options, verdicts, calibration)
+        return replace(fake, track=analysis.track)  # the same track, as the pipeline does
+
+    monkeypatch.setattr(pipeline, "analyse_trial", analyse)
+    monkeypatch.setattr(pipeline, "remeasure", remeasure)
+    monkeypatch.setattr(pipeline, "render_trial",
+                        lambda analysis, progress=None: pipeline.RenderedTrial(error="no video"))
+    at = _add_person(_app())
+    at.selectbox(key="test").set_value("knee-flexion").run()
+    for phase in ("pre", "post"):
+        at.file_uploader(key=f"upload_{phase}").set_value(
+            (f"{phase}.mp4", _blank_video_bytes(), "video/mp4")).run()
+    at.radio(key="side").set_value("left").run()
+    at.button(key="analyse").click().run()
+    assert not at.exception, at.exception
+    assert tracked == ["pre.mp4", "post.mp4"]
+    assert not at.error, _texts(at.error)
+    assert len(_comparison_table(at)) == 1  # type: ignore[arg-type]
+
+    # The wrong leg: never a bare number, the reason in words, and the hint with its button.
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Pre · before · left side"] == "20.0° (unreliable)"
+    assert metrics["Post · after · left side"] == "20.0° (unreliable)"
+    assert all(labels.REASON_TEXT["other_leg_moved"] in w for w in _texts(at.warning))
+    (hint,) = [t for t in _texts(at.info) if t.startswith("**Switch side?**")]
+    assert "the right leg did the movement" in hint and "pre and post clips" in hint
+    # Where the vertical came from, its +-, and why the marker was not used.
+    captions = _texts(at.caption)
+    vertical = [c for c in captions if "Vertical from the room's edges, known to ±0.8°" in c]
+    assert len(vertical) == 2
+    assert all(c.endswith(labels.REASON_TEXT["marker_too_small"]) for c in vertical)
+
+    at.button(key="switch_knee-flexion_left_left").click().run()
+    assert not at.exception, at.exception
+    assert tracked == ["pre.mp4", "post.mp4"], "switching the side must not track again"
+    assert [(a.measurement.side, o.side) for a, o in remeasured] == [("left", "right")] * 2
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Pre · before · right side"] == "120.0°"
+    assert metrics["Post · after · right side"] == "120.0°"
+    assert not [t for t in _texts(at.info) if t.startswith("**Switch side?**")]
+    assert any("Measured the right leg in the pre and post clips" in t
+               for t in _texts(at.success))
+    assert at.radio(key="side").value == "right"  # the next Analyse measures that leg
+    # Saved once, as the right leg (the left-leg save is replaced).
+    row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
+    assert row["Side"] == "Right" and row["Pre"] == "120.0°" and row["Post"] == "120.0°"
+    assert len(_comparison_table(at)) == 1  # type: ignore[arg-type]
+    assert "1 session on record" in " ".join(_texts(at.sidebar.caption))
+    assert results.WRONG_LEG == "other_leg_moved"
+
+
+def _blank_video_bytes() -> bytes:
+    """A tiny decodable MP4 (the upload check probes it; the analysis is faked)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return _blank_video(Path(folder) / "blank.mp4", frames=5)
+
+
+@pytest.mark.slow
+def test_switching_to_the_leg_that_moved_on_a_real_clip(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The right-leg quad-stretch sample measured as the left leg: the straight standing leg
+    is not called reliable, and one click measures the right leg from the same track."""
+    from rom import tracking
+
+    pair = services.sample_pair("knee-flexion", "right")
+    if pair is None or pair[0].side != "right":
+        pytest.skip("needs the right-leg knee-flexion sample clips")
+    clip = pair[0]
+    at = _add_person(_app())
+    at.selectbox(key="test").set_value("knee-flexion").run()
+    at.file_uploader(key="upload_pre").set_value(
+        (clip.path.name, clip.path.read_bytes(), "video/mp4")).run()
+    at.radio(key="side").set_value("left").run()
+    at.button(key="analyse").click().run(timeout=300)
+    assert not at.exception, at.exception
+    (wrong,) = [m for m in at.metric if m.label.startswith("Pre")]
+    assert wrong.label.endswith("left side") and wrong.value.endswith("(unreliable)")
+    assert any(t.startswith("**Switch side?**") for t in _texts(at.info))
+    tracks = sorted((tmp_path / "cache" / "tracks").glob("*"))
+
+    def no_tracking(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the switch must not track the video again")
+
+    real_track_video = tracking.track_video
+    monkeypatch.setattr(pipeline, "track_video", no_tracking)
+    monkeypatch.setattr(tracking, "track_video", no_tracking)
+    at.button(key="switch_knee-flexion_left_left").click().run(timeout=300)
+    assert not at.exception, at.exception
+    assert sorted((tmp_path / "cache" / "tracks").glob("*")) == tracks
+    # The reference below tracks (from the cache) outside the dashboard.
+    monkeypatch.setattr(pipeline, "track_video", real_track_video)
+    monkeypatch.setattr(tracking, "track_video", real_track_video)
+    expected = _expected("knee-flexion", (clip,))["pre"]
+    (right,) = [m for m in at.metric if m.label.startswith("Pre")]
+    assert right.label == "Pre · before · right side"
+    assert right.value == labels.trusted_value(expected.value, expected.unit,  # type: ignore[attr-defined]
+                                               expected.reliable)  # type: ignore[attr-defined]
+    assert not any(t.startswith("**Switch side?**") for t in _texts(at.info))
+
+
+# -- user text is shown as typed, never as Markdown (issue 12, item 1) ------------------------
+
+ATTACK = "[click me](http://127.0.0.1:9/x) ![p](http://127.0.0.1:9/p.png) **bold**"
+#: A file name can hold no "/", but "http:host" is a URL to a browser all the same.
+ATTACK_FILE = "**bold** [click me](http:127.0.0.1:9) ![p](http:127.0.0.1:9).mp4"
+
+
+def _page_markdown(at: AppTest) -> list[str]:
+    """The Markdown source of every element that renders it."""
+    kinds = (at.markdown, at.caption, at.success, at.info, at.warning, at.error, at.subheader,
+             at.title, at.sidebar.caption, at.sidebar.error, at.sidebar.warning)
+    texts = [str(e.value) for kind in kinds for e in kind]
+    texts += [str(m.label) for m in at.metric]
+    return texts
+
+
+def test_a_name_full_of_markdown_is_shown_as_typed() -> None:
+    from rom.dashboard.text import literal
+
+    at = _add_person(_app(), name=ATTACK)
+    assert not at.exception
+    assert f"Added {literal(ATTACK)}." in _texts(at.success)
+    infos = _texts(at.info)
+    assert f"No sessions saved for {literal(ATTACK)} yet." in " ".join(infos)
+    assert f"Nothing to export for {literal(ATTACK)} yet." in infos
+    # The select box shows plain text: the name itself, unescaped.
+    select = at.sidebar.selectbox(key="person_select")
+    assert select.format_func(select.value) == ATTACK
+    # An upload whose name is Markdown is named literally in the refusal.
+    at.file_uploader(key="upload_pre").set_value((ATTACK_FILE, b"not a video", "video/mp4"))
+    at.run()
+    assert any(e.startswith(f"“{literal(ATTACK_FILE)}” cannot be used") for e in _texts(at.error))
+    # No unescaped link, image or emphasis of the attack is left anywhere on the page.
+    import re
+
+    rendered = _page_markdown(at)
+    for raw in (r"(?<!\\)\]\(http", r"(?<!\\)\*\*bold", r"!(?<!\\)\[p", "http://"):
+        assert not any(re.search(raw, text) for text in rendered), raw

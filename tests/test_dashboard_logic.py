@@ -221,3 +221,115 @@ def test_an_unreliable_peak_is_labelled_on_the_picture(monkeypatch: pytest.Monke
     assert drawn == [(value, None), (value, "UNRELIABLE")]
     assert plain is not None and marked is not None
     assert not np.array_equal(plain, marked)
+
+
+# -- user text reaches the page literally (issue 12, item 1) ---------------------------------
+
+ATTACK_NAME = "[click me](http://127.0.0.1:9/x) ![p](http://127.0.0.1:9/p.png)"
+
+
+def test_literal_escapes_markdown_so_the_text_shows_as_typed() -> None:
+    from rom.dashboard.text import WORD_JOINER, literal, shown
+
+    assert literal("**bold**") == r"\*\*bold\*\*"
+    assert literal(ATTACK_NAME) == (
+        rf"\[click me\](http:{WORD_JOINER}//127.0.0.1:{WORD_JOINER}9/x) "
+        rf"!\[p\](http:{WORD_JOINER}//127.0.0.1:{WORD_JOINER}9/p.png)")
+    assert literal("<b>x</b> &amp; `c` $x$ ~s~ a|b #h") == (
+        r"\<b\>x\</b\> \&amp; \`c\` \$x\$ \~s\~ a\|b \#h")
+    # Line starts that would make a list, a heading underline or a rule.
+    assert literal("- a\n+ b\n12. c\n3) d\n===") == "\\- a\n\\+ b\n12\\. c\n3\\) d\n\\==="
+    # Autolinks, emoji, icons, directives and arrows are broken by an invisible joiner.
+    for text, broken in (("www.example.org", f"www{WORD_JOINER}.example.org"),
+                         ("a@b.org", f"a@{WORD_JOINER}b.org"),
+                         (":smile: :material/home: :red[x]",
+                          f":{WORD_JOINER}smile: :{WORD_JOINER}material/home: "
+                          rf":{WORD_JOINER}red\[x\]"),
+                         ("a -> b", f"a -{WORD_JOINER}\\> b")):
+        assert literal(text) == broken, text
+    # What a reader sees is exactly the input.
+    for text in (ATTACK_NAME, "**bold** __u__ C:\\dir\\f.mp4", "a -> b -- c\n# d", "\\*"):
+        assert shown(literal(text)) == text
+    assert literal(RuntimeError("bad “x_y.mp4”")) == r"bad “x\_y.mp4”"
+
+
+def test_literal_leaves_rom_s_own_words_alone() -> None:
+    from rom.dashboard.text import literal
+
+    # Reason texts, test labels and formatted values carry no Markdown: unchanged, so
+    # they can go through the same helper as imported data.
+    for text in (*labels.REASON_TEXT.values(), *labels.TEST_LABELS.values(),
+                 labels.trusted_value(-3.25, "deg", False, signed=True),
+                 labels.format_value(120.0, "deg"), labels.DEMO_PERSON_NAME, "Ana Runner"):
+        assert literal(text) == text
+
+
+def test_table_cells_and_plot_labels_are_literal_too() -> None:
+    from rom.dashboard.text import literal_rows, plot_literal
+
+    rows = literal_rows([{"Technique": "**Sock** Pull", "Videos": 2}])
+    assert rows == [{"Technique": r"\*\*Sock\*\* Pull", "Videos": 2}]
+    assert plot_literal("<a href='http://x'>y</a> & <b>z</b>") == (
+        "&lt;a href='http://x'&gt;y&lt;/a&gt; &amp; &lt;b&gt;z&lt;/b&gt;")
+
+
+def test_trend_labels_escape_the_typed_technique() -> None:
+    from rom.dashboard import history, summary
+
+    point = summary.TrendPoint(session_id=3, session_label="01 Dec 2026 · <b>x</b> (#3)",
+                               date=dt.date(2026, 12, 1), technique="<b>x</b>", phase="pre",
+                               test="knee-flexion", side="right", value=110.0, unit="deg",
+                               reliable=True)
+    fig = history.trend_chart([point], "deg")
+    assert list(fig.data[0].x) == ["01 Dec 2026 · &lt;b&gt;x&lt;/b&gt; (#3)"]
+
+
+# -- the vertical and the trust reasons on each result ---------------------------------------
+
+
+def test_each_result_says_where_the_vertical_came_from() -> None:
+    from rom.calibration import Calibration
+    from rom.dashboard import results
+
+    marker = Calibration(roll_deg=-0.29, roll_source="marker", roll_uncertainty_deg=0.32)
+    assert results.vertical_text(marker) == (
+        "Vertical from rom's marker, known to ±0.3° (camera tilt -0.3°).")
+    typed = Calibration(roll_deg=2.0, roll_source="user")  # typed: counts as +-1 deg
+    assert results.vertical_text(typed) == (
+        "Vertical from your typed roll, known to ±1.0° (camera tilt +2.0°).")
+    scene = Calibration(roll_deg=11.0, roll_source="scene", roll_uncertainty_deg=2.4)
+    assert results.vertical_text(scene).startswith("Vertical from the room's edges, known to ±2.4°")
+    assert results.vertical_text(Calibration()).startswith("Vertical unknown: the camera is "
+                                                          "assumed level")
+    assert results.vertical_text(None) == results.vertical_text(Calibration())
+    # A marker in view that could not be used says why, in the labels' words.
+    for reason in ("too_small", "blurred", "too_few_frames", "inconsistent"):
+        rejected = Calibration(roll_deg=3.0, roll_source="scene", roll_uncertainty_deg=1.2,
+                               marker_rejection=reason)
+        text = results.vertical_text(rejected)
+        assert text.startswith("Vertical from the room's edges, known to ±1.2°")
+        assert text.endswith("The marker was not used: "
+                             + labels.REASON_TEXT[f"marker_{reason}"]), text
+
+
+def test_no_invalidating_reason_lets_a_value_show_bare() -> None:
+    from rom.dashboard import history, results, summary
+    from rom.measurement import INVALIDATING_REASONS
+
+    new = {"tilt_unknown", "implausible_pose", "not_this_test", "other_leg_moved",
+           "movement_incomplete", "identity_uncertain"}
+    assert new <= INVALIDATING_REASONS
+    for reason in sorted(INVALIDATING_REASONS):
+        assert reason in labels.REASON_TEXT, reason
+        pre = _m("knee-flexion", "right", 110.0)
+        post = _m("knee-flexion", "right", 125.0, reliable=False, reasons=(reason,), mid=2)
+        m = post.measurement
+        assert results.value_text(m) == "125.0° (unreliable)", reason
+        (row,) = compare_section.table_rows(session_comparison(
+            [_trial(1, "pre", pre), _trial(2, "post", post)]))
+        assert row["Post"] == "125.0° ⚠" and row["Change"] == "+15.0° ⚠", reason
+        point = summary.TrendPoint(session_id=1, session_label="s", date=NOW.date(),
+                                   technique=None, phase="post", test=m.test, side=m.side,
+                                   value=m.value, unit=m.unit, reliable=m.reliable)
+        (trace,) = history.trend_chart([point], "deg").data
+        assert list(trace.text) == ["125.0° ⚠ unreliable"], reason

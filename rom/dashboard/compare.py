@@ -11,6 +11,7 @@ from rom import labels, report
 from rom.comparison import ComparisonLine, session_comparison
 from rom.dashboard import state
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
+from rom.dashboard.text import literal, literal_rows
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import PersonInfo
@@ -133,8 +134,9 @@ def show_session(store: Store, person: PersonInfo) -> None:
     if not lines:
         return
     st.subheader("4 · Pre vs post in this session")
-    st.caption(f"{person.name} · {st.session_state.get(state.SESSION_FINGERPRINT, ('', ''))[1]}"
-               " · saved to the history automatically")
+    technique = st.session_state.get(state.SESSION_FINGERPRINT, ("", ""))[1]
+    st.caption(f"{literal(person.name)} · {literal(technique)} · saved to the history "
+               "automatically")
     last = st.session_state.get(state.LAST_PAIR)
     headline = next((line for line in lines if last and line.test == last[0]
                      and (line.side == last[1] or last[1] == "auto")), None)
@@ -164,7 +166,7 @@ def show_headline(line: ComparisonLine) -> None:
 
 
 def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
-    st.table(table_rows(lines), hide_index=True)
+    st.table(literal_rows(table_rows(lines)), hide_index=True)
     # One chart per unit: degrees and centimetres never share an axis.
     for unit in sorted({line.unit for line in lines}):
         same = [line for line in lines if line.unit == unit]
@@ -175,7 +177,7 @@ def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
     if notes:
         st.markdown("**What the videos tell you**")
         for note in notes:
-            st.markdown(f"- {note}")
+            st.markdown(f"- {literal(note)}")  # stored reasons are data
     asymmetry = report.asymmetry_texts(lines)
     if asymmetry:
         st.markdown("**Left vs right**")

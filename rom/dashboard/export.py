@@ -9,6 +9,7 @@ import streamlit as st
 
 from rom import labels, report
 from rom.dashboard import record, state, summary
+from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.bundle_file import parse_bundle
@@ -54,7 +55,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
 def _exports(store: Store, person: PersonInfo) -> None:
     sessions = store.sessions(person.id)
     if not sessions:
-        st.info(f"Nothing to export for {person.name} yet.")
+        st.info(f"Nothing to export for {literal(person.name)} yet.")
         return
     slug = _slug(person.name)
 
@@ -69,7 +70,7 @@ def _exports(store: Store, person: PersonInfo) -> None:
     try:
         pdf = report.session_pdf(session_report(store, person, session))
     except RomError as exc:
-        st.error(f"The report could not be made: {exc}")
+        st.error(f"The report could not be made: {literal(exc)}")
     else:
         st.download_button("Download the PDF report", pdf, type="primary",
                            icon=":material/picture_as_pdf:",

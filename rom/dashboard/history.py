@@ -8,6 +8,7 @@ import streamlit as st
 from rom import deletion, labels
 from rom.dashboard import state, summary
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
+from rom.dashboard.text import literal, literal_rows, plot_literal
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import PersonInfo
@@ -23,7 +24,8 @@ def trend_chart(points: list[summary.TrendPoint], unit: str) -> go.Figure:
         if not mine:
             continue
         fig.add_trace(go.Scatter(
-            x=[p.session_label for p in mine],
+            # Session labels hold the typed technique; Plotly draws tags in its labels.
+            x=[plot_literal(p.session_label) for p in mine],
             y=[p.value * scale if p.value is not None else None for p in mine],
             mode="lines+markers+text", name="pre (before)" if phase == "pre" else "post (after)",
             line={"color": PHASE_COLOURS[phase], "width": 2,
@@ -53,17 +55,17 @@ def show(store: Store, person: PersonInfo | None) -> None:
         return
     sessions = store.sessions(person.id)
     if not sessions:
-        st.info(f"No sessions saved for {person.name} yet. Analyse a pre and a post video on "
-                "the first tab; results are saved automatically.")
+        st.info(f"No sessions saved for {literal(person.name)} yet. Analyse a pre and a post "
+                "video on the first tab; results are saved automatically.")
         return
     points = summary.trend_points(store.history(person.id), sessions)
-    st.subheader(f"Trends for {person.name}")
+    st.subheader(f"Trends for {literal(person.name)}")
     pairs = sorted({(p.test, p.side) for p in points})
     if not pairs:
         st.info("The saved sessions hold no measurements yet.")
     for test, side in pairs:
         mine = [p for p in points if (p.test, p.side) == (test, side)]
-        st.markdown(f"**{labels.test_label(test)} · {side} side**")
+        st.markdown(f"**{labels.test_label(test)} · {literal(side)} side**")
         st.plotly_chart(trend_chart(mine, mine[0].unit), key=f"trend_{test}_{side}")
     if len(sessions) == 1:
         st.caption("One session so far: each new pre/post session adds a point to these "
@@ -72,7 +74,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
         st.caption("Hollow markers are unreliable measurements (see the session's advice).")
 
     st.subheader("Sessions")
-    st.table(summary.sessions_table(sessions), hide_index=True)
+    st.table(literal_rows(summary.sessions_table(sessions)), hide_index=True)
     with st.expander("Delete a session"):
         choice = st.selectbox("Session", [s.id for s in sessions], key="delete_session_pick",
                               format_func=lambda i: summary.session_label(
@@ -81,7 +83,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
             try:
                 deletion.delete_session(store, int(choice))
             except RomError as exc:
-                st.error(str(exc))
+                st.error(literal(exc))
             else:
                 if st.session_state.get(state.SESSION_ID) == choice:
                     st.session_state.pop(state.SESSION_ID, None)

@@ -18,6 +18,7 @@ from rom.dashboard import (
     state,
     welcome,
 )
+from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import PersonInfo
@@ -73,7 +74,7 @@ def _draw() -> None:
     try:
         store = state.get_store()
     except RomError as exc:
-        st.error(f"The database cannot be opened: {exc}")
+        st.error(f"The database cannot be opened: {literal(exc)}")
         st.stop()
         return
     person = record.person_sidebar(store)
@@ -105,10 +106,14 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
         st.info("Start by choosing or adding the person being measured in the sidebar on the "
                 "left.", icon=":material/person_add:")
     elif welcome.is_demo(person):
-        st.info(f"**Demo:** “{person.name}” is a synthetic body from the bundled sample clips. "
-                "Choose another test under 1 and press **Analyse pre and post** to try it. "
-                "When you are ready, use **Add another person** in the sidebar; delete the "
-                "demo person there at any time.", icon=":material/science:")
+        st.info(f"**Demo:** “{literal(person.name)}” is a synthetic body from the bundled "
+                "sample clips. Choose another test under 1 and press **Analyse pre and post** "
+                "to try it. When you are ready, use **Add another person** in the sidebar; "
+                "delete the demo person there at any time.", icon=":material/science:")
+    switch = results.take_side_switch()
+    if switch is not None and person is not None:
+        # Before the form is drawn: the switch may set the form's side.
+        _switch_side(store, person, switch)
     request = record.record_form(person, submit=bool(st.session_state.pop(welcome.RUN_DEMO,
                                                                            False)))
     just_analysed = False
@@ -123,7 +128,7 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
             try:
                 state.save_session(store, request.person_id, request.technique)
             except RomError as exc:
-                st.error(f"The results could not be saved: {exc}")
+                st.error(f"The results could not be saved: {literal(exc)}")
     if person is None:
         return
     last = st.session_state.get(state.LAST_PAIR)
@@ -132,6 +137,20 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
     compare.show_session(store, person)
     if just_analysed:
         _scroll_to(results.RESULTS_ANCHOR)
+
+
+def _switch_side(store: Store, person: PersonInfo, switch: results.SideSwitch) -> None:
+    """Measure the other leg as the results' hint offered, and save the session again."""
+    done = results.switch_side(switch)
+    if not done:
+        return
+    fingerprint = st.session_state.get(state.SESSION_FINGERPRINT)
+    if fingerprint is None or fingerprint[0] != person.id:
+        return
+    try:
+        state.save_session(store, person.id, fingerprint[1])
+    except RomError as exc:
+        st.error(f"The results could not be saved: {literal(exc)}")
 
 
 def _scroll_to(anchor: str) -> None:
@@ -162,7 +181,7 @@ def _sidebar_footer(store: Store) -> None:
                     try:
                         deletion.delete_person(store, current)
                     except RomError as exc:
-                        st.error(str(exc))
+                        st.error(literal(exc))
                     else:
                         for key in (state.PERSON_ID, state.SESSION_ID, state.LAST_PAIR,
                                     "person_select"):

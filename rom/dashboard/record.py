@@ -13,14 +13,16 @@ from typing import Any
 import streamlit as st
 
 from rom import labels
+from rom.calibrate.floor import MAX_FLOOR_ROLL_DEG
 from rom.dashboard import services, state
+from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.pipeline import AnalysisOptions
 from rom.protocols import TESTS
 from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.video import VIDEO_TYPES
-from rom.vocabulary import HEIGHT_RANGE_CM, SIDES
+from rom.vocabulary import HEIGHT_RANGE_CM, SIDE_CHOICES, SIDES
 
 NEW_PERSON = "+ Add a new person…"
 SOURCE_UPLOAD = "Upload my videos"
@@ -34,6 +36,25 @@ HEIGHT_HELP = (
     "Optional. Only used as the scale for the toe-touch reach when rom's wall marker is not in "
     "view: rom measures how tall you stand in the video and turns the reach into centimetres. "
     "Without a marker or a height, the reach is given as a percentage of your height."
+)
+
+#: The side radio offers :data:`rom.vocabulary.SIDE_CHOICES`, automatic first and so chosen
+#: until the user picks a leg: a default leg measured the straight standing leg of a
+#: right-leg quad stretch and called it reliable.
+SIDE_HELP = ("The leg being measured. 'Detect automatically' picks the leg that does the test's "
+             "movement; choose a leg when both legs move.")
+
+#: Largest phone tilt the form accepts, degrees (the pipeline's own limit for a typed roll).
+ROLL_LIMIT_DEG = MAX_FLOOR_ROLL_DEG
+ROLL_LABEL = "Phone tilt (roll, degrees, from a level app)"
+ROLL_HELP = (
+    "Optional. How far the phone leaned sideways while filming, read from a level app with "
+    "the phone in its filming position; positive when a door frame looks tilted to the "
+    "right in the video (its top right of its bottom), negative when to the left. Angles "
+    "measured to true vertical (shin, hip extension, trunk) are trusted only when the tilt "
+    "is known to within 1.5°: every degree the phone leans is a degree of error. rom's "
+    "printed marker, or door frames and wall corners in the picture, also give the tilt; a "
+    "typed value wins over them."
 )
 
 FPS_CHOICES: dict[str, float | None] = {
@@ -155,12 +176,12 @@ def _new_person_form(store: Store) -> None:
             person = store.add_person(name.strip(),
                                       height_cm=float(height) if height is not None else None)
         except RomError as exc:
-            st.sidebar.error(str(exc))
+            st.sidebar.error(literal(exc))
             return
         st.session_state[state.PERSON_ID] = person.id
         st.session_state[PENDING_PERSON] = person.id
         st.session_state.pop(state.SESSION_ID, None)
-        state.flash("success", f"Added {person.name}.")
+        state.flash("success", f"Added {literal(person.name)}.")
         st.rerun()
 
 
@@ -180,10 +201,11 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
     if sample_sides and st.session_state.get("side") not in sample_sides:
         # The sample clips show one particular leg: show that leg rather than a wrong one.
         st.session_state["side"] = sample_sides[0]
-    side_help = "The leg being measured. 'Detect' picks the leg nearest the camera."
+    side_help = SIDE_HELP
     if len(sample_sides) == 1:
         side_help = f"The sample clips of this test show the {sample_sides[0]} leg."
-    side = c2.radio("Side", ("left", "right", "auto"), format_func=labels.SIDE_LABELS.get,
+    # Automatic first, so it is the default (index 0) wherever the form is drawn.
+    side: str = c2.radio("Side", SIDE_CHOICES, format_func=labels.SIDE_LABELS.get,
                     horizontal=True, key="side", disabled=len(sample_sides) == 1,
                     help=side_help)
     technique = c3.selectbox("Technique done between pre and post", labels.TECHNIQUES,
@@ -225,18 +247,22 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
                                  format="%d", placeholder="not given",
                                  key=f"height_cm_{person.id if person is not None else 'none'}",
                                  help=HEIGHT_HELP)
-        use_marker = st.checkbox(
+        m1, m2 = st.columns([2, 1])
+        use_marker = m1.checkbox(
             "Use rom's wall marker when it is in view", value=True, key="use_marker",
             help="The printed marker on the wall levels the camera's tilt and gives a scale "
                  "in centimetres.")
-    # Lens profile and typed-in roll are AnalysisOptions fields too; the form offers
-    # neither yet, so they stay None.
+        roll = m2.number_input(ROLL_LABEL, min_value=-ROLL_LIMIT_DEG, max_value=ROLL_LIMIT_DEG,
+                               value=None, step=0.1, format="%.1f", placeholder="not given",
+                               key="roll_deg", help=ROLL_HELP)
+    # A lens profile is an AnalysisOptions field too; the form does not offer it yet.
     options = AnalysisOptions(model=model, fps=FPS_CHOICES[fps_label], side=side,
                               height_cm=float(height) if height is not None else None,
+                              roll_deg=float(roll) if roll is not None else None,
                               use_marker=use_marker)
 
     for problem in problems:
-        st.error(problem)
+        st.error(literal(problem))
     pressed = st.button("Analyse pre and post", type="primary", key="analyse") or submit
     if not pressed:
         return None
@@ -283,7 +309,7 @@ def _sample_sides(test: str) -> tuple[str, ...]:
 def _clip_line(clip: services.SampleClip) -> str:
     truth = ("" if clip.true_value is None
              else f" · posed at **{labels.format_value(clip.true_value, clip.unit)}**")
-    return f":material/movie: `{clip.path.name}` · {clip.side} side{truth}"
+    return f":material/movie: {literal(clip.path.name)} · {literal(clip.side)} side{truth}"
 
 
 def _samples(test: str, side: str) -> tuple[list[VideoInput], list[str]]:
@@ -318,8 +344,9 @@ def _sample_catalogue() -> None:
             pre, post = pair
             covered.add(test)
             rows.append({
-                "Test": labels.test_label(test), "Side": pre.side.capitalize(),
-                "Pre clip": pre.path.name, "Post clip": post.path.name,
+                "Test": labels.test_label(test), "Side": literal(pre.side.capitalize()),
+                # st.table renders its cells as Markdown.
+                "Pre clip": literal(pre.path.name), "Post clip": literal(post.path.name),
                 "True value pre → post": (
                     f"{labels.format_value(pre.true_value, pre.unit)} → "
                     f"{labels.format_value(post.true_value, post.unit)}"

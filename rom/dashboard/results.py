@@ -1,14 +1,19 @@
 """Results: run the analysis with a progress bar, then show each video's measurement.
 
 For each analysed video: the value (or why it is unreliable and what to do about it),
-the annotated video, the value-over-time chart with the peak marked and the key frame.
+the annotated video, the value-over-time chart with the peak marked, the key frame, and
+where the true vertical came from.  When the other leg did the test's movement
+(``other_leg_moved``), the pair offers to measure that leg instead: the clips are measured
+again from their pose tracks (:func:`rom.pipeline.remeasure`), not tracked again.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import plotly.graph_objects as go
@@ -18,9 +23,11 @@ from rom import labels, pipeline
 from rom.calibration import Calibration
 from rom.dashboard import services, state
 from rom.dashboard.record import AnalysisRequest
+from rom.dashboard.text import literal
 from rom.errors import NoPersonError, RomError
 from rom.measurement import Measurement
 from rom.style import OKABE_ITO, PHASE_COLOURS
+from rom.vocabulary import SIDES, Side, other_side
 
 PHASE_TITLES = {"pre": "Pre · before", "post": "Post · after"}
 PHASE_SYMBOLS = {"pre": "circle", "post": "diamond"}
@@ -38,7 +45,7 @@ def run_analysis(request: AnalysisRequest) -> list[services.AnalysedVideo]:
     done: list[services.AnalysedVideo] = []
     for video in request.videos:
         title = PHASE_TITLES[video.phase]
-        bar = st.progress(0.0, text=f"{title}: finding the body in “{video.name}”…")
+        bar = st.progress(0.0, text=f"{title}: finding the body in “{literal(video.name)}”…")
 
         def on_progress(i: int, total: int, bar: Any = bar, title: str = title) -> None:
             fraction = min(1.0, i / total) if total else 0.0
@@ -51,7 +58,7 @@ def run_analysis(request: AnalysisRequest) -> list[services.AnalysedVideo]:
             bar.empty()
             advice = (" Film from the side with the whole body in frame, in good light."
                       if isinstance(exc, NoPersonError) else "")
-            st.error(f"{title}: {_friendly(exc, video.path, video.name)}.{advice}")
+            st.error(f"{title}: {literal(_friendly(exc, video.path, video.name))}.{advice}")
             continue
         bar.progress(0.0, text=f"{title}: drawing the annotated video…")
 
@@ -79,7 +86,8 @@ def value_text(measurement: Measurement) -> str:
 
 def quality_box(measurement: Measurement) -> None:
     """The quality verdict with each reason in plain words and what to do about it."""
-    advice = labels.reason_texts(measurement.reasons)
+    # Stored or imported reason codes are data: an unknown one is shown as typed.
+    advice = [literal(text) for text in labels.reason_texts(measurement.reasons)]
     if measurement.reliable:
         text = f"**Reliable** · quality {measurement.quality:.0%}"
         if advice:
@@ -123,18 +131,19 @@ def value_chart(analysis: services.AnalysedVideo) -> go.Figure:
 
 def show_analysis(analysis: services.AnalysedVideo, key: str) -> None:
     m = analysis.measurement
-    st.metric(f"{PHASE_TITLES[analysis.phase]} · {m.side} side", value_text(m))
+    st.metric(f"{PHASE_TITLES[analysis.phase]} · {literal(m.side)} side", value_text(m))
     quality_box(m)
     if analysis.rendered_video is not None and analysis.rendered_video.exists():
         st.video(str(analysis.rendered_video))
     elif analysis.render_error:
-        st.caption(analysis.render_error)
+        st.caption(literal(analysis.render_error))
     st.plotly_chart(value_chart(analysis), key=f"chart_{key}")
     if analysis.key_frame_png:
         peak = f" at {m.peak_time_s:.1f} s" if m.peak_time_s is not None else ""
         st.image(analysis.key_frame_png, caption=f"Key frame at the peak{peak}", width=380)
     camera = calibration_text(analysis.calibration, m)
-    st.caption(f"Video: {analysis.video_name} · {camera}")
+    st.caption(f"Video: {literal(analysis.video_name)} · {camera}")
+    st.caption(f":material/straighten: {vertical_text(analysis.calibration)}")
     truth = truth_text(analysis)
     if truth:
         st.caption(truth)
@@ -178,13 +187,54 @@ def calibration_text(
     return tilt
 
 
+#: Where the true vertical came from (``Calibration.roll_source``), in words.
+ROLL_SOURCE_WORDS = {
+    "marker": "rom's marker",
+    "user": "your typed roll",
+    "scene": "the room's edges",
+    "floor": "the floor line you marked",
+}
+
+
+def vertical_text(calibration: Calibration | None) -> str:
+    """Where the true vertical came from, how well it is known, and why a marker was not used.
+
+    E.g. ``"Vertical from rom's marker, known to ±0.3° (camera tilt -0.3°)."`` or
+    ``"Vertical unknown: the camera is assumed level, ..."``.  The bound is
+    ``Calibration.roll_bound_deg()`` in degrees (about 95 %; a typed roll counts as ±1°);
+    the tilt is ``roll_deg``, clockwise on screen (see :mod:`rom.calibration`).  When rom's
+    marker was seen but not used (``marker_rejection``), its reason follows in words
+    (:data:`rom.labels.REASON_TEXT`).
+    """
+    if calibration is None or calibration.roll_source == "none":
+        text = ("Vertical unknown: the camera is assumed level, so angles to vertical are off "
+                "by however much the phone leaned.")
+    else:
+        source = ROLL_SOURCE_WORDS.get(calibration.roll_source,
+                                       literal(calibration.roll_source))
+        bound = calibration.roll_bound_deg()
+        known = (f"known to ±{bound:.1f}°" if bound is not None and math.isfinite(bound)
+                 else "accuracy unknown")
+        text = f"Vertical from {source}, {known} (camera tilt {calibration.roll_deg:+.1f}°)."
+    rejection = calibration.marker_rejection if calibration is not None else None
+    if rejection:
+        (why,) = labels.reason_texts([f"marker_{rejection}"])
+        text += f" The marker was not used: {literal(why)}"
+    return text
+
+
 def show_pair(test: str, side: str) -> None:
-    """Pre and post of one test and side, side by side."""
+    """Pre and post of one test and side, side by side, with a switch-side offer."""
     found = state.analyses()
     pre, post = found.get((test, side, "pre")), found.get((test, side, "post"))
     if pre is None and post is None:
         return
     st.subheader(f"3 · Results: {labels.test_label(test)}", anchor=RESULTS_ANCHOR)
+    switched = st.session_state.pop(state.SIDE_SWITCHED, None)
+    if switched:
+        st.success(switched, icon=":material/swap_horiz:")
+    for offer in side_switch_offers(test, side):
+        show_side_switch(offer)
     cols = st.columns(2, gap="large")
     for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
         with col:
@@ -192,3 +242,137 @@ def show_pair(test: str, side: str) -> None:
                 st.info(f"No {phase} video analysed yet.")
             else:
                 show_analysis(analysis, key=f"{test}_{side}_{phase}")
+
+
+# -- switching to the other leg ------------------------------------------------------------
+
+#: The reason code that offers the switch: the other leg did the test's movement.
+WRONG_LEG = "other_leg_moved"
+
+
+@dataclass(frozen=True)
+class SideSwitch:
+    """An offer to measure the other leg in the clips of one result pair.
+
+    Attributes
+    ----------
+    test : str
+    slot_side : str
+        The side the pair was analysed with (``"auto"``, ``"left"`` or ``"right"``): with
+        ``test`` it keys the pair in :func:`rom.dashboard.state.analyses`.
+    measured : str
+        The leg that was measured and barely moved (``"left"`` or ``"right"``).
+    other : str
+        The leg that did the movement, measured on request.
+    phases : tuple of str
+        The phases (``"pre"``, ``"post"``) whose clip says so.
+    """
+
+    test: str
+    slot_side: str
+    measured: str
+    other: str
+    phases: tuple[str, ...]
+
+
+def side_switch_offers(test: str, slot_side: str) -> list[SideSwitch]:
+    """The pair's clips that measured the leg that did not move, grouped by that leg."""
+    found = state.analyses()
+    by_leg: dict[str, list[str]] = {}
+    for phase in ("pre", "post"):
+        analysis = found.get((test, slot_side, phase))
+        if analysis is None:
+            continue
+        m = analysis.measurement
+        if WRONG_LEG in m.reasons and m.side in SIDES:
+            by_leg.setdefault(m.side, []).append(phase)
+    return [SideSwitch(test, slot_side, leg, other_side(cast(Side, leg)), tuple(phases))
+            for leg, phases in by_leg.items()]
+
+
+def show_side_switch(offer: SideSwitch) -> None:
+    """The "switch side?" hint with its one-click re-measurement."""
+    clips = " and ".join(offer.phases)
+    noun = "clips" if len(offer.phases) > 1 else "clip"
+    st.info(f"**Switch side?** In the {clips} {noun} the {offer.other} leg did the movement "
+            f"of this test and the {offer.measured} leg, which was measured, barely moved. "
+            f"Measure the {offer.other} leg instead: rom measures the same {noun} again "
+            "without finding the body again.", icon=":material/swap_horiz:")
+    st.button(f"Measure the {offer.other} leg instead", type="primary",
+              icon=":material/swap_horiz:", on_click=_request_switch, args=(offer,),
+              key=f"switch_{offer.test}_{offer.slot_side}_{offer.measured}")
+
+
+def _request_switch(offer: SideSwitch) -> None:
+    # A callback runs before the next script run: the switch is done by the page before the
+    # form is drawn, so the form's side can follow it (see take_side_switch).
+    st.session_state[state.SIDE_SWITCH] = offer
+
+
+def take_side_switch() -> SideSwitch | None:
+    """The switch requested by the last click, if any (taken once)."""
+    offer = st.session_state.pop(state.SIDE_SWITCH, None)
+    return offer if isinstance(offer, SideSwitch) else None
+
+
+def switch_side(offer: SideSwitch) -> list[str]:
+    """Measure the offer's clips on the other leg, from their pose tracks; returns the phases done.
+
+    Each analysis is replaced in :func:`rom.dashboard.state.analyses` by
+    :func:`rom.pipeline.remeasure` with ``side=offer.other`` (same track, same calibration)
+    and its pictures are drawn again.  When afterwards every clip of a pair analysed for one
+    leg measures the other leg, the pair moves to that leg's place (so it is saved and
+    shown once, as that leg) and the form's side follows, so that *Analyse* measures the
+    leg that moved next time.  Errors are shown, not raised.
+    """
+    found = state.analyses()
+    done: list[str] = []
+    for phase in offer.phases:
+        slot = (offer.test, offer.slot_side, phase)
+        before = found.get(slot)
+        if before is None or before.measurement.side != offer.measured:
+            continue  # already switched, or analysed again since the offer was made
+        title = PHASE_TITLES[phase]
+        bar = st.progress(0.0, text=f"{title}: measuring the {offer.other} leg…")
+        try:
+            analysis = pipeline.remeasure(
+                before.analysis, replace(before.analysis.options, side=offer.other))
+        except RomError as exc:
+            bar.empty()
+            st.error(f"{title}: the {offer.other} leg could not be measured: {literal(exc)}")
+            continue
+
+        def on_render(i: int, total: int, bar: Any = bar, title: str = title) -> None:
+            fraction = min(1.0, i / total) if total else 0.0
+            bar.progress(fraction, text=f"{title}: drawing the annotated video…")
+
+        found[slot] = replace(before, analysis=analysis,
+                              rendered=pipeline.render_trial(analysis, progress=on_render))
+        bar.empty()
+        done.append(phase)
+    if done:
+        st.session_state[state.SIDE_SWITCHED] = side_switch_summary(offer, done)
+        if offer.slot_side in SIDES:
+            _move_pair_if_whole(offer.test, offer.slot_side, offer.other)
+    return done
+
+
+def _move_pair_if_whole(test: str, from_side: str, to_side: str) -> None:
+    found = state.analyses()
+    pair = {phase: found.get((test, from_side, phase)) for phase in ("pre", "post")}
+    present = [a for a in pair.values() if a is not None]
+    if not present or any(a.measurement.side != to_side for a in present):
+        return  # a mixed pair stays where it was asked for
+    for phase, analysis in pair.items():
+        found.pop((test, from_side, phase), None)
+        if analysis is not None:
+            found[(test, to_side, phase)] = analysis
+    st.session_state[state.LAST_PAIR] = (test, to_side)
+    st.session_state["side"] = to_side  # the form is drawn after this, so it may be set
+
+
+def side_switch_summary(offer: SideSwitch, done: Sequence[str]) -> str:
+    """One line for the page after a switch."""
+    clips = " and ".join(done)
+    return (f"Measured the {offer.other} leg in the {clips} "
+            f"{'clips' if len(done) > 1 else 'clip'} (from the stored pose track).")

@@ -24,6 +24,8 @@ ANALYSES = "analyses"  # {(test, side, phase): AnalysedVideo}
 LAST_PAIR = "last_pair"  # (test, side) of the most recent analysis
 FLASH = "flash"  # one-shot message shown after a rerun
 SHOWN_PERSON = "_shown_person"  # whose session and analyses are held (see forget_session)
+SIDE_SWITCH = "_side_switch"  # a "measure the other leg" click, done on the next run
+SIDE_SWITCHED = "_side_switched"  # what the last switch did, shown once with the results
 
 
 @st.cache_resource(show_spinner=False)
@@ -57,7 +59,10 @@ def upload_limit_bytes() -> int:
 
 
 def flash(kind: str, text: str) -> None:
-    """Queue a message for the next run (``kind``: success, info, warning, error)."""
+    """Queue a message for the next run (``kind``: success, info, warning, error).
+
+    ``text`` is Markdown: user text in it goes through :func:`rom.dashboard.text.literal`.
+    """
     st.session_state[FLASH] = (kind, text)
 
 

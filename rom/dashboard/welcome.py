@@ -13,6 +13,7 @@ import streamlit as st
 
 from rom import labels, paths
 from rom.dashboard import record, services, state
+from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import PersonInfo
@@ -65,12 +66,12 @@ def start_demo(store: Store) -> None:
     if test is None:
         folder = paths.sample_dir()
         where = f"in {folder}" if folder is not None else f"({paths.NO_SAMPLE_DIR_MESSAGE})"
-        state.flash("error", f"No sample videos were found {where}.")
+        state.flash("error", f"No sample videos were found {literal(where)}.")
         return
     try:
         person = demo_person(store)
     except RomError as exc:
-        state.flash("error", f"The demo could not start: {exc}")
+        state.flash("error", f"The demo could not start: {literal(exc)}")
         return
     pair = services.sample_pair(test, "auto")
     side = pair[0].side if pair is not None and pair[0].side in SIDES else "auto"
@@ -104,7 +105,7 @@ def show(store: Store) -> None:
         st.markdown("##### :material/play_circle: See it work first")
         test = demo_test()
         if test is None:
-            st.caption(f"No sample videos were found in {services.sample_dir()}, so the "
+            st.caption(f"No sample videos were found in {literal(services.sample_dir())}, so the "
                        "demo is not available.")
         else:
             st.caption(f"Analyses the bundled sample clips of the **{labels.test_label(test)}** "
