@@ -107,12 +107,12 @@ def restore_section(store: Store) -> None:
         # Size and nesting are checked before parsing (a hostile file cannot crash the page).
         bundle = parse_bundle(upload.getvalue(), "it")
     except RomError as exc:
-        st.error(f"“{upload.name}” is not a rom backup file ({exc}).")
+        st.error(f"“{literal(upload.name)}” is not a rom backup file ({literal(exc)}).")
         return
     try:
         result = store.import_bundle(bundle)
     except RomError as exc:
-        st.error(f"“{upload.name}” could not be restored: {exc}")
+        st.error(f"“{literal(upload.name)}” could not be restored: {literal(exc)}")
         return
     if result.anything_added:
         state.flash("success", f"Restored {result.sessions_added} session(s) and "

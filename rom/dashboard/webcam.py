@@ -18,6 +18,7 @@ import streamlit as st
 from rom import labels
 from rom.cache import keep_recording
 from rom.dashboard.live import LiveRecorder
+from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.paths import cache_dir
 from rom.vocabulary import PHASES
@@ -76,7 +77,7 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
 
                 model = resolve_model(None)
             except RomError as exc:
-                st.error(str(exc))
+                st.error(literal(exc))
             else:
                 out = cache_dir() / "webcam" / f"{key}-{uuid.uuid4().hex[:8]}.mp4"
                 with _REGISTRY_LOCK:
