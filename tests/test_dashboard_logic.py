@@ -171,18 +171,21 @@ def test_sample_clips_are_listed_as_pre_post_pairs() -> None:
 
 
 def test_the_scale_named_is_the_one_the_measurement_used() -> None:
-    import json
     from types import SimpleNamespace
 
     from rom.dashboard import results
-    from rom.measurement import Measurement
+    from rom.measurement import CalibrationUsed, Measurement
 
     marker = SimpleNamespace(roll_deg=-0.5, roll_source="marker", scale_source="marker")
 
     def reach(scale_source: str | None) -> Measurement:
+        # The scale used now travels typed on the measurement (no provenance JSON parsed).
+        used = CalibrationUsed(roll_deg=-0.5, roll_source="marker",
+                               cm_per_px=None if scale_source is None else 0.3,
+                               scale_source=scale_source)
         return Measurement(test="toe-touch", side="right", value=11.1, unit="cm", quality=0.9,
                            reliable=True, reasons=(), peak_time_s=2.0, peak_frame=60,
-                           provenance={"settings": json.dumps({"scale_source": scale_source})})
+                           calibration=used)
 
     # The protocol preferred the stated height to the marker on the wall behind.
     assert results.calibration_text(marker, reach("height")) == (
