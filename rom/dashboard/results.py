@@ -73,8 +73,10 @@ def run_analysis(request: AnalysisRequest) -> list[services.AnalysedVideo]:
 
 
 def value_text(measurement: Measurement) -> str:
-    """The value as shown, with ``(unreliable)`` when it must not be trusted."""
-    return labels.trusted_value(measurement.value, measurement.unit, measurement.reliable)
+    """The value as shown, ``± uncertainty`` when known, ``(unreliable)`` when it must not
+    be trusted."""
+    return labels.trusted_value(measurement.value, measurement.unit, measurement.reliable,
+                                uncertainty=measurement.uncertainty)
 
 
 def quality_box(measurement: Measurement) -> None:
