@@ -127,3 +127,20 @@ def test_verdict_words_never_rely_on_colour() -> None:
     assert report._verdict(_line(exceeds_mdc=False))[0] == "No – within noise"
     assert report._verdict(_line(exceeds_mdc=None))[0] == "No MDC known"
     assert report._verdict(_line(pre_reliable=False))[0].startswith("Unreliable")
+
+
+def test_pdf_shows_each_value_with_its_uncertainty() -> None:
+    from dataclasses import replace
+
+    line = _line()
+    assert line.pre is not None and line.post is not None
+    line = replace(line, pre=replace(line.pre, uncertainty=0.42),
+                   post=replace(line.post, uncertainty=0.38))
+    pages, text = _pdf_text(report.session_pdf(report.SessionReport(
+        person="Ana Runner", session_date="25 November 2026", technique="Toe Spreaders",
+        lines=[line])))
+    flat = " ".join(text.split())
+    assert pages == 1
+    for expected in ("35.2 ± 0.4°", "41.0 ± 0.4°", "Real change?", "Yes – real change",
+                     "± = rom's own uncertainty"):
+        assert expected in flat, expected
