@@ -48,7 +48,8 @@ from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_H
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
     from rom.store.records import PersonInfo, SessionInfo, TrialInfo
 
-#: Columns of the measurements CSV, in order.  Values are stored units (see ``unit``).
+#: Columns of the measurements CSV, in order.  Values are stored units (see ``unit``);
+#: ``uncertainty`` is the value's ± (about 95 %) in the same unit, empty when unknown.
 CSV_COLUMNS: tuple[str, ...] = (
     "person",
     "session_id",
@@ -58,6 +59,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "test",
     "side",
     "value",
+    "uncertainty",
     "unit",
     "reliable",
     "quality",

@@ -54,6 +54,7 @@ def test_csv_round_trips_measurements() -> None:
         secondary={"trunk_flexion_deg": 101.2},
         provenance={"video_sha256": "ab" * 32, "model": "pose_landmarker_full",
                     "rom_version": "0.1.0"},
+        uncertainty=0.4567,
     )
     rows = [{**m.to_dict(), "person": "Zoë Ødegaard", "session_id": 7,
              "session_date": "2026-11-25", "technique": "Sock Pull", "phase": "post"}]
@@ -64,6 +65,7 @@ def test_csv_round_trips_measurements() -> None:
     row = parsed[0]
     assert row["person"] == "Zoë Ødegaard"
     assert float(row["value"]) == pytest.approx(-3.456, abs=1e-3)
+    assert row["uncertainty"] == "0.457"
     assert row["unit"] == "cm" and row["reliable"] == "False" and row["phase"] == "post"
     assert row["reasons"] == "knees_bent;no_scale"
     assert row["video_sha256"] == "ab" * 32 and row["model"] == "pose_landmarker_full"
