@@ -7,12 +7,17 @@ published for the *clinical* instruments (inclinometer, goniometer, tape measure
 video measurement has its own error, which the accuracy benchmark estimates.  They are
 therefore a lower bound on what rom can detect: a change smaller than the MDC95 is never
 called real.
+
+rom's own error enters through each value's uncertainty (``Measurement.uncertainty``, about
+a 95 % half-width, :mod:`rom.protocols.uncertainty`): a change counts as real only when it
+exceeds the MDC95 *and* the combined uncertainty of its two values,
+``sqrt(u_pre**2 + u_post**2)`` (:attr:`Change.real_change`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from rom.errors import MeasurementError
@@ -44,6 +49,18 @@ def _checked_unit(test: str, unit: str | None, values: tuple[float, float], name
     return unit or MDC95[test].unit
 
 
+def combined_uncertainty(*uncertainties: float | None) -> float | None:
+    """Independent uncertainties of values added in quadrature: ``sqrt(sum of squares)``.
+
+    An unknown one (None: a record made before rom estimated it) counts as zero, so the
+    result is then a lower bound; None when none is known.
+    """
+    known = [u for u in uncertainties if u is not None]
+    if not known:
+        return None
+    return math.sqrt(sum(u * u for u in known))
+
+
 def mdc_for(test: str, unit: str) -> float | None:
     """The MDC95 of ``test`` in ``unit``, or None if none is established in that unit."""
     entry = MDC95.get(test)
@@ -69,10 +86,15 @@ class Change:
     exceeds_mdc : bool or None
         ``|post - pre| > mdc``; None when there is no MDC.
     improved : bool or None
-        True/False when the change exceeds the MDC in the better/worse direction;
-        None when it does not exceed it (or there is no MDC): no detectable change.
+        True/False when the change is real (:attr:`real_change`) in the better/worse
+        direction; None when it is not (or there is no MDC): no detectable change.
     reliable : bool
         Both measurements were reliable; when False the change must not be interpreted.
+    uncertainty : float or None
+        Combined uncertainty of the two values, ``sqrt(u_pre**2 + u_post**2)`` in ``unit``
+        (:func:`combined_uncertainty`); None when neither value has one.
+    exceeds_uncertainty : bool or None
+        ``|post - pre| > uncertainty``; None without an uncertainty.
     """
 
     test: str
@@ -85,24 +107,52 @@ class Change:
     exceeds_mdc: bool | None
     improved: bool | None
     reliable: bool = True
+    uncertainty: float | None = None
+    exceeds_uncertainty: bool | None = None
+
+    @property
+    def real_change(self) -> bool | None:
+        """Whether the change is beyond both the MDC95 and the values' combined uncertainty.
+
+        None when there is no MDC to judge it by; with no uncertainty known (older
+        records) the MDC alone decides, as it did before rom estimated one.
+        """
+        if self.exceeds_mdc is None:
+            return None
+        return self.exceeds_mdc and self.exceeds_uncertainty is not False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a plain dict, with :attr:`real_change`."""
+        return {**asdict(self), "real_change": self.real_change}
 
 
 def change(
-    pre: float, post: float, test: str, unit: str | None = None, reliable: bool = True
+    pre: float,
+    post: float,
+    test: str,
+    unit: str | None = None,
+    reliable: bool = True,
+    *,
+    pre_uncertainty: float | None = None,
+    post_uncertainty: float | None = None,
 ) -> Change:
-    """Change from ``pre`` to ``post`` for ``test`` (unit defaults to the MDC's unit)."""
+    """Change from ``pre`` to ``post`` for ``test`` (unit defaults to the MDC's unit).
+
+    ``pre_uncertainty`` and ``post_uncertainty`` are the values' uncertainties (about 95 %,
+    in ``unit``; None when unknown); see :attr:`Change.real_change`.
+    """
     unit = _checked_unit(test, unit, (pre, post), "pre and post")
     absolute = post - pre
     percent = None if pre == 0 else 100.0 * absolute / abs(pre)
     mdc = mdc_for(test, unit)
     exceeds = None if mdc is None else abs(absolute) > mdc
-    improved: bool | None = None
-    if exceeds:
-        improved = (absolute > 0) == HIGHER_IS_BETTER[test]
-    return Change(test, unit, pre, post, absolute, percent, mdc, exceeds, improved, reliable)
+    uncertainty = combined_uncertainty(pre_uncertainty, post_uncertainty)
+    beyond = None if uncertainty is None else abs(absolute) > uncertainty
+    result = Change(test, unit, pre, post, absolute, percent, mdc, exceeds, None, reliable,
+                    uncertainty, beyond)
+    if result.real_change:
+        return replace(result, improved=(absolute > 0) == HIGHER_IS_BETTER[test])
+    return result
 
 
 def compare_measurements(pre: Measurement, post: Measurement) -> Change:
@@ -114,7 +164,8 @@ def compare_measurements(pre: Measurement, post: Measurement) -> Change:
     if pre.value is None or post.value is None:
         raise MeasurementError("both measurements need a value to be compared")
     return change(
-        pre.value, post.value, pre.test, pre.unit, reliable=pre.reliable and post.reliable
+        pre.value, post.value, pre.test, pre.unit, reliable=pre.reliable and post.reliable,
+        pre_uncertainty=pre.uncertainty, post_uncertainty=post.uncertainty,
     )
 
 

@@ -30,8 +30,9 @@ class ComparisonLine:
     pre, post : Measurement or None
         The latest measurement of each phase; None when that phase was not recorded.
     change : compare.Change or None
-        Post − pre, judged against the MDC95; None unless both phases have a value and
-        the test has an MDC table entry.  ``change.reliable`` is False when either end is.
+        Post − pre, judged against the MDC95 and the two values' combined uncertainty;
+        None unless both phases have a value and the test has an MDC table entry.
+        ``change.reliable`` is False when either end is.
     mdc : float or None
         MDC95 of the test in ``unit`` (None when not established in that unit).
     mdc_source : str
@@ -79,9 +80,25 @@ class ComparisonLine:
         return None if self.change is None else self.change.exceeds_mdc
 
     @property
+    def exceeds_uncertainty(self) -> bool | None:
+        """``|post − pre|`` > the two values' combined uncertainty; None when unknown."""
+        return None if self.change is None else self.change.exceeds_uncertainty
+
+    @property
+    def real_change(self) -> bool | None:
+        """Beyond the MDC *and* the combined uncertainty (:attr:`compare.Change.real_change`);
+        None without a change or an MDC."""
+        return None if self.change is None else self.change.real_change
+
+    @property
     def improved(self) -> bool | None:
         """True/False for a real change for the better/worse; None otherwise."""
         return None if self.change is None else self.change.improved
+
+    def uncertainty(self, name: Phase) -> float | None:
+        """The uncertainty (about 95 %, in :attr:`unit`) of phase ``name``'s value, if known."""
+        measurement = self.phase(name)
+        return None if measurement is None else measurement.uncertainty
 
 
 @dataclass(frozen=True)
@@ -151,7 +168,9 @@ def compare_pair(test: str, side: str, pre: Measurement | None,
     if (entry is not None and pre is not None and post is not None
             and pre.value is not None and post.value is not None):
         delta = compare.change(pre.value, post.value, test, unit,
-                               reliable=bool(pre.reliable and post.reliable))
+                               reliable=bool(pre.reliable and post.reliable),
+                               pre_uncertainty=pre.uncertainty,
+                               post_uncertainty=post.uncertainty)
     reasons = [code for m in present for code in m.reasons]
     return ComparisonLine(
         test=test, side=side, unit=unit, pre=pre, post=post, change=delta, mdc=mdc,

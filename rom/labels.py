@@ -135,8 +135,12 @@ PLAIN_UNIT_SUFFIX: dict[str, str] = {"deg": "", "cm": " cm", "fraction_of_height
 
 
 def format_value(value: float | None, unit: str, *, signed: bool = False,
-                 digits: int | None = None, plain: bool = False) -> str:
+                 digits: int | None = None, plain: bool = False,
+                 uncertainty: float | None = None) -> str:
     """A measured value with its unit for people, e.g. ``"42.1°"``, ``"+3.0 cm"``, ``"–"``.
+
+    With an ``uncertainty`` the half-width follows the number: ``"42.1 ± 0.8°"``,
+    ``"11.1 ± 0.4 cm"`` (``"+-"`` when ``plain``).
 
     Parameters
     ----------
@@ -152,6 +156,9 @@ def format_value(value: float | None, unit: str, *, signed: bool = False,
         ASCII only, for drawing on video: ``"--"`` when there is no value, a hyphen for
         minus, degrees without a unit (:func:`rom.render.draw_label` draws the degree
         ring) and ``"% height"``.
+    uncertainty : float, optional
+        About a 95 % half-width in stored units (``Measurement.uncertainty``); not shown
+        when None or not finite.
     """
     if value is None or not math.isfinite(value):
         return "--" if plain else "–"
@@ -159,6 +166,9 @@ def format_value(value: float | None, unit: str, *, signed: bool = False,
     if digits is None:
         digits = 0 if unit == "fraction_of_height" else 1
     text = f"{shown:+.{digits}f}" if signed else f"{shown:.{digits}f}"
+    if uncertainty is not None and math.isfinite(uncertainty):
+        half_width = abs(uncertainty) * display_scale(unit)
+        text += f" {'+-' if plain else '±'} {half_width:.{digits}f}"
     if plain:
         return text + PLAIN_UNIT_SUFFIX.get(unit, f" {unit}")
     # A typographic minus reads better than a hyphen in tables and on paper.
@@ -166,12 +176,13 @@ def format_value(value: float | None, unit: str, *, signed: bool = False,
 
 
 def trusted_value(value: float | None, unit: str, reliable: bool, *, signed: bool = False,
-                  marker: str = " (unreliable)") -> str:
+                  marker: str = " (unreliable)", uncertainty: float | None = None) -> str:
     """:func:`format_value`, marked with ``marker`` when the value must not be trusted.
 
-    A number that exists but is unreliable is never shown bare (``"31.5° (unreliable)"``).
+    A number that exists but is unreliable is never shown bare (``"31.5° (unreliable)"``);
+    ``uncertainty`` is shown as in :func:`format_value` (``"31.5 ± 0.4°"``).
     """
-    text = format_value(value, unit, signed=signed)
+    text = format_value(value, unit, signed=signed, uncertainty=uncertainty)
     if value is not None and math.isfinite(value) and not reliable:
         text += marker
     return text

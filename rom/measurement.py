@@ -7,7 +7,9 @@ The contract is fixed in ``docs/ARCHITECTURE.md``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,8 +43,76 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
 #: The keys of :meth:`Measurement.to_dict`, in order; the store keeps the same columns.
 MEASUREMENT_FIELDS: tuple[str, ...] = (
     "test", "side", "value", "unit", "quality", "reliable", "reasons",
-    "peak_time_s", "peak_frame", "secondary", "provenance",
+    "peak_time_s", "peak_frame", "secondary", "provenance", "uncertainty", "calibration",
 )
+#: Fields that records and bundles written before rom estimated them lack: they read as None.
+OPTIONAL_MEASUREMENT_FIELDS: frozenset[str] = frozenset({"uncertainty", "calibration"})
+
+
+@dataclass(frozen=True)
+class CalibrationUsed:
+    """The camera roll and image scale a measurement was actually taken with.
+
+    A copy of what the protocol used, kept with the value (the store turns it into JSON,
+    nothing else does): the roll from the video's :class:`rom.calibration.Calibration`,
+    the scale from the protocol's own choice (:func:`rom.protocols.scale.resolve_scale`
+    may prefer the stated height to the marker's scale).
+
+    Attributes
+    ----------
+    roll_deg : float
+        Camera roll, degrees clockwise on screen from the image's up to true up
+        (:mod:`rom.calibration`); 0 = level.
+    roll_source : str
+        ``"none"`` (assumed level), ``"user"``, ``"marker"``, ``"floor"`` or ``"scene"``.
+    roll_uncertainty_deg : float or None
+        About a 95 % bound on ``roll_deg``, degrees, as used for the value
+        (:meth:`rom.calibration.Calibration.roll_bound_deg`); None when not known.
+    cm_per_px : float or None
+        Centimetres per pixel at the person that the protocol used; None when it used no
+        scale (angle tests that need none, or no scale was known).
+    scale_source : str or None
+        Where that scale came from: ``"marker"`` or ``"height"`` (or another calibration
+        source); None exactly when ``cm_per_px`` is None.
+    marker_rejection : str or None
+        Why rom's marker, seen in the video, was not used (``"too_small"``, ``"blurred"``,
+        ``"too_few_frames"``, ``"inconsistent"``); None when it was used or not in view.
+    """
+
+    roll_deg: float = 0.0
+    roll_source: str = "none"
+    roll_uncertainty_deg: float | None = None
+    cm_per_px: float | None = None
+    scale_source: str | None = None
+    marker_rejection: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible dict (the keys are the attribute names)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CalibrationUsed:
+        """Inverse of :meth:`to_dict`; missing keys take the defaults (level, no scale)."""
+        return cls(
+            roll_deg=float(data.get("roll_deg", 0.0)),
+            roll_source=str(data.get("roll_source", "none")),
+            roll_uncertainty_deg=_optional_float(data.get("roll_uncertainty_deg")),
+            cm_per_px=_optional_float(data.get("cm_per_px")),
+            scale_source=_optional_str(data.get("scale_source")),
+            marker_rejection=_optional_str(data.get("marker_rejection")),
+        )
+
+
+def _optional_float(value: Any) -> float | None:
+    """``float(value)``; None for None and for NaN or infinity (JSON has neither)."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def measurement_fields_dict(source: Any) -> dict[str, Any]:
@@ -50,12 +120,19 @@ def measurement_fields_dict(source: Any) -> dict[str, Any]:
 
     ``source`` is a :class:`Measurement` or anything with the same attributes (e.g. the
     store's ``MeasurementInfo``); ``reasons`` becomes a list and the two mappings are
-    copied, so the result shares nothing mutable with ``source``.
+    copied, so the result shares nothing mutable with ``source``; ``calibration`` becomes
+    its dict (or stays None).
     """
-    data = {name: getattr(source, name) for name in MEASUREMENT_FIELDS}
+    data: dict[str, Any] = {
+        name: getattr(source, name, None) if name in OPTIONAL_MEASUREMENT_FIELDS
+        else getattr(source, name)
+        for name in MEASUREMENT_FIELDS
+    }
     data["reasons"] = list(data["reasons"])
     data["secondary"] = dict(data["secondary"])
     data["provenance"] = dict(data["provenance"])
+    calibration = data["calibration"]
+    data["calibration"] = None if calibration is None else calibration.to_dict()
     return data
 
 
@@ -84,7 +161,14 @@ class Measurement:
     secondary : dict of str to float
         Supporting values, names carry their unit (``..._deg``, ``..._cm``).
     provenance : dict of str to str
-        ``video_sha256``, ``model``, ``model_sha256``, ``settings`` (JSON), ``rom_version``.
+        ``video_sha256``, ``model``, ``model_sha256``, ``settings`` (JSON, the record of
+        every setting; nothing in rom reads it back), ``rom_version``.
+    uncertainty : float or None
+        About a 95 % half-width of ``value`` in its unit (``value ± uncertainty``), from
+        what the video shows (:func:`rom.protocols.uncertainty.value_uncertainty`); None
+        without a value, or for a record made before rom estimated it.
+    calibration : CalibrationUsed or None
+        The roll and scale the value was measured with; None for older records.
     """
 
     test: str
@@ -98,6 +182,8 @@ class Measurement:
     peak_frame: int | None
     secondary: dict[str, float] = field(default_factory=dict)
     provenance: dict[str, str] = field(default_factory=dict)
+    uncertainty: float | None = None
+    calibration: CalibrationUsed | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict (tuples become lists)."""
@@ -105,7 +191,9 @@ class Measurement:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Measurement:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; a dict without ``uncertainty`` or ``calibration``
+        (written by an older rom) gives None for them."""
+        calibration = data.get("calibration")
         return cls(
             test=str(data["test"]),
             side=str(data["side"]),
@@ -118,6 +206,8 @@ class Measurement:
             peak_frame=None if data.get("peak_frame") is None else int(data["peak_frame"]),
             secondary={str(k): float(v) for k, v in dict(data.get("secondary", {})).items()},
             provenance={str(k): str(v) for k, v in dict(data.get("provenance", {})).items()},
+            uncertainty=_optional_float(data.get("uncertainty")),
+            calibration=None if calibration is None else CalibrationUsed.from_dict(calibration),
         )
 
     def advice(self) -> list[str]:

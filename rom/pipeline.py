@@ -46,13 +46,11 @@ from rom.vocabulary import SIDE_CHOICES
 __all__ = [
     "AnalysisOptions",
     "RenderedTrial",
-    "ScaleUsed",
     "TrialAnalysis",
     "analyse_trial",
     "calibrate_trial",
     "remeasure",
     "render_trial",
-    "scale_used",
     "track_trial",
 ]
 
@@ -160,41 +158,6 @@ class AnalysisOptions:
 
 
 @dataclass(frozen=True)
-class ScaleUsed:
-    """The scale a protocol used for a measurement.
-
-    Attributes
-    ----------
-    recorded : bool
-        False when the measurement does not say (an older or foreign record).
-    source : str or None
-        ``"marker"``, ``"height"``, another calibration source, or None (no scale in
-        centimetres).
-    """
-
-    recorded: bool
-    source: str | None
-
-
-def scale_used(measurement: Measurement | None) -> ScaleUsed:
-    """Which scale the protocol actually used, read from the measurement's provenance.
-
-    A protocol may prefer the stated height to the marker's scale, so the calibration
-    alone does not tell.  The measurement records its choice only inside the provenance's
-    ``settings`` JSON; this is the one place that reads it back.
-    """
-    provenance = measurement.provenance if measurement is not None else {}
-    try:
-        settings = json.loads(provenance.get("settings") or "{}")
-    except (TypeError, ValueError):
-        return ScaleUsed(False, None)
-    if not isinstance(settings, dict) or "scale_source" not in settings:
-        return ScaleUsed(False, None)
-    source = settings["scale_source"]
-    return ScaleUsed(True, str(source) if source else None)
-
-
-@dataclass(frozen=True)
 class TrialAnalysis:
     """One video analysed for one test with the options it was analysed with.
 
@@ -223,12 +186,9 @@ class TrialAnalysis:
 
     @property
     def measurement(self) -> Measurement:
+        """The measurement; its ``calibration`` says which scale the protocol chose (the
+        stated height may beat the marker's)."""
         return self.result.measurement
-
-    @property
-    def scale(self) -> ScaleUsed:
-        """The scale the protocol chose (the stated height may beat the marker's)."""
-        return scale_used(self.measurement)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,8 @@ from rom.vocabulary import PHASES
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
     from rom.store.records import PersonInfo, SessionInfo, TrialInfo
 
-#: Columns of the measurements CSV, in order.  Values are stored units (see ``unit``).
+#: Columns of the measurements CSV, in order.  Values are stored units (see ``unit``);
+#: ``uncertainty`` is the value's ± (about 95 %) in the same unit, empty when unknown.
 CSV_COLUMNS: tuple[str, ...] = (
     "person",
     "session_id",
@@ -58,6 +59,7 @@ CSV_COLUMNS: tuple[str, ...] = (
     "test",
     "side",
     "value",
+    "uncertainty",
     "unit",
     "reliable",
     "quality",
@@ -199,15 +201,19 @@ def _verdict(line: ComparisonLine) -> tuple[str, colors.Color]:
         return "Unreliable – re-film", _WARN
     if line.exceeds_mdc is None:
         return "No MDC known", _MUTED
-    if line.exceeds_mdc:
+    if line.real_change:
         if line.improved is False:
             return "Yes – real loss", _WARN
         return "Yes – real change", _GOOD
+    if line.exceeds_mdc:  # beyond the MDC, but not beyond the two values' uncertainty
+        return "No – within rom's uncertainty", _MUTED
     return "No – within noise", _MUTED
 
 
-def _value_cell(value: float | None, unit: str, reliable: bool) -> str:
-    text = format_value(value, unit)
+def _value_cell(value: float | None, unit: str, reliable: bool,
+                uncertainty: float | None = None) -> str:
+    """A value with ``± uncertainty`` when known, marked when unreliable."""
+    text = format_value(value, unit, uncertainty=uncertainty)
     return text if reliable or text == "–" else f"{text} (unreliable)"
 
 
@@ -238,7 +244,7 @@ def session_pdf(report: SessionReport) -> bytes:
         Paragraph("Pre vs post", s["h2"]),
     ]
 
-    header = ["Test", "Side", "Pre", "Post", "Change", "% change", "MDC", "Beyond MDC?"]
+    header = ["Test", "Side", "Pre", "Post", "Change", "% change", "MDC", "Real change?"]
     data: list[list[Any]] = [header]
     verdict_colours: list[tuple[int, colors.Color]] = []
     for i, line in enumerate(report.lines, start=1):
@@ -248,7 +254,8 @@ def session_pdf(report: SessionReport) -> bytes:
         data.append([
             Paragraph(_esc(test_label(line.test)), s["cell"]),
             line.side.capitalize(),
-            *(Paragraph(_esc(_value_cell(line.value(phase), line.unit, line.reliable(phase))),
+            *(Paragraph(_esc(_value_cell(line.value(phase), line.unit, line.reliable(phase),
+                                         line.uncertainty(phase))),
                         s["cell"]) for phase in PHASES),
             Paragraph(_esc(_change_cell(format_value(change.absolute if change else None,
                                                      line.unit, signed=True), line)), s["cell"]),
@@ -300,7 +307,9 @@ def session_pdf(report: SessionReport) -> bytes:
     story.append(Spacer(1, 3 * mm))
     story.append(Paragraph(
         "MDC = minimal detectable change (95% confidence): a change smaller than this may be "
-        "measurement noise. Sources: " + (_esc("; ".join(sources)) if sources else "–") + ".",
+        "measurement noise. ± = rom's own uncertainty of a value (about 95%); a change is "
+        "real only when larger than the MDC and than both values' combined uncertainty. "
+        "Sources: " + (_esc("; ".join(sources)) if sources else "–") + ".",
         s["small"],
     ))
     story.append(Paragraph(

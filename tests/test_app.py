@@ -230,14 +230,17 @@ def test_sample_videos_end_to_end(tmp_path: Path) -> None:
     for phase, title in (("pre", "Pre"), ("post", "Post")):
         m = expected[phase]
         shown = metrics[title]
-        assert shown.startswith(labels.format_value(m.value, m.unit)), (shown, m)
+        # Values are shown with their uncertainty (issue 11: "± u" beside each value).
+        assert shown.startswith(labels.format_value(m.value, m.unit,
+                                                    uncertainty=m.uncertainty)), (shown, m)
         assert ("unreliable" in shown) == (not m.reliable)
 
     # The comparison table holds the same pre, post and change.
     row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
     for column, phase in (("Pre", "pre"), ("Post", "post")):
         m = expected[phase]
-        assert row[column].startswith(labels.format_value(m.value, m.unit)), (row, m)
+        assert row[column].startswith(labels.format_value(m.value, m.unit,
+                                                          uncertainty=m.uncertainty)), (row, m)
     if expected["pre"].value is not None and expected["post"].value is not None:
         change = expected["post"].value - expected["pre"].value
         assert row["Change"] == labels.format_value(change, expected["pre"].unit, signed=True)
@@ -379,11 +382,15 @@ def test_try_it_with_the_sample_videos() -> None:
     for phase, title in (("pre", "Pre · before"), ("post", "Post · after")):
         m = expected[phase]
         shown = metrics[f"{title} · {m.side} side"]  # type: ignore[attr-defined]
-        assert shown == labels.trusted_value(m.value, m.unit, m.reliable), (shown, m)  # type: ignore[attr-defined]
+        # Shown with its uncertainty (issue 11: "± u" beside each value).
+        assert shown == labels.trusted_value(m.value, m.unit, m.reliable,  # type: ignore[attr-defined]
+                                             uncertainty=m.uncertainty), (shown, m)  # type: ignore[attr-defined]
     # The pre/post comparison repeats them, with the change.
     pre, post = expected["pre"], expected["post"]
-    assert metrics["Before"] == labels.trusted_value(pre.value, pre.unit, pre.reliable)  # type: ignore[attr-defined]
-    assert metrics["After"] == labels.trusted_value(post.value, post.unit, post.reliable)  # type: ignore[attr-defined]
+    assert metrics["Before"] == labels.trusted_value(pre.value, pre.unit, pre.reliable,  # type: ignore[attr-defined]
+                                                     uncertainty=pre.uncertainty)  # type: ignore[attr-defined]
+    assert metrics["After"] == labels.trusted_value(post.value, post.unit, post.reliable,  # type: ignore[attr-defined]
+                                                    uncertainty=post.uncertainty)  # type: ignore[attr-defined]
     row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
     assert row["Test"] == labels.test_label(test) and row["Side"] == pair[0].side.capitalize()
     if pre.value is not None and post.value is not None:  # type: ignore[attr-defined]
@@ -473,8 +480,10 @@ def test_advisory_and_invalidating_reasons_are_explained(
     pre, post = measured
 
     metrics = {m.label.split(" ·")[0]: m.value for m in at.metric}
-    assert metrics["Pre"] == labels.format_value(pre.value, pre.unit)  # reliable: plain
-    assert metrics["Post"] == labels.format_value(post.value, post.unit) + " (unreliable)"
+    # Reliable: plain (with its "± u", issue 11); unreliable: marked.
+    assert metrics["Pre"] == labels.format_value(pre.value, pre.unit, uncertainty=pre.uncertainty)
+    assert metrics["Post"] == labels.format_value(post.value, post.unit,
+                                                  uncertainty=post.uncertainty) + " (unreliable)"
     assert metrics["Before"] == metrics["Pre"]
     assert metrics["After"] == metrics["Post"]
     assert metrics["Change"].endswith("(unreliable)")

@@ -116,12 +116,15 @@ def _check_results(page: object, test: str, expected: list[object],
     metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()  # type: ignore[attr-defined]
     shown = metrics[:2]  # the pre and post results; the session headline follows
     for text, m in zip(shown, expected, strict=True):
-        assert text == trusted_value(m.value, m.unit, m.reliable), (text, m)  # type: ignore[attr-defined]
+        # Shown with its uncertainty (issue 11: "± u" beside each value).
+        assert text == trusted_value(m.value, m.unit, m.reliable,  # type: ignore[attr-defined]
+                                     uncertainty=m.uncertainty), (text, m)  # type: ignore[attr-defined]
     for meta in metas or ():
         # The sample's known truth is printed beside rom's number.
         truth = format_value(float(meta["true_value"]), str(meta["unit"]))
         assert page.get_by_text(f"body was posed at {truth}").count() == 1, truth  # type: ignore[attr-defined]
-    assert metrics[2:4] == [trusted_value(m.value, m.unit, m.reliable)  # type: ignore[attr-defined]
+    assert metrics[2:4] == [trusted_value(m.value, m.unit, m.reliable,  # type: ignore[attr-defined]
+                                          uncertainty=m.uncertainty)  # type: ignore[attr-defined]
                             for m in expected], metrics
     table = page.locator('[data-testid="stTable"]', has_text="Beyond MDC?").inner_text()  # type: ignore[attr-defined]
     assert test_label(test) in table

@@ -157,6 +157,11 @@ def test_measurement_json(rom_env, capsys, demo_clip):
     assert payload["track"]["frames"] == 25
     settings = json.loads(payload["provenance"]["settings"])
     assert settings["calibration"]["roll_deg"] == 2.0
+    # The roll used travels typed too, with the typed roll's +-1 deg, and the value its ±.
+    assert payload["calibration"]["roll_deg"] == 2.0
+    assert payload["calibration"]["roll_source"] == "user"
+    assert payload["calibration"]["roll_uncertainty_deg"] == 1.0
+    assert payload["value"] is None or payload["uncertainty"] >= 0.0
 
 
 def test_measurement_text_and_calibration_errors(rom_env, capsys, demo_clip, tmp_path):

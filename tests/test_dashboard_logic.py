@@ -171,18 +171,21 @@ def test_sample_clips_are_listed_as_pre_post_pairs() -> None:
 
 
 def test_the_scale_named_is_the_one_the_measurement_used() -> None:
-    import json
     from types import SimpleNamespace
 
     from rom.dashboard import results
-    from rom.measurement import Measurement
+    from rom.measurement import CalibrationUsed, Measurement
 
     marker = SimpleNamespace(roll_deg=-0.5, roll_source="marker", scale_source="marker")
 
     def reach(scale_source: str | None) -> Measurement:
+        # The scale used now travels typed on the measurement (no provenance JSON parsed).
+        used = CalibrationUsed(roll_deg=-0.5, roll_source="marker",
+                               cm_per_px=None if scale_source is None else 0.3,
+                               scale_source=scale_source)
         return Measurement(test="toe-touch", side="right", value=11.1, unit="cm", quality=0.9,
                            reliable=True, reasons=(), peak_time_s=2.0, peak_frame=60,
-                           provenance={"settings": json.dumps({"scale_source": scale_source})})
+                           calibration=used)
 
     # The protocol preferred the stated height to the marker on the wall behind.
     assert results.calibration_text(marker, reach("height")) == (
@@ -333,3 +336,39 @@ def test_no_invalidating_reason_lets_a_value_show_bare() -> None:
                                    value=m.value, unit=m.unit, reliable=m.reliable)
         (trace,) = history.trend_chart([point], "deg").data
         assert list(trace.text) == ["125.0° ⚠ unreliable"], reason
+
+
+def test_a_change_within_the_values_uncertainty_is_not_called_real() -> None:
+    from dataclasses import replace
+
+    def with_u(record: MeasurementRecord, u: float) -> MeasurementRecord:
+        return replace(record, measurement=replace(record.measurement, uncertainty=u))
+
+    trials = [_trial(1, "pre", with_u(_m("ankle-dorsiflexion", "left", 30.0), 4.0)),
+              _trial(2, "post", with_u(_m("ankle-dorsiflexion", "left", 36.0, mid=2), 4.5))]
+    (line,) = session_comparison(trials)
+    # 6 deg is beyond the MDC (4.7) but within sqrt(4**2 + 4.5**2) = 6.02.
+    assert line.exceeds_mdc is True and line.exceeds_uncertainty is False
+    assert line.real_change is False and line.improved is None
+    assert line.uncertainty("pre") == 4.0 and line.uncertainty("post") == 4.5
+    assert compare_section.verdict(line).endswith("real change: no")
+    assert compare_section.short_verdict(line) == "No, uncertain"
+    assert report._verdict(line)[0] == "No – within rom's uncertainty"
+    (row,) = compare_section.table_rows([line])
+    assert (row["Pre"], row["Post"]) == ("30.0 ± 4.0°", "36.0 ± 4.5°")
+    # Narrower uncertainties: the same change is real.
+    trials = [_trial(1, "pre", with_u(_m("ankle-dorsiflexion", "left", 30.0), 1.0)),
+              _trial(2, "post", with_u(_m("ankle-dorsiflexion", "left", 36.0, mid=2), 1.0))]
+    (line,) = session_comparison(trials)
+    assert line.real_change is True and compare_section.verdict(line) == "✔ Real improvement"
+
+
+def test_values_are_formatted_with_their_uncertainty() -> None:
+    assert labels.format_value(42.123, "deg", uncertainty=0.84) == "42.1 ± 0.8°"
+    assert labels.format_value(-3.04, "cm", uncertainty=0.46) == "−3.0 ± 0.5 cm"
+    assert labels.format_value(0.2345, "fraction_of_height", uncertainty=0.0123) == (
+        "23 ± 1% of height")
+    assert labels.format_value(42.123, "deg", uncertainty=0.84, plain=True) == "42.1 +- 0.8"
+    assert labels.format_value(42.123, "deg", uncertainty=None) == "42.1°"
+    assert labels.format_value(None, "deg", uncertainty=0.84) == "–"
+    assert labels.trusted_value(31.5, "deg", False, uncertainty=0.4) == "31.5 ± 0.4° (unreliable)"

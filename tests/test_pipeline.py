@@ -6,6 +6,7 @@ the wall-marker search is replaced by a fixed finding, so each option's effect i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -130,13 +131,24 @@ def test_remeasure_keeps_the_track_and_reuses_the_calibration(
         remeasure(first, replace(first.options, fps=5.0))
 
 
-def test_scale_used_reads_the_protocols_choice(tracked: list[dict[str, object]],
-                                               marker_search: list[object]) -> None:
+def test_the_measurement_says_which_scale_the_protocol_used(
+        tracked: list[dict[str, object]], marker_search: list[object]) -> None:
+    # Was pipeline.scale_used (parsing the provenance JSON); the choice is now typed.
     toe_touch = SAMPLES / "toe-touch_right_pre.mp4"
     reach = analyse_trial(toe_touch, "toe-touch", AnalysisOptions(use_marker=False,
                                                                   height_cm=172.0))
-    assert reach.scale == pipeline.ScaleUsed(True, "height")
-    assert pipeline.scale_used(None) == pipeline.ScaleUsed(False, None)
+    used = reach.measurement.calibration
+    assert used is not None and used.scale_source == "height"
+    settings = json.loads(reach.measurement.provenance["settings"])
+    assert used.cm_per_px == pytest.approx(settings["cm_per_px"])
+    assert (used.roll_source, used.roll_deg) == (reach.calibration.roll_source,
+                                                 reach.calibration.roll_deg)
+    # The marker's scale, with no height to check it against, is the one used.
+    walled = analyse_trial(toe_touch, "toe-touch", AnalysisOptions())
+    assert walled.measurement.calibration is not None
+    assert (walled.measurement.calibration.scale_source,
+            walled.measurement.calibration.cm_per_px) == ("marker", MARKER.cm_per_px)
+    assert walled.measurement.calibration.roll_deg == MARKER.roll_deg
 
 
 @pytest.mark.parametrize(

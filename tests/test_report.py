@@ -54,6 +54,7 @@ def test_csv_round_trips_measurements() -> None:
         secondary={"trunk_flexion_deg": 101.2},
         provenance={"video_sha256": "ab" * 32, "model": "pose_landmarker_full",
                     "rom_version": "0.1.0"},
+        uncertainty=0.4567,
     )
     rows = [{**m.to_dict(), "person": "Zoë Ødegaard", "session_id": 7,
              "session_date": "2026-11-25", "technique": "Sock Pull", "phase": "post"}]
@@ -64,6 +65,7 @@ def test_csv_round_trips_measurements() -> None:
     row = parsed[0]
     assert row["person"] == "Zoë Ødegaard"
     assert float(row["value"]) == pytest.approx(-3.456, abs=1e-3)
+    assert row["uncertainty"] == "0.457"
     assert row["unit"] == "cm" and row["reliable"] == "False" and row["phase"] == "post"
     assert row["reasons"] == "knees_bent;no_scale"
     assert row["video_sha256"] == "ab" * 32 and row["model"] == "pose_landmarker_full"
@@ -127,3 +129,20 @@ def test_verdict_words_never_rely_on_colour() -> None:
     assert report._verdict(_line(exceeds_mdc=False))[0] == "No – within noise"
     assert report._verdict(_line(exceeds_mdc=None))[0] == "No MDC known"
     assert report._verdict(_line(pre_reliable=False))[0].startswith("Unreliable")
+
+
+def test_pdf_shows_each_value_with_its_uncertainty() -> None:
+    from dataclasses import replace
+
+    line = _line()
+    assert line.pre is not None and line.post is not None
+    line = replace(line, pre=replace(line.pre, uncertainty=0.42),
+                   post=replace(line.post, uncertainty=0.38))
+    pages, text = _pdf_text(report.session_pdf(report.SessionReport(
+        person="Ana Runner", session_date="25 November 2026", technique="Toe Spreaders",
+        lines=[line])))
+    flat = " ".join(text.split())
+    assert pages == 1
+    for expected in ("35.2 ± 0.4°", "41.0 ± 0.4°", "Real change?", "Yes – real change",
+                     "± = rom's own uncertainty"):
+        assert expected in flat, expected

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -18,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 
 from rom.cli import main as rom_main
 from rom.errors import StorageError
-from rom.measurement import MEASUREMENT_FIELDS, Measurement
+from rom.measurement import MEASUREMENT_FIELDS, CalibrationUsed, Measurement
 from rom.store import (
     BUNDLE_SCHEMA_VERSION,
     NewTrial,
@@ -34,6 +36,9 @@ from rom.store.schema import MeasurementFields
 
 NAME = "Zebulon Quarrington"  # distinctive, so a leak into logs is easy to find
 NOTES = "recovering from a left Achilles strain"
+#: What every stored test measurement was measured with (typed, mapped to one JSON column).
+MARKER_USED = CalibrationUsed(roll_deg=-1.25, roll_source="marker", roll_uncertainty_deg=0.32,
+                              cm_per_px=0.3257, scale_source="marker")
 
 
 def measurement(
@@ -56,6 +61,8 @@ def measurement(
         peak_frame=72,
         secondary={"shank_foot_angle_deg": 95.25, "knee_to_wall_cm": 9.0},
         provenance={"video_sha256": "ab" * 32, "model": "full", "rom_version": "0.1.0"},
+        uncertainty=None if value is None else 0.42,
+        calibration=MARKER_USED,
     )
 
 
@@ -127,6 +134,8 @@ def test_session_history_round_trip(store: Store) -> None:
     assert first.measurement.secondary == {"shank_foot_angle_deg": 95.25, "knee_to_wall_cm": 9.0}
     assert first.measurement.provenance["model"] == "full"
     assert first.measurement.quality == pytest.approx(0.87)
+    assert first.measurement.uncertainty == 0.42 and first.measurement.calibration == MARKER_USED
+    assert last.measurement.uncertainty is None
     assert first.technique == "Toe Spreaders" and first.place == "Clinic A"
 
     knee = store.history(person.id, test="knee-flexion")
@@ -443,7 +452,8 @@ def test_export_delete_import_gives_the_same_history(
         return [(p.session_uid, p.date, p.technique, p.phase, p.measurement.test,
                  p.measurement.side, p.measurement.value, p.measurement.unit,
                  p.measurement.quality, p.measurement.reliable, p.measurement.reasons,
-                 p.measurement.secondary, p.measurement.provenance)
+                 p.measurement.secondary, p.measurement.provenance,
+                 p.measurement.uncertainty, p.measurement.calibration)
                 for p in points]
 
     assert comparable(store.history(summary.person_id)) == comparable(history_before)
@@ -496,6 +506,96 @@ def test_a_bad_row_deep_in_a_bundle_imports_nothing(store: Store) -> None:
     assert table_counts(store) == {"people": 0, "sessions": 0, "trials": 0, "measurements": 0}
 
 
+def _without_new_fields(bundle: dict[str, Any]) -> dict[str, Any]:
+    """``bundle`` as a rom from before uncertainty and calibration were kept wrote it."""
+    for session in bundle["sessions"]:
+        for trial in session["trials"]:
+            for m in trial["measurements"]:
+                del m["uncertainty"], m["calibration"]
+    return bundle
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_an_old_bundle_without_uncertainty_or_calibration_imports(
+    store: Store, tmp_path: Path, fmt: str
+) -> None:
+    person = store.add_person(NAME)
+    add_visit(store, person.id, dt.date(2026, 1, 10), 30.0, 31.0)
+    old = _without_new_fields(store.export_bundle(person.id))  # type: ignore[arg-type]
+    store.delete_person(person.id)
+    path = tmp_path / f"old.{fmt}"
+    write_bundle(old, path)  # type: ignore[arg-type]
+    if fmt == "csv":  # an old export has no such columns at all
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        assert rows[0]["uncertainty"] == "" and rows[0]["calibration"] == ""
+        columns = [c for c in rows[0] if c not in ("uncertainty", "calibration")]
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        path.write_text(out.getvalue(), encoding="utf-8")
+    summary = store.import_bundle(read_bundle(path))
+    assert summary.measurements_added == 3
+    points = store.history(summary.person_id)
+    assert sorted(p.measurement.value for p in points) == [30.0, 31.0, 130.0]
+    assert {(p.measurement.uncertainty, p.measurement.calibration) for p in points} == {
+        (None, None)}
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_bundles_carry_uncertainty_and_calibration(store: Store, tmp_path: Path,
+                                                  fmt: str) -> None:
+    person = store.add_person(NAME)
+    levelled = dataclasses.replace(measurement(31.5), uncertainty=1.75, calibration=(
+        CalibrationUsed(roll_deg=0.0, roll_source="none", marker_rejection="blurred")))
+    store.add_session(person.id, date=dt.date(2026, 1, 10), trials=[
+        NewTrial("pre", "ankle-dorsiflexion", "left", measurements=(levelled,)),
+        NewTrial("post", "ankle-dorsiflexion", "left", measurements=(measurement(36.0),))])
+    path = tmp_path / f"b.{fmt}"
+    write_bundle(store.export_bundle(person.id), path)
+    if fmt == "json":
+        first = json.loads(path.read_text())["sessions"][0]["trials"][0]["measurements"][0]
+        assert first["uncertainty"] == 1.75
+        assert first["calibration"] == {
+            "roll_deg": 0.0, "roll_source": "none", "roll_uncertainty_deg": None,
+            "cm_per_px": None, "scale_source": None, "marker_rejection": "blurred"}
+    store.delete_person(person.id)
+    summary = store.import_bundle(read_bundle(path))
+    stored = [p.measurement for p in store.history(summary.person_id)]
+    assert stored == [levelled, measurement(36.0)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"uncertainty": -0.5}, "uncertainty must be between 0"),
+        ({"uncertainty": 500.0}, "uncertainty must be between 0 and 125"),  # ankle: -45..80
+        ({"uncertainty": "wide"}, "uncertainty must be a number"),
+        ({"uncertainty": float("nan")}, "uncertainty must be a finite"),
+        ({"calibration": "marker"}, "calibration must be a dictionary"),
+        ({"calibration": {**MARKER_USED.to_dict(), "lens": "wide"}}, "unknown keys: lens"),
+        ({"calibration": {**MARKER_USED.to_dict(), "roll_deg": float("inf")}}, "roll_deg"),
+        ({"calibration": {**MARKER_USED.to_dict(), "roll_deg": 60.0}}, "within ±45"),
+        ({"calibration": {**MARKER_USED.to_dict(), "roll_uncertainty_deg": -1.0}},
+         "roll_uncertainty_deg"),
+        ({"calibration": {**MARKER_USED.to_dict(), "cm_per_px": 0.0}}, "cm_per_px"),
+        ({"calibration": {**MARKER_USED.to_dict(), "cm_per_px": 1e6}}, "cm_per_px"),
+        ({"calibration": {**MARKER_USED.to_dict(), "scale_source": "x" * 65}},
+         "scale_source is longer"),
+        ({"calibration": {**MARKER_USED.to_dict(), "roll_source": "a\x00b"}}, "NUL"),
+    ],
+)
+def test_a_bad_uncertainty_or_calibration_is_refused(
+    store: Store, change: dict[str, Any], message: str
+) -> None:
+    person = store.add_person(NAME)
+    bad = {**measurement(30.0).to_dict(), **change}
+    with pytest.raises(StorageError, match=message):
+        store.add_session(person.id, date=dt.date(2026, 1, 10),
+                          trials=[NewTrial("pre", "ankle-dorsiflexion", measurements=(bad,))])
+    assert table_counts(store)["measurements"] == 0
+
+
 def test_read_bundle_rejects_other_files(tmp_path: Path) -> None:
     csv_file = tmp_path / "other.csv"
     csv_file.write_text("a,b\n1,2\n")
@@ -526,7 +626,8 @@ def test_database_made_at_the_first_revision_is_upgraded(db_url: str, data_dir: 
     engine.dispose()
 
     with Store(db_url) as store:
-        assert current_revision(store.engine) == head_revision() == "0002"
+        # 0003 (uncertainty and calibration per measurement) is the head since this branch.
+        assert current_revision(store.engine) == head_revision() == "0003"
         with store.engine.connect() as connection:
             assert "ix_measurements_trial_id" in {
                 ix["name"] for ix in sa.inspect(connection).get_indexes("measurements")}
@@ -534,6 +635,51 @@ def test_database_made_at_the_first_revision_is_upgraded(db_url: str, data_dir: 
         assert old.name == NAME
         add_visit(store, old.id, dt.date(2026, 2, 1), 30.0, 31.0)
         assert len(store.history(old.id)) == 3
+
+
+def test_rows_from_before_revision_0003_read_without_uncertainty(
+    db_url: str, data_dir: Path
+) -> None:
+    engine = create_store_engine(db_url)
+    migrate(engine, "0002")
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    old = measurement(33.0).to_dict()
+    del old["uncertainty"], old["calibration"]
+    with engine.begin() as connection:
+        tables = {name: sa.Table(name, sa.MetaData(), autoload_with=connection)
+                  for name in ("people", "sessions", "trials", "measurements")}
+        assert "calibration" not in tables["measurements"].columns
+        # No explicit ids: PostgreSQL's sequences must hand out the next ones afterwards.
+        person_id = connection.execute(tables["people"].insert(), {
+            "uid": "00000000-0000-4000-8000-000000000001", "name": NAME,
+            "created_at": now}).inserted_primary_key[0]
+        session_id = connection.execute(tables["sessions"].insert(), {
+            "uid": "00000000-0000-4000-8000-000000000002", "person_id": person_id,
+            "date": dt.date(2026, 1, 1), "created_at": now}).inserted_primary_key[0]
+        trial_id = connection.execute(tables["trials"].insert(), {
+            "uid": "00000000-0000-4000-8000-000000000003", "session_id": session_id,
+            "phase": "pre", "test": "ankle-dorsiflexion", "side": "left", "settings": {},
+            "created_at": now}).inserted_primary_key[0]
+        connection.execute(tables["measurements"].insert(), {
+            "uid": "00000000-0000-4000-8000-000000000004", "trial_id": trial_id,
+            "created_at": now, **old})
+    engine.dispose()
+
+    with Store(db_url) as store:  # upgrades to the head
+        assert current_revision(store.engine) == "0003"
+        (point,) = store.history(person_id)
+        assert point.measurement.value == 33.0 and point.measurement.secondary == old[
+            "secondary"]
+        assert (point.measurement.uncertainty, point.measurement.calibration) == (None, None)
+        store.add_session(person_id, date=dt.date(2026, 2, 1), trials=[
+            NewTrial("post", "ankle-dorsiflexion", "left", measurements=(measurement(36.0),))])
+        assert [p.measurement.calibration for p in store.history(person_id)] == [
+            None, MARKER_USED]
+        with store.engine.connect() as connection:
+            # An absent calibration is SQL NULL in new rows too (not JSON null).
+            nulls = connection.execute(sa.text(
+                "SELECT count(*) FROM measurements WHERE calibration IS NULL")).scalar_one()
+        assert nulls == 1
 
 
 def test_orm_models_match_the_migrated_schema(store: Store) -> None:

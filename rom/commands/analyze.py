@@ -214,7 +214,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 def _print_measurement(measurement: Measurement) -> None:
     value = measurement.value
-    shown = "not measurable" if value is None else f"{value:.1f} {measurement.unit}"
+    spread = measurement.uncertainty
+    plus_minus = f" ± {spread:.1f}" if spread is not None and value is not None else ""
+    shown = "not measurable" if value is None else f"{value:.1f}{plus_minus} {measurement.unit}"
     when = (
         f" at {measurement.peak_time_s:.2f} s" if measurement.peak_time_s is not None else ""
     )

@@ -24,6 +24,8 @@ _VERDICT_TEXT = {
     "no_mdc": ("No MDC known for this test", "Unknown"),
     "improved": ("✔ Real improvement", "Yes, better"),
     "worse": ("✔ Real change (worse)", "Yes, worse"),
+    "uncertain": ("≈ Beyond the MDC but within rom's uncertainty — real change: no",
+                  "No, uncertain"),
     "noise": ("≈ Within measurement noise", "No, noise"),
 }
 
@@ -36,8 +38,10 @@ def _verdict_kind(line: ComparisonLine) -> str:
         return "unreliable"
     if line.exceeds_mdc is None:
         return "no_mdc"
-    if line.exceeds_mdc:
+    if line.real_change:
         return "improved" if line.improved else "worse"
+    if line.exceeds_mdc:  # but not the two values' combined uncertainty
+        return "uncertain"
     return "noise"
 
 
@@ -57,9 +61,9 @@ def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:
             "Test": labels.test_label(line.test),
             "Side": line.side.capitalize(),
             "Pre": labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"),
-                                        marker=" ⚠"),
+                                        marker=" ⚠", uncertainty=line.uncertainty("pre")),
             "Post": labels.trusted_value(line.value("post"), line.unit, line.reliable("post"),
-                                         marker=" ⚠"),
+                                         marker=" ⚠", uncertainty=line.uncertainty("post")),
             "Change": labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
                                            signed=True, marker=" ⚠"),
             "% change": labels.format_percent(_percent(line)),
@@ -149,9 +153,13 @@ def show_headline(line: ComparisonLine) -> None:
     """The latest test's answer in four numbers a runner can read at a glance."""
     cols = st.columns(4)
     cols[0].metric("Before", labels.trusted_value(line.value("pre"), line.unit,
-                                                  line.reliable("pre")), border=True)
+                                                  line.reliable("pre"),
+                                                  uncertainty=line.uncertainty("pre")),
+                   border=True)
     cols[1].metric("After", labels.trusted_value(line.value("post"), line.unit,
-                                                 line.reliable("post")), border=True)
+                                                 line.reliable("post"),
+                                                 uncertainty=line.uncertainty("post")),
+                   border=True)
     percent = _percent(line)
     cols[2].metric("Change", labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
                                                   signed=True),
@@ -162,7 +170,8 @@ def show_headline(line: ComparisonLine) -> None:
                    delta=f"MDC {labels.format_value(line.mdc, line.unit)}"
                    if line.mdc is not None else None, delta_color="off", delta_arrow="off",
                    help="Real when the change is larger than the minimal detectable change "
-                   "(MDC); smaller changes can be measurement noise.")
+                   "(MDC) and than the two values' combined uncertainty (± beside each "
+                   "value); smaller changes can be measurement noise.")
 
 
 def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
@@ -186,5 +195,7 @@ def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
     sources = sorted({line.mdc_source for line in lines if line.mdc_source})
     st.caption(
         "MDC = minimal detectable change: a change smaller than this can be measurement noise. "
+        "± = rom's own uncertainty of a value (about 95 %); a change is real only when it is "
+        "larger than the MDC and than the two values' combined uncertainty. "
         + ("Sources: " + "; ".join(sources) + "." if sources else "")
     )

@@ -80,8 +80,10 @@ def run_analysis(request: AnalysisRequest) -> list[services.AnalysedVideo]:
 
 
 def value_text(measurement: Measurement) -> str:
-    """The value as shown, with ``(unreliable)`` when it must not be trusted."""
-    return labels.trusted_value(measurement.value, measurement.unit, measurement.reliable)
+    """The value as shown, ``± uncertainty`` when known, ``(unreliable)`` when it must not
+    be trusted."""
+    return labels.trusted_value(measurement.value, measurement.unit, measurement.reliable,
+                                uncertainty=measurement.uncertainty)
 
 
 def quality_box(measurement: Measurement) -> None:
@@ -171,14 +173,21 @@ SCALE_WORDS = {"height": "the stated height", "marker": "the marker",
 def calibration_text(
     calibration: Calibration | None, measurement: Measurement | None = None
 ) -> str:
-    """Where the camera's tilt and the scale came from, in words."""
+    """Where the camera's tilt and the scale came from, in words.
+
+    The scale named is the one the measurement used (``measurement.calibration``: the
+    protocol may prefer the stated height to the marker); a measurement that does not
+    say (an older record, or none given) names the calibration's own.
+    """
     if calibration is None or calibration.roll_source == "none":
         tilt = "camera assumed level"
     else:
         tilt = f"camera tilt {calibration.roll_deg:+.1f}° (from the {calibration.roll_source})"
-    used = pipeline.scale_used(measurement)
-    known, source = used.recorded, used.source
-    if not known:
+    used = measurement.calibration if measurement is not None else None
+    known = used is not None
+    if used is not None:
+        source = used.scale_source
+    else:
         source = calibration.scale_source if calibration is not None else None
     if source is not None:
         tilt += f"; scale from {SCALE_WORDS.get(source, 'the ' + source)}"

@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 
 from rom import signal as sig
 from rom.calibration import Calibration
-from rom.measurement import INVALIDATING_REASONS, Measurement, TrialResult
-from rom.protocols import conformance, plausibility
+from rom.measurement import INVALIDATING_REASONS, CalibrationUsed, Measurement, TrialResult
+from rom.protocols import conformance, plausibility, uncertainty
 from rom.protocols.body import knee_flexion_signal, side_on_ratio, trunk_inclination_deg
 from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
 from rom.protocols.scale import Scale
@@ -240,6 +240,11 @@ class Assessment:
 
     Made by :func:`assess` only; a protocol then appends its own reasons and secondary
     values (:meth:`add_secondary`) before :func:`finish`.
+
+    ``tilt_uncertainty`` is the value's error from the camera roll (about 95 %, in the
+    signal's unit): :func:`assess` sets it for a value to true vertical (one degree per
+    degree of roll, :func:`rom.protocols.uncertainty.roll_error_deg`); a protocol whose
+    value depends on the roll in another way sets its own; 0 for values that do not.
     """
 
     signal: Signal
@@ -248,6 +253,7 @@ class Assessment:
     reasons: list[str]
     quality_factors: dict[str, float]
     secondary: dict[str, float] = field(default_factory=dict)
+    tilt_uncertainty: float = 0.0
 
     @property
     def index(self) -> int | None:
@@ -310,7 +316,12 @@ def assess(
         reasons.extend(r for r in scale.reasons if r not in reasons)
     if found.peak is not None and implausible_pose(prep, signal.side, found.peak):
         reasons.append("implausible_pose")
-    return Assessment(signal, found.peak, scale, reasons, dict(found.quality_factors))
+    tilt = (
+        uncertainty.roll_error_deg(prep.calibration) if roll_tolerance_deg is not None else 0.0
+    )
+    return Assessment(
+        signal, found.peak, scale, reasons, dict(found.quality_factors), tilt_uncertainty=tilt
+    )
 
 
 def quality_score(reasons: Sequence[str], factors: dict[str, float]) -> float:
@@ -332,7 +343,12 @@ def quality_score(reasons: Sequence[str], factors: dict[str, float]) -> float:
 
 
 def provenance(prep: PreparedTrack, extra: dict[str, object]) -> dict[str, str]:
-    """The provenance dict of a measurement (settings serialised as JSON)."""
+    """The provenance dict of a measurement (settings serialised as JSON).
+
+    ``settings`` is the record of every setting the value was measured with, for people
+    and audits; nothing in rom reads it back (the roll and scale used travel typed, as
+    :attr:`rom.measurement.Measurement.calibration`).
+    """
     track = prep.track
     cal = prep.calibration
     settings = {
@@ -366,8 +382,49 @@ def value_at(values: FloatArray, index: int | None) -> float | None:
     return v if np.isfinite(v) else None
 
 
+def calibration_used(prep: PreparedTrack, scale: Scale | None) -> CalibrationUsed:
+    """The roll of the track's calibration and the scale the protocol chose, as measured.
+
+    ``scale`` is the assessment's (None for a protocol that uses no scale): its
+    ``cm_per_px`` and ``source`` are recorded, not the calibration's, because
+    :func:`rom.protocols.scale.resolve_scale` may have preferred the stated height.
+    """
+    cal = prep.calibration
+    cm_per_px = scale.cm_per_px if scale is not None else None
+    return CalibrationUsed(
+        roll_deg=float(cal.roll_deg),
+        roll_source=cal.roll_source,
+        roll_uncertainty_deg=cal.roll_bound_deg(),
+        cm_per_px=cm_per_px,
+        scale_source=scale.source if scale is not None and cm_per_px is not None else None,
+        marker_rejection=cal.marker_rejection,
+    )
+
+
+def measured_uncertainty(prep: PreparedTrack, a: Assessment, digits: int) -> float | None:
+    """The assessment's value uncertainty (about 95 %, in its unit), rounded; None without
+    a value or when a part of it is unknown
+    (:func:`rom.protocols.uncertainty.value_uncertainty`)."""
+    value, peak = a.value, a.peak
+    if value is None or peak is None:
+        return None
+    signal = a.signal
+    spread = uncertainty.held_peak_uncertainty(
+        prep.time_s, signal.values, signal.raw_values, peak, prep.settings.cutoff_hz
+    )
+    used = a.scale.source if a.scale is not None and a.scale.cm_per_px is not None else None
+    total = uncertainty.value_uncertainty(
+        value, signal.unit, spread, tilt=a.tilt_uncertainty, scale_source=used
+    )
+    return round(total, digits) if np.isfinite(total) else None
+
+
 def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> TrialResult:
-    """Turn an assessment into the contract's :class:`TrialResult`."""
+    """Turn an assessment into the contract's :class:`TrialResult`.
+
+    The measurement carries its uncertainty (:func:`measured_uncertainty`) and the roll and
+    scale it was measured with (:func:`calibration_used`).
+    """
     reasons = tuple(dict.fromkeys(a.reasons))  # unique, order kept
     value = a.value
     signal = a.signal
@@ -387,6 +444,8 @@ def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> Tria
         peak_frame=peak_index,
         secondary=dict(a.secondary),
         provenance=provenance(prep, extra),
+        uncertainty=measured_uncertainty(prep, a, digits),
+        calibration=calibration_used(prep, a.scale),
     )
     return TrialResult(
         measurement=measurement,

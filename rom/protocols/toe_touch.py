@@ -70,8 +70,10 @@ Validity
     shifts it by ``d * sin(e)``, ``d`` being the horizontal distance between the
     fingertip and the measured foot, so the roll must be known within
     ``asin(MAX_TILT_ERROR_CM / d)`` (an unknown roll counts as
-    :data:`ASSUMED_MAX_ROLL_DEG`).  The common reasons, ``not_levelled`` (advisory).  No
-    value when the person's standing height cannot be seen and no scale is known.
+    :data:`rom.protocols.uncertainty.ASSUMED_MAX_ROLL_DEG`).  The same ``d * sin(e)``, in
+    the value's unit, is the roll's part of the value's uncertainty.  The common reasons,
+    ``not_levelled`` (advisory).  No value when the person's standing height cannot be
+    seen and no scale is known.
 
 Secondary values
     ``trunk_flexion_deg`` (trunk line hip midpoint -> shoulder midpoint from true vertical,
@@ -100,6 +102,7 @@ from rom.protocols.body import (
 from rom.protocols.prepare import PreparedTrack, finite_median
 from rom.protocols.scale import resolve_scale
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
+from rom.protocols.uncertainty import roll_error_deg
 from rom.vocabulary import Side, TestName
 
 TEST: TestName = "toe-touch"
@@ -115,16 +118,11 @@ BEND_STARTED_DEG = 45.0
 #: Largest error in the fingertip-to-floor distance an uncertain camera roll may cause,
 #: cm: a third of rom's 3 cm reliability tolerance, so the roll is never the main error.
 MAX_TILT_ERROR_CM = 1.0
-#: How far a roll that was neither measured nor stated may be off, degrees: phones held
-#: by hand or propped up lean by up to about 10 deg (the range rom's hard benchmark set
-#: draws), and a roll beyond it would show as a visibly slanted picture.
-ASSUMED_MAX_ROLL_DEG = 10.0
 
 
 def tilt_error_px(prep: PreparedTrack, tip: np.ndarray, side: Side, index: int) -> float:
     """Worst fingertip-height error, px, from the roll's uncertainty (see module docstring)."""
-    bound = prep.calibration.roll_bound_deg()
-    roll_error = ASSUMED_MAX_ROLL_DEG if bound is None else bound
+    roll_error = roll_error_deg(prep.calibration)
     foot_x = finite_median(
         np.stack([prep.point("HEEL", side)[:, 0], prep.point("FOOT_INDEX", side)[:, 0]])
     )
@@ -226,6 +224,8 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             else MAX_TILT_ERROR_CM / 170.0 * stature  # 1 cm of an average adult
         )
         tilt_px = tilt_error_px(prep, tip, side, i)
+        # The same roll error, in the value's unit, is part of its uncertainty.
+        a.tilt_uncertainty = float(tilt_px * per_px)  # NaN (foot unseen): unknown
         if not (np.isfinite(tilt_px) and np.isfinite(allowed_px) and tilt_px <= allowed_px):
             a.reasons.append("tilt_unknown")
         a.add_secondary("knee_flexion_deg", knee)

@@ -5,8 +5,10 @@ The JSON file is exactly :meth:`rom.store.Store.export_bundle`'s dictionary
 one row per measurement; a trial without measurements, a session without trials and a
 person without sessions each still get one row with the lower levels left empty, so
 reading the CSV back (:func:`read_bundle`) rebuilds the same history.  ``reasons`` are
-joined with ``;``; ``settings``, ``secondary`` and ``provenance`` are JSON text.  Creation
-times are kept only by the JSON bundle.
+joined with ``;``; ``settings``, ``secondary``, ``provenance`` and ``calibration`` are JSON
+text (``calibration`` empty when the measurement has none).  Creation times are kept only
+by the JSON bundle.  A CSV written before rom kept ``uncertainty`` and ``calibration``
+lacks those two columns and reads with None for them (:data:`OPTIONAL_CSV_COLUMNS`).
 
 Files are written to a temporary name and renamed into place, so an interrupted export
 never leaves half a file under the requested name.
@@ -49,8 +51,10 @@ CSV_COLUMNS = (
     "trial_uid", "phase", "trial_test", "trial_side", "video_sha256", "video_path",
     "trial_settings",
     "measurement_uid", "test", "side", "value", "unit", "quality", "reliable", "reasons",
-    "peak_time_s", "peak_frame", "secondary", "provenance",
+    "peak_time_s", "peak_frame", "secondary", "provenance", "uncertainty", "calibration",
 )
+#: Columns an older export may lack (their measurements read with None for them).
+OPTIONAL_CSV_COLUMNS = frozenset({"uncertainty", "calibration"})
 
 
 def format_for(path: Path, requested: str | None = None) -> str:
@@ -197,6 +201,8 @@ def bundle_to_csv(bundle: PersonBundle) -> str:
                     "peak_frame": m.get("peak_frame"),
                     "secondary": json.dumps(m.get("secondary") or {}, sort_keys=True),
                     "provenance": json.dumps(m.get("provenance") or {}, sort_keys=True),
+                    "uncertainty": m.get("uncertainty"),
+                    "calibration": _json_text(m.get("calibration")),
                 })
     if not rows:
         rows.append(base)
@@ -218,7 +224,7 @@ def _csv_text(value: object) -> object:
 def csv_to_bundle(content: str) -> dict[str, object]:
     """Rebuild a bundle from :func:`bundle_to_csv` text (raises StorageError if it is not)."""
     reader = csv.DictReader(io.StringIO(content))
-    missing = set(CSV_COLUMNS) - set(reader.fieldnames or ())
+    missing = set(CSV_COLUMNS) - OPTIONAL_CSV_COLUMNS - set(reader.fieldnames or ())
     if missing:
         raise StorageError(
             "this CSV is not a rom export (missing columns: "
@@ -233,6 +239,8 @@ def csv_to_bundle(content: str) -> dict[str, object]:
         for line_no, row in enumerate(reader, start=2):
             cell = {k: (restore_cell(v) if v else None)
                     for k, v in row.items() if k in CSV_COLUMNS}
+            for optional in OPTIONAL_CSV_COLUMNS:
+                cell.setdefault(optional, None)
             if person is None:
                 person = {
                     "uid": cell["person_uid"],
@@ -285,6 +293,9 @@ def csv_to_bundle(content: str) -> dict[str, object]:
                 "peak_frame": int(cell["peak_frame"]) if cell["peak_frame"] else None,
                 "secondary": _json_cell(cell["secondary"], line_no),
                 "provenance": _json_cell(cell["provenance"], line_no),
+                "uncertainty": _float(cell["uncertainty"]),
+                "calibration": (_json_cell(cell["calibration"], line_no)
+                                if cell["calibration"] is not None else None),
             })
     except (ValueError, csv.Error) as exc:  # json.JSONDecodeError is a ValueError
         raise StorageError(f"this CSV is not a valid rom export ({exc})") from None
@@ -296,6 +307,11 @@ def csv_to_bundle(content: str) -> dict[str, object]:
         "person": person,
         "sessions": list(sessions.values()),
     }
+
+
+def _json_text(value: object) -> str | None:
+    """JSON text of a mapping cell; None (an empty cell) for None."""
+    return None if value is None else json.dumps(value, sort_keys=True)
 
 
 def _json_cell(text: str | None, line_no: int) -> object:

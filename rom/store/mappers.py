@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from rom.measurement import Measurement
+from rom.measurement import CalibrationUsed, Measurement
 from rom.store.models import MeasurementRow, PersonRow, SessionRow, TrialRow, as_utc
 from rom.store.records import (
     HistoryPoint,
@@ -23,7 +23,32 @@ from rom.store.records import (
     Settings,
     TrialInfo,
 )
-from rom.store.schema import MeasurementFields
+from rom.store.schema import CalibrationFields, MeasurementFields
+
+
+def calibration_fields(calibration: CalibrationUsed | None) -> CalibrationFields | None:
+    """The JSON column of a measurement's calibration (None stays None).
+
+    The calibration is one JSON column rather than six: it is read and written only as a
+    whole (never queried by its parts), and its keys are checked on the way in
+    (:func:`rom.store.validate.calibration`) and typed on the way out
+    (:class:`rom.store.schema.CalibrationFields`, :class:`CalibrationUsed`).
+    """
+    if calibration is None:
+        return None
+    return CalibrationFields(
+        roll_deg=calibration.roll_deg,
+        roll_source=calibration.roll_source,
+        roll_uncertainty_deg=calibration.roll_uncertainty_deg,
+        cm_per_px=calibration.cm_per_px,
+        scale_source=calibration.scale_source,
+        marker_rejection=calibration.marker_rejection,
+    )
+
+
+def calibration_from_fields(fields: CalibrationFields | None) -> CalibrationUsed | None:
+    """Inverse of :func:`calibration_fields`."""
+    return None if fields is None else CalibrationUsed.from_dict(fields)
 
 
 def measurement_columns(measurement: Measurement) -> MeasurementFields:
@@ -40,6 +65,8 @@ def measurement_columns(measurement: Measurement) -> MeasurementFields:
         peak_frame=measurement.peak_frame,
         secondary=dict(measurement.secondary),
         provenance=dict(measurement.provenance),
+        uncertainty=measurement.uncertainty,
+        calibration=calibration_fields(measurement.calibration),
     )
 
 
@@ -57,6 +84,8 @@ def measurement_from_row(row: MeasurementRow) -> Measurement:
         peak_frame=row.peak_frame,
         secondary=dict(row.secondary or {}),
         provenance=dict(row.provenance or {}),
+        uncertainty=row.uncertainty,
+        calibration=calibration_from_fields(row.calibration),
     )
 
 

@@ -5,7 +5,8 @@ Four tables, each row a child of the one before it (``ON DELETE CASCADE`` all th
 ``people``        a person (name or pseudonym, optional height, notes)
 ``sessions``      one visit: a date, a place, the technique done between pre and post
 ``trials``        one recorded test in a session: phase ``pre``/``post``, test, side, video
-``measurements``  what rom measured in a trial (the fields of ``Measurement.to_dict()``)
+``measurements``  what rom measured in a trial (the fields of ``Measurement.to_dict()``;
+                  its ``calibration`` as one JSON column)
 
 Every row also carries a ``uid`` (a random UUID as text) that never changes, so a person's
 history exported on one machine and imported on another keeps its identity and a second
@@ -39,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from rom.store.schema import JsonValue
+from rom.store.schema import CalibrationFields, JsonValue
 
 # Deterministic constraint names, so migrations (including SQLite batch rebuilds) can name them.
 NAMING_CONVENTION = {
@@ -52,6 +53,9 @@ NAMING_CONVENTION = {
 
 # JSON on SQLite (stored as text), JSONB on PostgreSQL.
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+# The same for a column that may be empty: Python's None is SQL NULL, not JSON ``null``, so
+# a row written without the value and a row from before the column existed look alike.
+NullableJsonType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def new_uid() -> str:
@@ -155,6 +159,10 @@ class MeasurementRow(Base):
     peak_frame: Mapped[int | None] = mapped_column(Integer)
     secondary: Mapped[dict[str, float]] = mapped_column(JsonType, default=dict)
     provenance: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
+    # Since revision 0003; NULL in older rows.  About a 95 % half-width in ``unit``.
+    uncertainty: Mapped[float | None] = mapped_column(Float)
+    # Since revision 0003: CalibrationUsed.to_dict(), NULL in older rows.
+    calibration: Mapped[CalibrationFields | None] = mapped_column(NullableJsonType)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     trial: Mapped[TrialRow] = relationship(back_populates="measurements")

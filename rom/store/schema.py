@@ -17,8 +17,27 @@ BUNDLE_SCHEMA_VERSION = 1
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
+class CalibrationFields(TypedDict):
+    """``CalibrationUsed.to_dict()``: the roll and scale a measurement was taken with.
+
+    Angles in degrees (roll clockwise on screen from the image's up to true up), scale in
+    centimetres per pixel; see :class:`rom.measurement.CalibrationUsed`.
+    """
+
+    roll_deg: float
+    roll_source: str
+    roll_uncertainty_deg: float | None
+    cm_per_px: float | None
+    scale_source: str | None
+    marker_rejection: str | None
+
+
 class MeasurementFields(TypedDict):
-    """The fields of ``Measurement.to_dict()``: a ``measurements`` row's measured columns."""
+    """The fields of ``Measurement.to_dict()``: a ``measurements`` row's measured columns.
+
+    ``uncertainty`` (about a 95 % half-width in ``unit``) and ``calibration`` are None in
+    rows and bundles made before rom recorded them.
+    """
 
     test: str
     side: str
@@ -31,6 +50,8 @@ class MeasurementFields(TypedDict):
     peak_frame: int | None
     secondary: dict[str, float]
     provenance: dict[str, str]
+    uncertainty: float | None
+    calibration: CalibrationFields | None
 
 
 class MeasurementData(MeasurementFields):

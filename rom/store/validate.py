@@ -15,10 +15,15 @@ from collections.abc import Iterable, Mapping
 from typing import SupportsFloat, cast
 
 from rom.errors import StorageError
-from rom.measurement import MEASUREMENT_FIELDS, Measurement
+from rom.measurement import (
+    MEASUREMENT_FIELDS,
+    OPTIONAL_MEASUREMENT_FIELDS,
+    CalibrationUsed,
+    Measurement,
+)
 from rom.protocols import CATALOGUE
 from rom.store.models import as_utc
-from rom.store.schema import JsonValue
+from rom.store.schema import CalibrationFields, JsonValue
 from rom.vocabulary import HEIGHT_RANGE_CM, PHASES, SIDES
 
 NAME_MAX = 200
@@ -35,6 +40,17 @@ JSON_MAX_DEPTH = 16
 PEAK_FRAME_MAX = 10_000_000
 #: A peak time in seconds, the same 46 hours.
 PEAK_TIME_MAX_S = 166_000.0
+#: Largest camera roll a stored calibration may hold, degrees: every source of a roll
+#: refuses more than 30 deg (a phone held sideways is the decoder's rotation, not a roll).
+ROLL_MAX_DEG = 45.0
+#: Largest roll uncertainty stored, degrees (beyond it nothing about the vertical is known).
+ROLL_UNCERTAINTY_MAX_DEG = 90.0
+#: Largest image scale stored, cm per pixel: a 2 m person spans at least 80 px
+#: (:data:`rom.calibrate.height.MIN_SPAN_PX`), i.e. 2.5 cm/px; 10 leaves a wide margin.
+CM_PER_PX_MAX = 10.0
+#: Largest uncertainty of a value without a catalogue range (one in an unknown test or
+#: unit); within a known range it is at most the range's width.
+UNCERTAINTY_MAX = 1000.0
 
 def clean_text(value: str, what: str) -> str:
     """``value`` unchanged if it can be stored everywhere; refuses NUL and lone surrogates.
@@ -229,7 +245,9 @@ def measurement(measurement_or_dict: object) -> Measurement:
     """A checked, cleaned copy of a ``Measurement`` or of its ``to_dict()`` dictionary.
 
     Non-finite numbers become None ("not measured"), numpy scalars Python ones; a
-    non-finite value in ``secondary`` is kept as None because JSON has no NaN.
+    non-finite value in ``secondary`` is kept as None because JSON has no NaN.  A dict
+    without ``uncertainty`` or ``calibration`` (from an older rom) gives None for them;
+    present, they are checked by :func:`uncertainty` and :func:`calibration`.
 
     Raises
     ------
@@ -241,7 +259,8 @@ def measurement(measurement_or_dict: object) -> Measurement:
         data = data.to_dict()
     if not isinstance(data, Mapping):
         raise StorageError("a measurement must be a Measurement or its to_dict() dictionary")
-    missing = [name for name in MEASUREMENT_FIELDS if name not in data]
+    missing = [name for name in MEASUREMENT_FIELDS
+               if name not in data and name not in OPTIONAL_MEASUREMENT_FIELDS]
     if missing:
         raise StorageError(f"the measurement lacks {', '.join(missing)}")
     side = data["side"]
@@ -270,6 +289,7 @@ def measurement(measurement_or_dict: object) -> Measurement:
                            f"got {peak_time_s:g}")
     test = _required_text(data["test"], "the measurement's test", max_len=CODE_MAX)
     unit = _required_text(data["unit"], "unit", max_len=32)
+    checked_calibration = calibration(data.get("calibration"))
     return Measurement(
         test=test,
         side=str(side),
@@ -283,6 +303,86 @@ def measurement(measurement_or_dict: object) -> Measurement:
         # Stored as given (JSON); the measurement contract names the value types.
         secondary=cast(dict[str, float], json_object(data["secondary"], "secondary")),
         provenance=cast(dict[str, str], json_object(data["provenance"], "provenance")),
+        uncertainty=uncertainty(test, unit, data.get("uncertainty")),
+        calibration=None if checked_calibration is None
+        else CalibrationUsed.from_dict(checked_calibration),
+    )
+
+
+def uncertainty(test: str, unit: str, value: object) -> float | None:
+    """A measurement's uncertainty (in ``unit``): None, or a finite number from 0 up to the
+    width of the test's plausible range in ``unit`` (:data:`UNCERTAINTY_MAX` without one).
+
+    Raises
+    ------
+    StorageError
+        Not a number, NaN, infinite, negative or beyond the cap.
+    """
+    number = finite_float(value, "the measurement's uncertainty")
+    if number is None:
+        return None
+    spec = CATALOGUE.get(test)
+    bounds = spec.range_for(unit) if spec is not None else None
+    cap = bounds[1] - bounds[0] if bounds is not None else UNCERTAINTY_MAX
+    if not 0.0 <= number <= cap:
+        raise StorageError(
+            f"the measurement's uncertainty must be between 0 and {cap:g} {unit}, "
+            f"got {number:g}"
+        )
+    return number
+
+
+#: The keys of a stored calibration (:class:`rom.measurement.CalibrationUsed`).
+CALIBRATION_KEYS = frozenset(CalibrationFields.__required_keys__)
+
+
+def calibration(value: object) -> CalibrationFields | None:
+    """A measurement's calibration (``CalibrationUsed.to_dict()``), checked; None stays None.
+
+    ``roll_deg`` finite within :data:`ROLL_MAX_DEG`; ``roll_uncertainty_deg`` None or from 0
+    to :data:`ROLL_UNCERTAINTY_MAX_DEG`; ``cm_per_px`` None or above 0 up to
+    :data:`CM_PER_PX_MAX`; the sources and ``marker_rejection`` short codes (None where
+    allowed).  Missing keys take :class:`CalibrationUsed`'s defaults.
+
+    Raises
+    ------
+    StorageError
+        Not a dictionary, an unknown key, or a value of the wrong kind or out of range.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise StorageError("a measurement's calibration must be a dictionary")
+    unknown = sorted(str(key) for key in value if key not in CALIBRATION_KEYS)
+    if unknown:
+        raise StorageError(f"a measurement's calibration has unknown keys: "
+                           f"{', '.join(unknown)}"[:200])
+    default = CalibrationUsed()
+    roll = finite_float(value.get("roll_deg", default.roll_deg), "the calibration's roll_deg")
+    if roll is None or not abs(roll) <= ROLL_MAX_DEG:
+        raise StorageError(f"the calibration's roll_deg must be a number within "
+                           f"±{ROLL_MAX_DEG:g}°, got {roll!r}")
+    roll_uncertainty = finite_float(value.get("roll_uncertainty_deg"),
+                                    "the calibration's roll_uncertainty_deg")
+    if roll_uncertainty is not None and not 0.0 <= roll_uncertainty <= ROLL_UNCERTAINTY_MAX_DEG:
+        raise StorageError(f"the calibration's roll_uncertainty_deg must be between 0 and "
+                           f"{ROLL_UNCERTAINTY_MAX_DEG:g}°, got {roll_uncertainty:g}")
+    cm_per_px = finite_float(value.get("cm_per_px"), "the calibration's cm_per_px")
+    if cm_per_px is not None and not 0.0 < cm_per_px <= CM_PER_PX_MAX:
+        raise StorageError(f"the calibration's cm_per_px must be above 0 and at most "
+                           f"{CM_PER_PX_MAX:g}, got {cm_per_px:g}")
+    roll_source = _required_text(value.get("roll_source", default.roll_source),
+                                 "the calibration's roll_source", max_len=CODE_MAX)
+    return CalibrationFields(
+        roll_deg=roll,
+        roll_source=roll_source,
+        roll_uncertainty_deg=roll_uncertainty,
+        cm_per_px=cm_per_px,
+        scale_source=text(value.get("scale_source"), "the calibration's scale_source",
+                          required=False, max_len=CODE_MAX),
+        marker_rejection=text(value.get("marker_rejection"),
+                              "the calibration's marker_rejection", required=False,
+                              max_len=CODE_MAX),
     )
 
 
