@@ -10,17 +10,13 @@ tests/test_security_browser.py does.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM, _chromium, _free_port, _settle
+from tests.dashboard_server import running_dashboard
+from tests.test_browser import CHROMIUM, _chromium, _settle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -58,37 +54,8 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("literal")
     (work / "data").mkdir()
     _stored_person(work / "data")
-    env = {**os.environ, "ROM_DATA_DIR": str(work / "data"), "ROM_CACHE_DIR": str(work / "cache")}
-    env.pop("ROM_DATABASE_URL", None)
-    port = _free_port()
-    log_path = work / "streamlit.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "serve.py"),
-             "--server.headless", "true", "--server.address", "127.0.0.1",
-             "--server.port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()}")
-            time.sleep(0.3)
+    with running_dashboard("serve.py", work) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 #: Links (HTML and SVG) and images to the trap host, bold text, and the page's visible text
