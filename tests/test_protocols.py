@@ -903,3 +903,14 @@ def test_a_rejected_marker_says_why(why: str) -> None:
     m = measure(make_track(quad_stretch(120.0)), "knee-flexion", calibration=cal).measurement
     assert f"marker_{why}" in m.reasons and m.reliable
     assert REASON_TEXT[f"marker_{why}"]
+
+
+def test_a_camera_turn_seen_in_the_3d_shoulders_is_not_side_on() -> None:
+    # The image looks side-on, but the model's 3-D shoulder line is turned by ~37 deg.
+    def turn(i: int, t: float, row: np.ndarray) -> None:
+        row[Landmark.LEFT_SHOULDER, 5] += 0.06  # x, metres; the shoulders are 0.08 m apart in z
+
+    turned = measure(make_track(quad_stretch(120.0), edit=turn), "knee-flexion", calibration=LEVEL)
+    assert "not_side_on" in turned.measurement.reasons and not turned.measurement.reliable
+    straight = measure(make_track(quad_stretch(120.0)), "knee-flexion", calibration=LEVEL)
+    assert "not_side_on" not in straight.measurement.reasons

@@ -68,6 +68,11 @@ TEST: TestName = "ankle-dorsiflexion"
 #: projection error reach 2 deg; for ankle dorsiflexion: at yaw -5 deg the ratio is 0.11 and the
 #: error up to 2.5 deg; yaw 0 views read 0.05-0.10.
 SIDE_ON_MAX_RATIO = 0.11
+#: Largest turn of the camera from side-on that the pose model's 3-D shoulders may show,
+#: degrees (``not_side_on`` beyond it).  The model's guess reads 1-5 deg on side-on clips
+#: and tracks a camera swung towards the person's front (but hardly one swung behind),
+#: so it is a second check, not a replacement for the image ratio.
+MAX_WORLD_YAW_DEG = 10.0
 HEEL_LIFT_CM = 1.5
 HEEL_LIFT_FOOT_FRACTION = 0.07
 #: The camera roll must be known within this many degrees (about 95 %) for the tibial
@@ -116,6 +121,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         required=tuple(landmark_indices(side, ("KNEE", "ANKLE", "HEEL", "FOOT_INDEX"))),
         segments=SPEC.segments(side),
         side_on_max_ratio=SIDE_ON_MAX_RATIO,
+        max_world_yaw_deg=MAX_WORLD_YAW_DEG,
     )
     scale = resolve_scale(prep, height_cm)
     a = assess(prep, signal, roll_tolerance_deg=ROLL_TOLERANCE_DEG, scale=scale)

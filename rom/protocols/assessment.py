@@ -19,7 +19,12 @@ from rom import signal as sig
 from rom.calibration import Calibration
 from rom.measurement import INVALIDATING_REASONS, CalibrationUsed, Measurement, TrialResult
 from rom.protocols import conformance, plausibility, uncertainty
-from rom.protocols.body import knee_flexion_signal, side_on_ratio, trunk_inclination_deg
+from rom.protocols.body import (
+    knee_flexion_signal,
+    side_on_ratio,
+    trunk_inclination_deg,
+    world_shoulder_yaw_deg,
+)
 from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
 from rom.protocols.scale import Scale
 from rom.version import __version__
@@ -50,6 +55,10 @@ class Signal:
         the view is ``not_side_on`` (the camera turned so far that the projection error
         of this test's value may exceed 2 deg; see ``benchmarks/yaw_map.md``).  A
         ``Settings.side_on_max_ratio`` overrides it.
+    max_world_yaw_deg : float
+        The test's limit on the camera's turn as the pose model's 3-D shoulders show it
+        (:func:`rom.protocols.body.world_shoulder_yaw_deg`), degrees; beyond it the view
+        is ``not_side_on`` too.
     """
 
     test: str
@@ -62,6 +71,7 @@ class Signal:
     mode: str = "max"
     reasons: tuple[str, ...] = ()
     side_on_max_ratio: float = 0.35
+    max_world_yaw_deg: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ def find_peak(
     mode: str = "max",
     known_reasons: Sequence[str] = (),
     side_on_max_ratio: float = 0.35,
+    max_world_yaw_deg: float = 30.0,
 ) -> PeakFinding:
     """Robust peak of ``values`` plus the reasons every protocol checks.
 
@@ -142,6 +153,9 @@ def find_peak(
         factors["side_on"] = float(np.clip(1.0 - 0.5 * (ratio / limit) ** 2, 0.0, 1.0))
         if ratio > limit:
             reasons.append("not_side_on")
+    yaw = world_shoulder_yaw_deg(prep, window)
+    if np.isfinite(yaw) and yaw > max_world_yaw_deg and "not_side_on" not in reasons:
+        reasons.append("not_side_on")
     coverage = float(np.isfinite(values[det]).mean())
     factors["coverage"] = float(np.clip(coverage / 0.8, 0.0, 1.0))
     if prep.swapped.mean() > 0.1:
@@ -305,7 +319,7 @@ def assess(
     """
     found = find_peak(
         prep, signal.values, signal.required, signal.mode, signal.reasons,
-        signal.side_on_max_ratio,
+        signal.side_on_max_ratio, signal.max_world_yaw_deg,
     )
     reasons = [*signal.reasons, *found.reasons]
     if check_roll and not roll_known(prep.calibration):

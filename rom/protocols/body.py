@@ -100,6 +100,23 @@ def side_on_ratio(prep: PreparedTrack, frames: slice | NDArray[np.int64]) -> flo
         return finite_median(shoulders / torso)
 
 
+def world_shoulder_yaw_deg(prep: PreparedTrack, frames: slice | NDArray[np.int64]) -> float:
+    """How far the shoulder line turns from the camera's depth axis, degrees (0 = side-on).
+
+    From MediaPipe's world landmarks (metres, camera-aligned axes, see :mod:`rom.pose`):
+    ``atan(|dx| / |dz|)`` of the left-minus-right shoulder vector, median over ``frames``.
+    A second view of the camera's turn beside :func:`side_on_ratio`: the model's 3-D guess
+    of the shoulders rather than their image separation, which perspective inflates for a
+    person off the image centre and the model's overlapping of the shoulders deflates.
+    NaN when the shoulders are not seen.
+    """
+    world = np.asarray(prep.track.world_xyz, dtype=np.float64)[frames]
+    vec = world[:, Landmark.LEFT_SHOULDER] - world[:, Landmark.RIGHT_SHOULDER]
+    with np.errstate(invalid="ignore"):
+        yaw = np.degrees(np.arctan2(np.abs(vec[:, 0]), np.abs(vec[:, 2])))
+    return finite_median(yaw)
+
+
 def standing_stature_px(prep: PreparedTrack, frames: NDArray[np.bool_] | None = None) -> float:
     """Standing height in pixels from upright frames, or NaN if the person never stands.
 

@@ -76,6 +76,11 @@ TEST: TestName = "hip-extension"
 #: projection error reach 2 deg; for hip extension: the error passes 2 deg beyond 0.118 (yaw
 #: about -5 or +7.5 deg); yaw 0 views read 0.05-0.10.
 SIDE_ON_MAX_RATIO = 0.12
+#: Largest turn of the camera from side-on that the pose model's 3-D shoulders may show,
+#: degrees (``not_side_on`` beyond it).  The model's guess reads 1-5 deg on side-on clips
+#: and tracks a camera swung towards the person's front (but hardly one swung behind),
+#: so it is a second check, not a replacement for the image ratio.
+MAX_WORLD_YAW_DEG = 10.0
 MAX_TRUNK_LEAN_DEG = 15.0
 #: A lunge puts the feet at least this many foot lengths apart (front ankle ahead of the
 #: rear one).  Runner's lunges and half-kneeling Thomas-type positions put them 2-4 foot
@@ -155,6 +160,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         ),
         segments=(tuple(landmark_indices(near, trunk)), tuple(landmark_indices(side, thigh))),
         side_on_max_ratio=SIDE_ON_MAX_RATIO,
+        max_world_yaw_deg=MAX_WORLD_YAW_DEG,
     )
     a = assess(prep, signal, check_roll=True)
     if a.peak is not None:

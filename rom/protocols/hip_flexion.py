@@ -55,6 +55,11 @@ TEST: TestName = "hip-flexion"
 #: projection error reach 2 deg; for hip flexion, not mapped: taken from hip extension, whose
 #: thigh-to-trunk angle it mirrors.
 SIDE_ON_MAX_RATIO = 0.12
+#: Largest turn of the camera from side-on that the pose model's 3-D shoulders may show,
+#: degrees (``not_side_on`` beyond it).  The model's guess reads 1-5 deg on side-on clips
+#: and tracks a camera swung towards the person's front (but hardly one swung behind),
+#: so it is a second check, not a replacement for the image ratio.
+MAX_WORLD_YAW_DEG = 10.0
 SIDE_DIFFERENCE_DEG = 10.0
 #: What a hip-flexion test shows: the thigh held forward of the trunk line past 20 deg
 #: (standing reads about 0; a lunge's front leg or a knee lift reaches 60-120 deg).
@@ -82,6 +87,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         ),
         segments=SPEC.segments(side),
         side_on_max_ratio=SIDE_ON_MAX_RATIO,
+        max_world_yaw_deg=MAX_WORLD_YAW_DEG,
     )
     a = assess(prep, signal)
     if a.peak is not None:

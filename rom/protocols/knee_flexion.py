@@ -77,6 +77,11 @@ TEST: TestName = "knee-flexion"
 #: projection error reach 2 deg; for knee flexion: the error stays under 2 deg up to 0.19 (yaw
 #: -10 to +15 deg); it is an included angle, less sensitive to the turn.
 SIDE_ON_MAX_RATIO = 0.19
+#: Largest turn of the camera from side-on that the pose model's 3-D shoulders may show,
+#: degrees (``not_side_on`` beyond it).  The model's guess reads 1-5 deg on side-on clips
+#: and tracks a camera swung towards the person's front (but hardly one swung behind),
+#: so it is a second check, not a replacement for the image ratio.
+MAX_WORLD_YAW_DEG = 15.0
 SIDE_DIFFERENCE_DEG = 15.0
 #: Measured flexion from which ``deep_flexion_underread`` is reported.  In a 0-130 deg
 #: sweep on synthetic bodies MediaPipe under-read knee flexion by 5.4 deg on average and by
@@ -131,6 +136,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         required=tuple(landmark_indices(side, ("HIP", "KNEE", "ANKLE"))),
         segments=SPEC.segments(side),
         side_on_max_ratio=SIDE_ON_MAX_RATIO,
+        max_world_yaw_deg=MAX_WORLD_YAW_DEG,
     )
     scale = resolve_scale(prep, height_cm)
     a = assess(prep, signal, scale=scale)
