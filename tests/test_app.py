@@ -680,7 +680,8 @@ def test_switching_to_the_leg_that_moved_on_a_real_clip(tmp_path: Path,
     (right,) = [m for m in at.metric if m.label.startswith("Pre")]
     assert right.label == "Pre · before · right side"
     assert right.value == labels.trusted_value(expected.value, expected.unit,  # type: ignore[attr-defined]
-                                               expected.reliable)  # type: ignore[attr-defined]
+                                               expected.reliable,  # type: ignore[attr-defined]
+                                               uncertainty=expected.uncertainty)  # type: ignore[attr-defined]
     assert not any(t.startswith("**Switch side?**") for t in _texts(at.info))
 
 

@@ -94,9 +94,13 @@ def test_nothing_inside_rom_imports_the_package_face() -> None:
 
 def test_only_the_pipeline_strings_the_analysis_steps_together() -> None:
     steps = ("rom.tracking", "rom.calibrate.scene")
+    # rom.refine is the tracking room's second pass (the accurate model on chosen frames):
+    # it uses tracking's detector and cache, and only the pipeline calls it.
     callers = sorted(m for m, targets in GRAPH.items() for t in targets if t in steps
-                     and m not in ("rom.pipeline", "rom.calibrate"))
+                     and m not in ("rom.pipeline", "rom.calibrate", "rom.refine"))
     assert callers == []
+    assert sorted(m for m, targets in GRAPH.items() if "rom.refine" in targets
+                  and not m.startswith("rom.commands")) == ["rom.pipeline"]
 
 
 def test_the_import_graph_has_no_cycle() -> None:

@@ -92,11 +92,14 @@ def test_names_files_techniques_and_reasons_are_shown_as_typed(url: str, tmp_pat
         _settle(page)
         sidebar = page.locator('[data-testid="stSidebar"]')
 
-        # The stored person: history (trend chart, sessions table) and export.
-        for tab in page.get_by_role("tab").all():
-            tab.click()
-            _settle(page)
-            seen.append(_inspect(page))
+        # The stored person: history (trend chart, sessions table) and export.  Twice, the
+        # second time slower: a loaded machine may draw a tab after the first look.
+        for pause_ms in (0, 1500):
+            for tab in page.get_by_role("tab").all():
+                tab.click()
+                _settle(page)
+                page.wait_for_timeout(pause_ms)
+                seen.append(_inspect(page))
 
         # A person added through the sidebar, then a Markdown file name uploaded.
         sidebar.get_by_role("button", name="Add another person").click()
