@@ -914,3 +914,24 @@ def test_a_camera_turn_seen_in_the_3d_shoulders_is_not_side_on() -> None:
     assert "not_side_on" in turned.measurement.reasons and not turned.measurement.reliable
     straight = measure(make_track(quad_stretch(120.0)), "knee-flexion", calibration=LEVEL)
     assert "not_side_on" not in straight.measurement.reasons
+
+
+def test_every_reason_a_protocol_can_give_has_words() -> None:
+    """Each reason code written in rom's measurement code has advice in labels."""
+    import re
+    from pathlib import Path
+
+    from rom.measurement import INVALIDATING_REASONS
+
+    root = Path(__file__).resolve().parents[1] / "rom" / "protocols"
+    written = set()
+    for path in root.glob("*.py"):
+        written |= set(re.findall(r'reasons\.append\("([a-z_]+)"\)', path.read_text()))
+        written |= set(re.findall(r'reasons\.append\(\s*"([a-z_]+)"', path.read_text()))
+        written |= set(re.findall(r'return "([a-z]+_[a-z_]+)"', path.read_text()))
+    written |= {"marker_too_small", "marker_blurred", "marker_too_few_frames",
+                "marker_inconsistent"}
+    assert {"tilt_unknown", "implausible_pose", "not_this_test", "other_leg_moved",
+            "movement_incomplete", "identity_uncertain", "other_people_in_view"} <= written
+    assert sorted(written - REASON_TEXT.keys()) == []
+    assert REASON_TEXT.keys() >= INVALIDATING_REASONS
