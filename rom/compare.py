@@ -24,6 +24,7 @@ from rom.errors import MeasurementError
 from rom.measurement import Measurement
 from rom.protocols import CATALOGUE
 from rom.protocols.spec import MinimalDetectableChange
+from rom.protocols.uncertainty import combined
 
 #: The published MDC95 of each test, read from its spec (each spec cites its source).
 MDC95: dict[str, MinimalDetectableChange] = {name: spec.mdc for name, spec in CATALOGUE.items()}
@@ -56,9 +57,7 @@ def combined_uncertainty(*uncertainties: float | None) -> float | None:
     result is then a lower bound; None when none is known.
     """
     known = [u for u in uncertainties if u is not None]
-    if not known:
-        return None
-    return math.sqrt(sum(u * u for u in known))
+    return combined(*known) if known else None
 
 
 def mdc_for(test: str, unit: str) -> float | None:
