@@ -54,12 +54,12 @@ from rom import geometry
 from rom import signal as sig
 from rom.measurement import TrialResult
 from rom.protocols.assessment import Signal, assess, finish
-from rom.protocols.body import landmark_indices, nearer_side
+from rom.protocols.body import foot_length_px, landmark_indices, nearer_side
 from rom.protocols.conformance import MovementSignature, stays_planted
 from rom.protocols.prepare import PreparedTrack, finite_median
 from rom.protocols.scale import resolve_scale
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
-from rom.vocabulary import SIDES, Side, TestName, other_side
+from rom.vocabulary import Side, TestName, other_side
 
 TEST: TestName = "ankle-dorsiflexion"
 #: Largest shoulder-separation / torso-length ratio of a side view for this test (``not_side_on``
@@ -93,11 +93,8 @@ def front_leg(prep: PreparedTrack) -> Side:
     ahead = geometry.forward_offset(
         prep.point("ANKLE", "left"), prep.point("ANKLE", "right"), prep.facing
     )
-    foot = np.concatenate(
-        [geometry.distance(prep.point("HEEL", s), prep.point("FOOT_INDEX", s)) for s in SIDES]
-    )
     median_ahead = finite_median(ahead)
-    foot_len = finite_median(foot)
+    foot_len = foot_length_px(prep)
     if np.isfinite(median_ahead) and np.isfinite(foot_len) and abs(median_ahead) > 0.25 * foot_len:
         return "left" if median_ahead > 0 else "right"
     return nearer_side(prep)

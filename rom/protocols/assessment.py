@@ -210,21 +210,37 @@ def steady_frames(prep: PreparedTrack) -> NDArray[np.bool_]:
     )
 
 
+#: With fewer upright frames than this (a lunge filmed from its start position), every
+#: frame is the reference of the segment lengths.
+MIN_STEADY_FRAMES = 5
+
+
+def bone_lengths(
+    prep: PreparedTrack, side: Side
+) -> tuple[dict[str, FloatArray], dict[str, float]]:
+    """The thigh's and shank's image length per frame (raw points, px) and their steady length.
+
+    The steady length is the median over the steady (upright) frames
+    (:func:`steady_frames`), or over every frame when fewer than
+    :data:`MIN_STEADY_FRAMES` are upright.
+    """
+    lengths = plausibility.segment_lengths_px(prep.raw_xy, side)
+    steady = steady_frames(prep)
+    if steady.sum() < MIN_STEADY_FRAMES:
+        steady = np.ones_like(steady)
+    return lengths, plausibility.steady_lengths_px(lengths, steady)
+
+
 def implausible_pose(prep: PreparedTrack, side: Side, peak: sig.Peak) -> bool:
     """Whether the measured leg is drawn as no body can be, over the held peak window.
 
     A thigh or shank of ``side`` more than :data:`plausibility.SEGMENT_LENGTH_TOLERANCE`
-    off its length in the steady (upright) frames — or in all frames when the person is
-    never seen upright — or, with the trunk upright, a knee bent backwards
+    off its steady length (:func:`bone_lengths`), or, with the trunk upright, a knee bent backwards
     (:func:`plausibility.knee_bent_backwards`).
     Raw (unsmoothed) points are used: the filter would spread a misplaced joint in time.
     """
     window = np.arange(peak.start, peak.stop)
-    lengths = plausibility.segment_lengths_px(prep.raw_xy, side)
-    steady = steady_frames(prep)
-    if steady.sum() < 5:  # never seen upright (e.g. filmed from the lunge): every frame
-        steady = np.ones_like(steady)
-    reference = plausibility.steady_lengths_px(lengths, steady)
+    lengths, reference = bone_lengths(prep, side)
     ratios = plausibility.length_ratios_at(lengths, reference, window)
     if plausibility.implausible_segments(ratios):
         return True

@@ -117,6 +117,15 @@ def world_shoulder_yaw_deg(prep: PreparedTrack, frames: slice | NDArray[np.int64
     return finite_median(yaw)
 
 
+def foot_length_px(prep: PreparedTrack) -> float:
+    """Median heel-to-toe image length of both feet over the trial, px (NaN if unseen)."""
+    return finite_median(
+        np.concatenate(
+            [geometry.distance(prep.point("HEEL", s), prep.point("FOOT_INDEX", s)) for s in SIDES]
+        )
+    )
+
+
 def standing_stature_px(prep: PreparedTrack, frames: NDArray[np.bool_] | None = None) -> float:
     """Standing height in pixels from upright frames, or NaN if the person never stands.
 

@@ -58,6 +58,7 @@ from rom import signal as sig
 from rom.measurement import TrialResult
 from rom.protocols.assessment import Signal, assess, finish, value_at
 from rom.protocols.body import (
+    foot_length_px,
     hip_flexion_signal,
     knee_flexion_signal,
     landmark_indices,
@@ -101,11 +102,7 @@ def lunge_stance(prep: PreparedTrack, rear: Side, window: slice) -> float:
             prep.facing,
         )
     )
-    foot = finite_median(
-        np.concatenate(
-            [geometry.distance(prep.point("HEEL", s), prep.point("FOOT_INDEX", s)) for s in SIDES]
-        )
-    )
+    foot = foot_length_px(prep)
     return ahead / foot if foot > 0 else float("nan")
 
 

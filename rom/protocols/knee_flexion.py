@@ -51,12 +51,9 @@ Secondary values
 
 from __future__ import annotations
 
-import numpy as np
-
 from rom import geometry
 from rom.measurement import TrialResult
-from rom.protocols import plausibility
-from rom.protocols.assessment import Signal, assess, finish, steady_frames, value_at
+from rom.protocols.assessment import Signal, assess, bone_lengths, finish, value_at
 from rom.protocols.body import (
     hip_flexion_signal,
     knee_flexion_signal,
@@ -104,15 +101,10 @@ def knee_flexion_from_bones(prep: PreparedTrack, side: Side, raw: bool = False) 
     """Knee flexion from the bones' lengths and the hip-to-ankle distance, degrees (T,).
 
     ``180 - C`` where ``C`` is the triangle angle at the knee opposite the hip-to-ankle
-    side, the thigh and shank lengths being their medians over the steady (upright)
-    frames (:func:`rom.protocols.assessment.steady_frames`; every frame when the person
-    is never seen upright).  See the module docstring for why.
+    side, the thigh and shank lengths being their steady lengths
+    (:func:`rom.protocols.assessment.bone_lengths`).  See the module docstring for why.
     """
-    lengths = plausibility.segment_lengths_px(prep.raw_xy, side)
-    steady = steady_frames(prep)
-    if steady.sum() < 5:
-        steady = np.ones_like(steady)
-    bones = plausibility.steady_lengths_px(lengths, steady)
+    _, bones = bone_lengths(prep, side)
     hip_to_ankle = geometry.distance(prep.point("HIP", side, raw), prep.point("ANKLE", side, raw))
     return 180.0 - geometry.included_angle_from_lengths_deg(
         hip_to_ankle, bones["thigh"], bones["shank"]
