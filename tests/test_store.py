@@ -626,8 +626,8 @@ def test_database_made_at_the_first_revision_is_upgraded(db_url: str, data_dir: 
     engine.dispose()
 
     with Store(db_url) as store:
-        # 0003 (uncertainty and calibration per measurement) is the head since this branch.
-        assert current_revision(store.engine) == head_revision() == "0003"
+        # 0004 (session details, settings) is the head since this branch.
+        assert current_revision(store.engine) == head_revision() == "0004"
         with store.engine.connect() as connection:
             assert "ix_measurements_trial_id" in {
                 ix["name"] for ix in sa.inspect(connection).get_indexes("measurements")}
@@ -666,7 +666,7 @@ def test_rows_from_before_revision_0003_read_without_uncertainty(
     engine.dispose()
 
     with Store(db_url) as store:  # upgrades to the head
-        assert current_revision(store.engine) == "0003"
+        assert current_revision(store.engine) == "0004"
         (point,) = store.history(person_id)
         assert point.measurement.value == 33.0 and point.measurement.secondary == old[
             "secondary"]

@@ -43,7 +43,7 @@ from rom.store.mappers import (
     session_info,
     trial_info,
 )
-from rom.store.models import MeasurementRow, PersonRow, SessionRow, TrialRow
+from rom.store.models import MeasurementRow, PersonRow, SessionRow, SettingRow, TrialRow
 from rom.store.records import (
     DeletionReport,
     HistoryPoint,
@@ -279,17 +279,23 @@ class Store:
         place: str | None = None,
         technique: str | None = None,
         notes: str | None = None,
+        technique_duration_s: float | None = None,
+        technique_side: str | None = None,
         trials: Sequence[NewTrial] = (),
     ) -> SessionInfo:
         """Save a session, with its trials and their measurements, in one transaction.
 
         ``date`` defaults to today.  ``technique`` is what was done between the pre and
-        post recordings, e.g. ``"Toe Spreaders"``.
+        post recordings, e.g. ``"Toe Spreaders"``; ``technique_duration_s`` how long it was
+        applied (seconds) and ``technique_side`` to which side (``"left"``, ``"right"``,
+        ``"both"``).
         """
         checked_date = validate.date(date) if date is not None else dt.date.today()
         checked_place = validate.text(place, "place", required=False)
         checked_technique = validate.text(technique, "technique", required=False)
         checked_notes = validate.notes(notes)
+        checked_duration = validate.technique_duration_s(technique_duration_s)
+        checked_side = validate.technique_side(technique_side)
         prepared = [self._prepare_trial(trial) for trial in trials]
 
         def work(session: Session) -> SessionInfo:
@@ -297,6 +303,7 @@ class Store:
             session_row = SessionRow(
                 person_id=person_id, date=checked_date, place=checked_place,
                 technique=checked_technique, notes=checked_notes,
+                technique_duration_s=checked_duration, technique_side=checked_side,
             )
             session_row.trials = [fresh_trial(row) for row, _ in prepared]
             session.add(session_row)
@@ -308,6 +315,89 @@ class Store:
         )
         log.info("session %d saved (%d trials)", result.id, len(prepared))
         return result
+
+    def update_session(
+        self,
+        session_id: int,
+        *,
+        date: dt.date | _Unset = _UNSET,
+        place: str | _Unset | None = _UNSET,
+        technique: str | _Unset | None = _UNSET,
+        notes: str | _Unset | None = _UNSET,
+        technique_duration_s: float | _Unset | None = _UNSET,
+        technique_side: str | _Unset | None = _UNSET,
+    ) -> SessionInfo:
+        """Change a session's date, place, technique, notes or technique details.
+
+        Arguments not given stay as they are; None clears an optional one.
+        """
+        changes: dict[str, dt.date | str | float | None] = {}
+        if date is not _UNSET:
+            changes["date"] = validate.date(date)
+        if place is not _UNSET:
+            changes["place"] = validate.text(place, "place", required=False)
+        if technique is not _UNSET:
+            changes["technique"] = validate.text(technique, "technique", required=False)
+        if notes is not _UNSET:
+            changes["notes"] = validate.notes(notes)
+        if technique_duration_s is not _UNSET:
+            changes["technique_duration_s"] = validate.technique_duration_s(
+                technique_duration_s)
+        if technique_side is not _UNSET:
+            changes["technique_side"] = validate.technique_side(technique_side)
+
+        def work(session: Session) -> SessionInfo:
+            row = _get(session, SessionRow, session_id, "session")
+            for key, value in changes.items():
+                setattr(row, key, value)
+            session.flush()
+            count = session.scalar(
+                select(func.count(TrialRow.id)).where(TrialRow.session_id == session_id))
+            return session_info(row, trial_count=int(count or 0))
+
+        result = self._write("update the session", work)
+        log.info("session %d updated", session_id)
+        return result
+
+    def get_session(self, session_id: int) -> SessionInfo:
+        """One session by id, with its number of trials (raises StorageError if none)."""
+
+        def work(session: Session) -> SessionInfo:
+            row = _get(session, SessionRow, session_id, "session")
+            count = session.scalar(
+                select(func.count(TrialRow.id)).where(TrialRow.session_id == session_id))
+            return session_info(row, trial_count=int(count or 0))
+
+        return self._read("read the session", work)
+
+    # ------------------------------------------------------------------ settings
+    def setting(self, key: str) -> str | None:
+        """A store-wide setting (e.g. ``"report.clinic"``), None when never set."""
+        checked = validate.setting_key(key)
+
+        def work(session: Session) -> str | None:
+            row = session.get(SettingRow, checked)
+            return None if row is None else row.value
+
+        return self._read("read a setting", work)
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Set (or, with None or empty text, clear) a store-wide setting."""
+        checked = validate.setting_key(key)
+        checked_value = validate.text(value, checked, required=False, max_len=2000)
+
+        def work(session: Session) -> None:
+            row = session.get(SettingRow, checked)
+            if checked_value is None:
+                if row is not None:
+                    session.delete(row)
+            elif row is None:
+                session.add(SettingRow(key=checked, value=checked_value))
+            else:
+                row.value = checked_value
+
+        self._write("save a setting", work)
+        log.info("setting %s saved", checked)
 
     def add_trial(self, session_id: int, trial: NewTrial) -> TrialInfo:
         """Add one trial (and its measurements) to an existing session, in one transaction."""

@@ -49,6 +49,8 @@ class SessionColumns(TypedDict):
     place: str | None
     technique: str | None
     notes: str | None
+    technique_duration_s: float | None
+    technique_side: str | None
     created_at: dt.datetime
 
 
@@ -118,6 +120,8 @@ def _session_data(row: SessionRow) -> SessionData:
         place=row.place,
         technique=row.technique,
         notes=row.notes,
+        technique_duration_s=row.technique_duration_s,
+        technique_side=row.technique_side,
         created_at=as_utc(row.created_at).isoformat(),
         trials=[_trial_data(t)
                 for t in sorted(row.trials, key=lambda t: (t.phase != "pre", t.id))],
@@ -236,6 +240,9 @@ def _check_session(data: Mapping[str, object]) -> CheckedSession:
             place=validate.text(data.get("place"), "place", required=False),
             technique=validate.text(data.get("technique"), "technique", required=False),
             notes=validate.notes(data.get("notes")),
+            technique_duration_s=validate.technique_duration_s(
+                data.get("technique_duration_s")),
+            technique_side=validate.technique_side(data.get("technique_side")),
             created_at=validate.timestamp(data.get("created_at") or now),
         ),
         trials=tuple(trials),

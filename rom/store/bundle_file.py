@@ -8,7 +8,9 @@ reading the CSV back (:func:`read_bundle`) rebuilds the same history.  ``reasons
 joined with ``;``; ``settings``, ``secondary``, ``provenance`` and ``calibration`` are JSON
 text (``calibration`` empty when the measurement has none).  Creation times are kept only
 by the JSON bundle.  A CSV written before rom kept ``uncertainty`` and ``calibration``
-lacks those two columns and reads with None for them (:data:`OPTIONAL_CSV_COLUMNS`).
+lacks those two columns, and one written before rom kept a session's technique duration and
+side lacks ``session_technique_duration_s`` and ``session_technique_side``; all read with
+None for the missing columns (:data:`OPTIONAL_CSV_COLUMNS`).
 
 Files are written to a temporary name and renamed into place, so an interrupted export
 never leaves half a file under the requested name.
@@ -48,13 +50,15 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 CSV_COLUMNS = (
     "person_uid", "person_name", "person_height_cm", "person_notes",
     "session_uid", "session_date", "session_place", "session_technique", "session_notes",
+    "session_technique_duration_s", "session_technique_side",
     "trial_uid", "phase", "trial_test", "trial_side", "video_sha256", "video_path",
     "trial_settings",
     "measurement_uid", "test", "side", "value", "unit", "quality", "reliable", "reasons",
     "peak_time_s", "peak_frame", "secondary", "provenance", "uncertainty", "calibration",
 )
 #: Columns an older export may lack (their measurements read with None for them).
-OPTIONAL_CSV_COLUMNS = frozenset({"uncertainty", "calibration"})
+OPTIONAL_CSV_COLUMNS = frozenset({
+    "uncertainty", "calibration", "session_technique_duration_s", "session_technique_side"})
 
 
 def format_for(path: Path, requested: str | None = None) -> str:
@@ -168,6 +172,8 @@ def bundle_to_csv(bundle: PersonBundle) -> str:
             "session_place": session.get("place"),
             "session_technique": session.get("technique"),
             "session_notes": session.get("notes"),
+            "session_technique_duration_s": session.get("technique_duration_s"),
+            "session_technique_side": session.get("technique_side"),
         }
         trials = session.get("trials") or []
         if not trials:
@@ -261,6 +267,8 @@ def csv_to_bundle(content: str) -> dict[str, object]:
                     "place": cell["session_place"],
                     "technique": cell["session_technique"],
                     "notes": cell["session_notes"],
+                    "technique_duration_s": _float(cell["session_technique_duration_s"]),
+                    "technique_side": cell["session_technique_side"],
                     "trials": session_trials[session_uid],
                 }
             trial_uid = cell["trial_uid"]

@@ -122,6 +122,8 @@ def session_info(row: SessionRow, *, trial_count: int = 0) -> SessionInfo:
         notes=row.notes,
         created_at=as_utc(row.created_at),
         trial_count=trial_count,
+        technique_duration_s=row.technique_duration_s,
+        technique_side=row.technique_side,
     )
 
 

@@ -104,6 +104,10 @@ class SessionRow(Base):
     technique: Mapped[str | None] = mapped_column(String(200))  # e.g. "Toe Spreaders"
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    # Since revision 0004; NULL in older rows.  How long the technique was applied (s) and
+    # to which side ("left", "right" or "both").
+    technique_duration_s: Mapped[float | None] = mapped_column(Float)
+    technique_side: Mapped[str | None] = mapped_column(String(16))
 
     person: Mapped[PersonRow] = relationship(back_populates="sessions")
     trials: Mapped[list[TrialRow]] = relationship(
@@ -166,3 +170,12 @@ class MeasurementRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
 
     trial: Mapped[TrialRow] = relationship(back_populates="measurements")
+
+
+class SettingRow(Base):
+    """A value configured once for the whole store (since revision 0004), e.g. the clinic."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)

@@ -40,7 +40,12 @@ class PersonInfo:
 
 @dataclass(frozen=True)
 class SessionInfo:
-    """One visit: the technique done between the pre and the post recordings."""
+    """One visit: the technique done between the pre and the post recordings.
+
+    ``technique_duration_s`` is how long the technique was applied, in seconds, and
+    ``technique_side`` the side it was applied to (``"left"``, ``"right"`` or ``"both"``);
+    either is None when not recorded (always for sessions saved before revision 0004).
+    """
 
     id: int
     uid: str
@@ -51,6 +56,8 @@ class SessionInfo:
     notes: str | None
     created_at: dt.datetime
     trial_count: int = 0
+    technique_duration_s: float | None = None
+    technique_side: str | None = None
 
 
 @dataclass(frozen=True)

@@ -77,13 +77,19 @@ class TrialData(TypedDict):
 
 
 class SessionData(TypedDict):
-    """One session of a bundle (``date`` as ``YYYY-MM-DD``)."""
+    """One session of a bundle (``date`` as ``YYYY-MM-DD``).
+
+    ``technique_duration_s`` (seconds) and ``technique_side`` (``left``/``right``/``both``)
+    are absent from bundles written before rom recorded them, and import as None.
+    """
 
     uid: str
     date: str
     place: str | None
     technique: str | None
     notes: str | None
+    technique_duration_s: NotRequired[float | None]
+    technique_side: NotRequired[str | None]
     created_at: NotRequired[str]
     trials: list[TrialData]
 

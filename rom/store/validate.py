@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import SupportsFloat, cast
 
@@ -28,6 +29,11 @@ from rom.vocabulary import HEIGHT_RANGE_CM, PHASES, SIDES
 
 NAME_MAX = 200
 NOTES_MAX = 100_000
+#: The sides a technique may be applied to (a session's ``technique_side``).
+TECHNIQUE_SIDES: tuple[str, ...] = ("left", "right", "both")
+#: The longest technique duration accepted, in seconds (a day: more is a typing mistake).
+TECHNIQUE_DURATION_MAX_S = 86_400.0
+_SETTING_KEY = re.compile(r"[A-Za-z0-9._]{1,64}")
 #: A reason code, a provenance or settings key, a short value in a JSON blob.
 CODE_MAX = 64
 #: The number of reason codes one measurement may carry.
@@ -89,6 +95,34 @@ def text(value: object, what: str, *, required: bool = True, max_len: int = NAME
 def notes(value: object) -> str | None:
     """Free-text notes (long text allowed), None when empty."""
     return text(value, "notes", required=False, max_len=NOTES_MAX)
+
+
+def technique_side(value: object) -> str | None:
+    """The side a technique was applied to: one of :data:`TECHNIQUE_SIDES`, or None."""
+    if value is None or value == "":
+        return None
+    if value not in TECHNIQUE_SIDES:
+        raise StorageError(
+            f"the technique's side must be one of {', '.join(TECHNIQUE_SIDES)}, got {value!r}")
+    return str(value)
+
+
+def technique_duration_s(value: object) -> float | None:
+    """How long a technique was applied, in seconds (0 to 24 h), or None when not recorded."""
+    duration = finite_float(value, "the technique's duration")
+    if duration is not None and not 0.0 <= duration <= TECHNIQUE_DURATION_MAX_S:
+        raise StorageError(
+            f"the technique's duration must be between 0 and {TECHNIQUE_DURATION_MAX_S:g} s, "
+            f"got {duration:g}")
+    return duration
+
+
+def setting_key(value: object) -> str:
+    """The name of a store-wide setting: 1-64 characters of letters, digits, ``.``/``_``."""
+    if not (isinstance(value, str) and _SETTING_KEY.fullmatch(value)):
+        raise StorageError(f"a setting's name must be 1-64 letters, digits, '.' or '_', "
+                           f"got {value!r}")
+    return value
 
 
 def optional_float(value: object, what: str) -> float | None:
