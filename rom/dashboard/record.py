@@ -14,7 +14,7 @@ import streamlit as st
 
 from rom import labels
 from rom.calibrate.floor import MAX_FLOOR_ROLL_DEG
-from rom.dashboard import services, state
+from rom.dashboard import services, sessions, state
 from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.pipeline import AnalysisOptions
@@ -232,6 +232,10 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
         from rom.dashboard import webcam
 
         videos = [VideoInput(phase, path, name) for phase, path, name in webcam.record(test, side)]
+
+    sessions.details_form([v.path for v in videos])
+    if person is not None:
+        sessions.new_session_button()
 
     with st.expander("Settings (optional)"):
         s1, s2, s3 = st.columns(3)

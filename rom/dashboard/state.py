@@ -8,7 +8,9 @@ resource shared by all reruns of one process.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -16,6 +18,7 @@ from rom.dashboard.services import AnalysedVideo
 from rom.errors import RomError
 from rom.store import Store
 from rom.store.records import NewTrial
+from rom.store.validate import TECHNIQUE_SIDES
 
 PERSON_ID = "person_id"
 SESSION_ID = "session_id"  # the database session that new trials are added to
@@ -26,6 +29,50 @@ FLASH = "flash"  # one-shot message shown after a rerun
 SHOWN_PERSON = "_shown_person"  # whose session and analyses are held (see forget_session)
 SIDE_SWITCH = "_side_switch"  # a "measure the other leg" click, done on the next run
 SIDE_SWITCHED = "_side_switched"  # what the last switch did, shown once with the results
+# The session's details (see rom.dashboard.sessions, which draws them).
+SESSION_DATE = "session_date"
+SESSION_NOTES = "session_notes"
+TECHNIQUE_MINUTES = "technique_minutes"
+TECHNIQUE_SIDE = "technique_side"
+SESSION_DATE_EDITED = "_session_date_edited"  # the user chose the date: keep it
+DETAIL_KEYS = (SESSION_DATE, SESSION_NOTES, TECHNIQUE_MINUTES, TECHNIQUE_SIDE,
+               SESSION_DATE_EDITED)
+
+
+@dataclass(frozen=True)
+class SessionDetails:
+    """What the user told about the session being recorded.
+
+    Attributes
+    ----------
+    date : datetime.date
+        The day the session took place (local calendar date).
+    notes : str or None
+        Free notes, None when empty.
+    technique_duration_s : float or None
+        How long the technique was applied, in seconds.
+    technique_side : str or None
+        ``"left"``, ``"right"`` or ``"both"``: where the technique was applied.
+    """
+
+    date: dt.date
+    notes: str | None = None
+    technique_duration_s: float | None = None
+    technique_side: str | None = None
+
+
+def current_details() -> SessionDetails:
+    """The session's details as the form holds them (today and nothing else, if not drawn)."""
+    minutes = st.session_state.get(TECHNIQUE_MINUTES)
+    side = st.session_state.get(TECHNIQUE_SIDE) or None
+    notes = (st.session_state.get(SESSION_NOTES) or "").strip() or None
+    chosen = st.session_state.get(SESSION_DATE)
+    return SessionDetails(
+        date=chosen if isinstance(chosen, dt.date) else dt.date.today(),
+        notes=notes,
+        technique_duration_s=None if minutes is None else float(minutes) * 60.0,
+        technique_side=side if side in TECHNIQUE_SIDES else None,
+    )
 
 
 @st.cache_resource(show_spinner=False)
@@ -90,12 +137,15 @@ def start_session_if_needed(person: int, technique: str) -> None:
         analyses().clear()
 
 
-def save_session(store: Store, person: int, technique: str) -> int:
+def save_session(store: Store, person: int, technique: str,
+                 details: SessionDetails | None = None) -> int:
     """Save every analysis of this session as one database session; returns its id.
 
     The session is written whole each time: when a test is analysed again (say with other
     settings) the earlier save is replaced, so the history never holds stale duplicates.
+    ``details`` (date, notes, technique details) default to what the form holds.
     """
+    told = details if details is not None else current_details()
     trials = [
         NewTrial(
             phase=a.phase, test=a.test, side=a.measurement.side, video_path=a.video_path,
@@ -106,7 +156,9 @@ def save_session(store: Store, person: int, technique: str) -> int:
         for a in analyses().values()
     ]
     previous = st.session_state.get(SESSION_ID)
-    saved = store.add_session(person, technique=technique, trials=trials)
+    saved = store.add_session(person, date=told.date, technique=technique, notes=told.notes,
+                              technique_duration_s=told.technique_duration_s,
+                              technique_side=told.technique_side, trials=trials)
     if previous is not None:
         # Already gone when it was deleted from the History tab.
         with contextlib.suppress(RomError):

@@ -56,10 +56,22 @@ def trend_points(history: Iterable[HistoryPoint],
 def sessions_table(sessions: Sequence[SessionInfo]) -> list[dict[str, str | int]]:
     """Rows for a sessions table, newest first."""
     return [
-        {"Date": s.date.isoformat(), "Technique": s.technique or "–", "Videos": s.trial_count,
-         "Session": f"#{s.id}"}
+        {"Date": s.date.isoformat(), "Technique": s.technique or "–",
+         "Details": session_details_text(s) or "–", "Notes": s.notes or "–",
+         "Videos": s.trial_count, "Session": f"#{s.id}"}
         for s in sorted(sessions, key=lambda s: (s.date, s.id), reverse=True)
     ]
+
+
+def session_details_text(session: SessionInfo) -> str:
+    """The technique's details in words, e.g. ``"1.5 min · left"`` (empty when none)."""
+    parts: list[str] = []
+    if session.technique_duration_s is not None:
+        parts.append(f"{session.technique_duration_s / 60.0:g} min")
+    if session.technique_side is not None:
+        parts.append("both sides" if session.technique_side == "both"
+                     else session.technique_side)
+    return " · ".join(parts)
 
 
 def measurement_rows(

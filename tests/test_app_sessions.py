@@ -1,0 +1,107 @@
+"""Dated, noted sessions on the page: the date from the video, the details, "New session"."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rom import pipeline
+from rom.dashboard import sessions
+from rom.store import Store
+from tests.test_app import _add_person, _app, _fake_analysis
+from tests.test_app import _isolated as _isolated  # its own data and cache, every test
+
+RECORDED = "2026-11-03T12:15:00.000000Z"  # midday UTC: the same calendar day in any zone
+
+
+def _clip(path: Path, creation_time: str | None) -> Path:
+    """A tiny MP4, with the container tag a phone writes when ``creation_time`` is given."""
+    tag = ["-metadata", f"creation_time={creation_time}"] if creation_time else []
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "color=c=gray:s=128x128:d=0.2:r=25", "-pix_fmt", "yuv420p", *tag, str(path)],
+                   check=True)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("2026-11-03T08:15:00.000000Z", dt.datetime(2026, 11, 3, 8, 15, tzinfo=dt.UTC)),
+        ("2026-11-03T08:15:00+02:00",
+         dt.datetime(2026, 11, 3, 6, 15, tzinfo=dt.UTC)),
+        ("2026-11-03 08:15:00", dt.datetime(2026, 11, 3, 8, 15, tzinfo=dt.UTC)),
+        ("1970-01-01T00:00:00.000000Z", None),  # a camera without a clock
+        ("1904-01-01T00:00:00Z", None),  # QuickTime's zero
+        ("yesterday", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_creation_time_tags_are_read(tag: str | None, expected: dt.datetime | None) -> None:
+    assert sessions.parse_creation_time(tag) == expected
+
+
+def test_the_recording_date_comes_from_the_video(tmp_path: Path) -> None:
+    tagged = _clip(tmp_path / "tagged.mp4", RECORDED)
+    untagged = _clip(tmp_path / "untagged.mp4", None)
+    assert sessions.video_recorded_at(tagged) == dt.datetime(2026, 11, 3, 12, 15, tzinfo=dt.UTC)
+    assert sessions.video_recorded_at(untagged) is None
+    assert sessions.video_recorded_at(tmp_path / "missing.mp4") is None
+    assert sessions.recorded_date([untagged, tagged]) == dt.date(2026, 11, 3)
+    assert sessions.recorded_date([untagged]) is None
+
+
+def test_a_dated_noted_session_and_a_new_one(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def analyse(video: Path, test: str, options: pipeline.AnalysisOptions,
+                progress: object = None) -> pipeline.TrialAnalysis:
+        return _fake_analysis(video, test, options, {"left": (), "right": ()}, None)
+
+    monkeypatch.setattr(pipeline, "analyse_trial", analyse)
+    monkeypatch.setattr(pipeline, "render_trial",
+                        lambda analysis, progress=None: pipeline.RenderedTrial(error="no video"))
+    at = _add_person(_app())
+    assert at.date_input(key="session_date").value == dt.date.today()  # no video yet
+    clip = _clip(tmp_path / "clip.mp4", RECORDED).read_bytes()
+    at.selectbox(key="test").set_value("knee-flexion").run()
+    for phase in ("pre", "post"):
+        at.file_uploader(key=f"upload_{phase}").set_value(
+            (f"{phase}.mp4", clip, "video/mp4")).run()
+    assert not at.error, [e.value for e in at.error]
+    # Filled from the videos' recording time.
+    assert at.date_input(key="session_date").value == dt.date(2026, 11, 3)
+    at.number_input(key="technique_minutes").set_value(1.5).run()
+    at.selectbox(key="technique_side").set_value("left").run()
+    at.text_area(key="session_notes").input("sore calf").run()
+    at.radio(key="side").set_value("left").run()
+    at.button(key="analyse").click().run()
+    assert not at.exception, at.exception
+
+    store = Store()
+    (person,) = [p for p in store.list_people() if p.name == "Ana Runner"]
+    (first,) = store.sessions(person.id)
+    assert (first.date, first.notes, first.technique_duration_s, first.technique_side,
+            first.trial_count) == (dt.date(2026, 11, 3), "sore calf", 90.0, "left", 2)
+
+    # Edited after saving: the saved session follows, no second session appears.
+    at.date_input(key="session_date").set_value(dt.date(2026, 11, 2)).run()
+    (edited,) = store.sessions(person.id)
+    assert (edited.id, edited.date) == (first.id, dt.date(2026, 11, 2))
+    # A user-chosen date is kept, even though the videos say otherwise.
+    assert at.date_input(key="session_date").value == dt.date(2026, 11, 2)
+
+    at.button(key="new_session").click().run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="session_notes").value == ""
+    assert at.number_input(key="technique_minutes").value is None
+    assert at.date_input(key="session_date").value == dt.date(2026, 11, 3)  # videos again
+    at.date_input(key="session_date").set_value(dt.date(2026, 11, 10)).run()
+    at.button(key="analyse").click().run()
+    assert not at.exception, at.exception
+    dated = sorted((s.date, s.notes, s.technique_duration_s) for s in store.sessions(person.id))
+    assert dated == [(dt.date(2026, 11, 2), "sore calf", 90.0), (dt.date(2026, 11, 10), None,
+                                                                  None)]
+    store.close()
