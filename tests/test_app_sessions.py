@@ -104,4 +104,8 @@ def test_a_dated_noted_session_and_a_new_one(tmp_path: Path,
     dated = sorted((s.date, s.notes, s.technique_duration_s) for s in store.sessions(person.id))
     assert dated == [(dt.date(2026, 11, 2), "sore calf", 90.0), (dt.date(2026, 11, 10), None,
                                                                   None)]
+    # The history tab: what the technique did over the two sessions (the fake is 20° twice).
+    history = " ".join(str(m.value) for m in at.markdown)
+    assert "Knee flexion: +0.0° on average over 2 sessions, beyond the MDC" in history
+    assert "in 0" in history
     store.close()

@@ -10,8 +10,9 @@ from rom.dashboard import state, summary
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows, plot_literal
 from rom.errors import RomError
+from rom.history import session_changes, technique_effects
 from rom.store import Store
-from rom.store.records import PersonInfo
+from rom.store.records import HistoryPoint, PersonInfo
 from rom.vocabulary import PHASES
 
 
@@ -58,7 +59,9 @@ def show(store: Store, person: PersonInfo | None) -> None:
         st.info(f"No sessions saved for {literal(person.name)} yet. Analyse a pre and a post "
                 "video on the first tab; results are saved automatically.")
         return
-    points = summary.trend_points(store.history(person.id), sessions)
+    history = store.history(person.id)
+    points = summary.trend_points(history, sessions)
+    _technique_effects(history)
     st.subheader(f"Trends for {literal(person.name)}")
     pairs = sorted({(p.test, p.side) for p in points})
     if not pairs:
@@ -89,3 +92,16 @@ def show(store: Store, person: PersonInfo | None) -> None:
                     st.session_state.pop(state.SESSION_ID, None)
                 state.flash("info", "The session was deleted.")
                 st.rerun()
+
+
+def _technique_effects(history: list[HistoryPoint]) -> None:
+    """Which technique works for this person: each one's average immediate change."""
+    # results13's include_in_trend can pass its filter here: session_changes(history, include=…)
+    effects = technique_effects(session_changes(history))
+    if not effects:
+        return
+    st.subheader("What each technique did")
+    for effect in effects:
+        st.markdown(f"- {literal(summary.effect_sentence(effect))}")
+    st.caption("The change from before to after within each session, averaged over the "
+               "sessions with reliable before and after values of the same test and side.")

@@ -11,7 +11,19 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from rom import labels
+from rom.history import TechniqueEffect
 from rom.store.records import HistoryPoint, PersonInfo, SessionInfo, TrialInfo
+
+#: The words of the technique summary (see :func:`effect_sentence`).
+EFFECT_TEXT = {
+    "sentence": "{technique} · {test}: {change} on average over {count}, {verdict}",
+    "no_technique": "No technique named",
+    "sessions": "{n} session{s}",
+    "pairs": "{pairs} before/after pairs in {n} session{s}",
+    "beyond": "beyond the MDC ({mdc}) in {k}",
+    "no_mdc": "no MDC to judge it by",
+}
 
 
 @dataclass(frozen=True)
@@ -90,3 +102,19 @@ def measurement_rows(
                     "phase": trial.phase,
                 })
     return rows
+
+
+def effect_sentence(effect: TechniqueEffect) -> str:
+    """``"Sock Pull · Ankle dorsiflexion: +3.1° on average over 4 sessions, beyond the MDC
+    (4.7°) in 3"``: one technique's average immediate change in words."""
+    plural = "s" if effect.sessions != 1 else ""
+    count = (EFFECT_TEXT["sessions"].format(n=effect.sessions, s=plural)
+             if effect.pairs == effect.sessions
+             else EFFECT_TEXT["pairs"].format(pairs=effect.pairs, n=effect.sessions, s=plural))
+    verdict = (EFFECT_TEXT["no_mdc"] if effect.mdc is None else EFFECT_TEXT["beyond"].format(
+        mdc=labels.format_value(effect.mdc, effect.unit), k=effect.beyond_mdc))
+    return EFFECT_TEXT["sentence"].format(
+        technique=effect.technique or EFFECT_TEXT["no_technique"],
+        test=labels.test_label(effect.test).split(" (")[0],
+        change=labels.format_value(effect.mean_change, effect.unit, signed=True),
+        count=count, verdict=verdict)
