@@ -109,3 +109,22 @@ def test_a_dated_noted_session_and_a_new_one(tmp_path: Path,
     assert "Knee flexion: +0.0° on average over 2 sessions, beyond the MDC" in history
     assert "in 0" in history
     store.close()
+
+
+def test_a_second_person_of_the_same_name_is_refused() -> None:
+    from rom.dashboard import record
+
+    at = _add_person(_app(), name="Ana Runner")
+    at.sidebar.selectbox(key="person_select").set_value(record.NEW_PERSON).run()
+    at = _add_person(at, name="  ana   RUNNER ", height=None)
+    assert not at.exception
+    warnings = [str(w.value) for w in at.sidebar.warning]
+    assert any("“Ana Runner” is already on record" in w for w in warnings), warnings
+    store = Store()
+    assert [p.name for p in store.list_people()] == ["Ana Runner"]
+    store.close()
+    # Told apart, it is accepted.
+    at = _add_person(at, name="Ana Runner 1990", height=None)
+    assert not at.sidebar.warning
+    assert at.sidebar.selectbox(key="person_select").value != record.NEW_PERSON
+    assert record.name_key(" Ana\tRunner ") == "ana runner"

@@ -6,6 +6,7 @@ short form on the session tab.  Nothing is analysed until the button is pressed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ SOURCE_UPLOAD = "Upload my videos"
 SOURCE_SAMPLES = "Use the sample videos"
 SOURCE_WEBCAM = "Record with the webcam"
 PENDING_PERSON = "_person_to_select"
+DUPLICATE_NAME = ("“{name}” is already on record: choose them in the list above, or tell the "
+                  "two apart (e.g. add an initial or a year of birth).")
 
 #: Bounds of a person's height, cm (:data:`rom.vocabulary.HEIGHT_RANGE_CM`; whole cm here).
 HEIGHT_MIN_CM, HEIGHT_MAX_CM = (round(bound) for bound in HEIGHT_RANGE_CM)
@@ -159,6 +162,17 @@ def person_caption(store: Store, person: PersonInfo) -> str:
     return f"{height}{count} session{'s' if count != 1 else ''} on record"
 
 
+def name_key(name: str) -> str:
+    """A name as compared for duplicates: case and spacing ignored (``" ana  RUNNER"``)."""
+    return " ".join(name.split()).casefold()
+
+
+def same_name_as(name: str, people: Sequence[PersonInfo]) -> PersonInfo | None:
+    """The person already called ``name`` (ignoring case and spaces), or None."""
+    key = name_key(name)
+    return next((p for p in people if name_key(p.name) == key), None)
+
+
 def _new_person_form(store: Store) -> None:
     with st.sidebar.form("new_person", clear_on_submit=True):
         name = st.text_input("Name or pseudonym", max_chars=200, key="new_person_name")
@@ -171,6 +185,10 @@ def _new_person_form(store: Store) -> None:
     if submitted:
         if not name.strip():
             st.sidebar.warning("Please type a name or a pseudonym first.")
+            return
+        taken = same_name_as(name, store.list_people())
+        if taken is not None:
+            st.sidebar.warning(DUPLICATE_NAME.format(name=literal(taken.name)))
             return
         try:
             person = store.add_person(name.strip(),
