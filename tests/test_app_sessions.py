@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from rom import pipeline
 from rom.dashboard import sessions
@@ -128,3 +129,33 @@ def test_a_second_person_of_the_same_name_is_refused() -> None:
     assert not at.sidebar.warning
     assert at.sidebar.selectbox(key="person_select").value != record.NEW_PERSON
     assert record.name_key(" Ana\tRunner ") == "ana runner"
+
+
+def test_the_person_is_in_the_address_and_comes_back_after_a_reload() -> None:
+    from rom.dashboard import record
+    from tests.test_app import APP
+
+    at = _add_person(_app(), name="Ana Runner")
+    at = _add_person(_choose_new(at), name="Ben Walker", height=None)
+    store = Store()
+    ids = {p.name: p.id for p in store.list_people()}
+    store.close()
+    assert at.query_params[record.PERSON_PARAM] == str(ids["Ben Walker"])
+
+    reloaded = AppTest.from_file(APP, default_timeout=120)
+    reloaded.query_params[record.PERSON_PARAM] = str(ids["Ana Runner"])
+    reloaded.run()
+    assert not reloaded.exception
+    assert reloaded.sidebar.selectbox(key="person_select").value == ids["Ana Runner"]
+    # An id nobody has is ignored: the first person on record, as without an address.
+    stale = AppTest.from_file(APP, default_timeout=120)
+    stale.query_params[record.PERSON_PARAM] = "999"
+    stale.run()
+    assert stale.sidebar.selectbox(key="person_select").value == ids["Ana Runner"]
+
+
+def _choose_new(at: AppTest) -> AppTest:
+    from rom.dashboard import record
+
+    at.sidebar.selectbox(key="person_select").set_value(record.NEW_PERSON).run()
+    return at

@@ -6,7 +6,7 @@ short form on the session tab.  Nothing is analysed until the button is pressed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ SOURCE_UPLOAD = "Upload my videos"
 SOURCE_SAMPLES = "Use the sample videos"
 SOURCE_WEBCAM = "Record with the webcam"
 PENDING_PERSON = "_person_to_select"
+PERSON_PARAM = "person"  # the chosen person's id in the page's address, for reloads
 DUPLICATE_NAME = ("“{name}” is already on record: choose them in the list above, or tell the "
                   "two apart (e.g. add an initial or a year of birth).")
 
@@ -110,6 +111,9 @@ def person_sidebar(store: Store) -> PersonInfo | None:
     elif st.session_state.get("person_select") not in options:
         st.session_state.pop("person_select", None)
     current = state.person_id()
+    if current is None and "person_select" not in st.session_state:
+        # A reload: the person from the page's address, so it comes back as it was.
+        current = _person_in_url(by_id)
     if current not in by_id:
         current = None
         st.session_state.pop(state.PERSON_ID, None)
@@ -127,10 +131,13 @@ def person_sidebar(store: Store) -> PersonInfo | None:
         help="A name or a pseudonym. Everything stays on this computer.",
     )
     if choice == NEW_PERSON:
+        st.query_params.pop(PERSON_PARAM, None)
         _new_person_form(store)
         return None
     person = by_id[int(choice)]
     st.session_state[state.PERSON_ID] = person.id
+    if st.query_params.get(PERSON_PARAM) != str(person.id):
+        st.query_params[PERSON_PARAM] = str(person.id)
     if st.session_state.get(state.SHOWN_PERSON) != person.id:
         # Another person: a new session, and never the previous person's results.
         state.forget_session()
@@ -140,6 +147,12 @@ def person_sidebar(store: Store) -> PersonInfo | None:
     st.sidebar.button("Add another person", icon=":material/person_add:", type="tertiary",
                       key="add_another_person", on_click=_choose_new_person)
     return person
+
+
+def _person_in_url(by_id: Mapping[int, PersonInfo]) -> int | None:
+    """The person id in the address (``?person=3``) when it names someone on record."""
+    text = st.query_params.get(PERSON_PARAM, "")
+    return int(text) if text.isdigit() and int(text) in by_id else None
 
 
 def _forget_demo_choices() -> None:
