@@ -55,6 +55,14 @@ def test_the_recording_date_comes_from_the_video(tmp_path: Path) -> None:
     assert sessions.recorded_date([untagged]) is None
 
 
+def test_a_video_from_a_wrong_clock_dates_the_session_today(tmp_path: Path) -> None:
+    at = _add_person(_app())
+    clip = _clip(tmp_path / "future.mp4", "2099-01-01T12:00:00Z").read_bytes()
+    at.file_uploader(key="upload_pre").set_value(("pre.mp4", clip, "video/mp4")).run()
+    assert not at.exception, at.exception
+    assert at.date_input(key="session_date").value == dt.date.today()
+
+
 def test_a_dated_noted_session_and_a_new_one(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     def analyse(video: Path, test: str, options: pipeline.AnalysisOptions,

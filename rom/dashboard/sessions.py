@@ -97,17 +97,26 @@ def recorded_date(paths: Sequence[str | os.PathLike[str]]) -> dt.date | None:
     return min(moments).astimezone().date() if moments else None
 
 
+def date_range() -> tuple[dt.date, dt.date]:
+    """The dates a session may have: from 2000 to tomorrow (time zones)."""
+    return dt.date(2000, 1, 1), dt.date.today() + dt.timedelta(days=1)
+
+
 def details_form(video_paths: Sequence[str | os.PathLike[str]]) -> SessionDetails:
     """Draw the session's date, notes and technique details; returns what they hold.
 
     The date follows the videos' recording time until the user changes it.
     """
+    earliest, latest = date_range()
     if not st.session_state.get(DATE_EDITED):
-        st.session_state[DATE] = recorded_date(video_paths) or dt.date.today()
+        recorded = recorded_date(video_paths)
+        # A camera with a wrong clock: today rather than a date the picker cannot show.
+        in_range = recorded is not None and earliest <= recorded <= latest
+        st.session_state[DATE] = recorded if in_range else dt.date.today()
     with st.expander(TEXT["expander"]):
         c1, c2, c3 = st.columns([2, 2, 2])
         c1.date_input(TEXT["date"], key=DATE, help=TEXT["date_help"], on_change=_date_edited,
-                      max_value=dt.date.today() + dt.timedelta(days=1))
+                      min_value=earliest, max_value=latest)
         c2.number_input(TEXT["minutes"], min_value=0.0, max_value=1440.0, value=None,
                         step=0.5, format="%.1f", placeholder="not recorded", key=MINUTES,
                         on_change=_update_saved)
