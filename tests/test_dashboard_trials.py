@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from rom.dashboard.trials import TEXT, phase_summaries, summary_line, verdict_line
 from rom.measurement import Measurement
+from rom.store import NewTrial, Store
 
 KNEE = "knee-flexion"
 
@@ -60,3 +65,23 @@ def test_show_trials_lets_the_user_pick_mean_or_best() -> None:
     at.radio(key="trials_statistic_knee").set_value("best").run()
     assert any(t.startswith(TEXT["best"]) and t.endswith(TEXT["real_yes"])
                for t in (m.value for m in at.markdown))
+
+
+def test_three_trials_per_phase_round_trip_through_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path))
+    pre, post = (100.0, 101.0, 102.0), (104.0, 113.0, 134.0)
+    with Store(f"sqlite:///{tmp_path / 'rom.db'}") as store:
+        person = store.add_person("Trial Tess")
+        session = store.add_session(
+            person.id, date=dt.date(2026, 12, 1), technique="Sock Pull",
+            trials=[NewTrial(phase, KNEE, "left", measurements=(_trial(v),))
+                    for phase, values in (("pre", pre), ("post", post)) for v in values])
+        stored = store.trials(session.id)
+    by_phase: dict[str, list[Measurement]] = {"pre": [], "post": []}
+    for trial in stored:
+        by_phase[trial.phase] += [r.measurement for r in trial.measurements]
+    summaries = phase_summaries(KNEE, by_phase)
+    assert summaries["pre"].values == pre and summaries["post"].values == post
+    assert summaries["post"].best == 134.0
