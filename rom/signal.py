@@ -361,3 +361,68 @@ def robust_peak(
     level, w_start, w_stop = best
     index = w_start + int(np.argmax(signed[w_start:w_stop]))
     return Peak(value=level if mode == "max" else -level, index=index, start=w_start, stop=w_stop)
+
+
+#: A repetition starts where the signal rises past this fraction of the way from its rest
+#: level to its held peak, and ends where it falls back below :data:`REPETITION_EXIT`;
+#: the gap between the two (hysteresis) keeps noise on a hold from splitting it in two.
+REPETITION_ENTER = 0.5
+REPETITION_EXIT = 0.25
+
+
+def repetition_windows(
+    time_s: ArrayLike,
+    values: ArrayLike,
+    min_hold_s: float = DEFAULT_MIN_HOLD_S,
+    mode: str = "max",
+    min_amplitude: float = 0.0,
+) -> list[Peak]:
+    """Each distinct held repetition in a signal, as its held peak (one trial each).
+
+    The rest level is the 5th percentile of the finite samples (95th for ``mode="min"``)
+    and the overall held peak is :func:`robust_peak`.  A repetition is a stretch that
+    rises past :data:`REPETITION_ENTER` of the way from rest to peak and stays above
+    :data:`REPETITION_EXIT` of it (NaN samples count as below); its peak is the
+    :func:`robust_peak` inside the stretch, so it must be held ``min_hold_s`` seconds.
+
+    Parameters
+    ----------
+    time_s : array_like, shape (T,)
+    values : array_like, shape (T,)
+        The measured signal in its unit (e.g. degrees); ``mode`` says which way is the
+        movement ("max": larger values, "min": smaller, e.g. fingertip-to-floor).
+    min_hold_s : float
+    mode : {"max", "min"}
+    min_amplitude : float
+        Peak minus rest (signal units) below which the clip is one hold, not repetitions.
+
+    Returns
+    -------
+    list of Peak
+        In time order, windows as sample ranges of the whole signal.  A clip with one hold
+        (or too little movement) gives the single :func:`robust_peak`; none when no window
+        is held ``min_hold_s``.
+    """
+    overall = robust_peak(time_s, values, min_hold_s, mode)
+    if overall is None:
+        return []
+    t = _time(time_s)
+    y = np.asarray(values, dtype=np.float64)
+    signed = y if mode == "max" else -y
+    peak = overall.value if mode == "max" else -overall.value
+    rest = float(np.percentile(signed[np.isfinite(signed)], 5))
+    amplitude = peak - rest
+    if amplitude <= max(min_amplitude, 0.0):
+        return [overall]
+    enter = rest + REPETITION_ENTER * amplitude
+    leave = rest + REPETITION_EXIT * amplitude
+    above_exit = np.where(np.isfinite(signed), signed, -np.inf) >= leave
+    repetitions: list[Peak] = []
+    for start, stop in finite_runs(above_exit):
+        if not np.any(signed[start:stop] >= enter):
+            continue
+        held = robust_peak(t[start:stop], y[start:stop], min_hold_s, mode)
+        if held is not None:
+            repetitions.append(Peak(held.value, start + held.index, start + held.start,
+                                    start + held.stop))
+    return repetitions or [overall]

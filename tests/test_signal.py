@@ -136,3 +136,50 @@ def test_hampel_flags_jumps_not_motion_or_jitter() -> None:
     x[20] = np.nan
     out = sig.hampel_outliers(x, window=15, min_deviation=25.0)
     assert set(np.flatnonzero(out)) == {50, 90, 91}
+
+
+def _holds(levels: list[float], hold_s: float = 1.0, rest_s: float = 1.0, fps: float = 30.0
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """A signal at rest (0), then each level held ``hold_s`` with rests between."""
+    parts: list[np.ndarray] = [np.zeros(int(rest_s * fps))]
+    for level in levels:
+        parts += [np.full(int(hold_s * fps), level), np.zeros(int(rest_s * fps))]
+    y = np.concatenate(parts)
+    return np.arange(y.size) / fps, y
+
+
+def test_repetition_windows_finds_each_hold() -> None:
+    t, y = _holds([40.0, 50.0, 45.0])
+    reps = sig.repetition_windows(t, y)
+    assert [r.value for r in reps] == [40.0, 50.0, 45.0]
+    # Each window lies inside its hold: holds start at 1 s, 3 s, 5 s (30 frames each).
+    for r, hold_start in zip(reps, (30, 90, 150), strict=True):
+        assert hold_start <= r.start < r.stop <= hold_start + 30
+
+
+def test_repetition_windows_one_hold_gives_one() -> None:
+    t, y = _holds([40.0])
+    reps = sig.repetition_windows(t, y)
+    assert len(reps) == 1 and reps[0].value == 40.0
+
+
+def test_repetition_windows_noise_does_not_split_a_hold_and_spikes_do_not_count() -> None:
+    t, y = _holds([40.0, 40.0])
+    y = y.copy()
+    y[40] = 15.0  # a dip to 37 % of the way inside the first hold: above the exit level
+    y[75] = 40.0  # a one-frame spike during the rest: not held
+    reps = sig.repetition_windows(t, y, min_hold_s=0.3)
+    assert len(reps) == 2
+    assert [r.value for r in reps] == [40.0, 40.0]
+
+
+def test_repetition_windows_min_mode() -> None:
+    t, y = _holds([-10.0, -12.0])
+    reps = sig.repetition_windows(t, 20.0 + y, mode="min")
+    assert [r.value for r in reps] == [10.0, 8.0]
+
+
+def test_repetition_windows_still_signal_is_one_hold() -> None:
+    t = np.arange(60) / 30.0
+    reps = sig.repetition_windows(t, np.full(60, 12.0), min_amplitude=1.0)
+    assert len(reps) == 1 and reps[0].value == 12.0

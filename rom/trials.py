@@ -1,0 +1,162 @@
+"""Several trials of one test in one phase: their summary and a verdict that uses their spread.
+
+Clinicians repeat a mobility test (typically 3 times) and record either the *mean* or the
+*best* trial.  :func:`summarise_phase` summarises the trials of one phase (before or after)
+of one test and side; :func:`trials_change` turns two summaries into a
+:class:`rom.compare.Change` whose uncertainty includes the between-trial spread, so that a
+change is real only if it exceeds the MDC95 *and* the combined uncertainty of the two
+phases (:attr:`rom.compare.Change.real_change`).
+
+Uncertainty of a phase (about a 95 % half-width, in the test's unit):
+``sqrt(u_video**2 + (Z95 * SE)**2)`` where ``SE = SD / sqrt(n)`` is the standard error of
+the phase's mean (0 for one trial) and ``u_video`` is the root-mean-square of the trials'
+own uncertainties (:attr:`rom.measurement.Measurement.uncertainty`).  The video's error is
+not divided by ``sqrt(n)``: much of it (camera roll, image scale) is shared by the trials
+of one recording set-up, so averaging does not remove it.  The same phase uncertainty is
+used for the best trial: picking the best of a noisy set does not make it more certain.
+
+Pure functions, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rom.compare import HIGHER_IS_BETTER, Change, change
+from rom.errors import MeasurementError
+from rom.protocols.uncertainty import Z95, combined
+
+#: Which value of a phase represents it: the trials' mean or the best trial.
+Statistic = Literal["mean", "best"]
+STATISTICS: tuple[Statistic, ...] = ("mean", "best")
+
+
+@dataclass(frozen=True)
+class PhaseSummary:
+    """The trials of one test, side and phase, summarised.
+
+    Attributes
+    ----------
+    test : str
+        One of :data:`rom.protocols.TESTS`.
+    values : tuple of float
+        The trials' values in the test's unit (degrees, or cm for toe-touch), in order.
+    mean : float
+    sd : float or None
+        Sample standard deviation (``ddof=1``); None for a single trial.
+    spread : float or None
+        What to show as the trials' spread: the SD for 3 or more trials, the range
+        (``max - min``) for 2, None for 1.
+    best : float
+        The best trial in the test's direction of "better" (largest, or smallest when
+        smaller is better, as for fingertip-to-floor).
+    best_index : int
+        Position of :attr:`best` in :attr:`values`.
+    standard_error : float
+        ``sd / sqrt(n)``, the standard error of the mean; 0 for one trial.
+    uncertainty : float or None
+        The phase's uncertainty, about a 95 % half-width (see the module docstring); None
+        when there is a single trial and its own uncertainty is unknown.
+    """
+
+    test: str
+    values: tuple[float, ...]
+    mean: float
+    sd: float | None
+    spread: float | None
+    best: float
+    best_index: int
+    standard_error: float
+    uncertainty: float | None
+
+    @property
+    def n(self) -> int:
+        """Number of trials."""
+        return len(self.values)
+
+    def value(self, statistic: Statistic) -> float:
+        """The phase's representative value: :attr:`mean` or :attr:`best`."""
+        if statistic == "mean":
+            return self.mean
+        if statistic == "best":
+            return self.best
+        raise ValueError(f"statistic must be one of {STATISTICS}, not {statistic!r}")
+
+
+def summarise_phase(
+    test: str,
+    values: Sequence[float],
+    uncertainties: Sequence[float | None] | None = None,
+) -> PhaseSummary:
+    """Summarise the trials ``values`` of ``test`` in one phase.
+
+    Parameters
+    ----------
+    test : str
+        Decides which direction is "better" (:data:`rom.compare.HIGHER_IS_BETTER`).
+    values : sequence of float
+        One value per trial, in the test's unit; at least one, all finite.
+    uncertainties : sequence of float or None, optional
+        Each trial's own uncertainty (about 95 %, same unit); None entries are unknown and
+        left out of the root-mean-square.
+
+    Raises
+    ------
+    MeasurementError
+        Unknown test, no trials, a non-finite value, or ``uncertainties`` of another length.
+    """
+    if test not in HIGHER_IS_BETTER:
+        raise MeasurementError(f"unknown test {test!r}")
+    trial_values = tuple(float(v) for v in values)
+    if not trial_values:
+        raise MeasurementError("a phase needs at least one trial")
+    if not all(math.isfinite(v) for v in trial_values):
+        raise MeasurementError("trial values must be finite numbers")
+    given = list(uncertainties) if uncertainties is not None else [None] * len(trial_values)
+    if len(given) != len(trial_values):
+        raise MeasurementError("one uncertainty per trial is needed")
+    n = len(trial_values)
+    mean = math.fsum(trial_values) / n
+    sd = (
+        math.sqrt(math.fsum((v - mean) ** 2 for v in trial_values) / (n - 1)) if n > 1 else None
+    )
+    spread = None if sd is None else (sd if n >= 3 else max(trial_values) - min(trial_values))
+    pick = max if HIGHER_IS_BETTER[test] else min
+    best_index = trial_values.index(pick(trial_values))
+    standard_error = 0.0 if sd is None else sd / math.sqrt(n)
+    known = [u for u in given if u is not None]
+    video = math.sqrt(math.fsum(u * u for u in known) / len(known)) if known else None
+    # One trial of unknown uncertainty stays unknown; otherwise the spread alone is a bound.
+    single_unknown = video is None and n == 1
+    uncertainty = None if single_unknown else combined(video or 0.0, Z95 * standard_error)
+    return PhaseSummary(test, trial_values, mean, sd, spread, trial_values[best_index],
+                        best_index, standard_error, uncertainty)
+
+
+def trials_change(
+    pre: PhaseSummary,
+    post: PhaseSummary,
+    statistic: Statistic = "mean",
+    *,
+    reliable: bool = True,
+) -> Change:
+    """Change from the ``pre`` phase to the ``post`` phase of one test, by ``statistic``.
+
+    The change is that of the two phases' means (or best trials); each phase's
+    :attr:`PhaseSummary.uncertainty`, which includes its between-trial spread, enters the
+    combined uncertainty, so the spread can keep a change from being called real.
+
+    Raises
+    ------
+    MeasurementError
+        The summaries are of different tests.
+    """
+    if pre.test != post.test:
+        raise MeasurementError(f"cannot compare {pre.test} with {post.test}")
+    return change(
+        pre.value(statistic), post.value(statistic), pre.test, reliable=reliable,
+        pre_uncertainty=pre.uncertainty, post_uncertainty=post.uncertainty,
+    )

@@ -1,0 +1,106 @@
+"""Several trials per phase: summary (mean, spread, best) and a verdict using the spread."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rom.compare import MDC95
+from rom.errors import MeasurementError
+from rom.protocols.uncertainty import Z95
+from rom.trials import summarise_phase, trials_change
+
+KNEE = "knee-flexion"
+TOE = "toe-touch"
+
+
+def test_three_trials_mean_sd_best() -> None:
+    s = summarise_phase(KNEE, [120.0, 124.0, 128.0], [2.0, 2.0, 2.0])
+    assert s.n == 3
+    assert s.mean == pytest.approx(124.0)
+    assert s.sd == pytest.approx(4.0)
+    assert s.spread == pytest.approx(4.0)
+    assert s.best == 128.0 and s.best_index == 2
+    assert s.standard_error == pytest.approx(4.0 / math.sqrt(3))
+    assert s.uncertainty == pytest.approx(math.hypot(2.0, Z95 * 4.0 / math.sqrt(3)))
+
+
+def test_two_trials_spread_is_the_range() -> None:
+    s = summarise_phase(KNEE, [100.0, 106.0])
+    assert s.spread == pytest.approx(6.0)
+    assert s.sd == pytest.approx(6.0 / math.sqrt(2))
+    # SE of the mean of two = range / 2; the video term is unknown (0).
+    assert s.uncertainty == pytest.approx(Z95 * 3.0)
+
+
+def test_one_trial_has_no_spread_and_keeps_its_uncertainty() -> None:
+    s = summarise_phase(KNEE, [110.0], [3.0])
+    assert s.sd is None and s.spread is None and s.standard_error == 0.0
+    assert s.uncertainty == pytest.approx(3.0)
+    assert summarise_phase(KNEE, [110.0]).uncertainty is None
+
+
+def test_best_follows_the_direction_of_better() -> None:
+    # Fingertip-to-floor: the smallest distance is the best trial.
+    s = summarise_phase(TOE, [5.0, -2.0, 3.0])
+    assert s.best == -2.0 and s.best_index == 1
+    assert s.value("best") == -2.0
+    assert s.value("mean") == pytest.approx(2.0)
+
+
+def test_video_uncertainty_is_root_mean_square_of_known() -> None:
+    s = summarise_phase(KNEE, [100.0, 100.0, 100.0], [3.0, 4.0, None])
+    assert s.uncertainty == pytest.approx(math.sqrt((9 + 16) / 2))
+
+
+def test_spread_keeps_a_change_beyond_the_mdc_from_being_real() -> None:
+    mdc = MDC95[KNEE].value
+    assert mdc is not None
+    # Means differ by 1.5 MDC, but the trials scatter by 2 MDC (SD): SE is large.
+    step = 1.5 * mdc
+    scatter = 2.0 * mdc
+    pre = summarise_phase(KNEE, [100.0 - scatter, 100.0, 100.0 + scatter])
+    post = summarise_phase(KNEE, [100.0 + step - scatter, 100.0 + step, 100.0 + step + scatter])
+    result = trials_change(pre, post, "mean")
+    assert result.absolute == pytest.approx(step)
+    assert result.exceeds_mdc is True
+    expected_u = math.hypot(Z95 * scatter / math.sqrt(3), Z95 * scatter / math.sqrt(3))
+    assert result.uncertainty == pytest.approx(expected_u)
+    assert result.real_change is False and result.improved is None
+
+
+def test_consistent_trials_make_the_same_change_real() -> None:
+    mdc = MDC95[KNEE].value
+    assert mdc is not None
+    step = 1.5 * mdc
+    pre = summarise_phase(KNEE, [99.0, 100.0, 101.0])
+    post = summarise_phase(KNEE, [99.0 + step, 100.0 + step, 101.0 + step])
+    result = trials_change(pre, post, "mean")
+    assert result.real_change is True and result.improved is True
+
+
+def test_best_statistic_compares_the_best_trials() -> None:
+    pre = summarise_phase(TOE, [10.0, 8.0, 9.0])
+    post = summarise_phase(TOE, [4.0, 1.0, 3.0])
+    result = trials_change(pre, post, "best")
+    assert (result.pre, result.post) == (8.0, 1.0)
+    assert result.absolute == pytest.approx(-7.0)
+    # Spread SD 1 (pre) and 1.53 (post): SEs 0.58, 0.88, combined ~2.1 < 7 > MDC 4.5.
+    assert result.real_change is True and result.improved is True
+
+
+@pytest.mark.parametrize(
+    ("values", "uncertainties"),
+    [([], None), ([1.0, math.nan], None), ([1.0, 2.0], [1.0])],
+)
+def test_invalid_trials_are_refused(
+    values: list[float], uncertainties: list[float | None] | None
+) -> None:
+    with pytest.raises(MeasurementError):
+        summarise_phase(KNEE, values, uncertainties)
+
+
+def test_different_tests_are_not_compared() -> None:
+    with pytest.raises(MeasurementError):
+        trials_change(summarise_phase(KNEE, [1.0]), summarise_phase(TOE, [1.0]))
