@@ -66,6 +66,10 @@ REASON_TEXT: dict[str, str] = {
     "knee-to-wall lunge, the feet were not apart in a lunge, or the trunk never bent "
     "forward in a toe touch). Check that the right test is chosen and that the clip shows "
     "the whole movement.",
+    "too_uncertain": "The value could be off by more than rom promises for a reliable "
+    "value (5 degrees, 3 cm): it wavered while held, or the camera's tilt or the picture's "
+    "scale is not known well enough. Hold the end position still for a second, keep rom's "
+    "marker in view, and repeat.",
     "other_leg_moved": "The other leg did the test's movement; the chosen leg barely "
     "moved. Switch the side (or choose Automatic) and analyse again.",
     "movement_incomplete": "The measured moment is at the very start or end of the clip "

@@ -36,6 +36,7 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
         "movement_incomplete",
         "identity_uncertain",
         "scale_unchecked",
+        "too_uncertain",
     }
 )
 

@@ -929,9 +929,27 @@ def test_every_reason_a_protocol_can_give_has_words() -> None:
         written |= set(re.findall(r'reasons\.append\("([a-z_]+)"\)', path.read_text()))
         written |= set(re.findall(r'reasons\.append\(\s*"([a-z_]+)"', path.read_text()))
         written |= set(re.findall(r'return "([a-z]+_[a-z_]+)"', path.read_text()))
+    written |= {"too_uncertain"}  # written in assessment.finish as found.append
     written |= {"marker_too_small", "marker_blurred", "marker_too_few_frames",
                 "marker_inconsistent"}
     assert {"tilt_unknown", "implausible_pose", "not_this_test", "other_leg_moved",
             "movement_incomplete", "identity_uncertain", "other_people_in_view"} <= written
     assert sorted(written - REASON_TEXT.keys()) == []
     assert REASON_TEXT.keys() >= INVALIDATING_REASONS
+
+
+def test_too_uncertain_when_the_held_value_wavers_beyond_the_tolerance() -> None:
+    """Landmark noise of 10 px on the quad stretch spreads the held knee angle so that its
+    95 % uncertainty passes the 5 deg promise: the value is kept but not reliable; at
+    1 px it is well inside and stays reliable."""
+    cal = Calibration(cm_per_px=1 / PX_PER_CM)
+    noisy = measure(make_track(quad_stretch(120.0), noise_px=10.0), "knee-flexion",
+                    calibration=cal).measurement
+    assert noisy.uncertainty is not None and noisy.uncertainty > 5.0
+    assert "too_uncertain" in noisy.reasons and not noisy.reliable
+    assert noisy.value == pytest.approx(120.0, abs=5.0)
+    steady = measure(make_track(quad_stretch(120.0), noise_px=1.0), "knee-flexion",
+                     calibration=cal).measurement
+    assert steady.uncertainty is not None and steady.uncertainty < 5.0
+    assert "too_uncertain" not in steady.reasons and steady.reliable
+    assert REASON_TEXT["too_uncertain"]

@@ -154,3 +154,21 @@ def test_measurements_round_trip_their_new_fields_and_old_dicts_read_none() -> N
     del data["uncertainty"], data["calibration"]
     old = Measurement.from_dict(data)
     assert (old.uncertainty, old.calibration) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("u", "unit", "expected"),
+    [
+        (4.99, "deg", False),
+        (5.01, "deg", True),
+        (2.9, "cm", False),
+        (3.1, "cm", True),
+        (0.017, "fraction_of_height", False),  # 2.9 cm of a 170 cm adult
+        (0.019, "fraction_of_height", True),  # 3.2 cm
+        (None, "deg", False),  # unknown: the reason that left it unknown speaks
+        (math.nan, "cm", False),
+        (50.0, "px", False),  # no promise in that unit
+    ],
+)
+def test_exceeds_tolerance(u: float | None, unit: str, expected: bool) -> None:
+    assert unc.exceeds_tolerance(u, unit) is expected

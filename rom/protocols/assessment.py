@@ -453,15 +453,22 @@ def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> Tria
     """Turn an assessment into the contract's :class:`TrialResult`.
 
     The measurement carries its uncertainty (:func:`measured_uncertainty`) and the roll and
-    scale it was measured with (:func:`calibration_used`).
+    scale it was measured with (:func:`calibration_used`).  A value whose uncertainty is
+    wider than rom's reliability tolerance
+    (:func:`rom.protocols.uncertainty.exceeds_tolerance`: 5 deg, 3 cm) gets
+    ``too_uncertain`` (invalid): it cannot keep the promise a reliable value makes.
     """
-    reasons = tuple(dict.fromkeys(a.reasons))  # unique, order kept
     value = a.value
     signal = a.signal
+    digits = 4 if signal.unit == "fraction_of_height" else 2
+    value_uncertainty = measured_uncertainty(prep, a, digits)
+    found = list(a.reasons)
+    if uncertainty.exceeds_tolerance(value_uncertainty, signal.unit):
+        found.append("too_uncertain")
+    reasons = tuple(dict.fromkeys(found))  # unique, order kept
     reliable = value is not None and not any(r in INVALIDATING_REASONS for r in reasons)
     quality = 0.0 if value is None else quality_score(reasons, a.quality_factors)
     peak_index = a.index
-    digits = 4 if signal.unit == "fraction_of_height" else 2
     measurement = Measurement(
         test=signal.test,
         side=signal.side,
@@ -474,7 +481,7 @@ def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> Tria
         peak_frame=peak_index,
         secondary=dict(a.secondary),
         provenance=provenance(prep, extra),
-        uncertainty=measured_uncertainty(prep, a, digits),
+        uncertainty=value_uncertainty,
         calibration=calibration_used(prep, a.scale),
     )
     return TrialResult(

@@ -26,6 +26,7 @@ run by default.  So it is a lower bound on the total error, never a guarantee.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -52,6 +53,15 @@ MARKER_SCALE_RELATIVE_UNCERTAINTY = 0.02
 #: uncertainty of a value given as a fraction of the standing stature, which is the same
 #: estimate of the stature in pixels.
 HEIGHT_SCALE_RELATIVE_UNCERTAINTY = 0.03
+#: rom's reliability promise per unit: a value called reliable is within this of the truth
+#: (issue 10: 5 deg for angles, 3 cm for toe-touch; a fraction of the stature gets the
+#: 3 cm of an average 170 cm adult).  A value whose own 95 % uncertainty is wider cannot
+#: keep that promise, whatever else looks right (:func:`exceeds_tolerance`).
+RELIABILITY_TOLERANCE: Mapping[str, float] = {
+    "deg": 5.0,
+    "cm": 3.0,
+    "fraction_of_height": 3.0 / 170.0,
+}
 
 
 def held_peak_uncertainty(
@@ -181,3 +191,27 @@ def value_uncertainty(
     """
     scale = scale_relative_uncertainty(unit, scale_source) * abs(value)
     return combined(peak_term, tilt, scale)
+
+
+def exceeds_tolerance(uncertainty: float | None, unit: str) -> bool:
+    """Whether a value's 95 % uncertainty is wider than rom's reliability promise.
+
+    Parameters
+    ----------
+    uncertainty : float or None
+        The value's 95 % half-width in ``unit`` (:func:`value_uncertainty`); None or NaN
+        (unknown) is not judged here: the reason that left it unknown is reported itself.
+    unit : str
+        A key of :data:`RELIABILITY_TOLERANCE`; any other unit is not judged.
+
+    Returns
+    -------
+    bool
+        True when ``uncertainty > RELIABILITY_TOLERANCE[unit]``.  The uncertainty is a
+        lower bound on the error (see the module docstring), so a value beyond the
+        tolerance cannot be promised within it.
+    """
+    tolerance = RELIABILITY_TOLERANCE.get(unit)
+    if uncertainty is None or tolerance is None or not math.isfinite(uncertainty):
+        return False
+    return uncertainty > tolerance
