@@ -7,12 +7,13 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import streamlit as st
 
-from rom import labels, report
-from rom.comparison import ComparisonLine, session_comparison
+from rom import labels, norms, report
+from rom.comparison import ComparisonLine, compare_pair, session_comparison
 from rom.dashboard import state
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows
 from rom.errors import RomError
+from rom.measurement import Measurement
 from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.vocabulary import PHASES
@@ -53,6 +54,139 @@ def verdict(line: ComparisonLine) -> str:
 def short_verdict(line: ComparisonLine) -> str:
     """One or two words for the headline (the table has the full sentence)."""
     return _VERDICT_TEXT[_verdict_kind(line)][1]
+
+
+#: The verdict card's end of sentence per verdict kind ({mdc} is the MDC with its unit).
+_CARD_VERDICT = {
+    "incomplete": "needs both a before and an after value",
+    "unreliable": "unreliable, film again",
+    "no_mdc": "no minimal detectable change known for this test",
+    "improved": "real change: yes, better (MDC {mdc})",
+    "worse": "real change: yes, worse (MDC {mdc})",
+    "uncertain": "real change: no, beyond the MDC ({mdc}) but within rom's uncertainty",
+    "noise": "real change: no, within measurement noise (MDC {mdc})",
+}
+
+#: What a larger / smaller primary value means, per test, for the change in words.
+CHANGE_DIRECTION: dict[str, tuple[str, str]] = {
+    "ankle-dorsiflexion": ("more dorsiflexion", "less dorsiflexion"),
+    "knee-flexion": ("more knee bend", "less knee bend"),
+    "hip-extension": ("more hip extension", "less hip extension"),
+    "hip-flexion": ("more hip flexion", "less hip flexion"),
+    "toe-touch": ("further from the floor", "closer to the floor"),
+}
+
+#: The card's words (one table, ready for translation).
+CARD_TEXT = {
+    "anchor": "rom-verdict",
+    "heading": "Your result",
+    "before": "Before",
+    "after": "After",
+    "knee_to_wall": "Knee-to-wall: {value}",
+}
+
+
+def change_words(line: ComparisonLine) -> str:
+    """The change's size and direction in the test's own words, e.g. ``"2.5° more
+    dorsiflexion"`` or ``"3.9 cm closer to the floor"``; empty without a change."""
+    delta = _absolute(line)
+    if delta is None:
+        return ""
+    if delta == 0:
+        return "no change"
+    more, less = CHANGE_DIRECTION.get(line.test, ("higher", "lower"))
+    return f"{labels.format_value(abs(delta), line.unit)} {more if delta > 0 else less}"
+
+
+def verdict_sentence(line: ComparisonLine) -> str:
+    """The verdict card's sentence, e.g. ``"Ankle dorsiflexion · left: 31.5° → 34.0° (+2.5°)
+    — real change: no, within measurement noise (MDC 4.7°)"``."""
+    name = labels.test_label(line.test).split(" (")[0]
+    pre = labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"))
+    post = labels.trusted_value(line.value("post"), line.unit, line.reliable("post"))
+    delta = _absolute(line)
+    shown = f"{pre} → {post}"
+    if delta is not None:
+        shown += f" ({labels.format_value(delta, line.unit, signed=True)})"
+    ending = _CARD_VERDICT[_verdict_kind(line)].format(
+        mdc=labels.format_value(line.mdc, line.unit))
+    return f"{name} · {line.side}: {shown} — {ending}"
+
+
+def knee_to_wall_text(measurement: Measurement | None) -> str:
+    """The weight-bearing lunge's knee-to-wall distance with its reference, or empty."""
+    if measurement is None:
+        return ""
+    distance = measurement.secondary.get(norms.KNEE_TO_WALL)
+    if distance is None:
+        return ""
+    text = CARD_TEXT["knee_to_wall"].format(value=labels.format_value(distance, "cm"))
+    band = norms.reference_range(measurement.test, norms.KNEE_TO_WALL)
+    sentence = norms.range_sentence(distance, band)
+    return f"{text}, {sentence}" if sentence else text
+
+
+def range_text(measurement: Measurement | None) -> str:
+    """Where the primary value lies against the published range, or why there is none."""
+    if measurement is None or measurement.value is None:
+        return ""
+    band = norms.reference_range(measurement.test)
+    if band is None or band.unit != measurement.unit:
+        return norms.NO_RANGE_REASON.get(measurement.test, "no published range")
+    return norms.range_sentence(measurement.value, band)
+
+
+def verdict_lines() -> list[ComparisonLine]:
+    """One line per test and side analysed in this browser session, the latest pair first."""
+    found = state.analyses()
+    pairs = sorted({(test, side) for test, side, _ in found})
+    last = st.session_state.get(state.LAST_PAIR)
+    if last in pairs:
+        pairs.remove(last)
+        pairs.insert(0, last)
+    lines = []
+    for test, slot_side in pairs:
+        pre, post = found.get((test, slot_side, "pre")), found.get((test, slot_side, "post"))
+        pre_m = pre.measurement if pre is not None else None
+        post_m = post.measurement if post is not None else None
+        measured = next(m.side for m in (pre_m, post_m) if m is not None)
+        lines.append(compare_pair(test, measured, pre_m, post_m))
+    return lines
+
+
+def show_verdicts() -> None:
+    """The verdict cards, right under the form: one per test and side, stacked on a phone."""
+    lines = verdict_lines()
+    if not lines:
+        return
+    st.subheader(CARD_TEXT["heading"], anchor=CARD_TEXT["anchor"])
+    for line in lines:
+        show_verdict_card(line)
+
+
+def show_verdict_card(line: ComparisonLine) -> None:
+    """One bordered card: the sentence, the measured side and each value's reliability."""
+    with st.container(border=True):
+        st.markdown(f"**{literal(verdict_sentence(line))}**")
+        words = change_words(line)
+        caption = labels.measured_side(line.side) + (f" · {words}" if words else "")
+        st.markdown(f":material/accessibility_new: **{literal(caption)}**")
+        cols = st.columns(2)
+        for col, measurement, title in ((cols[0], line.pre, CARD_TEXT["before"]),
+                                        (cols[1], line.post, CARD_TEXT["after"])):
+            with col:
+                if measurement is None:
+                    st.caption(f"{title}: not analysed yet")
+                    continue
+                value = labels.trusted_value(measurement.value, line.unit,
+                                             measurement.reliable,
+                                             uncertainty=measurement.uncertainty)
+                trust = (f"reliable, quality {measurement.quality:.0%}" if measurement.reliable
+                         else "unreliable, do not use this number")
+                st.markdown(f"{title}: **{literal(value)}** ({trust})")
+                for extra in (knee_to_wall_text(measurement), range_text(measurement)):
+                    if extra:
+                        st.caption(literal(extra))
 
 
 def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:

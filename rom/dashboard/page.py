@@ -131,12 +131,13 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
                 st.error(f"The results could not be saved: {literal(exc)}")
     if person is None:
         return
+    compare.show_verdicts()  # the answer first, right under the form
     last = st.session_state.get(state.LAST_PAIR)
     if last is not None:
         results.show_pair(*last)
     compare.show_session(store, person)
     if just_analysed:
-        _scroll_to(results.RESULTS_ANCHOR)
+        _scroll_to(compare.CARD_TEXT["anchor"])
 
 
 def _switch_side(store: Store, person: PersonInfo, switch: results.SideSwitch) -> None:

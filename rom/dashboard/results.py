@@ -33,6 +33,8 @@ PHASE_TITLES = {"pre": "Pre · before", "post": "Post · after"}
 PHASE_SYMBOLS = {"pre": "circle", "post": "diamond"}
 #: HTML id of the results' heading (the page scrolls there after an analysis).
 RESULTS_ANCHOR = "rom-results"
+#: Title of the expander holding each clip's video, chart and key frame.
+DETAILS_TITLE = "Details: videos, charts and key frames"
 
 
 def _friendly(exc: Exception, path: Path, name: str) -> str:
@@ -142,7 +144,9 @@ def show_analysis(analysis: services.AnalysedVideo, key: str) -> None:
     st.plotly_chart(value_chart(analysis), key=f"chart_{key}")
     if analysis.key_frame_png:
         peak = f" at {m.peak_time_s:.1f} s" if m.peak_time_s is not None else ""
-        st.image(analysis.key_frame_png, caption=f"Key frame at the peak{peak}", width=380)
+        st.image(analysis.key_frame_png,
+                 caption=f"Key frame at the peak{peak} · {labels.measured_side(m.side)}",
+                 width=380)
     camera = calibration_text(analysis.calibration, m)
     st.caption(f"Video: {literal(analysis.video_name)} · {camera}")
     st.caption(f":material/straighten: {vertical_text(analysis.calibration)}")
@@ -244,13 +248,15 @@ def show_pair(test: str, side: str) -> None:
         st.success(switched, icon=":material/swap_horiz:")
     for offer in side_switch_offers(test, side):
         show_side_switch(offer)
-    cols = st.columns(2, gap="large")
-    for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
-        with col:
-            if analysis is None:
-                st.info(f"No {phase} video analysed yet.")
-            else:
-                show_analysis(analysis, key=f"{test}_{side}_{phase}")
+    # The verdict cards above say the answer; the evidence waits behind one click.
+    with st.expander(DETAILS_TITLE, expanded=False):
+        cols = st.columns(2, gap="large")
+        for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
+            with col:
+                if analysis is None:
+                    st.info(f"No {phase} video analysed yet.")
+                else:
+                    show_analysis(analysis, key=f"{test}_{side}_{phase}")
 
 
 # -- switching to the other leg ------------------------------------------------------------
