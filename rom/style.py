@@ -34,6 +34,8 @@ ACCENT_HEX: Final = OKABE_ITO["blue"]
 GOOD_HEX: Final = OKABE_ITO["bluish_green"]
 WARN_HEX: Final = OKABE_ITO["vermillion"]
 ZEBRA_HEX: Final = "#F3F4F6"
+#: Fill of a published typical range drawn behind a chart (light, text stays legible on it).
+REFERENCE_FILL: Final = OKABE_ITO["bluish_green"]
 RULE_HEX: Final = "#D1D5DB"
 
 

@@ -3,6 +3,8 @@ the clinical reference numbers (rom.norms) and the trend rule."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -128,3 +130,66 @@ def test_the_video_overlay_names_the_measured_leg() -> None:
     # A dark label box with white text sits in the top-right corner, different per side.
     assert left[corner].mean() < 150
     assert not np.array_equal(left[corner], right[corner])
+
+
+@pytest.mark.slow
+def test_the_demo_shows_the_verdict_card_before_the_details(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from rom.dashboard import results, state, welcome
+    from rom.dashboard.text import literal
+
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ROM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
+    if welcome.demo_test() is None:
+        pytest.skip("no sample videos bundled")
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"),
+                           default_timeout=300).run()
+    at.button(key="try_samples").click().run(timeout=300)
+    assert not at.exception, at.exception
+    headings = [str(s.value) for s in at.subheader]
+    assert dashboard_compare.CARD_TEXT["heading"] in headings
+    # The card comes before the per-clip results and the session table.
+    assert headings.index(dashboard_compare.CARD_TEXT["heading"]) < min(
+        i for i, h in enumerate(headings) if h.startswith("3 · Results"))
+    markdown = " ".join(str(m.value) for m in at.markdown)
+    found = at.session_state[state.ANALYSES]
+    (test, slot_side), *_ = {(t, s) for t, s, _ in found}
+    pre, post = found[(test, slot_side, "pre")], found[(test, slot_side, "post")]
+    line = compare_pair(test, pre.measurement.side, pre.measurement, post.measurement)
+    assert literal(dashboard_compare.verdict_sentence(line)) in markdown
+    assert literal(labels.measured_side(line.side)) in markdown
+    assert [e.label for e in at.expander if e.label == results.DETAILS_TITLE]
+
+
+def test_the_chart_axis_spans_at_least_three_mdcs_around_the_values() -> None:
+    line = compare_pair("ankle-dorsiflexion", "left", _m(31.5), _m(34.0))
+    low, high = dashboard_compare.axis_range([line])
+    assert high - low >= 3 * 4.7
+    assert low < 31.5 and high > 34.0
+    assert (low + high) / 2 == pytest.approx((31.5 + 34.0) / 2)
+    # A change larger than 3 MDCs still fits.
+    wide = compare_pair("ankle-dorsiflexion", "left", _m(10.0), _m(40.0))
+    low, high = dashboard_compare.axis_range([wide])
+    assert low < 10.0 and high > 40.0
+
+
+def test_without_an_mdc_the_axis_is_the_tests_plausible_range() -> None:
+    line = compare_pair("hip-flexion", "left", _m(80.0, test="hip-flexion"),
+                        _m(82.0, test="hip-flexion"))
+    assert dashboard_compare.axis_range([line]) == (-60.0, 180.0)
+
+
+def test_the_chart_draws_the_mdc_band_around_before_and_the_typical_range() -> None:
+    line = compare_pair("knee-flexion", "left", _m(130.0, test="knee-flexion"),
+                        _m(133.0, test="knee-flexion"))
+    fig = dashboard_compare.dumbbell_chart([line])
+    band = next(t for t in fig.data if t.name == dashboard_compare.MDC_BAND_NAME)
+    mdc = line.mdc
+    assert mdc is not None
+    assert list(band.x[:2]) == pytest.approx([130.0 - mdc, 130.0 + mdc])
+    (shape,) = fig.layout.shapes
+    assert (shape.x0, shape.x1) == pytest.approx((135.7, 146.3))
+    assert list(fig.layout.xaxis.range) == pytest.approx(list(dashboard_compare.axis_range([line])))

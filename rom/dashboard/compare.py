@@ -14,8 +14,10 @@ from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows
 from rom.errors import RomError
 from rom.measurement import Measurement
+from rom.protocols import CATALOGUE
 from rom.store import Store
 from rom.store.records import PersonInfo
+from rom.style import REFERENCE_FILL
 from rom.vocabulary import PHASES
 
 # Verdict kinds, in the order they are decided, with their table sentence and headline word.
@@ -246,10 +248,80 @@ def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
             marker={"size": 16, "color": fills, "symbol": PHASE_SYMBOLS[phase],
                     "line": {"color": PHASE_COLOURS[phase], "width": 2}},
         ))
+    _add_mdc_bands(fig, lines, names)
+    _add_reference_band(fig, lines)
     fig.update_layout(height=120 + 70 * len(lines), template="plotly_white",
                       margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       legend={"orientation": "h", "y": 1.15}, xaxis_title=_axis_title(lines))
+    span = axis_range(lines)
+    if span is not None:
+        fig.update_xaxes(range=list(span))
     return fig
+
+
+#: How many MDCs the value axis spans at least, so noise never fills the chart.
+AXIS_SPAN_MDCS = 3.0
+#: Name of the MDC band's trace (the band of noise around each before value).
+MDC_BAND_NAME = "MDC band around before"
+
+
+def axis_range(lines: Sequence[ComparisonLine]) -> tuple[float, float] | None:
+    """The value axis (display units) for ``lines`` of one unit: never zoomed to two values.
+
+    It spans at least :data:`AXIS_SPAN_MDCS` times the largest MDC, centred on the values;
+    without an MDC it is the test's plausible range (:meth:`TestSpec.range_for`), widened to
+    hold every value.  None when no line has a value.
+    """
+    values = [v * labels.display_scale(line.unit) for line in lines
+              for v in (line.value("pre"), line.value("post")) if v is not None]
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    mdcs = [line.mdc * labels.display_scale(line.unit) for line in lines if line.mdc]
+    if mdcs:
+        half = max(AXIS_SPAN_MDCS * max(mdcs), high - low) / 2 + 0.1 * max(mdcs)
+        centre = (low + high) / 2
+        return centre - half, centre + half
+    ranges = [CATALOGUE[line.test].range_for(line.unit) for line in lines
+              if line.test in CATALOGUE]
+    known = [r for r in ranges if r is not None]
+    if not known:
+        pad = max(1.0, 0.5 * (high - low))
+        return low - pad, high + pad
+    scale = labels.display_scale(lines[0].unit)
+    return (min(low, min(r[0] for r in known) * scale),
+            max(high, max(r[1] for r in known) * scale))
+
+
+def _add_mdc_bands(fig: go.Figure, lines: Sequence[ComparisonLine], names: list[str]) -> None:
+    """A faint bar of ± MDC around each before value: an after value inside it is noise."""
+    xs: list[float | None] = []
+    ys: list[str | None] = []
+    for line, name in zip(lines, names, strict=True):
+        pre = line.value("pre")
+        if pre is None or line.mdc is None:
+            continue
+        scale = labels.display_scale(line.unit)
+        xs += [(pre - line.mdc) * scale, (pre + line.mdc) * scale, None]
+        ys += [name, name, None]
+    if xs:
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=MDC_BAND_NAME,
+                                 line={"color": PHASE_COLOURS["pre"], "width": 18},
+                                 opacity=0.18, hoverinfo="skip"))
+
+
+def _add_reference_band(fig: go.Figure, lines: Sequence[ComparisonLine]) -> None:
+    """The published typical range as a shaded band, when every line is one test."""
+    tests = {line.test for line in lines}
+    if len(tests) != 1:
+        return
+    band = norms.reference_range(tests.pop())
+    if band is None or band.unit != lines[0].unit:
+        return
+    high = band.high if band.high is not None else band.low + 360.0
+    fig.add_vrect(x0=band.low, x1=high, fillcolor=REFERENCE_FILL, opacity=0.25, line_width=0,
+                  layer="below", annotation_text=f"typical range: {band.meaning}",
+                  annotation_position="bottom left")
 
 
 def _axis_title(lines: Sequence[ComparisonLine]) -> str:
@@ -294,10 +366,9 @@ def show_headline(line: ComparisonLine) -> None:
                                                  line.reliable("post"),
                                                  uncertainty=line.uncertainty("post")),
                    border=True)
-    percent = _percent(line)
     cols[2].metric("Change", labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
                                                   signed=True),
-                   delta=labels.format_percent(percent) if percent is not None else None,
+                   delta=change_words(line) or None,
                    # An arrow would mislead: for the toe touch, down is better.
                    delta_color="off", delta_arrow="off", border=True)
     cols[3].metric("Real change?", short_verdict(line), border=True,
