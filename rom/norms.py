@@ -69,7 +69,8 @@ REFERENCE_RANGES: dict[tuple[str, str], ReferenceRange] = {
     ("hip-extension", "value"): ReferenceRange(
         "hip-extension", "value", "deg", 0.0, None,
         "the hip reaches neutral (0°); below 0° suggests short hip flexors",
-        "modified Thomas test threshold (filmed standing here, so approximate)",
+        "modified Thomas test threshold, BMC Sports Sci Med Rehabil 2021, "
+        "doi:10.1186/s13102-021-00242-y (a supine test; filmed standing here, so approximate)",
     ),
 }
 

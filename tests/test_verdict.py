@@ -193,3 +193,12 @@ def test_the_chart_draws_the_mdc_band_around_before_and_the_typical_range() -> N
     (shape,) = fig.layout.shapes
     assert (shape.x0, shape.x1) == pytest.approx((135.7, 146.3))
     assert list(fig.layout.xaxis.range) == pytest.approx(list(dashboard_compare.axis_range([line])))
+
+
+def test_hip_extension_says_which_thomas_figure_and_why_not() -> None:
+    line = compare_pair("hip-extension", "left", _m(5.0, test="hip-extension"),
+                        _m(9.0, test="hip-extension"))
+    sentence = dashboard_compare.verdict_sentence(line)
+    assert sentence.startswith("Hip extension · left: 5.0° → 9.0° (+4.0°) — no published MDC")
+    assert "4.17°" in sentence and "knee angle" in sentence and "PMC4339157" in sentence
+    assert "Unknown" not in dashboard_compare.short_verdict(line)

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rom import labels, norms, report
+from rom.compare import no_mdc_reason
 from rom.comparison import ComparisonLine, compare_pair, session_comparison
 from rom.dashboard import state
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
@@ -24,7 +25,7 @@ from rom.vocabulary import PHASES
 _VERDICT_TEXT = {
     "incomplete": ("Needs both pre and post", "–"),
     "unreliable": ("⚠ Unreliable — film again", "Unreliable"),
-    "no_mdc": ("No MDC known for this test", "Unknown"),
+    "no_mdc": ("No published MDC for this test", "No published MDC"),
     "improved": ("✔ Real improvement", "Yes, better"),
     "worse": ("✔ Real change (worse)", "Yes, worse"),
     "uncertain": ("≈ Beyond the MDC but within rom's uncertainty — real change: no",
@@ -62,7 +63,7 @@ def short_verdict(line: ComparisonLine) -> str:
 _CARD_VERDICT = {
     "incomplete": "needs both a before and an after value",
     "unreliable": "unreliable, film again",
-    "no_mdc": "no minimal detectable change known for this test",
+    "no_mdc": "{why}",
     "improved": "real change: yes, better (MDC {mdc})",
     "worse": "real change: yes, worse (MDC {mdc})",
     "uncertain": "real change: no, beyond the MDC ({mdc}) but within rom's uncertainty",
@@ -111,7 +112,7 @@ def verdict_sentence(line: ComparisonLine) -> str:
     if delta is not None:
         shown += f" ({labels.format_value(delta, line.unit, signed=True)})"
     ending = _CARD_VERDICT[_verdict_kind(line)].format(
-        mdc=labels.format_value(line.mdc, line.unit))
+        mdc=labels.format_value(line.mdc, line.unit), why=no_mdc_reason(line.test))
     return f"{name} · {line.side}: {shown} — {ending}"
 
 
