@@ -202,3 +202,23 @@ def test_hip_extension_says_which_thomas_figure_and_why_not() -> None:
     assert sentence.startswith("Hip extension · left: 5.0° → 9.0° (+4.0°) — no published MDC")
     assert "4.17°" in sentence and "knee angle" in sentence and "PMC4339157" in sentence
     assert "Unknown" not in dashboard_compare.short_verdict(line)
+
+
+def test_left_right_uses_the_wblt_threshold_on_knee_to_wall() -> None:
+    def ankle(side: str, cm: float) -> Measurement:
+        return _m(35.0, side=side, secondary={norms.KNEE_TO_WALL: cm})
+
+    lines = [compare_pair("ankle-dorsiflexion", "left", ankle("left", 10.0), ankle("left", 10.0)),
+             compare_pair("ankle-dorsiflexion", "right", ankle("right", 12.0),
+                          ankle("right", 12.0))]
+    (text,) = dashboard_compare.asymmetry_threshold_texts(lines)
+    assert text.startswith("Ankle dorsiflexion (post): left 10.0 cm, right 12.0 cm, 2.0 cm "
+                           "apart, beyond 1.5 cm: asymmetric")
+    close = [compare_pair("ankle-dorsiflexion", side, None, ankle(side, cm))
+             for side, cm in (("left", 11.0), ("right", 12.0))]
+    (text,) = dashboard_compare.asymmetry_threshold_texts(close)
+    assert "1.0 cm apart, within 1.5 cm: not asymmetric" in text
+    knees = [compare_pair("knee-flexion", side, _m(140.0, test="knee-flexion", side=side), None)
+             for side in ("left", "right")]
+    assert dashboard_compare.asymmetry_threshold_texts(knees) == [
+        "Knee flexion: no published left/right threshold"]

@@ -9,7 +9,7 @@ import streamlit as st
 
 from rom import labels, norms, report
 from rom.compare import no_mdc_reason
-from rom.comparison import ComparisonLine, compare_pair, session_comparison
+from rom.comparison import ComparisonLine, asymmetry_lines, compare_pair, session_comparison
 from rom.dashboard import state
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows
@@ -155,6 +155,39 @@ def verdict_lines() -> list[ComparisonLine]:
         measured = next(m.side for m in (pre_m, post_m) if m is not None)
         lines.append(compare_pair(test, measured, pre_m, post_m))
     return lines
+
+
+def asymmetry_threshold_texts(lines: Sequence[ComparisonLine]) -> list[str]:
+    """Left vs right against the literature's threshold, per test measured on both sides.
+
+    The quantity compared is the threshold's (the ankle's knee-to-wall distance in cm);
+    a test without a published threshold says so.
+    """
+    texts = []
+    for pair in asymmetry_lines(lines):
+        name = labels.test_label(pair.test).split(" (")[0]
+        threshold = norms.ASYMMETRY_THRESHOLDS.get(pair.test)
+        if threshold is None:
+            texts.append(f"{name}: no published left/right threshold")
+            continue
+        if threshold.quantity == "value":
+            left, right = pair.left.value, pair.right.value
+        else:
+            left = pair.left.secondary.get(threshold.quantity)
+            right = pair.right.secondary.get(threshold.quantity)
+        if left is None or right is None:
+            continue
+        apart = labels.format_value(abs(left - right), threshold.unit)
+        limit = labels.format_value(threshold.limit, threshold.unit)
+        beyond = norms.asymmetric(left, right, threshold)
+        verdict_words = (f"beyond {limit}: asymmetric" if beyond
+                         else f"within {limit}: not asymmetric")
+        texts.append(
+            f"{name} ({pair.phase}): left {labels.format_value(left, threshold.unit)}, right "
+            f"{labels.format_value(right, threshold.unit)}, {apart} apart, {verdict_words} "
+            f"({threshold.meaning}; {threshold.source})"
+            + ("" if pair.reliable else " ⚠ a side is unreliable"))
+    return texts
 
 
 def show_verdicts() -> None:
@@ -394,10 +427,13 @@ def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
         for note in notes:
             st.markdown(f"- {literal(note)}")  # stored reasons are data
     asymmetry = report.asymmetry_texts(lines)
-    if asymmetry:
+    thresholds = asymmetry_threshold_texts(lines)
+    if asymmetry or thresholds:
         st.markdown("**Left vs right**")
         for text in asymmetry:
             st.markdown(f"- {text}")
+        for text in thresholds:
+            st.markdown(f"- {literal(text)}")
     sources = sorted({line.mdc_source for line in lines if line.mdc_source})
     st.caption(
         "MDC = minimal detectable change: a change smaller than this can be measurement noise. "
