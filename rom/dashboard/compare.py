@@ -18,7 +18,7 @@ from rom.measurement import Measurement
 from rom.protocols import CATALOGUE
 from rom.store import Store
 from rom.store.records import PersonInfo
-from rom.style import REFERENCE_FILL
+from rom.style import CHART_TEXT_HEX, MUTED_HEX, REFERENCE_FILL
 from rom.vocabulary import PHASES
 
 # Verdict kinds, in the order they are decided, with their table sentence and headline word.
@@ -82,6 +82,7 @@ CHANGE_DIRECTION: dict[str, tuple[str, str]] = {
 #: The card's words (one table, ready for translation).
 CARD_TEXT = {
     "anchor": "rom-verdict",
+    "key": "verdict_card_",  # each card's key prefix (its CSS class is st-key-<key>)
     "heading": "Your result",
     "before": "Before",
     "after": "After",
@@ -202,7 +203,7 @@ def show_verdicts() -> None:
 
 def show_verdict_card(line: ComparisonLine) -> None:
     """One bordered card: the sentence, the measured side and each value's reliability."""
-    with st.container(border=True):
+    with st.container(border=True, key=f"{CARD_TEXT['key']}{line.test}_{line.side}"):
         st.markdown(f"**{literal(verdict_sentence(line))}**")
         words = change_words(line)
         caption = labels.measured_side(line.side) + (f" · {words}" if words else "")
@@ -261,7 +262,7 @@ def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
         if pre is not None and post is not None:
             scale = labels.display_scale(line.unit)
             fig.add_trace(go.Scatter(x=[pre * scale, post * scale], y=[name, name],
-                                     mode="lines", line={"color": "#9CA3AF", "width": 4},
+                                     mode="lines", line={"color": MUTED_HEX, "width": 4},
                                      showlegend=False, hoverinfo="skip"))
     titles = {"pre": "pre (before)", "post": "post (after)"}
     for phase in PHASES:
@@ -285,6 +286,7 @@ def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
     _add_mdc_bands(fig, lines, names)
     _add_reference_band(fig, lines)
     fig.update_layout(height=120 + 70 * len(lines), template="plotly_white",
+                      font={"color": CHART_TEXT_HEX},
                       margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       legend={"orientation": "h", "y": 1.15}, xaxis_title=_axis_title(lines))
     span = axis_range(lines)

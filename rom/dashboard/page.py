@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from rom import deletion, labels
+from rom import deletion, labels, style
 from rom.dashboard import (
     compare,
     export,
@@ -24,11 +24,14 @@ from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.version import __version__
 
-_CSS = """
+_CSS = f"""
 <style>
-  .block-container {padding-top: 2.2rem; max-width: 1400px;}
-  [data-testid="stMetricValue"] {font-size: 2.1rem;}
-  h1 {margin-bottom: 0;}
+  .block-container {{padding-top: 2.2rem; max-width: 1400px;}}
+  [data-testid="stMetricValue"] {{font-size: 2.1rem;}}
+  h1 {{margin-bottom: 0;}}
+  /* WCAG AA (rom.style): captions 4.5:1, the keyboard focus ring 3:1. */
+  [data-testid="stCaptionContainer"] {{color: {style.CAPTION_HEX}; opacity: 1;}}
+  :focus-visible {{outline: 2px solid {style.FOCUS_HEX} !important; outline-offset: 2px;}}
 </style>
 """
 # Served by the dashboard itself: a Material or emoji icon makes the browser fetch a font

@@ -26,7 +26,7 @@ from rom.dashboard.record import AnalysisRequest
 from rom.dashboard.text import literal
 from rom.errors import NoPersonError, RomError
 from rom.measurement import Measurement
-from rom.style import OKABE_ITO, PHASE_COLOURS
+from rom.style import CHART_TEXT_HEX, OKABE_ITO, PHASE_COLOURS
 from rom.vocabulary import SIDES, Side, other_side
 
 PHASE_TITLES = {"pre": "Pre · before", "post": "Post · after"}
@@ -128,7 +128,7 @@ def value_chart(analysis: services.AnalysedVideo) -> go.Figure:
     fig.update_layout(
         height=260, margin={"l": 10, "r": 10, "t": 36, "b": 10}, showlegend=False,
         xaxis_title="time (s)", yaxis_title=f"{labels.test_label(m.test).split(' (')[0]} ({unit})",
-        template="plotly_white",
+        template="plotly_white", font={"color": CHART_TEXT_HEX},
     )
     return fig
 
