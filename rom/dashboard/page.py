@@ -164,7 +164,11 @@ def _scroll_to(anchor: str) -> None:
         "  let tries = 0;"
         "  const go = () => {"
         f"    const target = document.getElementById({anchor!r});"
-        "    if (target) { target.scrollIntoView({behavior: 'smooth', block: 'start'}); }"
+        # Instant, and again while charts and images above settle (a smooth scroll is
+        # cut short by the page's layout shifts on a phone).
+        "    if (target) { target.scrollIntoView({block: 'start'});"
+        "      [400, 1200, 2500].forEach(ms => setTimeout("
+        "        () => target.scrollIntoView({block: 'start'}), ms)); }"
         "    else if (tries++ < 50) { setTimeout(go, 100); }"
         "  };"
         "  go();"
