@@ -248,8 +248,8 @@ def show_pair(test: str, side: str) -> None:
         st.success(switched, icon=":material/swap_horiz:")
     for offer in side_switch_offers(test, side):
         show_side_switch(offer)
-    # The verdict cards above say the answer; the evidence waits behind one click.
-    with st.expander(DETAILS_TITLE, expanded=False):
+    # The verdict cards above say the answer; the evidence follows, one click to fold away.
+    with st.expander(DETAILS_TITLE, expanded=True):
         cols = st.columns(2, gap="large")
         for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
             with col:
