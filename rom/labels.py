@@ -120,6 +120,15 @@ TECHNIQUES: tuple[str, ...] = ("Toe Spreaders", "Sock Pull", "Other")
 DEMO_PERSON_NAME = "Sample runner (demo)"
 DEMO_TECHNIQUE = "Sample clips (demo)"
 
+#: The measured side, spelled so it cannot be missed (card, key frame, video overlay).
+MEASURED_SIDE = "Measured: {side} leg"
+
+
+def measured_side(side: str) -> str:
+    """``"Measured: LEFT leg"`` for ``side="left"`` (any other text is shown in capitals)."""
+    return MEASURED_SIDE.format(side=side.upper())
+
+
 UNIT_SUFFIX: dict[str, str] = {"deg": "°", "cm": " cm", "fraction_of_height": "% of height"}
 
 

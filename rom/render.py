@@ -20,7 +20,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from rom.labels import format_value
+from rom.labels import format_value, measured_side
 from rom.landmarks import SKELETON_EDGES
 from rom.measurement import TrialResult
 from rom.pose import PoseTrack
@@ -322,7 +322,7 @@ def annotate_track_row(
             # Never a bare number for an unreliable measurement, on video or on paper.
             caption = f"{caption} - UNRELIABLE" if caption else "UNRELIABLE"
             caption_colour = hex_to_rgb(OKABE_ITO["yellow"])
-    return draw_pose(
+    out = draw_pose(
         image,
         xy,
         track.visibility[row],
@@ -333,6 +333,12 @@ def annotate_track_row(
         caption=caption,
         caption_colour=caption_colour,
     )
+    # The measured leg in the top-right corner (draw_label keeps the box inside the image);
+    # the top-left holds the PEAK caption.
+    thickness, _ = _scale_style(out)
+    draw_label(out, measured_side(str(trial.measurement.side)),
+               (out.shape[1], thickness * 4))
+    return out
 
 
 def _row_for_frames(track: PoseTrack, frame_index: int, max_gap: int) -> int | None:

@@ -7,21 +7,25 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import streamlit as st
 
-from rom import labels, report
-from rom.comparison import ComparisonLine, session_comparison
+from rom import labels, norms, report
+from rom.compare import no_mdc_reason
+from rom.comparison import ComparisonLine, asymmetry_lines, compare_pair, session_comparison
 from rom.dashboard import state
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows
 from rom.errors import RomError
+from rom.measurement import Measurement
+from rom.protocols import CATALOGUE
 from rom.store import Store
 from rom.store.records import PersonInfo
+from rom.style import CHART_TEXT_HEX, MUTED_HEX, REFERENCE_FILL
 from rom.vocabulary import PHASES
 
 # Verdict kinds, in the order they are decided, with their table sentence and headline word.
 _VERDICT_TEXT = {
     "incomplete": ("Needs both pre and post", "–"),
     "unreliable": ("⚠ Unreliable — film again", "Unreliable"),
-    "no_mdc": ("No MDC known for this test", "Unknown"),
+    "no_mdc": ("No published MDC for this test", "No published MDC"),
     "improved": ("✔ Real improvement", "Yes, better"),
     "worse": ("✔ Real change (worse)", "Yes, worse"),
     "uncertain": ("≈ Beyond the MDC but within rom's uncertainty — real change: no",
@@ -53,6 +57,173 @@ def verdict(line: ComparisonLine) -> str:
 def short_verdict(line: ComparisonLine) -> str:
     """One or two words for the headline (the table has the full sentence)."""
     return _VERDICT_TEXT[_verdict_kind(line)][1]
+
+
+#: The verdict card's end of sentence per verdict kind ({mdc} is the MDC with its unit).
+_CARD_VERDICT = {
+    "incomplete": "needs both a before and an after value",
+    "unreliable": "unreliable, film again",
+    "no_mdc": "{why}",
+    "improved": "real change: yes, better (MDC {mdc})",
+    "worse": "real change: yes, worse (MDC {mdc})",
+    "uncertain": "real change: no, beyond the MDC ({mdc}) but within rom's uncertainty",
+    "noise": "real change: no, within measurement noise (MDC {mdc})",
+}
+
+#: What a larger / smaller primary value means, per test, for the change in words.
+CHANGE_DIRECTION: dict[str, tuple[str, str]] = {
+    "ankle-dorsiflexion": ("more dorsiflexion", "less dorsiflexion"),
+    "knee-flexion": ("more knee bend", "less knee bend"),
+    "hip-extension": ("more hip extension", "less hip extension"),
+    "hip-flexion": ("more hip flexion", "less hip flexion"),
+    "toe-touch": ("further from the floor", "closer to the floor"),
+}
+
+#: The card's words (one table, ready for translation).
+CARD_TEXT = {
+    "anchor": "rom-verdict",
+    "key": "verdict_card_",  # each card's key prefix (its CSS class is st-key-<key>)
+    "heading": "Your result",
+    "before": "Before",
+    "after": "After",
+    "knee_to_wall": "Knee-to-wall: {value}",
+}
+
+
+def change_words(line: ComparisonLine) -> str:
+    """The change's size and direction in the test's own words, e.g. ``"2.5° more
+    dorsiflexion"`` or ``"3.9 cm closer to the floor"``; empty without a change."""
+    delta = _absolute(line)
+    if delta is None:
+        return ""
+    if delta == 0:
+        return "no change"
+    more, less = CHANGE_DIRECTION.get(line.test, ("higher", "lower"))
+    return f"{labels.format_value(abs(delta), line.unit)} {more if delta > 0 else less}"
+
+
+def verdict_sentence(line: ComparisonLine) -> str:
+    """The verdict card's sentence, e.g. ``"Ankle dorsiflexion · left: 31.5° → 34.0° (+2.5°)
+    — real change: no, within measurement noise (MDC 4.7°)"``."""
+    name = labels.test_label(line.test).split(" (")[0]
+    pre = labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"))
+    post = labels.trusted_value(line.value("post"), line.unit, line.reliable("post"))
+    delta = _absolute(line)
+    shown = f"{pre} → {post}"
+    if delta is not None:
+        shown += f" ({labels.format_value(delta, line.unit, signed=True)})"
+    ending = _CARD_VERDICT[_verdict_kind(line)].format(
+        mdc=labels.format_value(line.mdc, line.unit), why=no_mdc_reason(line.test))
+    return f"{name} · {line.side}: {shown} — {ending}"
+
+
+def knee_to_wall_text(measurement: Measurement | None) -> str:
+    """The weight-bearing lunge's knee-to-wall distance with its reference, or empty."""
+    if measurement is None:
+        return ""
+    distance = measurement.secondary.get(norms.KNEE_TO_WALL)
+    if distance is None:
+        return ""
+    text = CARD_TEXT["knee_to_wall"].format(value=labels.format_value(distance, "cm"))
+    band = norms.reference_range(measurement.test, norms.KNEE_TO_WALL)
+    sentence = norms.range_sentence(distance, band)
+    return f"{text}, {sentence}" if sentence else text
+
+
+def range_text(measurement: Measurement | None) -> str:
+    """Where the primary value lies against the published range, or why there is none."""
+    if measurement is None or measurement.value is None:
+        return ""
+    band = norms.reference_range(measurement.test)
+    if band is None or band.unit != measurement.unit:
+        return norms.NO_RANGE_REASON.get(measurement.test, "no published range")
+    return norms.range_sentence(measurement.value, band)
+
+
+def verdict_lines() -> list[ComparisonLine]:
+    """One line per test and side analysed in this browser session, the latest pair first."""
+    found = state.analyses()
+    pairs = sorted({(test, side) for test, side, _ in found})
+    last = st.session_state.get(state.LAST_PAIR)
+    if last in pairs:
+        pairs.remove(last)
+        pairs.insert(0, last)
+    lines = []
+    for test, slot_side in pairs:
+        pre, post = found.get((test, slot_side, "pre")), found.get((test, slot_side, "post"))
+        pre_m = pre.measurement if pre is not None else None
+        post_m = post.measurement if post is not None else None
+        measured = next(m.side for m in (pre_m, post_m) if m is not None)
+        lines.append(compare_pair(test, measured, pre_m, post_m))
+    return lines
+
+
+def asymmetry_threshold_texts(lines: Sequence[ComparisonLine]) -> list[str]:
+    """Left vs right against the literature's threshold, per test measured on both sides.
+
+    The quantity compared is the threshold's (the ankle's knee-to-wall distance in cm);
+    a test without a published threshold says so.
+    """
+    texts = []
+    for pair in asymmetry_lines(lines):
+        name = labels.test_label(pair.test).split(" (")[0]
+        threshold = norms.ASYMMETRY_THRESHOLDS.get(pair.test)
+        if threshold is None:
+            texts.append(f"{name}: no published left/right threshold")
+            continue
+        if threshold.quantity == "value":
+            left, right = pair.left.value, pair.right.value
+        else:
+            left = pair.left.secondary.get(threshold.quantity)
+            right = pair.right.secondary.get(threshold.quantity)
+        if left is None or right is None:
+            continue
+        apart = labels.format_value(abs(left - right), threshold.unit)
+        limit = labels.format_value(threshold.limit, threshold.unit)
+        beyond = norms.asymmetric(left, right, threshold)
+        verdict_words = (f"beyond {limit}: asymmetric" if beyond
+                         else f"within {limit}: not asymmetric")
+        texts.append(
+            f"{name} ({pair.phase}): left {labels.format_value(left, threshold.unit)}, right "
+            f"{labels.format_value(right, threshold.unit)}, {apart} apart, {verdict_words} "
+            f"({threshold.meaning}; {threshold.source})"
+            + ("" if pair.reliable else " ⚠ a side is unreliable"))
+    return texts
+
+
+def show_verdicts() -> None:
+    """The verdict cards, right under the form: one per test and side, stacked on a phone."""
+    lines = verdict_lines()
+    if not lines:
+        return
+    st.subheader(CARD_TEXT["heading"], anchor=CARD_TEXT["anchor"])
+    for line in lines:
+        show_verdict_card(line)
+
+
+def show_verdict_card(line: ComparisonLine) -> None:
+    """One bordered card: the sentence, the measured side and each value's reliability."""
+    with st.container(border=True, key=f"{CARD_TEXT['key']}{line.test}_{line.side}"):
+        st.markdown(f"**{literal(verdict_sentence(line))}**")
+        words = change_words(line)
+        caption = labels.measured_side(line.side) + (f" · {words}" if words else "")
+        st.markdown(f":material/accessibility_new: **{literal(caption)}**")
+        cols = st.columns(2)
+        for col, measurement, title in ((cols[0], line.pre, CARD_TEXT["before"]),
+                                        (cols[1], line.post, CARD_TEXT["after"])):
+            with col:
+                if measurement is None:
+                    st.caption(f"{title}: not analysed yet")
+                    continue
+                value = labels.trusted_value(measurement.value, line.unit,
+                                             measurement.reliable,
+                                             uncertainty=measurement.uncertainty)
+                trust = (f"reliable, quality {measurement.quality:.0%}" if measurement.reliable
+                         else "unreliable, do not use this number")
+                st.markdown(f"{title}: **{literal(value)}** ({trust})")
+                for extra in (knee_to_wall_text(measurement), range_text(measurement)):
+                    if extra:
+                        st.caption(literal(extra))
 
 
 def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:
@@ -91,7 +262,7 @@ def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
         if pre is not None and post is not None:
             scale = labels.display_scale(line.unit)
             fig.add_trace(go.Scatter(x=[pre * scale, post * scale], y=[name, name],
-                                     mode="lines", line={"color": "#9CA3AF", "width": 4},
+                                     mode="lines", line={"color": MUTED_HEX, "width": 4},
                                      showlegend=False, hoverinfo="skip"))
     titles = {"pre": "pre (before)", "post": "post (after)"}
     for phase in PHASES:
@@ -112,10 +283,81 @@ def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
             marker={"size": 16, "color": fills, "symbol": PHASE_SYMBOLS[phase],
                     "line": {"color": PHASE_COLOURS[phase], "width": 2}},
         ))
+    _add_mdc_bands(fig, lines, names)
+    _add_reference_band(fig, lines)
     fig.update_layout(height=120 + 70 * len(lines), template="plotly_white",
+                      font={"color": CHART_TEXT_HEX},
                       margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       legend={"orientation": "h", "y": 1.15}, xaxis_title=_axis_title(lines))
+    span = axis_range(lines)
+    if span is not None:
+        fig.update_xaxes(range=list(span))
     return fig
+
+
+#: How many MDCs the value axis spans at least, so noise never fills the chart.
+AXIS_SPAN_MDCS = 3.0
+#: Name of the MDC band's trace (the band of noise around each before value).
+MDC_BAND_NAME = "MDC band around before"
+
+
+def axis_range(lines: Sequence[ComparisonLine]) -> tuple[float, float] | None:
+    """The value axis (display units) for ``lines`` of one unit: never zoomed to two values.
+
+    It spans at least :data:`AXIS_SPAN_MDCS` times the largest MDC, centred on the values;
+    without an MDC it is the test's plausible range (:meth:`TestSpec.range_for`), widened to
+    hold every value.  None when no line has a value.
+    """
+    values = [v * labels.display_scale(line.unit) for line in lines
+              for v in (line.value("pre"), line.value("post")) if v is not None]
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    mdcs = [line.mdc * labels.display_scale(line.unit) for line in lines if line.mdc]
+    if mdcs:
+        half = max(AXIS_SPAN_MDCS * max(mdcs), high - low) / 2 + 0.1 * max(mdcs)
+        centre = (low + high) / 2
+        return centre - half, centre + half
+    ranges = [CATALOGUE[line.test].range_for(line.unit) for line in lines
+              if line.test in CATALOGUE]
+    known = [r for r in ranges if r is not None]
+    if not known:
+        pad = max(1.0, 0.5 * (high - low))
+        return low - pad, high + pad
+    scale = labels.display_scale(lines[0].unit)
+    return (min(low, min(r[0] for r in known) * scale),
+            max(high, max(r[1] for r in known) * scale))
+
+
+def _add_mdc_bands(fig: go.Figure, lines: Sequence[ComparisonLine], names: list[str]) -> None:
+    """A faint bar of ± MDC around each before value: an after value inside it is noise."""
+    xs: list[float | None] = []
+    ys: list[str | None] = []
+    for line, name in zip(lines, names, strict=True):
+        pre = line.value("pre")
+        if pre is None or line.mdc is None:
+            continue
+        scale = labels.display_scale(line.unit)
+        xs += [(pre - line.mdc) * scale, (pre + line.mdc) * scale, None]
+        ys += [name, name, None]
+    if xs:
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=MDC_BAND_NAME,
+                                 line={"color": PHASE_COLOURS["pre"], "width": 18},
+                                 opacity=0.18, hoverinfo="skip"))
+
+
+def _add_reference_band(fig: go.Figure, lines: Sequence[ComparisonLine]) -> None:
+    """The published typical range as a shaded band, when every line is one test."""
+    tests = {line.test for line in lines}
+    if len(tests) != 1:
+        return
+    band = norms.reference_range(tests.pop())
+    if band is None or band.unit != lines[0].unit:
+        return
+    high = band.high if band.high is not None else band.low + 360.0
+    fig.add_vrect(x0=band.low, x1=high, fillcolor=REFERENCE_FILL, opacity=0.25, line_width=0,
+                  layer="below", annotation_text=f"typical range: {band.meaning}",
+                  annotation_position="bottom left")
 
 
 def _axis_title(lines: Sequence[ComparisonLine]) -> str:
@@ -160,10 +402,9 @@ def show_headline(line: ComparisonLine) -> None:
                                                  line.reliable("post"),
                                                  uncertainty=line.uncertainty("post")),
                    border=True)
-    percent = _percent(line)
     cols[2].metric("Change", labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
                                                   signed=True),
-                   delta=labels.format_percent(percent) if percent is not None else None,
+                   delta=change_words(line) or None,
                    # An arrow would mislead: for the toe touch, down is better.
                    delta_color="off", delta_arrow="off", border=True)
     cols[3].metric("Real change?", short_verdict(line), border=True,
@@ -188,10 +429,13 @@ def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
         for note in notes:
             st.markdown(f"- {literal(note)}")  # stored reasons are data
     asymmetry = report.asymmetry_texts(lines)
-    if asymmetry:
+    thresholds = asymmetry_threshold_texts(lines)
+    if asymmetry or thresholds:
         st.markdown("**Left vs right**")
         for text in asymmetry:
             st.markdown(f"- {text}")
+        for text in thresholds:
+            st.markdown(f"- {literal(text)}")
     sources = sorted({line.mdc_source for line in lines if line.mdc_source})
     st.caption(
         "MDC = minimal detectable change: a change smaller than this can be measurement noise. "

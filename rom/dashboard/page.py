@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from rom import deletion, labels
+from rom import deletion, labels, style
 from rom.dashboard import (
     compare,
     export,
@@ -24,11 +24,14 @@ from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.version import __version__
 
-_CSS = """
+_CSS = f"""
 <style>
-  .block-container {padding-top: 2.2rem; max-width: 1400px;}
-  [data-testid="stMetricValue"] {font-size: 2.1rem;}
-  h1 {margin-bottom: 0;}
+  .block-container {{padding-top: 2.2rem; max-width: 1400px;}}
+  [data-testid="stMetricValue"] {{font-size: 2.1rem;}}
+  h1 {{margin-bottom: 0;}}
+  /* WCAG AA (rom.style): captions 4.5:1, the keyboard focus ring 3:1. */
+  [data-testid="stCaptionContainer"] {{color: {style.CAPTION_HEX}; opacity: 1;}}
+  :focus-visible {{outline: 2px solid {style.FOCUS_HEX} !important; outline-offset: 2px;}}
 </style>
 """
 # Served by the dashboard itself: a Material or emoji icon makes the browser fetch a font
@@ -131,12 +134,13 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
                 st.error(f"The results could not be saved: {literal(exc)}")
     if person is None:
         return
+    compare.show_verdicts()  # the answer first, right under the form
     last = st.session_state.get(state.LAST_PAIR)
     if last is not None:
         results.show_pair(*last)
     compare.show_session(store, person)
     if just_analysed:
-        _scroll_to(results.RESULTS_ANCHOR)
+        _scroll_to(compare.CARD_TEXT["anchor"])
 
 
 def _switch_side(store: Store, person: PersonInfo, switch: results.SideSwitch) -> None:
@@ -160,7 +164,11 @@ def _scroll_to(anchor: str) -> None:
         "  let tries = 0;"
         "  const go = () => {"
         f"    const target = document.getElementById({anchor!r});"
-        "    if (target) { target.scrollIntoView({behavior: 'smooth', block: 'start'}); }"
+        # Instant, and again while charts and images above settle (a smooth scroll is
+        # cut short by the page's layout shifts on a phone).
+        "    if (target) { target.scrollIntoView({block: 'start'});"
+        "      [400, 1200, 2500].forEach(ms => setTimeout("
+        "        () => target.scrollIntoView({block: 'start'}), ms)); }"
         "    else if (tries++ < 50) { setTimeout(go, 100); }"
         "  };"
         "  go();"

@@ -26,13 +26,15 @@ from rom.dashboard.record import AnalysisRequest
 from rom.dashboard.text import literal
 from rom.errors import NoPersonError, RomError
 from rom.measurement import Measurement
-from rom.style import OKABE_ITO, PHASE_COLOURS
+from rom.style import CHART_TEXT_HEX, OKABE_ITO, PHASE_COLOURS
 from rom.vocabulary import SIDES, Side, other_side
 
 PHASE_TITLES = {"pre": "Pre · before", "post": "Post · after"}
 PHASE_SYMBOLS = {"pre": "circle", "post": "diamond"}
 #: HTML id of the results' heading (the page scrolls there after an analysis).
 RESULTS_ANCHOR = "rom-results"
+#: Title of the expander holding each clip's video, chart and key frame.
+DETAILS_TITLE = "Details: videos, charts and key frames"
 
 
 def _friendly(exc: Exception, path: Path, name: str) -> str:
@@ -126,7 +128,7 @@ def value_chart(analysis: services.AnalysedVideo) -> go.Figure:
     fig.update_layout(
         height=260, margin={"l": 10, "r": 10, "t": 36, "b": 10}, showlegend=False,
         xaxis_title="time (s)", yaxis_title=f"{labels.test_label(m.test).split(' (')[0]} ({unit})",
-        template="plotly_white",
+        template="plotly_white", font={"color": CHART_TEXT_HEX},
     )
     return fig
 
@@ -142,7 +144,9 @@ def show_analysis(analysis: services.AnalysedVideo, key: str) -> None:
     st.plotly_chart(value_chart(analysis), key=f"chart_{key}")
     if analysis.key_frame_png:
         peak = f" at {m.peak_time_s:.1f} s" if m.peak_time_s is not None else ""
-        st.image(analysis.key_frame_png, caption=f"Key frame at the peak{peak}", width=380)
+        st.image(analysis.key_frame_png,
+                 caption=f"Key frame at the peak{peak} · {labels.measured_side(m.side)}",
+                 width=380)
     camera = calibration_text(analysis.calibration, m)
     st.caption(f"Video: {literal(analysis.video_name)} · {camera}")
     st.caption(f":material/straighten: {vertical_text(analysis.calibration)}")
@@ -244,13 +248,15 @@ def show_pair(test: str, side: str) -> None:
         st.success(switched, icon=":material/swap_horiz:")
     for offer in side_switch_offers(test, side):
         show_side_switch(offer)
-    cols = st.columns(2, gap="large")
-    for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
-        with col:
-            if analysis is None:
-                st.info(f"No {phase} video analysed yet.")
-            else:
-                show_analysis(analysis, key=f"{test}_{side}_{phase}")
+    # The verdict cards above say the answer; the evidence follows, one click to fold away.
+    with st.expander(DETAILS_TITLE, expanded=True):
+        cols = st.columns(2, gap="large")
+        for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
+            with col:
+                if analysis is None:
+                    st.info(f"No {phase} video analysed yet.")
+                else:
+                    show_analysis(analysis, key=f"{test}_{side}_{phase}")
 
 
 # -- switching to the other leg ------------------------------------------------------------
