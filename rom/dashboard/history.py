@@ -11,9 +11,14 @@ from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows, plot_literal
 from rom.errors import RomError
 from rom.history import session_changes, technique_effects
+from rom.norms import include_in_trend
 from rom.store import Store
 from rom.store.records import HistoryPoint, PersonInfo
 from rom.vocabulary import PHASES
+
+INCLUDE_UNRELIABLE = "Include values flagged unreliable"
+INCLUDE_UNRELIABLE_HELP = ("Values rom could not measure reliably are kept out of the trends and "
+                           "the technique averages unless you tick this; they are shown hollow.")
 
 
 def trend_chart(points: list[summary.TrendPoint], unit: str) -> go.Figure:
@@ -59,7 +64,11 @@ def show(store: Store, person: PersonInfo | None) -> None:
         st.info(f"No sessions saved for {literal(person.name)} yet. Analyse a pre and a post "
                 "video on the first tab; results are saved automatically.")
         return
-    history = store.history(person.id)
+    # Unreliable values stay out of the trends unless the user asks for them (issue 13).
+    opt_in = st.checkbox(INCLUDE_UNRELIABLE, key="trend_include_unreliable",
+                         help=INCLUDE_UNRELIABLE_HELP)
+    history = [point for point in store.history(person.id)
+               if include_in_trend(point.measurement, opt_in)]
     points = summary.trend_points(history, sessions)
     _technique_effects(history)
     st.subheader(f"Trends for {literal(person.name)}")
@@ -96,7 +105,6 @@ def show(store: Store, person: PersonInfo | None) -> None:
 
 def _technique_effects(history: list[HistoryPoint]) -> None:
     """Which technique works for this person: each one's average immediate change."""
-    # results13's include_in_trend can pass its filter here: session_changes(history, include=…)
     effects = technique_effects(session_changes(history))
     if not effects:
         return
