@@ -95,3 +95,41 @@ def test_impossible_inputs_are_refused() -> None:
         three_point_angle_deg((0.0, math.nan), (0.0, 0.0), (1.0, 0.0))
     with pytest.raises(MeasurementError, match="on top of each other"):
         three_point_angle_deg((0.0, 0.0), (0.0, 0.0), (1.0, 0.0))
+
+
+def test_a_big_toe_extension_from_points_is_a_stored_kind_of_measurement() -> None:
+    from rom.manual import MANUAL_METHOD, manual_measurement
+    from rom.measurement import Measurement
+
+    mtp = (300.0, 420.0)
+    points = [(120.0, 420.0), mtp, polar(mtp, 70.0, 48.0)]
+    m = manual_measurement("big-toe-extension", "left", points)
+    assert (m.test, m.side, m.unit) == ("big-toe-extension", "left", "deg")
+    assert m.value == pytest.approx(48.0)
+    assert m.reliable and m.provenance["method"] == MANUAL_METHOD
+    assert Measurement.from_dict(m.to_dict()) == m
+    # Read as flexion, a toe bent up is negative, and past the flexion range a mis-click.
+    slightly_up = [points[0], mtp, polar(mtp, 70.0, 30.0)]
+    assert manual_measurement("big-toe-flexion", "left", slightly_up).value == pytest.approx(-30.0)
+    with pytest.raises(MeasurementError, match="plausible"):
+        manual_measurement("big-toe-flexion", "left", points)
+
+
+def test_toe_spread_as_an_angle_or_a_width() -> None:
+    from rom.manual import manual_measurement
+
+    vertex = (200.0, 300.0)
+    points = [polar(vertex, 150.0, 110.0), vertex, polar(vertex, 120.0, 70.0)]
+    angle = manual_measurement("toe-spread", "right", points)
+    assert (angle.unit, angle.value) == ("deg", pytest.approx(40.0))
+    across = [(100.0, 50.0), (300.0, 50.0)]
+    width = manual_measurement("toe-spread", "right", across, cm_per_px=0.05)
+    assert (width.unit, width.value) == ("cm", pytest.approx(10.0))
+    with pytest.raises(MeasurementError, match="scale"):
+        manual_measurement("toe-spread", "right", across)
+    with pytest.raises(MeasurementError, match="plausible"):
+        manual_measurement("toe-spread", "right", [(0.0, 0.0), (2000.0, 0.0)], cm_per_px=0.05)
+    with pytest.raises(MeasurementError, match="not measured by hand"):
+        manual_measurement("knee-flexion", "right", points)
+    with pytest.raises(MeasurementError, match="3 points"):
+        manual_measurement("big-toe-extension", "right", points[:2])
