@@ -112,3 +112,26 @@ def test_compare_pair_gives_a_toe_test_its_change() -> None:
     line = compare_pair("big-toe-extension", "right", value(40.0), value(47.0))
     assert line.change is not None and line.change.absolute == pytest.approx(7.0)
     assert line.mdc is None and line.mdc_source == ""
+
+
+def test_a_manual_toe_value_is_stored_and_in_the_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
+    from rom.manual import manual_measurement
+    from rom.store import NewTrial, Store
+
+    mtp = (300.0, 420.0)
+    hallux = (mtp[0] + 60 * math.cos(math.radians(52)), mtp[1] - 60 * math.sin(math.radians(52)))
+    m = manual_measurement("big-toe-extension", "right", [(120.0, 420.0), mtp, hallux])
+    with Store(f"sqlite:///{tmp_path / 'rom.db'}") as store:
+        person = store.add_person("Toe (pseudonym)")
+        store.add_session(person.id, date=dt.date(2026, 12, 1), technique="Toe Spreaders",
+                          trials=[NewTrial("pre", "big-toe-extension", "right",
+                                           measurements=(m,))])
+        (point,) = store.history(person.id, test="big-toe-extension", side="right")
+    assert point.measurement.value == pytest.approx(52.0)
+    assert point.measurement.provenance["method"] == "manual"
