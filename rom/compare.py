@@ -22,7 +22,7 @@ from typing import Any
 
 from rom.errors import MeasurementError
 from rom.measurement import Measurement
-from rom.protocols import CATALOGUE
+from rom.protocols import CATALOGUE, spec_for
 from rom.protocols.spec import MinimalDetectableChange
 from rom.protocols.uncertainty import combined
 
@@ -57,6 +57,14 @@ HIGHER_IS_BETTER: dict[str, bool] = {
 }
 
 
+def _higher_is_better(test: str) -> bool:
+    """Whether more is better for ``test``, automatic or measured by hand."""
+    spec = spec_for(test)
+    if spec is None:
+        raise MeasurementError(f"unknown test {test!r}")
+    return spec.higher_is_better
+
+
 def _checked_unit(test: str, unit: str | None, values: tuple[float, float], names: str) -> str:
     """The unit to compare ``values`` of ``test`` in, after checking both are usable.
 
@@ -65,11 +73,12 @@ def _checked_unit(test: str, unit: str | None, values: tuple[float, float], name
     MeasurementError
         ``test`` is unknown or a value is not a finite number (``names`` says which).
     """
-    if test not in MDC95:
+    spec = spec_for(test)  # a test measured by hand compares like any other
+    if spec is None:
         raise MeasurementError(f"unknown test {test!r}")
     if not all(math.isfinite(v) for v in values):
         raise MeasurementError(f"{names} values must be finite numbers")
-    return unit or MDC95[test].unit
+    return unit or spec.unit
 
 
 def combined_uncertainty(*uncertainties: float | None) -> float | None:
@@ -84,10 +93,10 @@ def combined_uncertainty(*uncertainties: float | None) -> float | None:
 
 def mdc_for(test: str, unit: str) -> float | None:
     """The MDC95 of ``test`` in ``unit``, or None if none is established in that unit."""
-    entry = MDC95.get(test)
-    if entry is None or entry.unit != unit:
+    spec = spec_for(test)
+    if spec is None or spec.mdc.unit != unit:
         return None
-    return entry.value
+    return spec.mdc.value
 
 
 @dataclass(frozen=True)
@@ -172,7 +181,7 @@ def change(
     result = Change(test, unit, pre, post, absolute, percent, mdc, exceeds, None, reliable,
                     uncertainty, beyond)
     if result.real_change:
-        return replace(result, improved=(absolute > 0) == HIGHER_IS_BETTER[test])
+        return replace(result, improved=(absolute > 0) == _higher_is_better(test))
     return result
 
 

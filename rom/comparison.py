@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from rom import compare, labels
 from rom.measurement import Measurement
+from rom.protocols import spec_for
 from rom.vocabulary import Phase
 
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
@@ -162,7 +163,8 @@ def compare_pair(test: str, side: str, pre: Measurement | None,
     if not present:
         raise ValueError(f"nothing to compare for {test} {side}: no pre and no post")
     unit = present[0].unit
-    entry = compare.MDC95.get(test)
+    spec = spec_for(test)  # automatic or measured by hand
+    entry = spec.mdc if spec is not None else None
     mdc = compare.mdc_for(test, unit) if entry is not None else None
     delta = None
     if (entry is not None and pre is not None and post is not None

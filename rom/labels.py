@@ -112,6 +112,26 @@ FILMING_TIPS: dict[str, str] = {
     "toe-touch": "Film from the side with the whole body and the floor in frame; knees straight.",
 }
 
+#: The names of the tests measured by hand (``manual_only`` specs), by ``label_key``.
+MANUAL_TEST_LABELS: dict[str, str] = {
+    "big-toe-extension": "Big-toe extension (first MTP joint, by hand)",
+    "big-toe-flexion": "Big-toe flexion (first MTP joint, by hand)",
+    "toe-spread": "Toe spreading (top view, by hand)",
+}
+
+#: How to take the photo (or film the frame) of each test measured by hand.
+PHOTO_TIPS: dict[str, str] = {
+    "big-toe-extension": "Photograph the inner side of the foot at floor height, square to "
+    "the foot; bend the big toe up as far as it goes. Mark the first metatarsal, the big-toe "
+    "joint, then the big toe.",
+    "big-toe-flexion": "Photograph the inner side of the foot at floor height, square to the "
+    "foot; curl the big toe down as far as it goes. Mark the first metatarsal, the big-toe "
+    "joint, then the big toe.",
+    "toe-spread": "Photograph the foot straight from above with the toes spread; for a width "
+    "in cm put a ruler or a card of known length flat beside the foot. Mark the big-toe tip, "
+    "the point between the first and fifth toe joints, then the little-toe tip.",
+}
+
 SIDE_LABELS: dict[str, str] = {"left": "Left", "right": "Right", "auto": "Detect automatically"}
 
 TECHNIQUES: tuple[str, ...] = ("Toe Spreaders", "Sock Pull", "Other")
@@ -134,7 +154,8 @@ UNIT_SUFFIX: dict[str, str] = {"deg": "°", "cm": " cm", "fraction_of_height": "
 
 def test_label(test: str) -> str:
     """Human name of a test (its spec's ``label_key``); falls back to a tidied identifier."""
-    return TEST_LABELS.get(test, test.replace("-", " ").capitalize())
+    known = TEST_LABELS.get(test) or MANUAL_TEST_LABELS.get(test)
+    return known or test.replace("-", " ").capitalize()
 
 
 def display_scale(unit: str) -> float:

@@ -18,6 +18,9 @@ Phase = Literal["pre", "post"]
 TestName = Literal[
     "ankle-dorsiflexion", "knee-flexion", "hip-extension", "hip-flexion", "toe-touch"
 ]
+#: The tests measured only by hand on a still image (the pose model has no toe joints);
+#: :data:`rom.protocols.MANUAL_CATALOGUE` has one spec for each.
+ManualTestName = Literal["big-toe-extension", "big-toe-flexion", "toe-spread"]
 
 SIDES: tuple[Side, ...] = ("left", "right")
 SIDE_CHOICES: tuple[SideChoice, ...] = ("auto", "left", "right")
@@ -39,6 +42,7 @@ __all__ = [
     "PHASES",
     "SIDES",
     "SIDE_CHOICES",
+    "ManualTestName",
     "Phase",
     "Side",
     "SideChoice",

@@ -23,7 +23,16 @@ from rom.calibration import Calibration
 from rom.errors import MeasurementError
 from rom.measurement import TrialResult
 from rom.pose import PoseTrack
-from rom.protocols import ankle_dorsiflexion, hip_extension, hip_flexion, knee_flexion, toe_touch
+from rom.protocols import (
+    ankle_dorsiflexion,
+    hip_extension,
+    hip_flexion,
+    knee_flexion,
+    toe_extension,
+    toe_flexion,
+    toe_spread,
+    toe_touch,
+)
 from rom.protocols.prepare import Settings, prepare
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.vocabulary import HEIGHT_RANGE_CM, SIDE_CHOICES, Side
@@ -41,6 +50,20 @@ CATALOGUE: dict[str, TestSpec] = {
 }
 
 TESTS: tuple[str, ...] = tuple(CATALOGUE)
+
+#: The tests measured only by hand with :mod:`rom.manual` on a still image (the pose model
+#: has no toe joints): ``manual_only`` specs, kept out of :data:`CATALOGUE` so that nothing
+#: that analyses video (the dashboard's test choice, batch, ``rom analyze``) offers them.
+MANUAL_CATALOGUE: dict[str, TestSpec] = {
+    spec.name: spec for spec in (toe_extension.SPEC, toe_flexion.SPEC, toe_spread.SPEC)
+}
+
+MANUAL_TESTS: tuple[str, ...] = tuple(MANUAL_CATALOGUE)
+
+
+def spec_for(test: str) -> TestSpec | None:
+    """The spec of any test rom stores, automatic or manual-only; None for an unknown name."""
+    return CATALOGUE.get(test) or MANUAL_CATALOGUE.get(test)
 
 #: Unit of each test's primary value ("toe-touch" falls back to "fraction_of_height").
 UNITS: dict[str, str] = {name: spec.unit for name, spec in CATALOGUE.items()}
@@ -86,6 +109,8 @@ def measure(
         do not increase.
     """
     spec = CATALOGUE.get(test)
+    if spec is None and test in MANUAL_CATALOGUE:
+        raise MeasurementError(f"{test} is measured by hand (rom.manual), not from a video")
     if spec is None:
         raise MeasurementError(f"unknown test {test!r}; choose one of: {', '.join(TESTS)}")
     if side not in SIDE_CHOICES:
@@ -112,10 +137,13 @@ def measure(
 
 __all__ = [
     "CATALOGUE",
+    "MANUAL_CATALOGUE",
+    "MANUAL_TESTS",
     "TESTS",
     "UNITS",
     "MinimalDetectableChange",
     "Settings",
     "TestSpec",
     "measure",
+    "spec_for",
 ]

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rom.errors import MeasurementError
 from rom.measurement import TrialResult
 from rom.protocols.body import landmark_indices
 from rom.protocols.prepare import PreparedTrack
-from rom.vocabulary import Side, TestName
+from rom.vocabulary import ManualTestName, Side, TestName
 
 #: A protocol: ``(prepared track, side or None for automatic, height_cm) -> TrialResult``.
 Protocol = Callable[[PreparedTrack, Side | None, float | None], TrialResult]
@@ -50,7 +51,7 @@ class TestSpec:
 
     Attributes
     ----------
-    name : TestName
+    name : TestName or ManualTestName
         The test's identifier, e.g. ``"knee-flexion"``.
     unit : str
         Unit of the primary value: ``"deg"`` or ``"cm"``.
@@ -71,11 +72,14 @@ class TestSpec:
     fallback_unit : str, optional
         Unit used when ``unit`` cannot be (toe-touch without a scale:
         ``"fraction_of_height"``), with its own ``fallback_valid_range``.
+    manual_only : bool
+        Measured only by hand with the manual tools (:mod:`rom.manual`) on a still image:
+        never offered for video analysis, no landmark chains, and ``measure`` refuses.
     """
 
     __test__ = False  # a class named Test*: not a pytest test class
 
-    name: TestName
+    name: TestName | ManualTestName
     unit: str
     higher_is_better: bool
     mdc: MinimalDetectableChange
@@ -86,6 +90,7 @@ class TestSpec:
     filming_tip_key: str = ""
     fallback_unit: str | None = None
     fallback_valid_range: tuple[float, float] | None = None
+    manual_only: bool = False
 
     def __post_init__(self) -> None:
         # The words of a test are found under its name unless the spec says otherwise.
@@ -100,6 +105,8 @@ class TestSpec:
             ranges.append(self.fallback_valid_range)
         if not all(low < high for low, high in ranges):
             raise ValueError(f"{self.name}: a valid range must run from low to high")
+        if self.manual_only and self.chains:
+            raise ValueError(f"{self.name}: a test measured by hand has no landmark chains")
 
     @property
     def units(self) -> tuple[str, ...]:
@@ -117,3 +124,15 @@ class TestSpec:
     def segments(self, side: Side) -> tuple[tuple[int, ...], ...]:
         """:attr:`chains` as landmark indices, every sided name on ``side``."""
         return tuple(tuple(landmark_indices(side, chain)) for chain in self.chains)
+
+
+def measured_by_hand(test: str) -> Protocol:
+    """The protocol of a manual-only test: it refuses, the value comes from :mod:`rom.manual`."""
+
+    def refuse(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
+        raise MeasurementError(
+            f"{test} is measured by hand on a photo or frame (the manual goniometer), "
+            "not from the pose model"
+        )
+
+    return refuse

@@ -22,7 +22,7 @@ from rom.measurement import (
     CalibrationUsed,
     Measurement,
 )
-from rom.protocols import CATALOGUE
+from rom.protocols import spec_for
 from rom.store.models import as_utc
 from rom.store.schema import CalibrationFields, JsonValue
 from rom.vocabulary import HEIGHT_RANGE_CM, PHASES, SIDES
@@ -171,7 +171,7 @@ def value_in_range(test: str, unit: str, value: float | None) -> float | None:
         return None
     # Each test's physiological (not clinical-norm) range, from its catalogue entry: wide
     # enough for any real body, narrow enough to refuse a tracking or typing error.
-    spec = CATALOGUE.get(test)
+    spec = spec_for(test)
     bounds = spec.range_for(unit) if spec is not None else None
     if bounds is not None and not bounds[0] <= number <= bounds[1]:
         raise StorageError(
@@ -355,7 +355,7 @@ def uncertainty(test: str, unit: str, value: object) -> float | None:
     number = finite_float(value, "the measurement's uncertainty")
     if number is None:
         return None
-    spec = CATALOGUE.get(test)
+    spec = spec_for(test)
     bounds = spec.range_for(unit) if spec is not None else None
     cap = bounds[1] - bounds[0] if bounds is not None else UNCERTAINTY_MAX
     if not 0.0 <= number <= cap:
