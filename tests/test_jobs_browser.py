@@ -66,7 +66,7 @@ def test_reload_mid_analysis_then_two_tabs_at_once(app: dict[str, object]) -> No
         assert "job=" not in first.url
 
         # Two tabs (two browser sessions) analysing at once: both finish and both save.
-        second = browser.new_context().new_page(viewport={"width": 1400, "height": 1000})
+        second = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         second.goto(str(app["url"]))
         second.get_by_role("combobox", name="Test").wait_for(timeout=60_000)
         _analyse_samples(first, test_label("knee-flexion"))

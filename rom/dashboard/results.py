@@ -21,7 +21,7 @@ import streamlit as st
 
 from rom import labels, pipeline
 from rom.calibration import Calibration
-from rom.dashboard import failsafe, jobs, services, state
+from rom.dashboard import failsafe, jobs, review, services, state
 from rom.dashboard.record import AnalysisRequest
 from rom.dashboard.text import literal
 from rom.errors import NoPersonError, RomError
@@ -357,6 +357,8 @@ def show_pair(test: str, side: str) -> None:
                 st.info(f"No {phase} video analysed yet.")
             else:
                 show_analysis(analysis, key=f"{test}_{side}_{phase}")
+    if pre is not None and post is not None:
+        review.show_side_by_side(pre, post, key=f"{test}_{side}")
 
 
 # -- switching to the other leg ------------------------------------------------------------
