@@ -42,9 +42,10 @@ TEXT = {
 }
 
 _component = st.components.v2.component(
-    "rom_review", js=(ASSETS / "review.js").read_text(encoding="utf-8"),
-    css=(ASSETS / "review.css").read_text(encoding="utf-8"),
-)
+    "rom_review", js=(ASSETS / "review.js").read_text(encoding="utf-8"))
+#: The widget's styles, put inside it by its script (the component's own ``css`` did not
+#: reach the shadow root in Streamlit 1.67).
+_CSS = (ASSETS / "review.css").read_text(encoding="utf-8")
 
 
 def movement_start_s(time_s: ArrayLike, values: ArrayLike, peak_value: float,
@@ -171,6 +172,6 @@ def show_side_by_side(pre: services.AnalysedVideo, post: services.AnalysedVideo,
     line = timeline((pre_video.anchor, post_video.anchor),
                     (pre_video.duration, post_video.duration))
     _component(key=f"review_{key}",
-               data={"videos": [asdict(pre_video), asdict(post_video)], "unit": unit,
+               data={"videos": [asdict(pre_video), asdict(post_video)], "unit": unit, "css": _CSS,
                      "start": line.start_s, "end": line.end_s})
     st.caption(TEXT["caption"])

@@ -14,6 +14,9 @@ function build(root, data) {
   root.innerHTML = "";
   const box = document.createElement("div");
   box.className = "rom-review";
+  const style = document.createElement("style");
+  style.textContent = data.css;
+  root.appendChild(style);
   box.innerHTML = `
     <div class="videos">
       <figure><video muted playsinline preload="auto" data-testid="rom-review-pre"></video>
