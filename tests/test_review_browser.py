@@ -27,7 +27,7 @@ def _frames(page: object) -> tuple[int, int]:
 
 
 def test_both_videos_play_and_step_in_sync(app: dict[str, object]) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from rom.dashboard import review, welcome
 
@@ -82,7 +82,8 @@ def test_both_videos_play_and_step_in_sync(app: dict[str, object]) -> None:  # n
         # Aligned at the peak instead: the distance between the shown frames changes to the
         # peaks' distance, and both still step together.
         page.get_by_text(review.ALIGN_CHOICES["peak"], exact=True).click()
-        page.wait_for_timeout(2500)
+        expect(clock).to_have_text("+0.00 s", timeout=60_000)  # rebuilt at the new anchor
+        page.wait_for_timeout(1000)
         peak_pre, peak_post = _frames(page)
         page.get_by_role("button", name="+1 frame").click()
         assert _frames(page) == (peak_pre + 1, peak_post + 1)
