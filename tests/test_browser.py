@@ -263,7 +263,6 @@ def test_webcam_draws_the_skeleton_live_and_records_a_clip(
     """Chromium's fake camera plays a sample clip; the live view shows the overlay."""
     from playwright.sync_api import sync_playwright
 
-    from rom.dashboard.live import COUNTDOWN_S
     from rom.render import SEGMENT_RGB
 
     pre_path, _, _, _ = _sample_pair("ankle-dorsiflexion")
@@ -291,7 +290,7 @@ def test_webcam_draws_the_skeleton_live_and_records_a_clip(
         page.get_by_text("Record with the webcam").click()
         camera = page.frame_locator('iframe[title*="webrtc"]')
         camera.get_by_role("button", name="START").click(timeout=60_000)
-        page.wait_for_timeout(6000 + int(COUNTDOWN_S * 1000))  # after the 3-2-1 countdown
+        page.wait_for_timeout(6000)
         live = camera.locator("video").first
         live.screenshot(path=str(shots / "08-webcam-live.png"))
         page.screenshot(path=str(shots / "08-webcam-page.png"))

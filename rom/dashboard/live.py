@@ -30,29 +30,6 @@ LIVE_CHAINS: dict[str, tuple[tuple[str, ...], ...]] = {
 
 #: Longest recording kept, seconds (a test takes 5–15 s; this bounds disk use).
 MAX_RECORD_S = 60.0
-#: Seconds counted down ("3", "2", "1") on screen before the recording starts.
-COUNTDOWN_S = 3.0
-#: What the overlay says (``{peak}``: the running peak in whole degrees, e.g. ``"52"``).
-LIVE_TEXT = {
-    "no_person": "step into view: whole body, side on",
-    "recording": "REC {seconds:4.1f} s",
-    "peak": "peak {peak} deg",  # the overlay font has no degree sign
-}
-
-
-def countdown_number(elapsed_s: float, countdown_s: float = COUNTDOWN_S) -> int | None:
-    """The number shown ``elapsed_s`` seconds after the camera started: 3, 2, 1 during the
-    countdown (3 in its first second), ``None`` once recording."""
-    if elapsed_s >= countdown_s:
-        return None
-    return int(np.ceil(countdown_s - max(elapsed_s, 0.0) - 1e-9)) or 1
-
-
-def running_peak(peak: float, value: float) -> float:
-    """The larger of the peak so far and the new value, ignoring NaN (NaN if both are)."""
-    if not np.isfinite(value):
-        return peak
-    return value if not np.isfinite(peak) else max(peak, value)
 
 
 def live_angle_deg(chains: tuple[tuple[int, ...], ...], xy: NDArray[np.float64]) -> float:
@@ -116,10 +93,6 @@ class LiveRecorder:
         self.test = "ankle-dorsiflexion"
         self.side = "auto"
         self.last_angle_deg = float("nan")
-        #: Largest live angle since the recording started (degrees; NaN before any).
-        self.peak_angle_deg = float("nan")
-        self.countdown_s = COUNTDOWN_S
-        self._camera_t0: float | None = None
         self.frames_recorded = 0
         self.duration_s = 0.0
         self._lock = threading.Lock()
@@ -137,16 +110,6 @@ class LiveRecorder:
         """Record ``image`` (RGB) and return it with the skeleton and running angle drawn."""
         if self.finished:
             return image
-        if self._camera_t0 is None:
-            self._camera_t0 = time_s
-        counting = countdown_number(time_s - self._camera_t0, self.countdown_s)
-        if counting is not None:
-            out = image.copy()
-            height, width = out.shape[:2]
-            render.draw_label(out, str(counting), (width // 2 - height // 12, height // 3),
-                              colour=render.hex_to_rgb(render.OKABE_ITO["yellow"]),
-                              scale=max(2.0, height / 120))
-            return out
         with self._lock:
             if not self.finished:
                 self._record(image, time_s)
@@ -158,7 +121,7 @@ class LiveRecorder:
             people = self._detector.detect(image, time_s)
         if not people:
             out = image.copy()
-            render.draw_label(out, LIVE_TEXT["no_person"], (8, 8),
+            render.draw_label(out, "step into view: whole body, side on", (8, 8),
                               colour=render.hex_to_rgb(render.OKABE_ITO["yellow"]))
             return out
         rows = people[0]
@@ -169,12 +132,7 @@ class LiveRecorder:
         degrees = spec is not None and spec.unit == "deg"
         angle = live_angle_deg(chains, xy) if degrees else float("nan")
         self.last_angle_deg = angle
-        self.peak_angle_deg = running_peak(self.peak_angle_deg, angle)
-        caption = LIVE_TEXT["recording"].format(seconds=self.duration_s)
-        if degrees and np.isfinite(self.peak_angle_deg):
-            # Held on screen, so the person sees how far they got while they hold the stretch.
-            peak = labels.format_value(self.peak_angle_deg, "deg", digits=0, plain=True)
-            caption += " · " + LIVE_TEXT["peak"].format(peak=peak)
+        caption = f"REC {self.duration_s:4.1f} s" if not self.finished else None
         return render.draw_pose(
             image, xy, visibility, chains, degrees=degrees, caption=caption,
             caption_colour=render.hex_to_rgb(render.OKABE_ITO["vermillion"]),

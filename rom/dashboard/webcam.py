@@ -26,34 +26,6 @@ from rom.vocabulary import PHASES
 _RECORDERS: dict[str, LiveRecorder] = {}
 _REGISTRY_LOCK = threading.Lock()
 CLIPS = "webcam_clips"  # st.session_state: {phase: (path, seconds)}
-PHASE = "webcam_phase"  # the phase radio's key
-NEXT_PHASE = "_webcam_next_phase"  # set after a clip: the radio moves on before it is drawn
-#: Ask for 1280×720 when the camera offers it: at 640×360 rom's wall marker is too small.
-VIDEO_CONSTRAINTS = {"width": {"ideal": 1280}, "height": {"ideal": 720}}
-TEXT = {
-    "pre": "Pre — before the technique",
-    "post": "Post — after the technique",
-    "how": ("Press START, wait for the 3-2-1 countdown, do the test side-on to the camera "
-            "({tips}), then press STOP. The skeleton, angle and its peak shown live are a "
-            "preview; the measurement is made from the recording."),
-    "no_camera": ("No picture after START? The browser found no camera or was not allowed to "
-                  "use it: plug one in (or allow it in the address bar) and press START again, "
-                  "or choose “Upload my videos”."),
-    "recorded": "{phase} clip recorded ({seconds:.1f} s)",
-    "retake": "Retake the {phase} clip",
-    "next": "Pre recorded. Now the post clip: do the technique, then press START again.",
-}
-
-
-def next_phase(recorded: set[str]) -> str:
-    """The phase to record next: the first of pre, post not yet recorded (post when both)."""
-    return next((p for p in PHASES if p not in recorded), PHASES[-1])
-
-
-def _retake(phase: str) -> None:
-    # A callback: runs before the next script run, so it may still set the phase radio.
-    st.session_state.setdefault(CLIPS, {}).pop(phase, None)
-    st.session_state[PHASE] = phase
 
 
 def _session_key() -> str:
@@ -66,14 +38,13 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     clips: dict[str, tuple[str, float]] = st.session_state.setdefault(CLIPS, {})
-    pending = st.session_state.pop(NEXT_PHASE, None)
-    if pending in PHASES:
-        st.session_state[PHASE] = pending
-        if pending == "post":
-            st.info(TEXT["next"], icon=":material/arrow_forward:")
-    phase = st.radio("Recording", PHASES, horizontal=True, key=PHASE, format_func=TEXT.get)
-    st.caption(TEXT["how"].format(tips=labels.FILMING_TIPS.get(test, "")[:-1].lower()))
-    st.caption(TEXT["no_camera"])
+    phase = st.radio("Recording", PHASES, horizontal=True, key="webcam_phase",
+                     format_func=lambda p: "Pre — before the technique" if p == "pre"
+                     else "Post — after the technique")
+    st.caption(f"Press START, do the test side-on to the camera "
+               f"({labels.FILMING_TIPS.get(test, '')[:-1].lower()}), then press STOP. "
+               "The skeleton and angle shown live are a preview; the measurement is made "
+               "from the recording.")
     key = f"{_session_key()}-{phase}"
 
     def callback(frame: Any) -> Any:
@@ -95,7 +66,7 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
         # streamlit-webrtc's server side would otherwise ask a public one.
         rtc_configuration={"iceServers": []},
         server_rtc_configuration={"iceServers": []},
-        media_stream_constraints={"video": VIDEO_CONSTRAINTS, "audio": False},
+        media_stream_constraints={"video": True, "audio": False},
         video_frame_callback=callback, async_processing=True,
     )
     recorder = _RECORDERS.get(key)
@@ -119,19 +90,13 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
             # Filed by content, so deleting the person who used it removes it (rom.cache).
             path = keep_recording(path, f"webcam-{phase}.mp4")
             clips[phase] = (str(path), recorder.duration_s)
-            if phase != next_phase(set(clips)):
-                # Before and after from this one screen: the radio moves on by itself.
-                st.session_state[NEXT_PHASE] = next_phase(set(clips))
-                st.rerun()
 
     found: list[tuple[str, Path, str]] = []
     cols = st.columns(2)
     for col, p in zip(cols, PHASES, strict=True):
         if p in clips:
             path_text, seconds = clips[p]
-            col.caption(TEXT["recorded"].format(phase=p.capitalize(), seconds=seconds))
+            col.caption(f"{p.capitalize()} clip recorded ({seconds:.1f} s)")
             col.video(path_text)
-            col.button(TEXT["retake"].format(phase=p), key=f"webcam_retake_{p}",
-                       icon=":material/replay:", on_click=_retake, args=(p,))
             found.append((p, Path(path_text), f"webcam-{p}.mp4"))
     return found
