@@ -80,6 +80,7 @@ def _draw() -> None:
         st.error(f"The database cannot be opened: {literal(exc)}")
         st.stop()
         return
+    results.adopt_analysis()  # a reloaded page finds its analysis (and person) again
     person = record.person_sidebar(store)
     person_line = st.sidebar.empty()  # filled last, so it counts this run's saves
     _sidebar_footer(store)
@@ -102,6 +103,7 @@ def _draw() -> None:
         export.show(store, person)
     if person is not None:
         person_line.caption(record.person_caption(store, person))
+    results.wait_for_analysis()  # last: the whole page is drawn while it runs
 
 
 def _session_tab(store: Store, person: PersonInfo | None) -> None:
@@ -121,8 +123,11 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
                                                                            False)))
     just_analysed = False
     if request is not None:
+        results.start_analysis(request)  # in the background: see results.collect_analysis
+    taken = results.collect_analysis()
+    if taken is not None:
+        request, finished = taken.request, taken.analyses
         state.start_session_if_needed(request.person_id, request.technique)
-        finished = results.run_analysis(request)
         for analysis in finished:
             state.analyses()[(analysis.test, request.side, analysis.phase)] = analysis
         if finished:

@@ -21,7 +21,7 @@ import streamlit as st
 
 from rom import labels, pipeline
 from rom.calibration import Calibration
-from rom.dashboard import services, state
+from rom.dashboard import failsafe, jobs, review, services, state
 from rom.dashboard.record import AnalysisRequest
 from rom.dashboard.text import literal
 from rom.errors import NoPersonError, RomError
@@ -42,40 +42,146 @@ def _friendly(exc: Exception, path: Path, name: str) -> str:
     return str(exc).replace(str(path), f"“{name}”")
 
 
-def run_analysis(request: AnalysisRequest) -> list[services.AnalysedVideo]:
-    """Analyse the request's videos with progress bars; errors are shown, not raised."""
-    done: list[services.AnalysedVideo] = []
-    for video in request.videos:
-        title = PHASE_TITLES[video.phase]
-        bar = st.progress(0.0, text=f"{title}: finding the body in “{literal(video.name)}”…")
+#: The process-wide registry of analyses running in the background (see rom.dashboard.jobs).
+JOBS: jobs.JobRegistry[AnalysisRequest, services.AnalysedVideo] = jobs.JobRegistry(
+    on_crash=lambda exc: FAILURE_TEXT.format(reference=failsafe.report_unexpected(exc)))
+#: Session-state key of this browser session's running analysis (its job id).
+JOB = "_analysis_job"
+#: Query parameter holding the job id, so a reloaded page finds its analysis again.
+JOB_PARAM = "job"
+FAILURE_TEXT = ("The analysis stopped unexpectedly. The details are in rom's log on this "
+                "computer (reference {reference}).")
+#: How long one page run waits for the job between two redraws of its progress, seconds.
+POLL_S = 0.5
 
-        def on_progress(i: int, total: int, bar: Any = bar, title: str = title) -> None:
-            fraction = min(1.0, i / total) if total else 0.0
-            bar.progress(fraction, text=f"{title}: finding the body… frame {i} of {total or '?'}")
+
+@dataclass(frozen=True)
+class FinishedAnalysis:
+    """A background analysis taken by this page run: what was asked and what came out."""
+
+    request: AnalysisRequest
+    analyses: tuple[services.AnalysedVideo, ...]
+
+
+def _analyse(request: AnalysisRequest,
+             report: jobs.Reporter[AnalysisRequest, services.AnalysedVideo]) -> None:
+    """The worker: analyse and draw each video of the request (runs in a thread, no ``st``)."""
+    for item, video in enumerate(request.videos):
+        title = PHASE_TITLES[video.phase]
+        report.progress(item, title, "tracking", 0, 0)
+
+        def on_progress(i: int, total: int, item: int = item, title: str = title) -> None:
+            report.progress(item, title, "tracking", i, total)
+
+        def on_render(i: int, total: int, item: int = item, title: str = title) -> None:
+            report.progress(item, title, "drawing", i, total)
 
         try:
             analysis = pipeline.analyse_trial(video.path, request.test, request.options,
                                               on_progress)
         except RomError as exc:
-            bar.empty()
             advice = (" Film from the side with the whole body in frame, in good light."
                       if isinstance(exc, NoPersonError) else "")
-            st.error(f"{title}: {literal(_friendly(exc, video.path, video.name))}.{advice}")
+            report.error(f"{title}: {literal(_friendly(exc, video.path, video.name))}.{advice}")
             continue
-        bar.progress(0.0, text=f"{title}: drawing the annotated video…")
-
-        def on_render(i: int, total: int, bar: Any = bar, title: str = title) -> None:
-            fraction = min(1.0, i / total) if total else 0.0
-            bar.progress(fraction, text=f"{title}: drawing the annotated video…")
-
         truth = (services.SampleTruth(video.true_value, video.true_unit)
                  if video.true_value is not None else None)
-        done.append(services.AnalysedVideo(
+        report.result(services.AnalysedVideo(
             phase=video.phase, video_name=video.name, analysis=analysis,
             rendered=pipeline.render_trial(analysis, progress=on_render), truth=truth,
         ))
-        bar.empty()
-    return done
+
+
+def start_analysis(request: AnalysisRequest) -> str:
+    """Start analysing the request's videos in the background; returns the job id.
+
+    The id goes into this session's state and the page's URL (``?job=``), so that a rerun or
+    a reload finds the job; an analysis this session was still running is cancelled.
+    """
+    previous = st.session_state.get(JOB)
+    if isinstance(previous, str):
+        JOBS.cancel(previous)
+    job_id = JOBS.submit(request, len(request.videos), lambda report: _analyse(request, report))
+    st.session_state[JOB] = job_id
+    st.query_params[JOB_PARAM] = job_id
+    return job_id
+
+
+def adopt_analysis() -> None:
+    """After a reload: take over the job named in the URL, and its person.
+
+    Called before the person sidebar is drawn, so that the person the analysis belongs to is
+    chosen again.  An unknown id (the server restarted, or the job was forgotten) is dropped.
+    """
+    job_id = st.query_params.get(JOB_PARAM)
+    if job_id is None or st.session_state.get(JOB) == job_id:
+        return
+    job = JOBS.get(job_id) if jobs.is_job_id(job_id) else None
+    if job is None or job.claimed:
+        del st.query_params[JOB_PARAM]
+        return
+    st.session_state[JOB] = job_id
+    st.session_state[state.PERSON_ID] = job.context.person_id
+
+
+def _forget_job() -> None:
+    st.session_state.pop(JOB, None)
+    if JOB_PARAM in st.query_params:
+        del st.query_params[JOB_PARAM]
+
+
+def collect_analysis() -> FinishedAnalysis | None:
+    """This session's finished analysis, taken once (its errors are shown); ``None`` while
+    there is none or it is still running (then its progress bar is drawn here and kept up to
+    date by :func:`wait_for_analysis`)."""
+    job_id = st.session_state.get(JOB)
+    if not isinstance(job_id, str):
+        return None
+    job = JOBS.get(job_id)
+    if job is None:
+        _forget_job()
+        return None
+    if not job.finished:
+        st.session_state[_BAR] = (st.progress(jobs.fraction(job), text=jobs.progress_text(job)),
+                                  job_id)
+        return None
+    taken = JOBS.claim(job_id)
+    _forget_job()
+    if taken is None:
+        return None  # another tab of the same URL took it
+    for message in taken.errors:
+        st.error(message)
+    if taken.failure:
+        st.error(taken.failure)
+    if taken.status == "cancelled":
+        return None
+    return FinishedAnalysis(taken.context, taken.results)
+
+
+_BAR = "_analysis_bar"  # this run's progress bar and its job (set by collect_analysis)
+
+
+def wait_for_analysis() -> None:
+    """At the end of the page: follow the running analysis on its bar, then rerun the page
+    so that :func:`collect_analysis` takes it.
+
+    Any click or reload interrupts the wait (Streamlit stops the run at the next bar update);
+    the worker goes on and the next run waits again.
+    """
+    held = st.session_state.pop(_BAR, None)
+    if held is None:
+        return
+    bar, job_id = held
+    version = -1
+    while True:
+        job = JOBS.wait(job_id, version, POLL_S)
+        if job is None:
+            return
+        if job.finished:
+            st.rerun()
+        if job.version != version:
+            version = job.version
+            bar.progress(jobs.fraction(job), text=jobs.progress_text(job))
 
 
 # -- showing one analysis -------------------------------------------------------------------
@@ -257,6 +363,8 @@ def show_pair(test: str, side: str) -> None:
                     st.info(f"No {phase} video analysed yet.")
                 else:
                     show_analysis(analysis, key=f"{test}_{side}_{phase}")
+        if pre is not None and post is not None:
+            review.show_side_by_side(pre, post, key=f"{test}_{side}")
 
 
 # -- switching to the other leg ------------------------------------------------------------
