@@ -1,0 +1,117 @@
+"""The "Measure by hand on a photo" section (rom.dashboard.manual): its logic through AppTest
+with the points given directly (the click widget only reports clicks, see
+tests/test_browser_manual.py for the real browser)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rom.dashboard import manual
+from rom.errors import MeasurementError
+from rom.store import Store
+
+# A side view of a foot: metatarsal from (100, 300) to the MTP joint at (300, 300), the
+# hallux rising 30 deg above the metatarsal's line: extension +30 deg.
+MTP = (300.0, 300.0)
+HALLUX = (300.0 + 100.0 * math.cos(math.radians(30)), 300.0 - 100.0 * math.sin(math.radians(30)))
+EXTENSION_POINTS = [[100.0, 300.0], list(MTP), list(HALLUX)]
+
+
+def test_point_names_follow_the_test_modules() -> None:
+    assert manual.point_names("big-toe-extension") == (
+        "first metatarsal shaft", "first MTP joint", "hallux")
+    assert len(manual.point_names("toe-spread")) == 3
+    assert manual.point_names("toe-spread", "width") == (
+        "medial edge of the hallux", "lateral edge of the fifth toe", *manual.REFERENCE_POINTS)
+    assert manual.vertex_index("big-toe-flexion") == 1
+    assert manual.vertex_index("toe-spread", "width") is None
+
+
+def test_measure_points_angle_and_width() -> None:
+    extension = manual.measure_points("big-toe-extension", "left", EXTENSION_POINTS)
+    assert extension.value == pytest.approx(30.0, abs=1e-6) and extension.unit == "deg"
+    # Flexion: the same photo mirrored top to bottom (hallux bent down) is +30 flexion.
+    down = [[x, 600.0 - y] for x, y in EXTENSION_POINTS]
+    assert manual.measure_points("big-toe-flexion", "left", down).value == pytest.approx(30.0)
+    # Width: 180 px across the forefoot, a 90 px long reference of 4.5 cm -> 9 cm.
+    width = manual.measure_points("toe-spread", "right",
+                                  [(10, 50), (190, 50), (0, 100), (90, 100)], "width", 4.5)
+    assert width.value == pytest.approx(9.0) and width.unit == "cm"
+    with pytest.raises(MeasurementError, match="reference"):
+        manual.measure_points("toe-spread", "right", [(10, 50), (190, 50), (0, 100), (90, 100)],
+                              "width", None)
+    with pytest.raises(MeasurementError, match="3 points"):
+        manual.measure_points("big-toe-extension", "left", EXTENSION_POINTS[:2])
+
+
+def _marking_page(db_url: str, points: list[list[float]]) -> None:
+    """A page with only the marking part of the section, on a 600x400 photo."""
+    import streamlit as st
+
+    from rom.dashboard import manual
+    from rom.store import Store
+
+    store = Store(db_url)
+    person = store.list_people()[0]
+    st.session_state.setdefault(manual.POINTS_KEY, [list(p) for p in points])
+    manual._marking(store, person, "big-toe-extension", "left", "pre", "angle", None,
+                    ("photo", "data:image/png;base64,", 600, 400))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> tuple[str, int]:
+    url = f"sqlite:///{tmp_path / 'rom.db'}"
+    with Store(url) as store:
+        person = store.add_person("Ana Runner")
+    return url, int(person.id)
+
+
+def test_marking_shows_the_value_and_saves_a_trial_without_video(db: tuple[str, int]) -> None:
+    url, person_id = db
+    at = AppTest.from_function(_marking_page, args=(url, EXTENSION_POINTS),
+                               default_timeout=60).run()
+    assert not at.exception
+    (metric,) = at.metric
+    assert metric.value == "30.0°"
+    at.button(key="manual_save").click().run()
+    assert not at.exception
+    assert any("Saved by hand" in s.value for s in at.success)
+    with Store(url) as store:
+        (session,) = store.sessions(person_id)
+        (trial,) = store.trials(session.id)
+    assert (trial.phase, trial.test, trial.side) == ("pre", "big-toe-extension", "left")
+    assert trial.video_path is None and trial.video_sha256 is None
+    assert trial.settings["source"] == "photo"
+    (record,) = trial.measurements
+    assert record.measurement.value == pytest.approx(30.0, abs=0.01)
+    assert record.measurement.provenance["method"] == "manual"
+
+
+def test_undo_and_clear_points(db: tuple[str, int]) -> None:
+    url, _ = db
+    at = AppTest.from_function(_marking_page, args=(url, EXTENSION_POINTS),
+                               default_timeout=60).run()
+    at.button(key="manual_undo").click().run()
+    assert not at.exception
+    assert at.session_state[manual.POINTS_KEY] == EXTENSION_POINTS[:2]
+    assert not at.metric
+    assert "Click point 3 of 3: **hallux**" in [m.value for m in at.markdown]
+    at.button(key="manual_clear").click().run()
+    assert at.session_state[manual.POINTS_KEY] == []
+    assert at.button(key="manual_undo").disabled
+    assert "Click point 1 of 3: **first metatarsal shaft**" in [m.value for m in at.markdown]
+
+
+def test_a_mis_click_is_a_warning_not_a_value(db: tuple[str, int]) -> None:
+    url, _ = db
+    # Hallux bent 90 deg down from the shaft: outside big-toe extension's range (-40..120).
+    points = [[100.0, 300.0], [300.0, 300.0], [300.0, 400.0]]
+    at = AppTest.from_function(_marking_page, args=(url, points), default_timeout=60).run()
+    assert not at.exception
+    assert not at.metric
+    assert any("outside the plausible" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.key == "manual_save"]
