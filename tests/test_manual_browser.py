@@ -110,6 +110,17 @@ def test_measure_a_big_toe_extension_on_a_photo(dashboard: tuple[str, Path],
         section.get_by_role("button", name=manual.TEXT["save"]).click()
         section.get_by_text("Saved by hand").wait_for(timeout=30_000)
         page.screenshot(path=str(shots / "manual-02-saved.png"), full_page=True)
+
+        # The saved session with its photo trial draws on the next runs: page and History.
+        page.reload()
+        page.get_by_text("Measure by hand on a photo (toe tests)").wait_for(timeout=60_000)
+        _settle(page)
+        page.get_by_role("tab", name="History").click()
+        _settle(page)
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(shots / "manual-03-history.png"), full_page=True)
+        assert page.get_by_text("Something went wrong").count() == 0
+        assert page.get_by_test_id("stException").count() == 0
         browser.close()
 
     with Store() as store:
