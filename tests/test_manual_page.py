@@ -115,3 +115,34 @@ def test_a_mis_click_is_a_warning_not_a_value(db: tuple[str, int]) -> None:
     assert not at.metric
     assert any("outside the plausible" in w.value for w in at.warning)
     assert not [b for b in at.button if b.key == "manual_save"]
+
+
+def _two_saves_page(db_url: str) -> None:
+    """Save one hand-measured value, then save the session again (as a new video analysis
+    does): the session is replaced whole and the photo trial must come along."""
+    import streamlit as st
+
+    from rom.dashboard import manual, state
+    from rom.store import Store
+
+    store = Store(db_url)
+    person = store.list_people()[0]
+    if "first" not in st.session_state:
+        m = manual.measure_points("big-toe-flexion", "right",
+                                  [(100.0, 300.0), (300.0, 300.0), (400.0, 400.0)])
+        st.session_state["first"] = manual.save_manual(store, int(person.id), "Sock Pull",
+                                                       "post", m)
+        st.session_state["second"] = state.save_session(store, int(person.id), "Sock Pull")
+
+
+def test_a_photo_trial_survives_the_next_save_of_the_session(db: tuple[str, int]) -> None:
+    url, person_id = db
+    at = AppTest.from_function(_two_saves_page, args=(url,), default_timeout=60).run()
+    assert not at.exception
+    assert at.session_state["second"] != at.session_state["first"]
+    with Store(url) as store:
+        (session,) = store.sessions(person_id)  # the first save was replaced, not kept
+        (trial,) = store.trials(session.id)
+    assert session.id == at.session_state["second"] and session.technique == "Sock Pull"
+    assert (trial.test, trial.side, trial.phase) == ("big-toe-flexion", "right", "post")
+    assert trial.measurements[0].measurement.value == pytest.approx(45.0)
