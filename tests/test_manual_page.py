@@ -146,3 +146,24 @@ def test_a_photo_trial_survives_the_next_save_of_the_session(db: tuple[str, int]
     assert session.id == at.session_state["second"] and session.technique == "Sock Pull"
     assert (trial.test, trial.side, trial.phase) == ("big-toe-flexion", "right", "post")
     assert trial.measurements[0].measurement.value == pytest.approx(45.0)
+
+
+def test_the_session_tab_offers_the_section(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ROM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
+    with Store() as store:
+        store.add_person("Ana Runner")
+    root = Path(__file__).resolve().parent.parent
+    at = AppTest.from_file(str(root / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert manual.TEXT["heading"] in [e.label for e in at.expander]
+    assert at.selectbox(key="manual_test").options == [
+        "Big-toe extension (first MTP joint, by hand)",
+        "Big-toe flexion (first MTP joint, by hand)", "Toe spreading (top view, by hand)"]
+    # Toe spreading as a width asks for the reference's length.
+    at.selectbox(key="manual_test").set_value("toe-spread").run()
+    at.radio(key="manual_mode").set_value("width").run()
+    assert not at.exception
+    assert at.number_input(key="manual_reference_cm").value == pytest.approx(8.56)
