@@ -58,8 +58,8 @@ def _marking_page(db_url: str, points: list[list[float]]) -> None:
     store = Store(db_url)
     person = store.list_people()[0]
     st.session_state.setdefault(manual.POINTS_KEY, [list(p) for p in points])
-    manual._marking(store, person, "big-toe-extension", "left", "pre", "angle", None,
-                    ("photo", "data:image/png;base64,", 600, 400))
+    photo = manual.ShownPhoto("photo", "data:image/png;base64,", 600, 400)
+    manual._marking(store, person, "big-toe-extension", "left", "pre", "angle", None, photo)
 
 
 @pytest.fixture
@@ -167,3 +167,37 @@ def test_the_session_tab_offers_the_section(tmp_path: Path,
     at.radio(key="manual_mode").set_value("width").run()
     assert not at.exception
     assert at.number_input(key="manual_reference_cm").value == pytest.approx(8.56)
+
+
+def _encoded(image: object, fmt: str, **options: object) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)  # type: ignore[attr-defined]
+    return buffer.getvalue()
+
+
+def test_shown_photo_reads_heic_turns_upright_and_downscales() -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    # A phone's portrait photo: stored 400x200 (landscape) with EXIF orientation 6
+    # ("turn 90 deg clockwise to view"); shown it is 200 wide and 400 high, the red left
+    # edge of the stored pixels at the top.
+    stored = Image.new("RGB", (400, 200), (255, 255, 255))
+    stored.paste((255, 0, 0), (0, 0, 40, 200))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    for fmt in ("JPEG", "HEIF"):
+        shown = manual.shown_photo(_encoded(stored, fmt, exif=exif.tobytes()))
+        assert (shown.width, shown.height) == (200, 400), fmt
+        decoded = Image.open(io.BytesIO(base64.b64decode(shown.src.split(",", 1)[1])))
+        top, bottom = decoded.getpixel((100, 5)), decoded.getpixel((100, 395))
+        assert top[0] > 200 and top[1] < 60, (fmt, top)  # type: ignore[index]
+        assert min(bottom) > 200, (fmt, bottom)  # type: ignore[arg-type]
+    big = manual.shown_photo(_encoded(Image.new("RGB", (4000, 3000)), "PNG"))
+    assert (big.width, big.height) == (manual.MAX_SIDE_PX, 1200)
+    with pytest.raises((OSError, ValueError)):
+        manual.shown_photo(b"not a photo at all")

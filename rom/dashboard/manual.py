@@ -17,9 +17,11 @@ import base64
 import hashlib
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+import pillow_heif
 import streamlit as st
 from PIL import Image, ImageOps
 
@@ -33,6 +35,8 @@ from rom.protocols import MANUAL_TESTS, toe_extension, toe_flexion, toe_spread
 from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.vocabulary import Side
+
+pillow_heif.register_heif_opener()  # PIL opens iPhone photos (HEIC) too
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 #: The photo is shown (and its points measured) at most this many pixels on its long side.
@@ -52,8 +56,8 @@ TEXT = {
     "reference": "Reference length (cm)",
     "reference_help": "The true length between the two reference points you click, e.g. a "
                       "card 8.56 cm wide lying flat beside the foot.",
-    "upload": "Photo of the foot (JPEG or PNG)",
-    "upload_help": "A still photo from a phone; HEIC photos: export them as JPEG first.",
+    "upload": "Photo of the foot (JPEG, PNG or HEIC)",
+    "upload_help": "A still photo from a phone, as it comes (an iPhone's HEIC too).",
     "unreadable": "This file could not be read as a photo: {error}",
     "click": "Click point {number} of {count}: **{name}**",
     "done": "All points marked. Undo the last point or clear them to mark again.",
@@ -73,7 +77,7 @@ _POINT_NAMES: dict[str, tuple[str, ...]] = {
 }
 # Session-state keys of the section (the widgets' own keys start with "manual_").
 POINTS_KEY = "manual_points"  # list of [x, y], photo pixels
-PHOTO_KEY = "_manual_photo"  # (id, data URL, width, height) of the photo shown
+PHOTO_KEY = "_manual_photo"  # the ShownPhoto on screen
 _MARKED_FOR = "_manual_marked_for"  # (photo id, test, mode) the points belong to
 
 _component = st.components.v2.component(
@@ -146,22 +150,45 @@ def points() -> list[Point]:
     return [(float(x), float(y)) for x, y in marked]
 
 
-def _photo(upload: object) -> tuple[str, str, int, int]:
-    """``(id, data URL, width, height)`` of the uploaded photo, upright and downscaled."""
-    raw = upload.getvalue()  # type: ignore[attr-defined]
-    photo_id = hashlib.sha256(raw).hexdigest()[:16]
-    held = st.session_state.get(PHOTO_KEY)
-    if held is not None and held[0] == photo_id:
-        return held  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class ShownPhoto:
+    """A photo as the widget shows it (and its points are measured on): upright, at most
+    :data:`MAX_SIDE_PX` on its long side, as a JPEG data URL."""
+
+    photo_id: str  # the first 16 hex digits of the uploaded file's SHA-256
+    src: str
+    width: int  # pixels
+    height: int
+
+
+def shown_photo(raw: bytes) -> ShownPhoto:
+    """Decode an uploaded JPEG, PNG or HEIC photo for marking.
+
+    Turned upright by its EXIF orientation (a phone stores a portrait photo sideways with an
+    orientation tag), RGB, downscaled to at most :data:`MAX_SIDE_PX` a side.
+
+    Raises
+    ------
+    OSError, ValueError
+        Not a readable image (PIL's own errors).
+    """
     with Image.open(io.BytesIO(raw)) as opened:
-        image = ImageOps.exif_transpose(opened).convert("RGB")  # phones store it turned
+        image = ImageOps.exif_transpose(opened).convert("RGB")
     image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=90)
     src = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-    held = (photo_id, src, image.width, image.height)
-    st.session_state[PHOTO_KEY] = held
-    return held
+    return ShownPhoto(hashlib.sha256(raw).hexdigest()[:16], src, image.width, image.height)
+
+
+def _photo(raw: bytes) -> ShownPhoto:
+    """:func:`shown_photo`, decoded once per upload (not on every click's rerun)."""
+    held = st.session_state.get(PHOTO_KEY)
+    if isinstance(held, ShownPhoto) and held.photo_id == hashlib.sha256(raw).hexdigest()[:16]:
+        return held
+    photo = shown_photo(raw)
+    st.session_state[PHOTO_KEY] = photo
+    return photo
 
 
 def _technique(person: PersonInfo) -> str:
@@ -204,24 +231,23 @@ def show(store: Store, person: PersonInfo) -> None:
                                                help=TEXT["reference_help"],
                                                key="manual_reference_cm")
         st.caption(f":material/photo_camera: {labels.PHOTO_TIPS[test]} {TEXT['level']}")
-        upload = st.file_uploader(TEXT["upload"], type=["jpg", "jpeg", "png"],
+        upload = st.file_uploader(TEXT["upload"], type=["jpg", "jpeg", "png", "heic", "heif"],
                                   help=TEXT["upload_help"], key="manual_photo")
         if upload is None:
             return
         try:
-            photo_id, src, width, height = _photo(upload)
+            photo = _photo(upload.getvalue())
         except (OSError, ValueError) as exc:
             st.error(TEXT["unreadable"].format(error=literal(exc)))
             return
-        if st.session_state.get(_MARKED_FOR) != (photo_id, test, mode):
-            st.session_state[_MARKED_FOR] = (photo_id, test, mode)
+        if st.session_state.get(_MARKED_FOR) != (photo.photo_id, test, mode):
+            st.session_state[_MARKED_FOR] = (photo.photo_id, test, mode)
             st.session_state[POINTS_KEY] = []
-        _marking(store, person, test, side, phase, mode, reference_cm,
-                 (photo_id, src, width, height))
+        _marking(store, person, test, side, phase, mode, reference_cm, photo)
 
 
 def _marking(store: Store, person: PersonInfo, test: str, side: Side, phase: str, mode: str,
-             reference_cm: float | None, photo: tuple[str, str, int, int]) -> None:
+             reference_cm: float | None, photo: ShownPhoto) -> None:
     names = point_names(test, mode)
     marked = points()
     if len(marked) < len(names):
@@ -229,10 +255,9 @@ def _marking(store: Store, person: PersonInfo, test: str, side: Side, phase: str
                                          name=names[len(marked)]))
     else:
         st.caption(TEXT["done"])
-    photo_id, src, width, height = photo
     result = _component(key="manual_widget", on_click_change=lambda: None,
-                        data={"photo_id": photo_id, "src": src, "width": width,
-                              "height": height, "points": [list(p) for p in marked],
+                        data={"photo_id": photo.photo_id, "src": photo.src, "width": photo.width,
+                              "height": photo.height, "points": [list(p) for p in marked],
                               "vertex": vertex_index(test, mode), "label": labels.test_label(test)})
     _take_click(result, len(names))
     b1, b2, _ = st.columns([1, 1, 3])
