@@ -108,7 +108,15 @@ def test_measure_a_big_toe_extension_on_a_photo(dashboard: tuple[str, Path],
         _settle(page)
 
         section.get_by_role("button", name=manual.TEXT["save"]).click()
-        section.get_by_text("Saved by hand").wait_for(timeout=30_000)
+        page.get_by_text("Saved by hand").wait_for(timeout=30_000)
+        _settle(page)
+        # The same points saved as "after" too: the session compares before and after.
+        section.get_by_text(manual.PHASES["post"]).click()
+        _settle(page)
+        section.get_by_role("button", name=manual.TEXT["save"]).click()
+        page.get_by_text("4 · Pre vs post in this session").wait_for(timeout=30_000)
+        table = page.locator('[data-testid="stTable"]', has_text="Beyond MDC?").inner_text()
+        assert "Big-toe extension" in table, table
         page.screenshot(path=str(shots / "manual-02-saved.png"), full_page=True)
 
         # The saved session with its photo trial draws on the next runs: page and History.
@@ -126,8 +134,10 @@ def test_measure_a_big_toe_extension_on_a_photo(dashboard: tuple[str, Path],
     with Store() as store:
         (person,) = store.list_people()
         (session,) = store.sessions(person.id)
-        (trial,) = store.trials(session.id)
-    assert (trial.test, trial.phase, trial.video_path) == ("big-toe-extension", "pre", None)
-    (record,) = trial.measurements
-    assert record.measurement.value == pytest.approx(EXTENSION_DEG, abs=2.0)
-    assert record.measurement.provenance["method"] == "manual"
+        trials = sorted(store.trials(session.id), key=lambda t: t.phase, reverse=True)
+    assert [(t.test, t.phase, t.video_path) for t in trials] == [
+        ("big-toe-extension", "pre", None), ("big-toe-extension", "post", None)]
+    for trial in trials:
+        (record,) = trial.measurements
+        assert record.measurement.value == pytest.approx(EXTENSION_DEG, abs=2.0)
+        assert record.measurement.provenance["method"] == "manual"

@@ -52,11 +52,12 @@ def _marking_page(db_url: str, points: list[list[float]]) -> None:
     """A page with only the marking part of the section, on a 600x400 photo."""
     import streamlit as st
 
-    from rom.dashboard import manual
+    from rom.dashboard import manual, state
     from rom.store import Store
 
     store = Store(db_url)
     person = store.list_people()[0]
+    state.show_flash()
     st.session_state.setdefault(manual.POINTS_KEY, [list(p) for p in points])
     photo = manual.ShownPhoto("photo", "data:image/png;base64,", 600, 400)
     manual._marking(store, person, "big-toe-extension", "left", "pre", "angle", None, photo)

@@ -212,7 +212,8 @@ def _take_click(result: object, needed: int) -> None:
 
 def show(store: Store, person: PersonInfo) -> None:
     """The "Measure by hand" section of the Session tab."""
-    with st.expander(TEXT["heading"]):
+    # Keyed and tracked: it stays open when the page above it changes (a save's message).
+    with st.expander(TEXT["heading"], key="manual_section", on_change="rerun"):
         c1, c2, c3 = st.columns(3)
         test = c1.selectbox(TEXT["test"], MANUAL_TESTS, format_func=labels.test_label,
                             key="manual_test")
@@ -282,5 +283,7 @@ def _marking(store: Store, person: PersonInfo, test: str, side: Side, phase: str
         except RomError as exc:
             st.error(TEXT["save_failed"].format(error=literal(exc)))
             return
-        st.success(TEXT["saved"].format(test=labels.test_label(test), side=SIDES[side].lower(),
-                                        phase=PHASES[phase].lower(), value=shown))
+        state.flash("success", TEXT["saved"].format(
+            test=labels.test_label(test), side=SIDES[side].lower(), phase=PHASES[phase].lower(),
+            value=shown))
+        st.rerun()  # the session's before/after comparison, drawn above, takes the value in
