@@ -115,9 +115,11 @@ def test_measure_a_big_toe_extension_on_a_photo(dashboard: tuple[str, Path],
         _settle(page)
         section.get_by_role("button", name=manual.TEXT["save"]).click()
         page.get_by_text("4 · Pre vs post in this session").wait_for(timeout=30_000)
-        table = page.locator('[data-testid="stTable"]', has_text="Beyond MDC?").inner_text()
-        assert "Big-toe extension" in table, table
-        page.screenshot(path=str(shots / "manual-02-saved.png"), full_page=True)
+        table = page.locator('[data-testid="stTable"]', has_text="Beyond MDC?")
+        assert "Big-toe extension" in table.inner_text()
+        page.get_by_text("4 · Pre vs post in this session").scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(shots / "manual-02-saved.png"))
 
         # The saved session with its photo trial draws on the next runs: page and History.
         page.reload()
