@@ -12,6 +12,7 @@ from rom.dashboard import (
     export,
     failsafe,
     history,
+    manual,
     record,
     results,
     server,
@@ -144,6 +145,7 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
     if last is not None:
         results.show_pair(*last)
     compare.show_session(store, person)
+    manual.show(store, person)  # the toe tests, measured by hand on a photo
     if just_analysed:
         _scroll_to(compare.CARD_TEXT["anchor"])
 

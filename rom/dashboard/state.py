@@ -16,6 +16,7 @@ import streamlit as st
 
 from rom.dashboard.services import AnalysedVideo
 from rom.errors import RomError
+from rom.measurement import Measurement
 from rom.store import Store
 from rom.store.records import NewTrial
 from rom.store.validate import TECHNIQUE_SIDES
@@ -24,6 +25,7 @@ PERSON_ID = "person_id"
 SESSION_ID = "session_id"  # the database session that new trials are added to
 SESSION_FINGERPRINT = "session_fingerprint"  # (person, technique) the session was made for
 ANALYSES = "analyses"  # {(test, side, phase): AnalysedVideo}
+MANUAL = "manual_measurements"  # {(test, side, phase): Measurement} marked on a photo
 LAST_PAIR = "last_pair"  # (test, side) of the most recent analysis
 FLASH = "flash"  # one-shot message shown after a rerun
 SHOWN_PERSON = "_shown_person"  # whose session and analyses are held (see forget_session)
@@ -93,6 +95,13 @@ def analyses() -> dict[tuple[str, str, str], AnalysedVideo]:
     return result
 
 
+def manual_measurements() -> dict[tuple[str, str, str], Measurement]:
+    """Values measured by hand on a photo in this browser session (no video), keyed by
+    ``(test, side, phase)``; :func:`save_session` saves them with the analyses."""
+    result: dict[tuple[str, str, str], Measurement] = st.session_state.setdefault(MANUAL, {})
+    return result
+
+
 def person_id() -> int | None:
     value = st.session_state.get(PERSON_ID)
     return int(value) if value is not None else None
@@ -125,6 +134,7 @@ def forget_session() -> None:
     for key in (SESSION_ID, SESSION_FINGERPRINT, LAST_PAIR):
         st.session_state.pop(key, None)
     analyses().clear()
+    manual_measurements().clear()
 
 
 def start_session_if_needed(person: int, technique: str) -> None:
@@ -135,6 +145,7 @@ def start_session_if_needed(person: int, technique: str) -> None:
         st.session_state.pop(SESSION_ID, None)
         st.session_state.pop(LAST_PAIR, None)
         analyses().clear()
+        manual_measurements().clear()
 
 
 def save_session(store: Store, person: int, technique: str,
@@ -154,6 +165,11 @@ def save_session(store: Store, person: int, technique: str,
             measurements=(a.measurement,),
         )
         for a in analyses().values()
+    ] + [
+        # A photo measured by hand: no video, the points are in the measurement's provenance.
+        NewTrial(phase=phase, test=test, side=side, settings={"source": "photo"},
+                 measurements=(m,))
+        for (test, side, phase), m in manual_measurements().items()
     ]
     previous = st.session_state.get(SESSION_ID)
     saved = store.add_session(person, date=told.date, technique=technique, notes=told.notes,

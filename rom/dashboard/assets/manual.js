@@ -1,0 +1,59 @@
+// rom manual goniometer (see rom/dashboard/manual.py): the photo with the points marked so
+// far; a click sends its position in the photo's own pixels (x right, y down) to Python,
+// which keeps the points and sends them back to draw.
+const NS = "http://www.w3.org/2000/svg";
+
+function el(name, attrs) {
+  const node = document.createElementNS(NS, name);
+  Object.entries(attrs).forEach(([k, v]) => node.setAttribute(k, String(v)));
+  return node;
+}
+
+function draw(svg, data) {
+  svg.querySelectorAll(".mark").forEach((n) => n.remove());
+  const pts = data.points;
+  const r = Math.max(data.width, data.height) / 160;  // marks scale with the photo
+  if (pts.length > 1) {
+    svg.appendChild(el("polyline", {
+      class: "mark", points: pts.map((p) => p.join(",")).join(" "), fill: "none",
+      stroke: "#F0E442", "stroke-width": r / 2,
+    }));
+  }
+  pts.forEach((p, i) => {
+    const vertex = i === data.vertex;
+    svg.appendChild(el("circle", {
+      class: "mark", cx: p[0], cy: p[1], r: vertex ? r * 1.6 : r,
+      fill: vertex ? "#D55E00" : "#0072B2", stroke: "#FFFFFF", "stroke-width": r / 3,
+      "data-testid": `rom-manual-point-${i}`,
+    }));
+  });
+}
+
+export default function (component) {
+  const { parentElement, data, setTriggerValue } = component;
+  let svg = parentElement.querySelector("svg.rom-manual");
+  if (!svg || svg.dataset.photo !== data.photo_id) {
+    parentElement.innerHTML = "";
+    svg = el("svg", {
+      class: "rom-manual", viewBox: `0 0 ${data.width} ${data.height}`,
+      "data-testid": "rom-manual-photo", role: "img", "aria-label": data.label,
+    });
+    svg.dataset.photo = data.photo_id;
+    svg.style.width = "100%";
+    svg.style.maxWidth = `${data.width}px`;
+    svg.style.cursor = "crosshair";
+    svg.style.display = "block";
+    svg.appendChild(el("image", { href: data.src, x: 0, y: 0, width: data.width,
+                                  height: data.height }));
+    let clicks = 0;
+    svg.addEventListener("click", (e) => {
+      const box = svg.getBoundingClientRect();
+      const x = ((e.clientX - box.left) / box.width) * data.width;
+      const y = ((e.clientY - box.top) / box.height) * data.height;
+      clicks += 1;
+      setTriggerValue("click", { x, y, n: clicks });
+    });
+    parentElement.appendChild(svg);
+  }
+  draw(svg, data);
+}
