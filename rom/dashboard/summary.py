@@ -70,7 +70,7 @@ def sessions_table(sessions: Sequence[SessionInfo]) -> list[dict[str, str | int]
     return [
         {"Date": s.date.isoformat(), "Technique": s.technique or "–",
          "Details": session_details_text(s) or "–", "Notes": s.notes or "–",
-         "Videos": s.trial_count, "Session": f"#{s.id}"}
+         "Trials": s.trial_count, "Session": f"#{s.id}"}
         for s in sorted(sessions, key=lambda s: (s.date, s.id), reverse=True)
     ]
 
