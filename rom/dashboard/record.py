@@ -160,6 +160,7 @@ def person_sidebar(store: Store) -> PersonInfo | None:
 
 def _forget_previous_client() -> None:
     """The previous client's uploads, results and form choices go: the form starts afresh."""
+    _forget_demo_choices()  # first: it recognises the demo by the technique cleared below
     state.forget_client()
     st.session_state.update(CLIENT_CHOICES)
 
