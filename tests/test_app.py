@@ -15,7 +15,7 @@ from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
 from rom import labels, pipeline
-from rom.dashboard import record, services, welcome
+from rom.dashboard import record, services, state, welcome
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -295,6 +295,7 @@ def test_video_without_a_person_says_so(tmp_path: Path) -> None:
 
 def test_deleting_a_person_removes_them() -> None:
     at = _add_person(_app(), name="Temp Person")
+    at.sidebar.text_input(key=state.DELETE_CONFIRM).input("Temp Person").run()
     at.sidebar.button(key="delete_person").click().run()
     assert not at.exception
     assert "The person and their data were deleted." in _texts(at.info)
@@ -430,12 +431,14 @@ def test_try_it_with_the_sample_videos() -> None:
 
     # The demo person is deleted like anyone else.
     at.sidebar.selectbox(key="person_select").select(demo_id).run()
+    at.sidebar.text_input(key=state.DELETE_CONFIRM).input(welcome.DEMO_PERSON_NAME).run()
     at.sidebar.button(key="delete_person").click().run()
     assert not at.exception
     assert "The person and their data were deleted." in _texts(at.info)
     assert at.sidebar.selectbox(key="person_select").options == ["Real Runner", record.NEW_PERSON]
 
     # With nobody left, the welcome is back.
+    at.sidebar.text_input(key=state.DELETE_CONFIRM).input("Real Runner").run()
     at.sidebar.button(key="delete_person").click().run()
     assert at.sidebar.selectbox(key="person_select").options == [record.NEW_PERSON]
     assert at.button(key="try_samples") is not None

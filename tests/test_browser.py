@@ -243,8 +243,14 @@ def test_first_visit_demo_then_a_real_person(app: dict[str, object], tmp_path: P
         page.get_by_role("combobox", name="Who is being measured?").click()
         page.get_by_role("option", name=welcome.DEMO_PERSON_NAME).click()
         sidebar.get_by_text("Delete this person").click()
+        confirm = sidebar.get_by_label("to confirm")
+        confirm.fill(welcome.DEMO_PERSON_NAME)
+        confirm.press("Enter")
         sidebar.get_by_role("button", name="Delete permanently").click()
         page.get_by_text("The person and their data were deleted.").wait_for()
+        page.wait_for_timeout(500)
+        # The confirmation is closed: Ana's delete starts from a closed, empty box.
+        assert not sidebar.get_by_role("button", name="Delete permanently").is_visible()
         page.get_by_role("combobox", name="Who is being measured?").click()
         names = page.get_by_role("option").all_inner_texts()
         assert welcome.DEMO_PERSON_NAME not in " ".join(names) and "Ana Runner" in names, names

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from rom import cache, deletion, paths
 from rom.cli import main as rom_main
+from rom.dashboard import state
 from rom.pose import PoseTrack
 from rom.store import NewTrial, Store
 
@@ -176,6 +177,7 @@ def test_the_dashboards_delete_removes_the_cache_files(
     store.close()
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.sidebar.selectbox(key="person_select").select(zed).run()
+    at.sidebar.text_input(key=state.DELETE_CONFIRM).input(NAME).run()
     at.sidebar.button(key="delete_person").click().run()
     assert not at.exception
     assert not any(p.exists() for p in files["own"] + files["stored_own"])
@@ -257,6 +259,7 @@ def test_an_upload_still_in_the_form_is_not_written_back_after_the_delete(
         (person,) = store.list_people()
         store.add_session(person.id, trials=[
             NewTrial("pre", "ankle-dorsiflexion", video_path=uploads[0])])
+    at.sidebar.text_input(key=state.DELETE_CONFIRM).input(NAME).run()
     at.sidebar.button(key="delete_person").click().run()
     assert not at.exception
     at.run()

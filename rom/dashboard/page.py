@@ -38,6 +38,15 @@ _CSS = f"""
 # Served by the dashboard itself: a Material or emoji icon makes the browser fetch a font
 # or an image from another host.
 PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+#: The words of the delete box in the sidebar.
+DELETE_TEXT = {
+    "expander": "Delete this person",
+    "caption": "Removes the person with all their sessions and measurements. This cannot be "
+               "undone.",
+    "confirm": "Type “{name}” to confirm",
+    "button": "Delete permanently",
+    "done": "The person and their data were deleted.",
+}
 FAILURE_MESSAGE = ("Something went wrong and the page stopped here. Nothing you saved is lost; "
                    "reload the page to continue. The details are in rom's log on this computer "
                    "(reference {reference}).")
@@ -83,8 +92,10 @@ def _draw() -> None:
         return
     results.adopt_analysis()  # a reloaded page finds its analysis (and person) again
     person = record.person_sidebar(store)
+    if person is not None:
+        results.drop_analysis_of_another(person.id)
     person_line = st.sidebar.empty()  # filled last, so it counts this run's saves
-    _sidebar_footer(store)
+    _sidebar_footer(store, person)
     state.show_flash()
     if person is None and not store.list_people():
         welcome.show(store)
@@ -184,25 +195,45 @@ def _scroll_to(anchor: str) -> None:
     st.html(script, unsafe_allow_javascript=True)
 
 
-def _sidebar_footer(store: Store) -> None:
+def _sidebar_footer(store: Store, person: PersonInfo | None) -> None:
     with st.sidebar:
         st.divider()
-        current = state.person_id()
-        if current is not None:
-            with st.expander("Delete this person"):
-                st.caption("Removes the person with all their sessions and measurements. "
-                           "This cannot be undone.")
-                if st.button("Delete permanently", key="delete_person"):
-                    try:
-                        deletion.delete_person(store, current)
-                    except RomError as exc:
-                        st.error(literal(exc))
-                    else:
-                        for key in (state.PERSON_ID, state.SESSION_ID, state.LAST_PAIR,
-                                    "person_select"):
-                            st.session_state.pop(key, None)
-                        state.analyses().clear()
-                        state.flash("info", "The person and their data were deleted.")
-                        st.rerun()
+        if person is not None:
+            _delete_person_box(store, person)
         st.caption(f"rom {__version__} · tests: "
                    + ", ".join(labels.test_label(t).split(" (")[0] for t in record.tests_offered()))
+
+
+def _delete_person_box(store: Store, person: PersonInfo) -> None:
+    """Delete the person shown, once their name is typed (case and spaces ignored)."""
+    with st.expander(DELETE_TEXT["expander"], key=state.DELETE_OPEN, on_change="rerun"):
+        st.caption(DELETE_TEXT["caption"])
+        typed = st.text_input(DELETE_TEXT["confirm"].format(name=literal(person.name)),
+                              key=state.DELETE_CONFIRM, max_chars=200)
+        st.button(DELETE_TEXT["button"], key="delete_person",
+                  disabled=not name_confirms(typed or "", person),
+                  on_click=_delete_person, args=(store, person))
+
+
+def name_confirms(typed: str, person: PersonInfo) -> bool:
+    """Whether ``typed`` is the person's name, ignoring case and spacing (``record.name_key``)."""
+    return bool(typed.strip()) and record.name_key(typed) == record.name_key(person.name)
+
+
+def _delete_person(store: Store, person: PersonInfo) -> None:
+    # A callback: it runs before the next page run, so the widgets can still be set.
+    if not name_confirms(st.session_state.get(state.DELETE_CONFIRM) or "", person):
+        return
+    try:
+        deletion.delete_person(store, person.id)
+    except RomError as exc:
+        state.flash("error", literal(exc))
+        return
+    for key in (state.PERSON_ID, state.SESSION_ID, state.LAST_PAIR):
+        st.session_state.pop(key, None)
+    state.analyses().clear()
+    st.session_state.update({state.DELETE_CONFIRM: "", state.DELETE_OPEN: False})
+    remaining = sorted(store.list_people(), key=lambda p: p.name == labels.DEMO_PERSON_NAME)
+    # A real person next (the demo last), or the new-person form when nobody is left.
+    st.session_state["person_select"] = remaining[0].id if remaining else record.NEW_PERSON
+    state.flash("info", DELETE_TEXT["done"])

@@ -61,6 +61,12 @@ ROLL_HELP = (
     "typed value wins over them."
 )
 
+#: The form's choices that belong to one client, and what they are for the next client.
+CLIENT_CHOICES: dict[str, str] = {
+    "test": TESTS[0], "side": SIDE_CHOICES[0], "technique": labels.TECHNIQUES[0],
+    "technique_other": "",
+}
+
 FPS_CHOICES: dict[str, float | None] = {
     "Every frame (most accurate)": None,
     "30 frames per second": 30.0,
@@ -138,15 +144,25 @@ def person_sidebar(store: Store) -> PersonInfo | None:
     st.session_state[state.PERSON_ID] = person.id
     if st.query_params.get(PERSON_PARAM) != str(person.id):
         st.query_params[PERSON_PARAM] = str(person.id)
-    if st.session_state.get(state.SHOWN_PERSON) != person.id:
+    shown = st.session_state.get(state.SHOWN_PERSON)
+    if shown != person.id:
         # Another person: a new session, and never the previous person's results.
         state.forget_session()
+        if shown is not None:
+            _forget_previous_client()
         st.session_state[state.SHOWN_PERSON] = person.id
     if person.name != labels.DEMO_PERSON_NAME:
         _forget_demo_choices()
     st.sidebar.button("Add another person", icon=":material/person_add:", type="tertiary",
                       key="add_another_person", on_click=_choose_new_person)
     return person
+
+
+def _forget_previous_client() -> None:
+    """The previous client's uploads, results and form choices go: the form starts afresh."""
+    _forget_demo_choices()  # first: it recognises the demo by the technique cleared below
+    state.forget_client()
+    st.session_state.update(CLIENT_CHOICES)
 
 
 def _person_in_url(by_id: Mapping[int, PersonInfo]) -> int | None:
@@ -318,7 +334,7 @@ def _uploads() -> tuple[list[VideoInput], list[str]]:
     cols = st.columns(2)
     for col, phase, title in ((cols[0], "pre", "Pre — before the technique"),
                               (cols[1], "post", "Post — after the technique")):
-        upload = col.file_uploader(title, type=list(VIDEO_TYPES), key=f"upload_{phase}",
+        upload = col.file_uploader(title, type=list(VIDEO_TYPES), key=state.upload_key(phase),
                                    help="A phone video (MP4 or MOV), portrait or landscape.")
         if upload is None:
             continue

@@ -124,6 +124,22 @@ def adopt_analysis() -> None:
     st.session_state[state.PERSON_ID] = job.context.person_id
 
 
+def drop_analysis_of_another(person_id: int) -> None:
+    """Cancel and forget this session's analysis when it was started for another person.
+
+    Called once the person is chosen: a trial of one client must never come back into
+    another client's session.
+    """
+    job_id = st.session_state.get(JOB)
+    if not isinstance(job_id, str):
+        return
+    job = JOBS.get(job_id)
+    if job is not None and job.context.person_id == person_id:
+        return
+    JOBS.cancel(job_id)
+    _forget_job()
+
+
 def _forget_job() -> None:
     st.session_state.pop(JOB, None)
     if JOB_PARAM in st.query_params:

@@ -39,6 +39,9 @@ TECHNIQUE_SIDE = "technique_side"
 SESSION_DATE_EDITED = "_session_date_edited"  # the user chose the date: keep it
 DETAIL_KEYS = (SESSION_DATE, SESSION_NOTES, TECHNIQUE_MINUTES, TECHNIQUE_SIDE,
                SESSION_DATE_EDITED)
+UPLOAD_ROUND = "_upload_round"  # counts client switches: each client gets new upload widgets
+DELETE_OPEN = "delete_person_open"  # the "Delete this person" expander is open
+DELETE_CONFIRM = "delete_person_confirm"  # the name typed to confirm the delete
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,31 @@ def forget_session() -> None:
         st.session_state.pop(key, None)
     analyses().clear()
     manual_measurements().clear()
+
+
+def upload_key(phase: str) -> str:
+    """The key of the ``phase`` upload widget (``"upload_pre"``), new for every client.
+
+    A browser sends an upload widget's files back on every rerun, so they cannot be cleared
+    from the server: the next client gets a new, empty widget instead (``"upload_pre_2"``).
+    """
+    switches = int(st.session_state.get(UPLOAD_ROUND, 0))
+    return f"upload_{phase}" if switches == 0 else f"upload_{phase}_{switches + 1}"
+
+
+def forget_client() -> None:
+    """Drop everything of the client shown before (another person was chosen).
+
+    Their session and analyses (:func:`forget_session`), the session's details, their
+    uploads (new upload widgets, see :func:`upload_key`) and a typed delete confirmation, so
+    that nothing of one client can be saved to another.  Widget values are set, not popped:
+    the browser would send its old values back.
+    """
+    forget_session()
+    st.session_state.update({SESSION_NOTES: "", TECHNIQUE_MINUTES: None, TECHNIQUE_SIDE: "",
+                             DELETE_CONFIRM: "", DELETE_OPEN: False})
+    st.session_state.pop(SESSION_DATE_EDITED, None)  # the date follows the next videos
+    st.session_state[UPLOAD_ROUND] = int(st.session_state.get(UPLOAD_ROUND, 0)) + 1
 
 
 def start_session_if_needed(person: int, technique: str) -> None:
