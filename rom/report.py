@@ -4,7 +4,9 @@ Both are built in memory and returned as ``bytes`` so the dashboard can offer th
 download and the CLI can write them to disk; nothing here touches the database, and no
 video code is loaded (colours come from :mod:`rom.style`).  The PDF's content is a
 :class:`SessionReport`, made by :func:`build_session_report` from the stored trials of
-one session through :func:`rom.comparison.session_comparison`.
+one session through :func:`rom.comparison.session_comparison`; its key frames are the
+cached renders of the trials' videos (:func:`stored_key_frames`, the only file reading
+here), so the dashboard and ``rom report`` print the same document.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from rom import cache
 from rom.comparison import (
     AsymmetryLine,
     ComparisonLine,
@@ -39,7 +42,7 @@ from rom.comparison import (
     session_comparison,
 )
 from rom.csvsafe import neutralise_cell
-from rom.labels import format_percent, format_value, test_label
+from rom.labels import format_percent, format_value, test_label, trusted_value
 from rom.pdftext import paragraph_markup
 from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_HEX, ZEBRA_HEX
 from rom.version import __version__
@@ -124,6 +127,92 @@ class SessionReport:
     asymmetry: Sequence[str] = ()
     key_frames: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
     title: str = "Range-of-motion session report"
+    clinic: str = ""
+    clinician: str = ""
+    #: Captions of the trials whose key frame is not stored (each printed "not available").
+    missing_key_frames: Sequence[str] = ()
+    #: How the values were measured: model, calibration (see :func:`method_lines`).
+    method: Sequence[str] = ()
+
+
+#: Store settings (:meth:`rom.store.Store.setting`) of the report's header, set once.
+CLINIC_SETTING = "report.clinic"
+CLINICIAN_SETTING = "report.clinician"
+
+#: The report's fixed words (one table, ready for translation).
+REPORT_TEXT: dict[str, str] = {
+    "no_key_frame": "key frame not available",
+    "key_frames": "Key frames at the peak",
+    "method": "Method",
+    "clinic": "Clinic",
+    "clinician": "Clinician",
+    "before": "Before",
+    "after": "After",
+}
+
+#: How each scale source reads in the method section.
+_SCALE_WORDS: dict[str, str] = {
+    "marker": "from the printed marker in the video",
+    "height": "from the person's stated height",
+}
+_ROLL_WORDS: dict[str, str] = {
+    "none": "camera assumed level",
+    "user": "camera tilt entered by the user",
+    "marker": "camera tilt from the printed marker",
+    "floor": "camera tilt from the floor line",
+    "scene": "camera tilt from the scene's verticals",
+}
+
+
+def key_frame_caption(phase: str, test: str, side: str, value: float | None, unit: str,
+                      reliable: bool) -> str:
+    """``"Before · Ankle dorsiflexion · left: 31.5°"``: what a key frame shows."""
+    when = REPORT_TEXT["before"] if phase == "pre" else REPORT_TEXT["after"]
+    return (f"{when} · {test_label(test).split(' (')[0]} · {side}: "
+            f"{trusted_value(value, unit, reliable)}")
+
+
+def stored_key_frames(
+    trials: Sequence[TrialInfo],
+) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The cached key frame of each trial's measurement, and the captions of those missing.
+
+    A key frame is found by the trial's video digest and the measurement it shows
+    (:func:`rom.cache.stored_key_frame`); a trial without a stored one is listed in the
+    second element, so the report can say "key frame not available".
+    """
+    found: list[tuple[str, bytes]] = []
+    missing: list[str] = []
+    order: dict[str, int] = {phase: i for i, phase in enumerate(PHASES)}
+    for trial in sorted(trials, key=lambda t: (t.test, t.side or "", order.get(t.phase, 9))):
+        for record in trial.measurements:
+            m = record.measurement
+            caption = key_frame_caption(trial.phase, m.test, m.side, m.value, m.unit,
+                                        m.reliable)
+            sha = trial.video_sha256 or m.provenance.get("video_sha256")
+            png = (cache.stored_key_frame(sha, m.test, m.side, m.peak_frame, m.value)
+                   if sha else None)
+            if png is None:
+                missing.append(caption)
+            else:
+                found.append((caption, png))
+    return found, missing
+
+
+def method_lines(trials: Sequence[TrialInfo]) -> list[str]:
+    """How the session's values were measured: the pose model and the calibration used."""
+    models = sorted({r.measurement.provenance.get("model", "") for t in trials
+                     for r in t.measurements} - {""})
+    scales = sorted({_SCALE_WORDS.get(c.scale_source, c.scale_source)
+                     for t in trials for r in t.measurements
+                     if (c := r.measurement.calibration) is not None and c.scale_source})
+    rolls = sorted({_ROLL_WORDS.get(c.roll_source, c.roll_source)
+                    for t in trials for r in t.measurements
+                    if (c := r.measurement.calibration) is not None})
+    lines = [f"Pose model: MediaPipe pose landmarker ({', '.join(models) or 'not recorded'})."]
+    calibration = "; ".join(rolls + [f"distances {w}" for w in scales])
+    lines.append("Calibration: " + (calibration or "not recorded") + ".")
+    return lines
 
 
 def asymmetry_text(line: AsymmetryLine) -> str:
@@ -153,7 +242,8 @@ def asymmetry_texts(lines: Sequence[ComparisonLine]) -> list[str]:
 
 def build_session_report(
     person: PersonInfo, session: SessionInfo, trials: Sequence[TrialInfo],
-    key_frames: Sequence[tuple[str, bytes]] = (),
+    key_frames: Sequence[tuple[str, bytes]] | None = None, *, clinic: str = "",
+    clinician: str = "",
 ) -> SessionReport:
     """The PDF's content for one stored session: the same for the dashboard and the CLI.
 
@@ -162,13 +252,21 @@ def build_session_report(
     person, session : records of the store
     trials : the session's trials (``Store.trials(session.id)``)
     key_frames : (caption, PNG bytes) pairs, optional
-        Annotated frames at the peaks, when the caller has them.
+        Annotated frames at the peaks; None (the default) takes the stored renders
+        (:func:`stored_key_frames`).
+    clinic, clinician : str
+        The header (:data:`CLINIC_SETTING`, :data:`CLINICIAN_SETTING` of the store).
     """
     lines = session_comparison(trials)
+    missing: list[str] = []
+    if key_frames is None:
+        key_frames, missing = stored_key_frames(trials)
     return SessionReport(
         person=person.name, session_date=session.date.strftime("%d %B %Y"),
         technique=session.technique or "", lines=lines,
         asymmetry=asymmetry_texts(lines), key_frames=tuple(key_frames),
+        clinic=clinic, clinician=clinician, missing_key_frames=tuple(missing),
+        method=tuple(method_lines(trials)),
     )
 
 
@@ -233,7 +331,13 @@ def session_pdf(report: SessionReport) -> bytes:
         buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
         bottomMargin=14 * mm, title=report.title, author="rom", subject=report.person,
     )
-    story: list[Any] = [
+    story: list[Any] = []
+    header_parts = [f"<b>{REPORT_TEXT[key]}:</b> {_esc(text)}"
+                    for key, text in (("clinic", report.clinic),
+                                      ("clinician", report.clinician)) if text]
+    if header_parts:
+        story.append(Paragraph(" &nbsp;&nbsp; ".join(header_parts), s["body"]))
+    story += [
         Paragraph(report.title, s["title"]),
         Paragraph(
             f"<b>Person:</b> {_esc(report.person)} &nbsp;&nbsp; <b>Date:</b> "
@@ -299,9 +403,18 @@ def session_pdf(report: SessionReport) -> bytes:
             for line, note in notes[:8]
         )
 
+    if report.key_frames or report.missing_key_frames:
+        story.append(Paragraph(REPORT_TEXT["key_frames"], s["h2"]))
     if report.key_frames:
-        story.append(Paragraph("Key frames at the peak", s["h2"]))
         story.append(_key_frame_row(report.key_frames, s))
+    if report.missing_key_frames:
+        story.append(Paragraph(
+            "; ".join(_esc(f"{caption}: {REPORT_TEXT['no_key_frame']}")
+                      for caption in report.missing_key_frames), s["small"]))
+
+    if report.method:
+        story.append(Paragraph(REPORT_TEXT["method"], s["h2"]))
+        story.extend(Paragraph(_esc(text), s["small"]) for text in report.method)
 
     sources = sorted({line.mdc_source for line in report.lines if line.mdc_source})
     story.append(Spacer(1, 3 * mm))
