@@ -1,0 +1,170 @@
+"""The session PDF takes key frames from the stored renders and carries the clinic header.
+
+Rendered to PNG (pypdfium2) to check that the key frame is really drawn on the page, not
+only named in its text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rom import cache, cli, report
+from rom.measurement import CalibrationUsed, Measurement
+from rom.store import NewTrial, Store
+
+pdfium = pytest.importorskip("pypdfium2")
+pypdf = pytest.importorskip("pypdf")
+
+NAME = "Maren Quist"
+PRE_SHA = "ab" * 32
+POST_SHA = "ef" * 32
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+#: A colour no other part of the report uses: where it shows, the key frame is drawn.
+MARK_RGB = (255, 0, 255)
+
+
+def _m(side: str, value: float, sha: str, peak_frame: int = 40) -> Measurement:
+    return Measurement(
+        test="ankle-dorsiflexion", side=side, value=value, unit="deg", quality=0.9,
+        reliable=True, reasons=(), peak_time_s=1.3, peak_frame=peak_frame,
+        provenance={"video_sha256": sha, "model": "pose_landmarker_full"},
+        calibration=CalibrationUsed(roll_deg=0.0, roll_source="floor",
+                                    roll_uncertainty_deg=1.0, cm_per_px=0.2,
+                                    scale_source="height"),
+    )
+
+
+def _png(rgb: tuple[int, int, int], size: tuple[int, int] = (240, 320)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, rgb).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _store_key_frame(sha: str, key: str, m: Measurement, png: bytes) -> None:
+    """Put a key frame into the render cache as rom.pipeline.render_trial files it."""
+    _video, png_path = cache.render_paths(sha, key)
+    cache.private_parent(png_path)
+    png_path.write_bytes(png)
+    cache.note_key_frame(png_path, m.test, m.side, m.peak_frame, m.value)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ROM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def test_stored_key_frame_matches_only_its_own_measurement(env: Path) -> None:
+    m = _m("left", 31.5, PRE_SHA)
+    _store_key_frame(PRE_SHA, "k1", m, _png(MARK_RGB))
+    assert cache.stored_key_frame(PRE_SHA, m.test, "left", 40, 31.5) == _png(MARK_RGB)
+    # Another value, side, peak or video of the same test is not this frame.
+    assert cache.stored_key_frame(PRE_SHA, m.test, "left", 40, 33.0) is None
+    assert cache.stored_key_frame(PRE_SHA, m.test, "right", 40, 31.5) is None
+    assert cache.stored_key_frame(PRE_SHA, m.test, "left", 41, 31.5) is None
+    assert cache.stored_key_frame(POST_SHA, m.test, "left", 40, 31.5) is None
+    assert cache.stored_key_frame("not-a-digest", m.test, "left", 40, 31.5) is None
+
+
+def test_forgetting_a_video_removes_its_key_frame_notes(env: Path) -> None:
+    m = _m("left", 31.5, PRE_SHA)
+    _store_key_frame(PRE_SHA, "k1", m, _png(MARK_RGB))
+    assert cache.forget_video(PRE_SHA) == 2  # the PNG and its note
+    assert cache.stored_key_frame(PRE_SHA, m.test, "left", 40, 31.5) is None
+
+
+@pytest.fixture
+def stored(env: Path) -> dict[str, Any]:
+    """A session: left ankle before (key frame stored) and after (no key frame stored)."""
+    pre, post = _m("left", 31.5, PRE_SHA), _m("left", 38.0, POST_SHA)
+    with Store() as store:
+        person = store.add_person(NAME, height_cm=168.0)
+        store.add_session(person.id, date=dt.date(2026, 9, 1), technique="Older", trials=[
+            NewTrial("pre", "ankle-dorsiflexion", "left", video_sha256=POST_SHA,
+                     measurements=(_m("left", 20.0, POST_SHA),))])
+        session = store.add_session(
+            person.id, date=dt.date(2026, 11, 30), technique="Sock Pull", trials=[
+                NewTrial("pre", "ankle-dorsiflexion", "left", video_sha256=PRE_SHA,
+                         measurements=(pre,)),
+                NewTrial("post", "ankle-dorsiflexion", "left", video_sha256=POST_SHA,
+                         measurements=(post,)),
+            ])
+        store.set_setting(report.CLINIC_SETTING, "Harbour Physio")
+        store.set_setting(report.CLINICIAN_SETTING, "Dr. Ines Falk")
+    _store_key_frame(PRE_SHA, "k1", pre, _png(MARK_RGB))
+    return {"person": person, "session": session}
+
+
+def _page_text(pdf: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    return " ".join(reader.pages[0].extract_text().split())
+
+
+def _magenta_pixels(pdf: bytes, save_as: str | None = None) -> int:
+    """Pixels of :data:`MARK_RGB` on the page rendered at 1.5x (saved as an artefact)."""
+    page = pdfium.PdfDocument(pdf)[0]
+    image = page.render(scale=1.5).to_pil().convert("RGB")
+    if save_as is not None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        image.save(ARTIFACTS / save_as)
+    pixels = np.asarray(image).astype(int)
+    close = np.abs(pixels - np.array(MARK_RGB)).sum(axis=2) < 30
+    return int(close.sum())
+
+
+def test_rom_report_prints_header_key_frame_and_method(
+    stored: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "report.pdf"
+    assert cli.main(["report", NAME, "--out", str(out)]) == 0
+    pdf = out.read_bytes()
+    text = _page_text(pdf)
+    for expected in ("Clinic: Harbour Physio", "Clinician: Dr. Ines Falk", NAME,
+                     "30 November 2026", "Sock Pull", "31.5°", "38.0°", "+6.5°",
+                     "Yes – real change",  # 6.5° beyond the WBLT's MDC of 4.7°
+                     "Key frames at the peak", "Before · Ankle dorsiflexion · left: 31.5°",
+                     "After · Ankle dorsiflexion · left: 38.0°: key frame not available",
+                     "Method", "pose_landmarker_full", "camera tilt from the floor line",
+                     "distances from the person's stated height", "Powden"):
+        assert expected in text, expected
+    # The stored key frame (a 240x320 magenta PNG) is drawn on the page: at 1.5x render
+    # scale and up to 62 mm high it covers thousands of pixels, the rest of the page none.
+    assert _magenta_pixels(pdf, "report13-session-pdf.png") > 5000
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images) == 1
+
+
+def test_the_dashboard_export_makes_the_same_pdf(stored: dict[str, Any], tmp_path: Path) -> None:
+    from rom.dashboard import export
+
+    out = tmp_path / "cli.pdf"
+    assert cli.main(["report", NAME, "--out", str(out)]) == 0
+    with Store() as store:
+        content = export.session_report(store, stored["person"], stored["session"])
+    assert [caption for caption, _png_bytes in content.key_frames] == [
+        "Before · Ankle dorsiflexion · left: 31.5°"]
+    assert content.clinic == "Harbour Physio"
+    assert _page_text(report.session_pdf(content)) == _page_text(out.read_bytes())
+
+
+def test_no_stored_frame_and_no_header_says_so(env: Path) -> None:
+    with Store() as store:
+        person = store.add_person("Bo Lind")
+        session = store.add_session(person.id, date=dt.date(2026, 11, 2), trials=[
+            NewTrial("pre", "ankle-dorsiflexion", "right", video_sha256=POST_SHA,
+                     measurements=(_m("right", 30.0, POST_SHA),))])
+        content = report.build_session_report(person, session, store.trials(session.id))
+    pdf = report.session_pdf(content)
+    text = _page_text(pdf)
+    assert "Before · Ankle dorsiflexion · right: 30.0°: key frame not available" in text
+    assert "Clinic:" not in text and "Clinician:" not in text
+    assert _magenta_pixels(pdf) == 0
