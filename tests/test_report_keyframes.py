@@ -168,3 +168,76 @@ def test_no_stored_frame_and_no_header_says_so(env: Path) -> None:
     assert "Before · Ankle dorsiflexion · right: 30.0°: key frame not available" in text
     assert "Clinic:" not in text and "Clinician:" not in text
     assert _magenta_pixels(pdf) == 0
+
+
+# -- the dashboard: header form, newest session by default, the PDF under the verdicts -------
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def _export_app() -> Any:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.sidebar.text_input(key="new_person_name").input(NAME)
+    at.sidebar.button[0].click().run()
+    return at
+
+
+def test_export_tab_defaults_to_the_newest_session(env: Path) -> None:
+    from rom.dashboard import export
+
+    at = _export_app()
+    with Store() as store:
+        person = store.find_person(NAME)
+        first = store.add_session(person.id, date=dt.date(2026, 10, 1), technique="A")
+    at.run()
+    assert at.selectbox(key=export.EXPORT_SESSION).value == first.id
+    with Store() as store:
+        second = store.add_session(person.id, date=dt.date(2026, 11, 1), technique="B")
+    at.run()
+    # The choice made before the newer session was saved does not stick.
+    assert at.selectbox(key=export.EXPORT_SESSION).value == second.id
+    # A session chosen by hand stays chosen while no newer one appears.
+    at.selectbox(key=export.EXPORT_SESSION).set_value(first.id).run()
+    at.run()
+    assert at.selectbox(key=export.EXPORT_SESSION).value == first.id
+    assert not at.exception
+
+
+def test_clinic_header_is_saved_once_in_the_store(env: Path) -> None:
+    at = _export_app()
+    (clinic,) = [t for t in at.text_input if t.label == "Clinic"]
+    (clinician,) = [t for t in at.text_input if t.label == "Clinician"]
+    clinic.input("Harbour Physio")
+    clinician.input("Dr. Ines Falk")
+    (save,) = [b for b in at.button if b.label == "Save the header"]
+    save.click().run()
+    assert not at.exception
+    assert "The report header is saved." in [str(s.value) for s in at.success]
+    with Store() as store:
+        assert store.setting(report.CLINIC_SETTING) == "Harbour Physio"
+        assert store.setting(report.CLINICIAN_SETTING) == "Dr. Ines Falk"
+    (clinic,) = [t for t in at.text_input if t.label == "Clinic"]
+    assert clinic.value == "Harbour Physio"  # shown again on the next visit
+
+
+def _saved_download_page() -> None:
+    import streamlit as st
+
+    from rom.dashboard import export, state
+
+    st.session_state[state.SESSION_ID] = int(st.query_params["session"])
+    export.saved_session_download(state.get_store())
+
+
+def test_the_saved_session_report_is_one_click_away(stored: dict[str, Any]) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_saved_download_page, default_timeout=60)
+    at.query_params["session"] = str(stored["session"].id)
+    at.run()
+    assert not at.exception
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download the report"
+    assert button.proto.type == "primary"

@@ -112,6 +112,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
         st.info("Choose a person in the sidebar to export their data.")
     else:
         _exports(store, person)
+    clinic_header_form(store)  # for every report, so also before anybody has a session
     st.divider()
     restore_section(store)
 
@@ -124,7 +125,6 @@ def _exports(store: Store, person: PersonInfo) -> None:
     slug = _slug(person.name)
 
     st.subheader("Session report (PDF)")
-    clinic_header_form(store)
     st.caption("One page for a client file: pre vs post, whether each change is real, left vs "
                "right, and advice where a video was not good enough.")
     newest_first = sorted(sessions, key=lambda s: (s.date, s.id), reverse=True)
