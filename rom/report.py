@@ -34,7 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from rom import cache
+from rom import cache, norms
 from rom.comparison import (
     AsymmetryLine,
     ComparisonLine,
@@ -133,6 +133,8 @@ class SessionReport:
     missing_key_frames: Sequence[str] = ()
     #: How the values were measured: model, calibration (see :func:`method_lines`).
     method: Sequence[str] = ()
+    #: Each value against the published typical range (see :func:`reference_texts`).
+    ranges: Sequence[str] = ()
 
 
 #: Store settings (:meth:`rom.store.Store.setting`) of the report's header, set once.
@@ -148,6 +150,7 @@ REPORT_TEXT: dict[str, str] = {
     "clinician": "Clinician",
     "before": "Before",
     "after": "After",
+    "ranges": "Typical ranges",
 }
 
 #: How each scale source reads in the method section.
@@ -197,6 +200,42 @@ def stored_key_frames(
             else:
                 found.append((caption, png))
     return found, missing
+
+
+def reference_texts(lines: Sequence[ComparisonLine]) -> list[str]:
+    """Each test's before and after values against its published range (:mod:`rom.norms`).
+
+    E.g. ``"Ankle dorsiflexion, left, knee-to-wall: before 10.0 cm, after 12.5 cm —
+    within the typical range (…)"``; a test without a range says why, once.
+    """
+    texts: list[str] = []
+    no_range: dict[str, str] = {}
+    for line in lines:
+        name = test_label(line.test).split(" (")[0]
+        bands = [band for (test, _q), band in norms.REFERENCE_RANGES.items()
+                 if test == line.test]
+        if not bands:
+            no_range[name] = norms.NO_RANGE_REASON.get(line.test, "no published range")
+        for band in bands:
+            values = []
+            latest: float | None = None
+            for phase, measurement in (("pre", line.pre), ("post", line.post)):
+                if measurement is None:
+                    continue
+                value = (measurement.value if band.quantity == "value"
+                         else measurement.secondary.get(band.quantity))
+                if value is None:
+                    continue
+                when = REPORT_TEXT["before" if phase == "pre" else "after"].lower()
+                values.append(f"{when} {format_value(value, band.unit)}")
+                latest = value
+            if latest is None:
+                continue
+            quantity = ", knee-to-wall" if band.quantity == norms.KNEE_TO_WALL else ""
+            texts.append(f"{name}, {line.side}{quantity}: {', '.join(values)} — "
+                         f"{norms.range_sentence(latest, band)}")
+    texts.extend(f"{name}: {reason}" for name, reason in no_range.items())
+    return texts
 
 
 def method_lines(trials: Sequence[TrialInfo]) -> list[str]:
@@ -266,7 +305,7 @@ def build_session_report(
         technique=session.technique or "", lines=lines,
         asymmetry=asymmetry_texts(lines), key_frames=tuple(key_frames),
         clinic=clinic, clinician=clinician, missing_key_frames=tuple(missing),
-        method=tuple(method_lines(trials)),
+        method=tuple(method_lines(trials)), ranges=tuple(reference_texts(lines)),
     )
 
 
@@ -394,6 +433,10 @@ def session_pdf(report: SessionReport) -> bytes:
     if report.asymmetry:
         story.append(Paragraph("Left vs right", s["h2"]))
         story.extend(Paragraph(_esc(text), s["body"]) for text in report.asymmetry)
+
+    if report.ranges:
+        story.append(Paragraph(REPORT_TEXT["ranges"], s["h2"]))
+        story.extend(Paragraph(_esc(text), s["body"]) for text in report.ranges)
 
     notes = [(line, note) for line in report.lines for note in line.notes]
     if notes:

@@ -30,10 +30,12 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 MARK_RGB = (255, 0, 255)
 
 
-def _m(side: str, value: float, sha: str, peak_frame: int = 40) -> Measurement:
+def _m(side: str, value: float, sha: str, peak_frame: int = 40,
+       knee_to_wall_cm: float | None = None) -> Measurement:
+    secondary = {} if knee_to_wall_cm is None else {"knee_beyond_toe_cm": knee_to_wall_cm}
     return Measurement(
         test="ankle-dorsiflexion", side=side, value=value, unit="deg", quality=0.9,
-        reliable=True, reasons=(), peak_time_s=1.3, peak_frame=peak_frame,
+        reliable=True, reasons=(), peak_time_s=1.3, peak_frame=peak_frame, secondary=secondary,
         provenance={"video_sha256": sha, "model": "pose_landmarker_full"},
         calibration=CalibrationUsed(roll_deg=0.0, roll_source="floor",
                                     roll_uncertainty_deg=1.0, cm_per_px=0.2,
@@ -85,7 +87,8 @@ def test_forgetting_a_video_removes_its_key_frame_notes(env: Path) -> None:
 @pytest.fixture
 def stored(env: Path) -> dict[str, Any]:
     """A session: left ankle before (key frame stored) and after (no key frame stored)."""
-    pre, post = _m("left", 31.5, PRE_SHA), _m("left", 38.0, POST_SHA)
+    pre = _m("left", 31.5, PRE_SHA, knee_to_wall_cm=8.0)
+    post = _m("left", 38.0, POST_SHA, knee_to_wall_cm=10.5)
     with Store() as store:
         person = store.add_person(NAME, height_cm=168.0)
         store.add_session(person.id, date=dt.date(2026, 9, 1), technique="Older", trials=[
@@ -134,6 +137,9 @@ def test_rom_report_prints_header_key_frame_and_method(
                      "Yes – real change",  # 6.5° beyond the WBLT's MDC of 4.7°
                      "Key frames at the peak", "Before · Ankle dorsiflexion · left: 31.5°",
                      "After · Ankle dorsiflexion · left: 38.0°: key frame not available",
+                     # 10.5 cm lies in 12 ± 2.8 cm (the last value is the one judged)
+                     "Typical ranges", "Ankle dorsiflexion, left, knee-to-wall: before 8.0 cm, "
+                     "after 10.5 cm — within the typical range (healthy adults, 12 ± 2.8 cm",
                      "Method", "pose_landmarker_full", "camera tilt from the floor line",
                      "distances from the person's stated height", "Powden"):
         assert expected in text, expected
@@ -167,6 +173,8 @@ def test_no_stored_frame_and_no_header_says_so(env: Path) -> None:
     text = _page_text(pdf)
     assert "Before · Ankle dorsiflexion · right: 30.0°: key frame not available" in text
     assert "Clinic:" not in text and "Clinician:" not in text
+    # No knee-to-wall distance: no range to judge against, so no range line for it.
+    assert "knee-to-wall:" not in text
     assert _magenta_pixels(pdf) == 0
 
 
