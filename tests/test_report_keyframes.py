@@ -249,3 +249,35 @@ def test_the_saved_session_report_is_one_click_away(stored: dict[str, Any]) -> N
     (button,) = at.get("download_button")
     assert button.proto.label == "Download the report"
     assert button.proto.type == "primary"
+
+
+def test_after_analysing_the_report_of_the_saved_session_is_under_the_verdicts(
+    env: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The analysis (faked, as in tests/test_app.py) saves a session; its PDF is one click."""
+    from rom import pipeline
+    from rom.calibration import Calibration
+    from tests.test_app import _blank_video_bytes, _fake_analysis
+
+    calibration = Calibration(roll_deg=0.0, roll_source="none")
+    verdicts: dict[str, tuple[str, ...]] = {"left": (), "right": ()}
+    monkeypatch.setattr(
+        pipeline, "analyse_trial",
+        lambda video, test, options, progress=None: _fake_analysis(
+            video, test, options, verdicts, calibration))
+    monkeypatch.setattr(pipeline, "render_trial",
+                        lambda analysis, progress=None: pipeline.RenderedTrial(error="no video"))
+    at = _export_app()
+    at.selectbox(key="test").set_value("knee-flexion").run()
+    for phase in ("pre", "post"):
+        at.file_uploader(key=f"upload_{phase}").set_value(
+            (f"{phase}.mp4", _blank_video_bytes(), "video/mp4")).run()
+    at.radio(key="side").set_value("left").run()
+    at.button(key="analyse").click().run()
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    # Under the verdict cards, besides the export tab's own "Download the PDF report".
+    assert "Download the report" in labels and "Download the PDF report" in labels
+    with Store() as store:
+        (session,) = store.sessions(store.find_person(NAME).id)
+        assert session.trial_count == 2
