@@ -12,6 +12,7 @@ here), so the dashboard and ``rom report`` print the same document.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -20,6 +21,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -42,14 +47,30 @@ from rom.comparison import (
     session_comparison,
 )
 from rom.csvsafe import neutralise_cell
-from rom.labels import format_percent, format_value, test_label, trusted_value
+from rom.labels import (
+    UNIT_SUFFIX,
+    display_scale,
+    format_percent,
+    format_value,
+    test_label,
+    trusted_value,
+)
 from rom.pdftext import paragraph_markup
-from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_HEX, ZEBRA_HEX
+from rom.style import (
+    ACCENT_HEX,
+    GOOD_HEX,
+    INK_HEX,
+    MUTED_HEX,
+    PHASE_COLOURS,
+    RULE_HEX,
+    WARN_HEX,
+    ZEBRA_HEX,
+)
 from rom.version import __version__
 from rom.vocabulary import PHASES
 
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
-    from rom.store.records import PersonInfo, SessionInfo, TrialInfo
+    from rom.store.records import HistoryPoint, PersonInfo, SessionInfo, TrialInfo
 
 #: Columns of the measurements CSV, in order.  Values are stored units (see ``unit``);
 #: ``uncertainty`` is the value's ± (about 95 %) in the same unit, empty when unknown.
@@ -117,6 +138,63 @@ def measurements_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 @dataclass(frozen=True)
+class TrendSeries:
+    """One test and side over the person's sessions up to the reported one.
+
+    ``before``/``after`` hold the reliable values in stored units (``unit``), one per
+    date, None where that phase has no reliable value.
+    """
+
+    test: str
+    side: str
+    unit: str
+    dates: tuple[dt.date, ...]
+    before: tuple[float | None, ...]
+    after: tuple[float | None, ...]
+
+
+#: Sessions shown in a trend chart at most (the latest ones).
+TREND_SESSIONS = 8
+
+
+def trend_series(history: Sequence[HistoryPoint], lines: Sequence[ComparisonLine],
+                 session_id: int, until: dt.date) -> list[TrendSeries]:
+    """Each reported test and side over the sessions up to ``until`` (the report's date).
+
+    Only reliable values (:func:`rom.norms.include_in_trend` without opt-in), as in the
+    dashboard's history; a series needs two sessions or more to be a trend.  Sessions dated
+    after the reported one are left out; ``session_id`` (the reported one) is always in.
+    """
+    wanted = {(line.test, line.side) for line in lines}
+    per_series: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+    units: dict[tuple[str, str], str] = {}
+    for point in history:
+        m = point.measurement
+        key = (m.test, m.side)
+        if key not in wanted or not norms.include_in_trend(m, opt_in=False):
+            continue
+        if point.session_id != session_id and point.date > until:
+            continue
+        sessions = per_series.setdefault(key, {})
+        entry = sessions.setdefault(point.session_id, {"date": point.date})
+        entry[point.phase] = m.value  # history is in time order: the last trial wins
+        units[key] = m.unit
+    series = []
+    for key in sorted(per_series):
+        entries = sorted(per_series[key].items(), key=lambda item: (item[1]["date"], item[0]))
+        entries = entries[-TREND_SESSIONS:]
+        if len(entries) < 2:
+            continue
+        series.append(TrendSeries(
+            test=key[0], side=key[1], unit=units[key],
+            dates=tuple(e["date"] for _id, e in entries),
+            before=tuple(e.get("pre") for _id, e in entries),
+            after=tuple(e.get("post") for _id, e in entries),
+        ))
+    return series
+
+
+@dataclass(frozen=True)
 class SessionReport:
     """Everything the one-page PDF shows about one session."""
 
@@ -135,6 +213,8 @@ class SessionReport:
     method: Sequence[str] = ()
     #: Each value against the published typical range (see :func:`reference_texts`).
     ranges: Sequence[str] = ()
+    #: The reported tests over the previous sessions (see :func:`trend_series`).
+    trends: Sequence[TrendSeries] = ()
 
 
 #: Store settings (:meth:`rom.store.Store.setting`) of the report's header, set once.
@@ -151,6 +231,7 @@ REPORT_TEXT: dict[str, str] = {
     "before": "Before",
     "after": "After",
     "ranges": "Typical ranges",
+    "trends": "Over the previous sessions",
 }
 
 #: How each scale source reads in the method section.
@@ -282,7 +363,7 @@ def asymmetry_texts(lines: Sequence[ComparisonLine]) -> list[str]:
 def build_session_report(
     person: PersonInfo, session: SessionInfo, trials: Sequence[TrialInfo],
     key_frames: Sequence[tuple[str, bytes]] | None = None, *, clinic: str = "",
-    clinician: str = "",
+    clinician: str = "", history: Sequence[HistoryPoint] = (),
 ) -> SessionReport:
     """The PDF's content for one stored session: the same for the dashboard and the CLI.
 
@@ -295,6 +376,8 @@ def build_session_report(
         (:func:`stored_key_frames`).
     clinic, clinician : str
         The header (:data:`CLINIC_SETTING`, :data:`CLINICIAN_SETTING` of the store).
+    history : the person's measurements in time (``Store.history(person.id)``), optional
+        For the small trend charts (:func:`trend_series`).
     """
     lines = session_comparison(trials)
     missing: list[str] = []
@@ -306,6 +389,7 @@ def build_session_report(
         asymmetry=asymmetry_texts(lines), key_frames=tuple(key_frames),
         clinic=clinic, clinician=clinician, missing_key_frames=tuple(missing),
         method=tuple(method_lines(trials)), ranges=tuple(reference_texts(lines)),
+        trends=tuple(trend_series(history, lines, session.id, session.date)),
     )
 
 
@@ -446,6 +530,10 @@ def session_pdf(report: SessionReport) -> bytes:
             for line, note in notes[:8]
         )
 
+    if report.trends:
+        story.append(Paragraph(REPORT_TEXT["trends"], s["h2"]))
+        story.append(_trend_row(report.trends))
+
     if report.key_frames or report.missing_key_frames:
         story.append(Paragraph(REPORT_TEXT["key_frames"], s["h2"]))
     if report.key_frames:
@@ -478,6 +566,57 @@ def session_pdf(report: SessionReport) -> bytes:
     frame_h = A4[1] - doc.topMargin - doc.bottomMargin
     doc.build([KeepInFrame(frame_w, frame_h, story, mode="shrink")])
     return buffer.getvalue()
+
+
+def _trend_chart(series: TrendSeries, width: float, height: float) -> Drawing:
+    """A small line chart of one test and side: before and after per session date."""
+    scale = display_scale(series.unit)
+    drawing = Drawing(width, height)
+    chart = HorizontalLineChart()
+    chart.x, chart.y = 28, 30
+    chart.width, chart.height = width - 36, height - 52
+    chart.data = [tuple(None if v is None else v * scale for v in values)
+                  for values in (series.before, series.after)]
+    chart.categoryAxis.categoryNames = [d.strftime("%d %b") for d in series.dates]
+    chart.categoryAxis.labels.fontSize = 6
+    chart.categoryAxis.labels.fillColor = _INK
+    chart.valueAxis.labels.fontSize = 6
+    chart.valueAxis.labels.fillColor = _INK
+    known = [v for values in chart.data for v in values if v is not None]
+    # An axis that does not zoom to the values: noise must not look like a trend.
+    spread = max(max(known) - min(known), 10.0 if series.unit == "deg" else 4.0)
+    chart.valueAxis.valueMin = min(known) - spread / 2
+    chart.valueAxis.valueMax = max(known) + spread / 2
+    for i, phase in enumerate(PHASES):
+        chart.lines[i].strokeColor = colors.HexColor(PHASE_COLOURS[phase])
+        chart.lines[i].strokeWidth = 1.2
+        chart.lines[i].symbol = makeMarker("FilledCircle" if phase == "pre" else "FilledDiamond",
+                                           size=4, fillColor=colors.HexColor(PHASE_COLOURS[phase]))
+    drawing.add(chart)
+    unit = UNIT_SUFFIX.get(series.unit, series.unit).strip()
+    title = f"{test_label(series.test).split(' (')[0]} · {series.side} ({unit})"
+    drawing.add(String(chart.x, height - 10, title, fontName="Helvetica-Bold", fontSize=7,
+                       fillColor=_INK))
+    legend = Legend()
+    legend.x, legend.y = chart.x, 8
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.fontSize = 6
+    legend.deltax = 50
+    legend.colorNamePairs = [(colors.HexColor(PHASE_COLOURS[phase]), REPORT_TEXT[word])
+                             for phase, word in (("pre", "before"), ("post", "after"))]
+    drawing.add(legend)
+    return drawing
+
+
+def _trend_row(trends: Sequence[TrendSeries]) -> Table:
+    """Up to three trend charts side by side."""
+    shown = list(trends)[:3]
+    cell_w = (A4[0] - 30 * mm) / 3
+    cells = [_trend_chart(series, cell_w - 2 * mm, 40 * mm) for series in shown]
+    table = Table([cells], colWidths=[cell_w] * len(shown), hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
 
 
 def _key_frame_row(key_frames: Sequence[tuple[str, bytes]], s: dict[str, ParagraphStyle]) -> Table:

@@ -94,6 +94,10 @@ def stored(env: Path) -> dict[str, Any]:
         store.add_session(person.id, date=dt.date(2026, 9, 1), technique="Older", trials=[
             NewTrial("pre", "ankle-dorsiflexion", "left", video_sha256=POST_SHA,
                      measurements=(_m("left", 20.0, POST_SHA),))])
+        # A later session is not in the trend of this report.
+        store.add_session(person.id, date=dt.date(2026, 12, 24), technique="Later", trials=[
+            NewTrial("pre", "ankle-dorsiflexion", "left", video_sha256=POST_SHA,
+                     measurements=(_m("left", 50.0, POST_SHA, peak_frame=7),))])
         session = store.add_session(
             person.id, date=dt.date(2026, 11, 30), technique="Sock Pull", trials=[
                 NewTrial("pre", "ankle-dorsiflexion", "left", video_sha256=PRE_SHA,
@@ -129,7 +133,8 @@ def test_rom_report_prints_header_key_frame_and_method(
     stored: dict[str, Any], tmp_path: Path
 ) -> None:
     out = tmp_path / "report.pdf"
-    assert cli.main(["report", NAME, "--out", str(out)]) == 0
+    latest = stored["session"].id
+    assert cli.main(["report", NAME, "--session", str(latest), "--out", str(out)]) == 0
     pdf = out.read_bytes()
     text = _page_text(pdf)
     for expected in ("Clinic: Harbour Physio", "Clinician: Dr. Ines Falk", NAME,
@@ -141,11 +146,14 @@ def test_rom_report_prints_header_key_frame_and_method(
                      "Typical ranges", "Ankle dorsiflexion, left, knee-to-wall: before 8.0 cm, "
                      "after 10.5 cm — within the typical range (healthy adults, 12 ± 2.8 cm",
                      "Method", "pose_landmarker_full", "camera tilt from the floor line",
-                     "distances from the person's stated height", "Powden"):
+                     "distances from the person's stated height", "Powden",
+                     "Over the previous sessions", "Ankle dorsiflexion · left (°)",
+                     "01 Sep", "30 Nov"):
         assert expected in text, expected
     # The stored key frame (a 240x320 magenta PNG) is drawn on the page: at 1.5x render
     # scale and up to 62 mm high it covers thousands of pixels, the rest of the page none.
     assert _magenta_pixels(pdf, "report13-session-pdf.png") > 5000
+    assert "24 Dec" not in text  # the later session
     assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages[0].images) == 1
 
 
@@ -153,12 +161,16 @@ def test_the_dashboard_export_makes_the_same_pdf(stored: dict[str, Any], tmp_pat
     from rom.dashboard import export
 
     out = tmp_path / "cli.pdf"
-    assert cli.main(["report", NAME, "--out", str(out)]) == 0
+    assert cli.main(["report", NAME, "--session", str(stored["session"].id),
+                     "--out", str(out)]) == 0
     with Store() as store:
         content = export.session_report(store, stored["person"], stored["session"])
     assert [caption for caption, _png_bytes in content.key_frames] == [
         "Before · Ankle dorsiflexion · left: 31.5°"]
     assert content.clinic == "Harbour Physio"
+    (trend,) = content.trends
+    assert trend.dates == (dt.date(2026, 9, 1), dt.date(2026, 11, 30))
+    assert trend.before == (20.0, 31.5) and trend.after == (None, 38.0)
     assert _page_text(report.session_pdf(content)) == _page_text(out.read_bytes())
 
 

@@ -71,7 +71,8 @@ def _report(args: argparse.Namespace) -> int:
         content = build_session_report(
             person, session, store.trials(session.id),
             clinic=store.setting(CLINIC_SETTING) or "",
-            clinician=store.setting(CLINICIAN_SETTING) or "")
+            clinician=store.setting(CLINICIAN_SETTING) or "",
+            history=store.history(person.id))
     atomic_write_bytes(out, session_pdf(content), permissions=0o600)
     print(f"wrote the report of {person.name}'s session {session.id} "
           f"({session.date.isoformat()}, {len(content.lines)} test/side line(s)) to {out}")

@@ -46,7 +46,8 @@ def session_report(store: Store, person: PersonInfo, session: SessionInfo) -> re
     return report.build_session_report(
         person, session, store.trials(session.id),
         clinic=store.setting(report.CLINIC_SETTING) or "",
-        clinician=store.setting(report.CLINICIAN_SETTING) or "")
+        clinician=store.setting(report.CLINICIAN_SETTING) or "",
+        history=store.history(person.id))
 
 
 def pdf_file_name(person: PersonInfo, session: SessionInfo) -> str:
