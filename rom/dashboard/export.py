@@ -67,6 +67,9 @@ def saved_session_download(store: Store) -> None:
     try:
         session = store.get_session(session_id)
         person = store.get_person(session.person_id)
+    except RomError:  # deleted meanwhile (e.g. in another tab): nothing to offer
+        return
+    try:
         pdf = report.session_pdf(session_report(store, person, session))
     except RomError as exc:
         st.error(f"The report could not be made: {literal(exc)}")
