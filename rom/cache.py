@@ -5,6 +5,7 @@
     cache_dir()/
         tracks/<video sha256>/<track key>.npz           pose tracks (rom.tracking)
         renders/<video sha256>/<render key>.mp4|.png     annotated video, key frame (rom.pipeline)
+        renders/<video sha256>/<render key>.json         what the key frame shows (test, side…)
         uploads/<video sha256[:16]>/<file name>          dashboard uploads, with their names
         webcam/<video sha256[:16]>/<file name>           webcam recordings, once finished
 
@@ -18,12 +19,14 @@ The cache is re-creatable: removing a file here costs at most a re-analysis.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from rom.fileio import sha256_file
+from rom.fileio import atomic_write_bytes, sha256_file
 from rom.paths import cache_dir, ensure_private_dir
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,61 @@ def render_paths(video_sha256: str, key: str) -> tuple[Path, Path]:
     """The annotated video (``.mp4``) and key frame (``.png``) paths of render ``key``."""
     folder = cache_dir() / RENDERS / _checked_sha256(video_sha256)
     return folder / f"{key}.mp4", folder / f"{key}.png"
+
+
+def note_key_frame(png_path: Path, test: str, side: str, peak_frame: int | None,
+                   value: float | None) -> None:
+    """Record beside a cached key frame which measurement it shows (``<render key>.json``).
+
+    The render key hashes the pose track's settings, which the store does not keep in a
+    form that reproduces it; with this note a report finds a stored trial's key frame from
+    the trial's video digest and measurement alone (:func:`stored_key_frame`).
+    """
+    note = {"test": test, "side": side, "peak_frame": peak_frame, "value": value}
+    atomic_write_bytes(png_path.with_suffix(".json"), json.dumps(note, sort_keys=True).encode())
+
+
+def stored_key_frame(video_sha256: str, test: str, side: str, peak_frame: int | None,
+                     value: float | None) -> bytes | None:
+    """The PNG of the cached key frame showing this measurement, None when none is stored.
+
+    Matches the notes of :func:`note_key_frame` in ``renders/<video sha256>/`` on test,
+    side, peak frame and value (a frame of another measurement of the same video is never
+    taken); the newest matching render wins.
+    """
+    try:
+        folder = cache_dir() / RENDERS / _checked_sha256(video_sha256)
+    except ValueError:
+        return None
+    if not folder.is_dir():
+        return None
+    matches: list[tuple[float, Path]] = []
+    for note_path in folder.glob("*.json"):
+        png_path = note_path.with_suffix(".png")
+        try:
+            note = json.loads(note_path.read_text())
+            stamp = png_path.stat().st_mtime
+        except (OSError, ValueError):
+            continue
+        if not isinstance(note, dict):
+            continue
+        if (note.get("test") == test and note.get("side") == side
+                and note.get("peak_frame") == peak_frame and _same_value(note.get("value"), value)):
+            matches.append((stamp, png_path))
+    for _stamp, png_path in sorted(matches, reverse=True):
+        try:
+            return png_path.read_bytes()
+        except OSError:
+            continue
+    return None
+
+
+def _same_value(noted: object, value: float | None) -> bool:
+    if noted is None or value is None:
+        return noted is None and value is None
+    if not isinstance(noted, (int, float)):
+        return False
+    return math.isclose(float(noted), value, rel_tol=1e-9, abs_tol=1e-9)
 
 
 def upload_dir(video_sha256: str) -> Path:

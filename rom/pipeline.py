@@ -373,13 +373,16 @@ def render_trial(
                                 roll_deg=roll_deg, progress=progress)
         rendered = video_out
         if png_out.exists():
-            return RenderedTrial(rendered, png_out.read_bytes())
-        image = render.key_frame(analysis.video, analysis.track, analysis.result,
-                                 roll_deg=roll_deg)
-        if image is None:
-            return RenderedTrial(rendered)
-        png = render.png_bytes(image)
-        atomic_write_bytes(png_out, png)
+            png = png_out.read_bytes()
+        else:
+            image = render.key_frame(analysis.video, analysis.track, analysis.result,
+                                     roll_deg=roll_deg)
+            if image is None:
+                return RenderedTrial(rendered)
+            png = render.png_bytes(image)
+            atomic_write_bytes(png_out, png)
+        # So a report finds it from the stored trial (rom.cache.stored_key_frame).
+        cache.note_key_frame(png_out, m.test, m.side, m.peak_frame, m.value)
         return RenderedTrial(rendered, png)
     except (RomError, OSError, ValueError) as exc:
         return RenderedTrial(rendered, None, f"The annotated video could not be made: {exc}")

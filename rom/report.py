@@ -4,12 +4,15 @@ Both are built in memory and returned as ``bytes`` so the dashboard can offer th
 download and the CLI can write them to disk; nothing here touches the database, and no
 video code is loaded (colours come from :mod:`rom.style`).  The PDF's content is a
 :class:`SessionReport`, made by :func:`build_session_report` from the stored trials of
-one session through :func:`rom.comparison.session_comparison`.
+one session through :func:`rom.comparison.session_comparison`; its key frames are the
+cached renders of the trials' videos (:func:`stored_key_frames`, the only file reading
+here), so the dashboard and ``rom report`` print the same document.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
@@ -18,6 +21,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -32,6 +39,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from rom import cache, norms
 from rom.comparison import (
     AsymmetryLine,
     ComparisonLine,
@@ -39,14 +47,30 @@ from rom.comparison import (
     session_comparison,
 )
 from rom.csvsafe import neutralise_cell
-from rom.labels import format_percent, format_value, test_label
+from rom.labels import (
+    UNIT_SUFFIX,
+    display_scale,
+    format_percent,
+    format_value,
+    test_label,
+    trusted_value,
+)
 from rom.pdftext import paragraph_markup
-from rom.style import ACCENT_HEX, GOOD_HEX, INK_HEX, MUTED_HEX, RULE_HEX, WARN_HEX, ZEBRA_HEX
+from rom.style import (
+    ACCENT_HEX,
+    GOOD_HEX,
+    INK_HEX,
+    MUTED_HEX,
+    PHASE_COLOURS,
+    RULE_HEX,
+    WARN_HEX,
+    ZEBRA_HEX,
+)
 from rom.version import __version__
 from rom.vocabulary import PHASES
 
 if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
-    from rom.store.records import PersonInfo, SessionInfo, TrialInfo
+    from rom.store.records import HistoryPoint, PersonInfo, SessionInfo, TrialInfo
 
 #: Columns of the measurements CSV, in order.  Values are stored units (see ``unit``);
 #: ``uncertainty`` is the value's ± (about 95 %) in the same unit, empty when unknown.
@@ -114,6 +138,63 @@ def measurements_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 @dataclass(frozen=True)
+class TrendSeries:
+    """One test and side over the person's sessions up to the reported one.
+
+    ``before``/``after`` hold the reliable values in stored units (``unit``), one per
+    date, None where that phase has no reliable value.
+    """
+
+    test: str
+    side: str
+    unit: str
+    dates: tuple[dt.date, ...]
+    before: tuple[float | None, ...]
+    after: tuple[float | None, ...]
+
+
+#: Sessions shown in a trend chart at most (the latest ones).
+TREND_SESSIONS = 8
+
+
+def trend_series(history: Sequence[HistoryPoint], lines: Sequence[ComparisonLine],
+                 session_id: int, until: dt.date) -> list[TrendSeries]:
+    """Each reported test and side over the sessions up to ``until`` (the report's date).
+
+    Only reliable values (:func:`rom.norms.include_in_trend` without opt-in), as in the
+    dashboard's history; a series needs two sessions or more to be a trend.  Sessions dated
+    after the reported one are left out; ``session_id`` (the reported one) is always in.
+    """
+    wanted = {(line.test, line.side) for line in lines}
+    per_series: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+    units: dict[tuple[str, str], str] = {}
+    for point in history:
+        m = point.measurement
+        key = (m.test, m.side)
+        if key not in wanted or not norms.include_in_trend(m, opt_in=False):
+            continue
+        if point.session_id != session_id and point.date > until:
+            continue
+        sessions = per_series.setdefault(key, {})
+        entry = sessions.setdefault(point.session_id, {"date": point.date})
+        entry[point.phase] = m.value  # history is in time order: the last trial wins
+        units[key] = m.unit
+    series = []
+    for key in sorted(per_series):
+        entries = sorted(per_series[key].items(), key=lambda item: (item[1]["date"], item[0]))
+        entries = entries[-TREND_SESSIONS:]
+        if len(entries) < 2:
+            continue
+        series.append(TrendSeries(
+            test=key[0], side=key[1], unit=units[key],
+            dates=tuple(e["date"] for _id, e in entries),
+            before=tuple(e.get("pre") for _id, e in entries),
+            after=tuple(e.get("post") for _id, e in entries),
+        ))
+    return series
+
+
+@dataclass(frozen=True)
 class SessionReport:
     """Everything the one-page PDF shows about one session."""
 
@@ -124,6 +205,134 @@ class SessionReport:
     asymmetry: Sequence[str] = ()
     key_frames: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
     title: str = "Range-of-motion session report"
+    clinic: str = ""
+    clinician: str = ""
+    #: Captions of the trials whose key frame is not stored (each printed "not available").
+    missing_key_frames: Sequence[str] = ()
+    #: How the values were measured: model, calibration (see :func:`method_lines`).
+    method: Sequence[str] = ()
+    #: Each value against the published typical range (see :func:`reference_texts`).
+    ranges: Sequence[str] = ()
+    #: The reported tests over the previous sessions (see :func:`trend_series`).
+    trends: Sequence[TrendSeries] = ()
+
+
+#: Store settings (:meth:`rom.store.Store.setting`) of the report's header, set once.
+CLINIC_SETTING = "report.clinic"
+CLINICIAN_SETTING = "report.clinician"
+
+#: The report's fixed words (one table, ready for translation).
+REPORT_TEXT: dict[str, str] = {
+    "no_key_frame": "key frame not available",
+    "key_frames": "Key frames at the peak",
+    "method": "Method",
+    "clinic": "Clinic",
+    "clinician": "Clinician",
+    "before": "Before",
+    "after": "After",
+    "ranges": "Typical ranges",
+    "trends": "Over the previous sessions",
+}
+
+#: How each scale source reads in the method section.
+_SCALE_WORDS: dict[str, str] = {
+    "marker": "from the printed marker in the video",
+    "height": "from the person's stated height",
+}
+_ROLL_WORDS: dict[str, str] = {
+    "none": "camera assumed level",
+    "user": "camera tilt entered by the user",
+    "marker": "camera tilt from the printed marker",
+    "floor": "camera tilt from the floor line",
+    "scene": "camera tilt from the scene's verticals",
+}
+
+
+def key_frame_caption(phase: str, test: str, side: str, value: float | None, unit: str,
+                      reliable: bool) -> str:
+    """``"Before · Ankle dorsiflexion · left: 31.5°"``: what a key frame shows."""
+    when = REPORT_TEXT["before"] if phase == "pre" else REPORT_TEXT["after"]
+    return (f"{when} · {test_label(test).split(' (')[0]} · {side}: "
+            f"{trusted_value(value, unit, reliable)}")
+
+
+def stored_key_frames(
+    trials: Sequence[TrialInfo],
+) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The cached key frame of each trial's measurement, and the captions of those missing.
+
+    A key frame is found by the trial's video digest and the measurement it shows
+    (:func:`rom.cache.stored_key_frame`); a trial without a stored one is listed in the
+    second element, so the report can say "key frame not available".
+    """
+    found: list[tuple[str, bytes]] = []
+    missing: list[str] = []
+    order: dict[str, int] = {phase: i for i, phase in enumerate(PHASES)}
+    for trial in sorted(trials, key=lambda t: (t.test, t.side or "", order.get(t.phase, 9))):
+        for record in trial.measurements:
+            m = record.measurement
+            caption = key_frame_caption(trial.phase, m.test, m.side, m.value, m.unit,
+                                        m.reliable)
+            sha = trial.video_sha256 or m.provenance.get("video_sha256")
+            png = (cache.stored_key_frame(sha, m.test, m.side, m.peak_frame, m.value)
+                   if sha else None)
+            if png is None:
+                missing.append(caption)
+            else:
+                found.append((caption, png))
+    return found, missing
+
+
+def reference_texts(lines: Sequence[ComparisonLine]) -> list[str]:
+    """Each test's before and after values against its published range (:mod:`rom.norms`).
+
+    E.g. ``"Ankle dorsiflexion, left, knee-to-wall: before 10.0 cm, after 12.5 cm —
+    within the typical range (…)"``; a test without a range says why, once.
+    """
+    texts: list[str] = []
+    no_range: dict[str, str] = {}
+    for line in lines:
+        name = test_label(line.test).split(" (")[0]
+        bands = [band for (test, _q), band in norms.REFERENCE_RANGES.items()
+                 if test == line.test]
+        if not bands:
+            no_range[name] = norms.NO_RANGE_REASON.get(line.test, "no published range")
+        for band in bands:
+            values = []
+            latest: float | None = None
+            for phase, measurement in (("pre", line.pre), ("post", line.post)):
+                if measurement is None:
+                    continue
+                value = (measurement.value if band.quantity == "value"
+                         else measurement.secondary.get(band.quantity))
+                if value is None:
+                    continue
+                when = REPORT_TEXT["before" if phase == "pre" else "after"].lower()
+                values.append(f"{when} {format_value(value, band.unit)}")
+                latest = value
+            if latest is None:
+                continue
+            quantity = ", knee-to-wall" if band.quantity == norms.KNEE_TO_WALL else ""
+            texts.append(f"{name}, {line.side}{quantity}: {', '.join(values)} — "
+                         f"{norms.range_sentence(latest, band)}")
+    texts.extend(f"{name}: {reason}" for name, reason in no_range.items())
+    return texts
+
+
+def method_lines(trials: Sequence[TrialInfo]) -> list[str]:
+    """How the session's values were measured: the pose model and the calibration used."""
+    models = sorted({r.measurement.provenance.get("model", "") for t in trials
+                     for r in t.measurements} - {""})
+    scales = sorted({_SCALE_WORDS.get(c.scale_source, c.scale_source)
+                     for t in trials for r in t.measurements
+                     if (c := r.measurement.calibration) is not None and c.scale_source})
+    rolls = sorted({_ROLL_WORDS.get(c.roll_source, c.roll_source)
+                    for t in trials for r in t.measurements
+                    if (c := r.measurement.calibration) is not None})
+    lines = [f"Pose model: MediaPipe pose landmarker ({', '.join(models) or 'not recorded'})."]
+    calibration = "; ".join(rolls + [f"distances {w}" for w in scales])
+    lines.append("Calibration: " + (calibration or "not recorded") + ".")
+    return lines
 
 
 def asymmetry_text(line: AsymmetryLine) -> str:
@@ -153,7 +362,8 @@ def asymmetry_texts(lines: Sequence[ComparisonLine]) -> list[str]:
 
 def build_session_report(
     person: PersonInfo, session: SessionInfo, trials: Sequence[TrialInfo],
-    key_frames: Sequence[tuple[str, bytes]] = (),
+    key_frames: Sequence[tuple[str, bytes]] | None = None, *, clinic: str = "",
+    clinician: str = "", history: Sequence[HistoryPoint] = (),
 ) -> SessionReport:
     """The PDF's content for one stored session: the same for the dashboard and the CLI.
 
@@ -162,13 +372,24 @@ def build_session_report(
     person, session : records of the store
     trials : the session's trials (``Store.trials(session.id)``)
     key_frames : (caption, PNG bytes) pairs, optional
-        Annotated frames at the peaks, when the caller has them.
+        Annotated frames at the peaks; None (the default) takes the stored renders
+        (:func:`stored_key_frames`).
+    clinic, clinician : str
+        The header (:data:`CLINIC_SETTING`, :data:`CLINICIAN_SETTING` of the store).
+    history : the person's measurements in time (``Store.history(person.id)``), optional
+        For the small trend charts (:func:`trend_series`).
     """
     lines = session_comparison(trials)
+    missing: list[str] = []
+    if key_frames is None:
+        key_frames, missing = stored_key_frames(trials)
     return SessionReport(
         person=person.name, session_date=session.date.strftime("%d %B %Y"),
         technique=session.technique or "", lines=lines,
         asymmetry=asymmetry_texts(lines), key_frames=tuple(key_frames),
+        clinic=clinic, clinician=clinician, missing_key_frames=tuple(missing),
+        method=tuple(method_lines(trials)), ranges=tuple(reference_texts(lines)),
+        trends=tuple(trend_series(history, lines, session.id, session.date)),
     )
 
 
@@ -233,7 +454,13 @@ def session_pdf(report: SessionReport) -> bytes:
         buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=14 * mm,
         bottomMargin=14 * mm, title=report.title, author="rom", subject=report.person,
     )
-    story: list[Any] = [
+    story: list[Any] = []
+    header_parts = [f"<b>{REPORT_TEXT[key]}:</b> {_esc(text)}"
+                    for key, text in (("clinic", report.clinic),
+                                      ("clinician", report.clinician)) if text]
+    if header_parts:
+        story.append(Paragraph(" &nbsp;&nbsp; ".join(header_parts), s["body"]))
+    story += [
         Paragraph(report.title, s["title"]),
         Paragraph(
             f"<b>Person:</b> {_esc(report.person)} &nbsp;&nbsp; <b>Date:</b> "
@@ -291,6 +518,10 @@ def session_pdf(report: SessionReport) -> bytes:
         story.append(Paragraph("Left vs right", s["h2"]))
         story.extend(Paragraph(_esc(text), s["body"]) for text in report.asymmetry)
 
+    if report.ranges:
+        story.append(Paragraph(REPORT_TEXT["ranges"], s["h2"]))
+        story.extend(Paragraph(_esc(text), s["body"]) for text in report.ranges)
+
     notes = [(line, note) for line in report.lines for note in line.notes]
     if notes:
         story.append(Paragraph("What to improve when filming", s["h2"]))
@@ -299,9 +530,22 @@ def session_pdf(report: SessionReport) -> bytes:
             for line, note in notes[:8]
         )
 
+    if report.trends:
+        story.append(Paragraph(REPORT_TEXT["trends"], s["h2"]))
+        story.append(_trend_row(report.trends))
+
+    if report.key_frames or report.missing_key_frames:
+        story.append(Paragraph(REPORT_TEXT["key_frames"], s["h2"]))
     if report.key_frames:
-        story.append(Paragraph("Key frames at the peak", s["h2"]))
         story.append(_key_frame_row(report.key_frames, s))
+    if report.missing_key_frames:
+        story.append(Paragraph(
+            "; ".join(_esc(f"{caption}: {REPORT_TEXT['no_key_frame']}")
+                      for caption in report.missing_key_frames), s["small"]))
+
+    if report.method:
+        story.append(Paragraph(REPORT_TEXT["method"], s["h2"]))
+        story.extend(Paragraph(_esc(text), s["small"]) for text in report.method)
 
     sources = sorted({line.mdc_source for line in report.lines if line.mdc_source})
     story.append(Spacer(1, 3 * mm))
@@ -322,6 +566,57 @@ def session_pdf(report: SessionReport) -> bytes:
     frame_h = A4[1] - doc.topMargin - doc.bottomMargin
     doc.build([KeepInFrame(frame_w, frame_h, story, mode="shrink")])
     return buffer.getvalue()
+
+
+def _trend_chart(series: TrendSeries, width: float, height: float) -> Drawing:
+    """A small line chart of one test and side: before and after per session date."""
+    scale = display_scale(series.unit)
+    drawing = Drawing(width, height)
+    chart = HorizontalLineChart()
+    chart.x, chart.y = 28, 30
+    chart.width, chart.height = width - 36, height - 52
+    chart.data = [tuple(None if v is None else v * scale for v in values)
+                  for values in (series.before, series.after)]
+    chart.categoryAxis.categoryNames = [d.strftime("%d %b") for d in series.dates]
+    chart.categoryAxis.labels.fontSize = 6
+    chart.categoryAxis.labels.fillColor = _INK
+    chart.valueAxis.labels.fontSize = 6
+    chart.valueAxis.labels.fillColor = _INK
+    known = [v for values in chart.data for v in values if v is not None]
+    # An axis that does not zoom to the values: noise must not look like a trend.
+    spread = max(max(known) - min(known), 10.0 if series.unit == "deg" else 4.0)
+    chart.valueAxis.valueMin = min(known) - spread / 2
+    chart.valueAxis.valueMax = max(known) + spread / 2
+    for i, phase in enumerate(PHASES):
+        chart.lines[i].strokeColor = colors.HexColor(PHASE_COLOURS[phase])
+        chart.lines[i].strokeWidth = 1.2
+        chart.lines[i].symbol = makeMarker("FilledCircle" if phase == "pre" else "FilledDiamond",
+                                           size=4, fillColor=colors.HexColor(PHASE_COLOURS[phase]))
+    drawing.add(chart)
+    unit = UNIT_SUFFIX.get(series.unit, series.unit).strip()
+    title = f"{test_label(series.test).split(' (')[0]} · {series.side} ({unit})"
+    drawing.add(String(chart.x, height - 10, title, fontName="Helvetica-Bold", fontSize=7,
+                       fillColor=_INK))
+    legend = Legend()
+    legend.x, legend.y = chart.x, 8
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.fontSize = 6
+    legend.deltax = 50
+    legend.colorNamePairs = [(colors.HexColor(PHASE_COLOURS[phase]), REPORT_TEXT[word])
+                             for phase, word in (("pre", "before"), ("post", "after"))]
+    drawing.add(legend)
+    return drawing
+
+
+def _trend_row(trends: Sequence[TrendSeries]) -> Table:
+    """Up to three trend charts side by side."""
+    shown = list(trends)[:3]
+    cell_w = (A4[0] - 30 * mm) / 3
+    cells = [_trend_chart(series, cell_w - 2 * mm, 40 * mm) for series in shown]
+    table = Table([cells], colWidths=[cell_w] * len(shown), hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    return table
 
 
 def _key_frame_row(key_frames: Sequence[tuple[str, bytes]], s: dict[str, ParagraphStyle]) -> Table:

@@ -4,10 +4,11 @@ Writes the same one-page PDF the dashboard's export page offers (both build it w
 :func:`rom.report.build_session_report`): pre vs post per test and side, whether each
 change exceeds the MDC, left vs right, and filming advice.
 
-Key frames are left out.  The dashboard only has them for clips analysed in the same
-browser session; its render cache (``<cache>/renders``) is keyed by a hash of the pose
-track's settings, the model's hash and the camera roll, which the store does not keep in a
-form that reproduces the key, so the stored renders cannot be found from the store alone.
+Key frames come from the render cache (``<cache>/renders/<video sha256>/``), found by each
+trial's video digest and measurement (:func:`rom.report.stored_key_frames`); a trial whose
+frame was never drawn on this computer is listed as "key frame not available".  The clinic
+header is the store's ``report.clinic`` and ``report.clinician`` settings (set once in the
+dashboard's Export tab).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from rom.errors import RomError
 from rom.fileio import atomic_write_bytes
-from rom.report import build_session_report, session_pdf
+from rom.report import CLINIC_SETTING, CLINICIAN_SETTING, build_session_report, session_pdf
 from rom.store import Store
 from rom.store.records import SessionInfo
 
@@ -67,7 +68,11 @@ def _report(args: argparse.Namespace) -> int:
     with Store(args.db) as store:
         person = store.find_person(args.person)
         session = choose_session(store.sessions(person.id), args.session)
-        content = build_session_report(person, session, store.trials(session.id))
+        content = build_session_report(
+            person, session, store.trials(session.id),
+            clinic=store.setting(CLINIC_SETTING) or "",
+            clinician=store.setting(CLINICIAN_SETTING) or "",
+            history=store.history(person.id))
     atomic_write_bytes(out, session_pdf(content), permissions=0o600)
     print(f"wrote the report of {person.name}'s session {session.id} "
           f"({session.date.isoformat()}, {len(content.lines)} test/side line(s)) to {out}")

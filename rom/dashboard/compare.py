@@ -10,7 +10,7 @@ import streamlit as st
 from rom import labels, norms, report
 from rom.compare import no_mdc_reason
 from rom.comparison import ComparisonLine, asymmetry_lines, compare_pair, session_comparison
-from rom.dashboard import state
+from rom.dashboard import export, state
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows
 from rom.errors import RomError
@@ -199,6 +199,7 @@ def show_verdicts() -> None:
     st.subheader(CARD_TEXT["heading"], anchor=CARD_TEXT["anchor"])
     for line in lines:
         show_verdict_card(line)
+    export.saved_session_download(state.get_store())  # the client's PDF, one click away
 
 
 def show_verdict_card(line: ComparisonLine) -> None:

@@ -7,7 +7,7 @@ import re
 
 import streamlit as st
 
-from rom import labels, report
+from rom import report
 from rom.dashboard import record, state, summary
 from rom.dashboard.text import literal
 from rom.errors import RomError
@@ -20,27 +20,95 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower() or "person"
 
 
+#: The export tab's words (one table, ready for translation).
+EXPORT_TEXT: dict[str, str] = {
+    "download": "Download the report",
+    "download_help": "The one-page PDF of this session, for the client file.",
+    "header": "Clinic header",
+    "header_help": "Printed at the top of every report; set once, kept for all clients.",
+    "clinic": "Clinic",
+    "clinician": "Clinician",
+    "save_header": "Save the header",
+    "saved_header": "The report header is saved.",
+}
+#: Session-state keys of this module.
+EXPORT_SESSION = "export_session"  # the session chosen for the PDF
+_NEWEST_SEEN = "_export_newest_seen"  # the newest session when the choice was last drawn
+
+
 def session_report(store: Store, person: PersonInfo, session: SessionInfo) -> report.SessionReport:
-    """The PDF's content for one stored session (key frames when analysed in this browser)."""
-    return report.build_session_report(person, session, store.trials(session.id),
-                                       key_frames=_key_frames(session))
+    """The PDF's content for one stored session, as ``rom report`` makes it.
+
+    Key frames come from the stored renders (:func:`rom.report.stored_key_frames`), so a
+    session analysed in another browser, or before a reload, has them too; the clinic
+    header from the store's settings.
+    """
+    return report.build_session_report(
+        person, session, store.trials(session.id),
+        clinic=store.setting(report.CLINIC_SETTING) or "",
+        clinician=store.setting(report.CLINICIAN_SETTING) or "",
+        history=store.history(person.id))
 
 
-def _key_frames(session: SessionInfo) -> list[tuple[str, bytes]]:
-    """``(caption, PNG)`` of this browser session's analyses, when it records ``session``."""
-    key_frames: list[tuple[str, bytes]] = []
-    if st.session_state.get(state.SESSION_ID) != session.id:
-        return key_frames
-    order = {"pre": 0, "post": 1}
-    for (test, _side, phase), analysis in sorted(
-        state.analyses().items(), key=lambda item: (item[0][0], item[0][1], order[item[0][2]])
-    ):
-        if analysis.key_frame_png:
-            m = analysis.measurement
-            caption = (f"{phase.capitalize()} · {labels.test_label(test).split(' (')[0]} · "
-                       f"{m.side}: {labels.trusted_value(m.value, m.unit, m.reliable)}")
-            key_frames.append((caption, analysis.key_frame_png))
-    return key_frames
+def pdf_file_name(person: PersonInfo, session: SessionInfo) -> str:
+    """``rom-<person>-<date>-<id>.pdf``."""
+    return f"rom-{_slug(person.name)}-{session.date.isoformat()}-{session.id}.pdf"
+
+
+def saved_session_download(store: Store) -> None:
+    """The "Download the report" button for the session this page just saved, if any.
+
+    Drawn under the verdict cards (:func:`rom.dashboard.compare.show_verdicts`), so the
+    client's PDF is one click from the answer.
+    """
+    session_id = st.session_state.get(state.SESSION_ID)
+    if session_id is None:
+        return
+    try:
+        session = store.get_session(session_id)
+        person = store.get_person(session.person_id)
+    except RomError:  # deleted meanwhile (e.g. in another tab): nothing to offer
+        return
+    try:
+        pdf = report.session_pdf(session_report(store, person, session))
+    except RomError as exc:
+        st.error(f"The report could not be made: {literal(exc)}")
+        return
+    st.download_button(EXPORT_TEXT["download"], pdf, type="primary",
+                       icon=":material/picture_as_pdf:", help=EXPORT_TEXT["download_help"],
+                       file_name=pdf_file_name(person, session), mime="application/pdf",
+                       key="download_saved_pdf", on_click="ignore")
+
+
+def clinic_header_form(store: Store) -> None:
+    """A small form saving the report header (clinic, clinician) in the store, once."""
+    with st.expander(EXPORT_TEXT["header"], icon=":material/badge:"):
+        st.caption(EXPORT_TEXT["header_help"])
+        with st.form("clinic_header"):
+            clinic = st.text_input(EXPORT_TEXT["clinic"], max_chars=200,
+                                   value=store.setting(report.CLINIC_SETTING) or "")
+            clinician = st.text_input(EXPORT_TEXT["clinician"], max_chars=200,
+                                      value=store.setting(report.CLINICIAN_SETTING) or "")
+            if st.form_submit_button(EXPORT_TEXT["save_header"]):
+                try:
+                    store.set_setting(report.CLINIC_SETTING, clinic.strip() or None)
+                    store.set_setting(report.CLINICIAN_SETTING, clinician.strip() or None)
+                except RomError as exc:
+                    st.error(literal(exc))
+                else:
+                    st.success(EXPORT_TEXT["saved_header"])
+
+
+def _default_to_newest(newest_id: int, known_ids: list[int]) -> None:
+    """Select the newest session whenever a newer one appears (or the choice is stale).
+
+    A selectbox keeps its value across reruns, so without this the tab stays on the
+    session chosen (or first shown) before the latest was saved.
+    """
+    if (st.session_state.get(_NEWEST_SEEN) != newest_id
+            or st.session_state.get(EXPORT_SESSION) not in known_ids):
+        st.session_state[EXPORT_SESSION] = newest_id
+    st.session_state[_NEWEST_SEEN] = newest_id
 
 
 def show(store: Store, person: PersonInfo | None) -> None:
@@ -48,6 +116,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
         st.info("Choose a person in the sidebar to export their data.")
     else:
         _exports(store, person)
+    clinic_header_form(store)  # for every report, so also before anybody has a session
     st.divider()
     restore_section(store)
 
@@ -63,7 +132,8 @@ def _exports(store: Store, person: PersonInfo) -> None:
     st.caption("One page for a client file: pre vs post, whether each change is real, left vs "
                "right, and advice where a video was not good enough.")
     newest_first = sorted(sessions, key=lambda s: (s.date, s.id), reverse=True)
-    chosen_id = st.selectbox("Session", [s.id for s in newest_first], key="export_session",
+    _default_to_newest(newest_first[0].id, [s.id for s in newest_first])
+    chosen_id = st.selectbox("Session", [s.id for s in newest_first], key=EXPORT_SESSION,
                              format_func=lambda i: summary.session_label(
                                  next(s for s in sessions if s.id == i)))
     session = next(s for s in sessions if s.id == chosen_id)
@@ -74,7 +144,7 @@ def _exports(store: Store, person: PersonInfo) -> None:
     else:
         st.download_button("Download the PDF report", pdf, type="primary",
                            icon=":material/picture_as_pdf:",
-                           file_name=f"rom-{slug}-{session.date.isoformat()}-{session.id}.pdf",
+                           file_name=pdf_file_name(person, session),
                            mime="application/pdf", key="download_pdf", on_click="ignore")
 
     st.subheader("All measurements (CSV)")
