@@ -15,6 +15,7 @@ from tests.test_browser import (  # noqa: F401  (app is a fixture)
     ANALYSIS_TIMEOUT_MS,
     _artifacts,
     _chromium,
+    _settle,
     app,
 )
 
@@ -32,8 +33,18 @@ def _sessions_on_record(page: object) -> int:
 
 def _analyse_samples(page: object, test_label: str) -> None:
     """Pick a sample test for the selected person and press Analyse."""
-    page.get_by_role("combobox", name="Test").click()  # type: ignore[attr-defined]
-    page.get_by_role("option", name=test_label).click()  # type: ignore[attr-defined]
+    option = page.get_by_role("option", name=test_label)  # type: ignore[attr-defined]
+    # The drop-down closes when the page scrolls or reruns just after it opened (the result
+    # above still settling); open it again until the option shows.
+    for _ in range(5):
+        _settle(page)
+        page.get_by_role("combobox", name="Test").click()  # type: ignore[attr-defined]
+        try:
+            option.wait_for(timeout=3000)
+            break
+        except Exception:  # playwright's TimeoutError
+            continue
+    option.click()
     page.get_by_text("Use the sample videos").click()  # type: ignore[attr-defined]
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
     page.get_by_role("button", name="Analyse pre and post").click()  # type: ignore[attr-defined]
