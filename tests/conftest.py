@@ -10,6 +10,7 @@ Fixtures here are generic; add your own below the existing ones.
 * ``sports2d_demo`` — real footage: Sports2D's demo clip (1768x994 VP9, 30 fps, 230
   frames, two people, backlit), fetched from the PyPI wheel via :mod:`tests.datasets`.
 * ``demo_clip`` — its first 2.5 s re-encoded as H.264 MP4 (fast-start), for quick runs.
+* ``data_dir`` and ``store`` — a data directory and an open store on each ``db_url``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import av
 import numpy as np
 import pytest
 
+from rom.store import Store
 from tests import datasets
 
 # The throw-away PostgreSQL server (one per test session) and the db_url fixture.
@@ -136,3 +138,20 @@ def demo_clip(sports2d_demo: Path, ffmpeg: str, tmp_path_factory: pytest.TempPat
         "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-movflags", "+faststart", out,
     )
     return out
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """rom's data directory for one test (``ROM_DATA_DIR``), with no database URL set."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("ROM_DATA_DIR", str(folder))
+    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
+    return folder
+
+
+@pytest.fixture
+def store(db_url: str, data_dir: Path) -> Iterator[Store]:
+    """An open store on each database ``db_url`` offers (SQLite, and PostgreSQL)."""
+    with Store(db_url) as opened:
+        yield opened

@@ -66,21 +66,6 @@ def measurement(
     )
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    folder.mkdir()
-    monkeypatch.setenv("ROM_DATA_DIR", str(folder))
-    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
-    return folder
-
-
-@pytest.fixture
-def store(db_url: str, data_dir: Path) -> Any:
-    with Store(db_url) as opened:
-        yield opened
-
-
 def table_counts(store: Store) -> dict[str, int]:
     with store.engine.connect() as connection:
         return {

@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,6 @@ from rom.store.engine import create_store_engine, current_revision, migrate
 from tests.test_store import NAME, add_visit, measurement
 
 NEW_COLUMNS = ("session_technique_duration_s", "session_technique_side")
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "data"
-    folder.mkdir()
-    monkeypatch.setenv("ROM_DATA_DIR", str(folder))
-    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
-    return folder
-
-
-@pytest.fixture
-def store(db_url: str, data_dir: Path) -> Iterator[Store]:
-    with Store(db_url) as opened:
-        yield opened
 
 
 def test_a_session_keeps_its_technique_details_and_can_be_edited(store: Store) -> None:
