@@ -32,13 +32,15 @@ from rom.vocabulary import ManualTestName
 TEST: ManualTestName = "big-toe-extension"
 #: The three points to click, in order (the second is the vertex).
 POINTS: tuple[str, str, str] = ("first metatarsal shaft", "first MTP joint", "hallux")
+#: Why neither big-toe test has an MDC (shared with :mod:`rom.protocols.toe_flexion`).
+MDC_NOT_ESTABLISHED = "not established: no published MDC95 verified for this method"
 
 measure = measured_by_hand(TEST)
 
 SPEC = TestSpec(
     name=TEST,
     mdc=MinimalDetectableChange(
-        TEST, None, "deg", "not established: no published MDC95 verified for this method"
+        TEST, None, "deg", MDC_NOT_ESTABLISHED
     ),
     unit="deg",
     higher_is_better=True,

@@ -18,18 +18,20 @@ Reference values (orientation only)
 
 from __future__ import annotations
 
+from rom.protocols import toe_extension
 from rom.protocols.spec import MinimalDetectableChange, TestSpec, measured_by_hand
 from rom.vocabulary import ManualTestName
 
 TEST: ManualTestName = "big-toe-flexion"
-POINTS: tuple[str, str, str] = ("first metatarsal shaft", "first MTP joint", "hallux")
+#: The same three points as the extension test: one joint, bent the other way.
+POINTS = toe_extension.POINTS
 
 measure = measured_by_hand(TEST)
 
 SPEC = TestSpec(
     name=TEST,
     mdc=MinimalDetectableChange(
-        TEST, None, "deg", "not established: no published MDC95 verified for this method"
+        TEST, None, "deg", toe_extension.MDC_NOT_ESTABLISHED
     ),
     unit="deg",
     higher_is_better=True,
