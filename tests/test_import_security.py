@@ -25,15 +25,9 @@ from rom.csvsafe import neutralise_cell, restore_cell
 from rom.errors import RomError, StorageError
 from rom.store import NewTrial, Store, bundle_file, read_bundle, write_bundle
 from rom.store.validate import value_in_range
-from tests import test_store
 from tests.test_store import add_visit, measurement, table_counts
 
 EMPTY = {"people": 0, "sessions": 0, "trials": 0, "measurements": 0}
-
-
-# The storage tests' fixtures: a private data folder and a Store on it (SQLite, PostgreSQL).
-data_dir = test_store.data_dir
-store = test_store.store
 
 
 def exported(store: Store) -> dict[str, Any]:
