@@ -59,6 +59,29 @@ def dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
         shutil.copy(work / "streamlit.log", _artifacts() / "manual-streamlit.log")
 
 
+def _mark(page: object, widget: object, n: int, point: tuple[float, float]) -> None:
+    """Click point ``n`` at ``point`` (photo pixels) and wait until the app has drawn it.
+
+    The click goes through the locator, so it lands on the photo once the photo has stopped
+    moving; a click the page drops while a rerun replaces the widget is made again, as a
+    user who sees no mark would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        _settle(page)
+        box = widget.bounding_box()  # type: ignore[attr-defined]
+        assert box is not None
+        scale = box["width"] / PHOTO_SIZE[0]
+        widget.click(position={"x": point[0] * scale, "y": point[1] * scale})  # type: ignore[attr-defined]
+        try:
+            page.get_by_test_id(f"rom-manual-point-{n}").wait_for(timeout=20_000)  # type: ignore[attr-defined]
+        except PlaywrightTimeout:  # the click was dropped: no mark drawn
+            continue
+        _settle(page)
+        return
+    raise AssertionError(f"point {n} was never drawn")
+
+
 def test_measure_a_big_toe_extension_on_a_photo(dashboard: tuple[str, Path],
                                                 tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -83,13 +106,8 @@ def test_measure_a_big_toe_extension_on_a_photo(dashboard: tuple[str, Path],
         widget.wait_for(timeout=60_000)
         widget.scroll_into_view_if_needed()
         _settle(page)
-        for n, (x, y) in enumerate((SHAFT, MTP, HALLUX)):
-            box = widget.bounding_box()
-            assert box is not None
-            scale = box["width"] / PHOTO_SIZE[0]
-            page.mouse.click(box["x"] + x * scale, box["y"] + y * scale)
-            page.get_by_test_id(f"rom-manual-point-{n}").wait_for(timeout=30_000)
-            _settle(page)
+        for n, point in enumerate((SHAFT, MTP, HALLUX)):
+            _mark(page, widget, n, point)
         expect(page.get_by_test_id(f"rom-manual-point-{3}")).to_have_count(0)
         value = section.get_by_test_id("stMetricValue").inner_text()
         number = float(re.sub(r"[^\d.\-−]", "", value).replace("−", "-"))
@@ -100,20 +118,22 @@ def test_measure_a_big_toe_extension_on_a_photo(dashboard: tuple[str, Path],
         section.get_by_role("button", name=manual.TEXT["undo"]).click()
         expect(page.get_by_test_id("rom-manual-point-2")).to_have_count(0, timeout=30_000)
         _settle(page)
-        box = widget.bounding_box()
-        assert box is not None
-        scale = box["width"] / PHOTO_SIZE[0]
-        page.mouse.click(box["x"] + HALLUX[0] * scale, box["y"] + HALLUX[1] * scale)
-        page.get_by_test_id("rom-manual-point-2").wait_for(timeout=30_000)
-        _settle(page)
+        _mark(page, widget, 2, HALLUX)
 
         section.get_by_role("button", name=manual.TEXT["save"]).click()
-        page.get_by_text("Saved by hand").wait_for(timeout=30_000)
+        page.get_by_text("Saved by hand").filter(
+            has_text=manual.PHASES["pre"].lower()).wait_for(timeout=60_000)
         _settle(page)
         # The same points saved as "after" too: the session compares before and after.
+        # Each step waits for what the app shows after it: a click made while the previous
+        # rerun is still on its way can be taken with the old phase.
+        after = section.get_by_role("radio", name=manual.PHASES["post"])
         section.get_by_text(manual.PHASES["post"]).click()
+        expect(after).to_be_checked(timeout=30_000)
         _settle(page)
         section.get_by_role("button", name=manual.TEXT["save"]).click()
+        page.get_by_text("Saved by hand").filter(
+            has_text=manual.PHASES["post"].lower()).wait_for(timeout=60_000)
         page.get_by_text("4 · Pre vs post in this session").wait_for(timeout=30_000)
         table = page.locator('[data-testid="stTable"]', has_text="Beyond MDC?")
         assert "Big-toe extension" in table.inner_text()
