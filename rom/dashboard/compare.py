@@ -158,17 +158,12 @@ def verdict_lines() -> list[ComparisonLine]:
         post_m = post.measurement if post is not None else None
         measured = next(m.side for m in (pre_m, post_m) if m is not None)
         # Several trials in a phase: their mean (or best), the spread in the verdict.
-        summary = summary_comparison(test, measured, measured_trials(test, slot_side, measured),
-                                     statistic)
+        trials = state.measured_trials(test, slot_side, measured)
+        summary = summary_comparison(test, measured, trials, statistic)
         lines.append(summary if summary is not None else compare_pair(test, measured, pre_m,
                                                                       post_m))
     return lines
 
-
-def measured_trials(test: str, slot_side: str, side: str) -> dict[str, list[Measurement]]:
-    """The measurements of a result pair's trials per phase, of the leg ``side`` only."""
-    return {phase: [a.measurement for a in state.phase_trials(test, slot_side, phase)
-                    if a.measurement.side == side] for phase in PHASES}
 
 
 def asymmetry_threshold_texts(lines: Sequence[ComparisonLine]) -> list[str]:
@@ -247,7 +242,7 @@ def _trials_note(line: ComparisonLine) -> str:
     """Which trials the card's values summarise (empty with one trial per phase)."""
     found = {slot for test, slot, _ in state.analyses() if test == line.test}
     for slot in sorted(found):
-        by_phase = measured_trials(line.test, slot, line.side)
+        by_phase = state.measured_trials(line.test, slot, line.side)
         if any(by_phase.values()):
             return dashboard_trials.card_note(
                 line.test, line.unit, by_phase, dashboard_trials.chosen_statistic(

@@ -380,10 +380,10 @@ def show_pair(test: str, side: str) -> None:
     by_phase = {phase: state.phase_trials(test, side, phase) for phase in ("pre", "post")}
     several = any(len(trials) > 1 for trials in by_phase.values())
     if several:  # each trial, the phase summary and the verdict by mean or best
-        unit = next(a.measurement.unit for trials in by_phase.values() for a in trials)
+        first = next(a.measurement for a in (pre, post) if a is not None)
+        measured = state.measured_trials(test, side, first.side)
         dashboard_trials.show_trials(
-            test, unit, {phase: [a.measurement for a in trials]
-                         for phase, trials in by_phase.items() if trials},
+            test, first.unit, {phase: trials for phase, trials in measured.items() if trials},
             key=f"{test}_{side}", store=state.get_store())
     # The verdict cards above say the answer; the evidence follows, one click to fold away.
     with st.expander(DETAILS_TITLE, expanded=True):

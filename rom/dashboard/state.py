@@ -119,6 +119,13 @@ def phase_trials(test: str, side: str, phase: str) -> list[AnalysedVideo]:
     return [first, *extra_trials().get((test, side, phase), ())]
 
 
+def measured_trials(test: str, side: str, leg: str) -> dict[str, list[Measurement]]:
+    """The measurements of a result pair's trials per phase (``"pre"``, ``"post"``), of the
+    leg ``leg`` only: with the side detected automatically a clip may measure the other."""
+    return {phase: [a.measurement for a in phase_trials(test, side, phase)
+                    if a.measurement.side == leg] for phase in ("pre", "post")}
+
+
 def keep_analyses(side: str, finished: Iterable[AnalysedVideo]) -> None:
     """File an analysis's videos under ``(test, side, phase)``: the phase's trials in order.
 
