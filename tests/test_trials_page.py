@@ -193,3 +193,61 @@ def test_switching_the_leg_measures_every_trial_of_the_pair_again(
     assert [(a.measurement.side, a.measurement.value) for a in pre] == [("right", 120.0)] * 2
     assert [(p, v) for p, v, _ in _stored_trials()] == [("pre", 120.0), ("pre", 120.0),
                                                         ("post", 120.0)]
+
+
+def test_a_clip_that_fails_leaves_the_others_as_the_phases_trials(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_name: None) -> None:
+    from rom.errors import NoPersonError
+
+    measured = pipeline.analyse_trial  # the fixture's fake
+
+    def analyse(video: Path, test: str, options: pipeline.AnalysisOptions,
+                progress: object = None) -> pipeline.TrialAnalysis:
+        if video.name == "pre1.mp4":
+            raise NoPersonError("no person was found")
+        return measured(video, test, options, progress)
+
+    monkeypatch.setattr(pipeline, "analyse_trial", analyse)
+    at = _upload(_add_person(_app()), tmp_path,
+                 {"pre": ["pre1.mp4", "pre2.mp4", "pre3.mp4"], "post": ["post1.mp4"]})
+    at.button(key="analyse").click().run()
+    assert not at.exception
+    (error,) = [str(e.value) for e in at.error]
+    assert error.startswith("Pre · before · trial 1: no person was found")
+    assert [(a.trial, a.measurement.value) for a in _state_trials(at, "pre")] == [
+        (2, 101.0), (3, 102.0)]
+    labels = [m.label for m in at.metric]
+    assert "Pre · before · trial 2 · left side" in labels
+    assert "Pre · before · trial 3 · left side" in labels
+    # Saved with the clips' own numbers; the one after clip is not numbered.
+    assert _stored_trials() == [("pre", 101.0, 2), ("pre", 102.0, 3), ("post", 104.0, None)]
+
+
+def test_the_card_note_names_the_trials_behind_the_values() -> None:
+    one = {"pre": _trials([100.0]), "post": _trials([104.0])}
+    assert dashboard_trials.card_note(KNEE, "deg", one, "mean") == ""
+    several = {"pre": _trials([100.0, 102.0]), "post": _trials([104.0])}
+    assert dashboard_trials.card_note(KNEE, "deg", several, "best") == (
+        "before: best of 2 trials (100.0°, 102.0°) · after: one trial (104.0°) · "
+        "± includes the spread between the trials")
+
+
+def test_a_stored_session_is_summarised_per_test_and_side(
+        tmp_path: Path) -> None:
+    from rom.comparison import session_comparison
+    from rom.store import NewTrial
+
+    with Store(f"sqlite:///{tmp_path / 'rom.db'}") as store:
+        person = store.add_person("Trial Tess")
+        pairs = [("pre", KNEE, [100.0, 101.0, 102.0]), ("post", KNEE, [104.0, 113.0, 134.0]),
+                 ("pre", "ankle-dorsiflexion", [30.0]), ("post", "ankle-dorsiflexion", [32.0])]
+        session = store.add_session(person.id, trials=[
+            NewTrial(phase, test, "left", measurements=(dataclasses.replace(m, test=test),))
+            for phase, test, values in pairs for m in _trials(values)])
+        stored = store.trials(session.id)
+    lines = session_comparison(stored)
+    assert [line.value("post") for line in lines] == [32.0, 134.0]  # the latest trial
+    summarised = dashboard_trials.with_trial_summaries(lines, stored, "mean")
+    assert summarised[0] == lines[0]  # one trial each: as it was
+    assert summarised[1].value("pre") == pytest.approx(101.0)
+    assert summarised[1].value("post") == pytest.approx(117.0)

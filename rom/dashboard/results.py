@@ -399,7 +399,8 @@ def show_pair(test: str, side: str) -> None:
                         st.divider()
                     show_analysis(trial, key=f"{test}_{side}_{phase}"
                                   + (f"_{number}" if number > 1 else ""),
-                                  trial=dashboard_trials.trial_label(number) if numbered else "")
+                                  trial=dashboard_trials.trial_label(trial.trial)
+                                  if numbered else "")
         if pre is not None and post is not None:
             review.show_side_by_side(pre, post, key=f"{test}_{side}")
 

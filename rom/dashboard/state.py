@@ -245,7 +245,7 @@ def save_session(store: Store, person: int, technique: str,
     settings) the earlier save is replaced, so the history never holds stale duplicates.
     ``details`` (date, notes, technique details) default to what the form holds.  A phase
     with several trials is saved as that many trials of the phase, in order, each with its
-    number in its settings (``"trial": 1, 2, 3``).
+    clip's number in its settings (``"trial": 1, 2, 3``; a clip that failed leaves a gap).
     """
     told = details if details is not None else current_details()
     trials = [
@@ -253,12 +253,12 @@ def save_session(store: Store, person: int, technique: str,
             phase=a.phase, test=a.test, side=a.measurement.side, video_path=a.video_path,
             video_sha256=a.track.source_sha256 or None,
             settings={"model": a.track.model_name, **dict(a.track.settings),
-                      **({"trial": number} if len(of_phase) > 1 else {})},
+                      **({"trial": a.trial} if len(of_phase) > 1 else {})},
             measurements=(a.measurement,),
         )
         for key in analyses()
         for of_phase in (phase_trials(*key),)
-        for number, a in enumerate(of_phase, start=1)
+        for a in of_phase
     ] + [
         # A photo measured by hand: no video, the points are in the measurement's provenance.
         NewTrial(phase=phase, test=test, side=side, settings={"source": "photo"},

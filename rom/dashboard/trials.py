@@ -49,6 +49,7 @@ TEXT = {
     "no_summary": "Both before and after need at least one reliable trial for a summary.",
     "trial": "trial {n}",
     "card_phase": "{phase}: {how} of {n} trials ({values})",
+    "card_one": "{phase}: one trial ({values})",
     "card_mean": "mean",
     "card_best": "best",
     "card_spread": "± includes the spread between the trials",
@@ -107,7 +108,7 @@ def card_note(test: str, unit: str, trials_by_phase: Mapping[str, Sequence[Measu
     summaries = phase_summaries(test, trials_by_phase)
     how = TEXT["card_mean"] if statistic == "mean" else TEXT["card_best"]
     parts = [
-        TEXT["card_phase"].format(
+        TEXT["card_phase" if summaries[phase].n > 1 else "card_one"].format(
             phase=PHASE_WORDS[phase], how=how, n=summaries[phase].n,
             values=", ".join(labels.format_value(v, unit) for v in summaries[phase].values))
         for phase in PHASES if phase in summaries
