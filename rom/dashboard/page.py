@@ -141,8 +141,7 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
     if taken is not None:
         request, finished = taken.request, taken.analyses
         state.start_session_if_needed(request.person_id, request.technique)
-        for analysis in finished:
-            state.analyses()[(analysis.test, request.side, analysis.phase)] = analysis
+        state.keep_analyses(request.side, finished)  # 1-3 trials per phase
         if finished:
             just_analysed = True
             st.session_state[state.LAST_PAIR] = (request.test, request.side)
