@@ -249,6 +249,22 @@ def implausible_pose(prep: PreparedTrack, side: Side, peak: sig.Peak) -> bool:
     return upright and plausibility.knee_bent_backwards(prep.raw_xy, side, prep.facing, window)
 
 
+def landmarks_hidden(prep: PreparedTrack, indices: Sequence[int], peak: sig.Peak) -> bool:
+    """Whether the landmarks a value is drawn from were hard to see while it was held.
+
+    The median visibility of ``indices`` over the held peak window is below
+    ``Settings.low_visibility`` (0.5: the model rates the points more likely hidden than
+    seen).  :func:`find_peak`'s ``low_visibility`` takes the median over every landmark a
+    test needs, so a value resting on two points (toe-touch's fingertip, from the wrist and
+    the index knuckle) can hide behind well-seen legs; this applies the same threshold to
+    those points alone.  No visibility at all is no evidence (False).
+    """
+    window = slice(peak.start, peak.stop)
+    vis = np.asarray(prep.track.visibility, dtype=np.float64)[window][:, list(indices)]
+    median_vis = finite_median(vis.ravel())
+    return bool(np.isfinite(median_vis) and median_vis < prep.settings.low_visibility)
+
+
 def roll_known(calibration: Calibration) -> bool:
     """Whether the camera roll was measured or stated (not just assumed level)."""
     return calibration.roll_source != "none"

@@ -49,11 +49,18 @@ Primary value: fingertip-to-floor distance
     checked against the person's standing stature (:func:`rom.protocols.scale.resolve_scale`):
     a marker in another depth plane than the person gives ``scale_plane_mismatch`` and the
     stated height's scale is used instead (or, with no height, an impossible stature
-    rejects the marker's scale).  A calibration scale used without a stated height gets
-    ``scale_unchecked`` (invalid): nothing then shows whether the marker was in the
-    person's plane, and a wall marker 0.25-0.5 m behind a person 3 m from the camera
-    overstates every distance by 8-17 %, more than rom's 3 cm promise allows at typical
-    reaches.
+    rejects the marker's scale).  The mismatch stays advisory when the marker implies a
+    *taller* person (a marker on the wall behind: the height's scale is measured in the
+    person's own plane and is as good as with no marker; on the synthetic tuning clips with
+    the marker 0.25 m or more behind the person it was within 1-3.5 % of the true scale, and
+    the reach errors there came from the fingertip, not the scale); a marker that implies a
+    *shorter* person than the stated height gives ``scale_conflict`` (invalid,
+    :func:`rom.protocols.scale.stature_conflict`): no wall placement explains it, so the
+    height or the stature's floor line is wrong.  A calibration scale used without a
+    stated height gets ``scale_unchecked`` (invalid): nothing then shows whether the
+    marker was in the person's plane, and a wall marker 0.25-0.5 m behind a person 3 m
+    from the camera overstates every distance by 8-17 %, more than rom's 3 cm promise
+    allows at typical reaches.
 
 Side
     ``side="auto"``: the side nearer the camera (its hand is not hidden by the body).
@@ -63,8 +70,14 @@ Phase measured
 
 Validity
     ``knees_bent`` (invalid) when the knee of the measured side is flexed more than 15 deg
-    at the measured moment.  ``not_this_test`` (invalid) when the trunk is not bent
-    forward past :data:`BEND_STARTED_DEG` at the measured moment: no forward bend.
+    at the measured moment.  ``hand_hidden`` (invalid) when the measured hand's wrist and
+    index knuckle, from which the fingertip is placed, have a median visibility below
+    ``Settings.low_visibility`` over the held lowest reach
+    (:func:`rom.protocols.assessment.landmarks_hidden`): the model then rates them more
+    likely hidden than seen, and a guessed hand puts the fingertip centimetres off (the
+    common ``low_visibility`` check pools them with the legs, which are usually well
+    seen).  ``not_this_test`` (invalid) when the trunk is not bent forward past
+    :data:`BEND_STARTED_DEG` at the measured moment: no forward bend.
     ``tilt_unknown`` (invalid) when an unknown camera roll could move the fingertip's
     height above the floor line by more than :data:`MAX_TILT_ERROR_CM`: a roll ``e``
     shifts it by ``d * sin(e)``, ``d`` being the horizontal distance between the
@@ -89,7 +102,7 @@ import numpy as np
 
 from rom import geometry
 from rom.measurement import TrialResult
-from rom.protocols.assessment import Signal, assess, finish, value_at
+from rom.protocols.assessment import Signal, assess, finish, landmarks_hidden, value_at
 from rom.protocols.body import (
     feet_lowest_y,
     hip_flexion_signal,
@@ -100,7 +113,7 @@ from rom.protocols.body import (
     trunk_inclination_deg,
 )
 from rom.protocols.prepare import PreparedTrack, finite_median
-from rom.protocols.scale import resolve_scale
+from rom.protocols.scale import resolve_scale, stature_conflict
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.protocols.uncertainty import roll_error_deg
 from rom.vocabulary import Side, TestName
@@ -182,6 +195,8 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         # whether the person stood in it (a wall marker 0.25-0.5 m behind a person 3 m
         # from the camera overstates every distance by 8-17 %).
         reasons.append("scale_unchecked")
+    if stature_conflict(scale, height_cm):
+        reasons.append("scale_conflict")
     if cm_per_px is not None:
         unit, per_px = "cm", cm_per_px
     else:
@@ -212,6 +227,8 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
     a = assess(prep, signal, check_roll=True, scale=scale)
     if a.peak is not None:
         i = a.peak.index
+        if landmarks_hidden(prep, landmark_indices(side, ("WRIST", "INDEX")), a.peak):
+            a.reasons.append("hand_hidden")
         knee = value_at(knee_flexion_signal(prep, side), i)
         if knee is not None and knee > MAX_KNEE_FLEXION_DEG:
             a.reasons.append("knees_bent")
