@@ -198,3 +198,43 @@ def test_knee_flexion_admits_a_3d_shoulder_turn_of_at_most_10_degrees(
                 calibration=Calibration(roll_source="user")).measurement
     assert ("not_side_on" in m.reasons) is flagged
     assert m.reliable is not flagged
+
+
+def test_precision_factor_falls_with_the_uncertainty_and_halves_at_the_tolerance() -> None:
+    from rom.protocols.assessment import precision_factor, quality_score
+
+    assert precision_factor(0.0, "deg") == pytest.approx(1.0)
+    assert precision_factor(5.0, "deg") == pytest.approx(0.5)  # the 5 deg promise
+    assert precision_factor(1.5, "cm") == pytest.approx(1.0 - 0.5 * 0.25)  # 3 cm promise
+    assert precision_factor(10.0, "deg") == 0.0
+    assert precision_factor(None, "deg") is None
+    assert precision_factor(float("nan"), "cm") is None
+    assert precision_factor(1.0, "px") is None
+    steady = quality_score((), {"visibility": 1.0, "precision": 1.0})
+    wavering = quality_score((), {"visibility": 1.0, "precision": 0.6})
+    assert steady == 1.0 and wavering == pytest.approx(0.6)
+
+
+def test_a_wavering_value_scores_lower_than_a_steady_one() -> None:
+    from rom.calibration import Calibration
+    from rom.protocols import measure
+    from tests.test_protocols import make_track, quad_stretch
+
+    cal = Calibration(roll_source="user")
+    steady = measure(make_track(quad_stretch(120.0), noise_px=0.5), "knee-flexion",
+                     calibration=cal).measurement
+    wavering = measure(make_track(quad_stretch(120.0), noise_px=4.0), "knee-flexion",
+                       calibration=cal).measurement
+    assert steady.uncertainty is not None and wavering.uncertainty is not None
+    assert wavering.uncertainty > steady.uncertainty
+    assert wavering.quality < steady.quality
+
+
+def test_kendall_tau_of_the_reliability_benchmark() -> None:
+    from benchmarks.reliability import kendall_tau
+
+    assert kendall_tau([0.9, 0.7, 0.5, 0.3], [1.0, 2.0, 3.0, 4.0]) == pytest.approx(-1.0)
+    assert kendall_tau([0.1, 0.2, 0.3], [1.0, 2.0, 3.0]) == pytest.approx(1.0)
+    # One discordant pair of three: (2 - 1) / 3.
+    assert kendall_tau([1.0, 2.0, 3.0], [1.0, 3.0, 2.0]) == pytest.approx(1.0 / 3.0)
+    assert kendall_tau([1.0], [2.0]) is None

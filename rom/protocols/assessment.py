@@ -370,12 +370,35 @@ def assess(
     )
 
 
+def precision_factor(value_uncertainty: float | None, unit: str) -> float | None:
+    """The quality factor of a value's own uncertainty: ``1 - 0.5 * (u / tolerance)**2``.
+
+    1 for a value that did not waver, 0.5 when its 95 % uncertainty ``u`` reaches rom's
+    reliability tolerance (:data:`rom.protocols.uncertainty.RELIABILITY_TOLERANCE`, where
+    ``too_uncertain`` invalidates it), 0 at 1.4 times it: the same shape as ``side_on``.
+    None (no factor) when the uncertainty or the unit's tolerance is unknown.
+    """
+    tolerance = uncertainty.RELIABILITY_TOLERANCE.get(unit)
+    if value_uncertainty is None or tolerance is None or not np.isfinite(value_uncertainty):
+        return None
+    return float(np.clip(1.0 - 0.5 * (value_uncertainty / tolerance) ** 2, 0.0, 1.0))
+
+
 def quality_score(reasons: Sequence[str], factors: dict[str, float]) -> float:
     """Quality in 0..1: product of the factors, 0.9 per advisory reason, at most 0.3 if invalid.
 
     Factors: ``visibility`` (median visibility of the measured landmarks in the peak window,
     0.3 -> 0, 0.8 -> 1), ``side_on`` (1 when perfectly side-on, 0.5 at the ``not_side_on``
-    threshold), ``coverage`` (share of detected frames with a valid value, full at 80 %).
+    threshold), ``coverage`` (share of detected frames with a valid value, full at 80 %),
+    ``precision`` (:func:`precision_factor`: 1 for a steady value, 0.5 when its uncertainty
+    reaches the tolerance).
+
+    How it is kept monotone with the error: every factor and every reason is evidence of
+    error that only lowers the score as it grows (a worse view, less visibility, fewer
+    frames, a wavering value, each advisory doubt), nothing raises it, and any reason that
+    breaks rom's promise caps it at 0.3.  It is not fitted to
+    the benchmark; ``benchmarks/reliability.py`` prints the score against the error (bins
+    and Kendall's tau) so that its monotonicity is checked, not assumed.
     """
     q = 1.0
     for value in factors.values():
@@ -483,7 +506,11 @@ def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> Tria
         found.append("too_uncertain")
     reasons = tuple(dict.fromkeys(found))  # unique, order kept
     reliable = value is not None and not any(r in INVALIDATING_REASONS for r in reasons)
-    quality = 0.0 if value is None else quality_score(reasons, a.quality_factors)
+    factors = dict(a.quality_factors)
+    precision = precision_factor(value_uncertainty, signal.unit)
+    if precision is not None and factors:  # no peak factors: no value to grade
+        factors["precision"] = precision
+    quality = 0.0 if value is None else quality_score(reasons, factors)
     peak_index = a.index
     measurement = Measurement(
         test=signal.test,
