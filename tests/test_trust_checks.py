@@ -238,3 +238,47 @@ def test_kendall_tau_of_the_reliability_benchmark() -> None:
     # One discordant pair of three: (2 - 1) / 3.
     assert kendall_tau([1.0, 2.0, 3.0], [1.0, 3.0, 2.0]) == pytest.approx(1.0 / 3.0)
     assert kendall_tau([1.0], [2.0]) is None
+
+
+def test_fingertip_model_uncertainty_follows_the_hands_angle() -> None:
+    """5 % of a 60 px hand is 3 px along the hand: all of it vertical for a hanging hand,
+    none for a horizontal one, cos 45 deg of it at 45 deg."""
+    from rom.protocols.toe_touch import (
+        HAND_LENGTH_RELATIVE_UNCERTAINTY,
+        fingertip_model_uncertainty_px,
+    )
+
+    assert HAND_LENGTH_RELATIVE_UNCERTAINTY == 0.05
+    wrist = np.array([100.0, 100.0])
+    down = fingertip_model_uncertainty_px(wrist, np.array([100.0, 130.0]), 60.0)
+    assert down == pytest.approx(3.0)
+    flat = fingertip_model_uncertainty_px(wrist, np.array([130.0, 100.0]), 60.0)
+    assert flat == pytest.approx(0.0)
+    slant = fingertip_model_uncertainty_px(wrist, np.array([120.0, 120.0]), 60.0)
+    assert slant == pytest.approx(3.0 * math.cos(math.radians(45.0)))
+    assert math.isnan(fingertip_model_uncertainty_px(wrist, wrist, 60.0))
+
+
+def test_the_toe_touch_uncertainty_includes_the_hand_length_spread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The synthetic hand hangs straight down (knuckle below the wrist), so the hand-length
+    spread adds 5 % of the hand length (0.108 * 0.94 of the stature), in quadrature."""
+    from rom.calibration import Calibration
+    from rom.protocols import measure, toe_touch
+    from tests.test_protocols import STICK_STATURE_CM, make_track
+    from tests.test_protocols import toe_touch as bend
+
+    track = make_track(bend(100.0, reach_cm=12.0))
+
+    def reach():  # type: ignore[no-untyped-def]
+        return measure(track, "toe-touch", calibration=Calibration(roll_source="user"),
+                       height_cm=STICK_STATURE_CM).measurement
+
+    with_hands = reach()
+    monkeypatch.setattr(toe_touch, "HAND_LENGTH_RELATIVE_UNCERTAINTY", 0.0)
+    without = reach()
+    assert with_hands.uncertainty is not None and without.uncertainty is not None
+    added = math.sqrt(with_hands.uncertainty**2 - without.uncertainty**2)
+    assert added == pytest.approx(0.05 * 0.108 * 0.94 * STICK_STATURE_CM, rel=0.05)
+    assert with_hands.uncertainty < 3.0 and with_hands.reliable, with_hands.reasons

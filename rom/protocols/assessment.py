@@ -287,6 +287,10 @@ class Assessment:
     Made by :func:`assess` only; a protocol then appends its own reasons and secondary
     values (:meth:`add_secondary`) before :func:`finish`.
 
+    ``model_uncertainty`` is the value's error from a protocol's model of a point the pose
+    model does not give (about 95 %, in the signal's unit; toe-touch: the fingertip placed
+    one hand length from the wrist, and hands differ in length); 0 when there is none.
+
     ``tilt_uncertainty`` is the value's error from the camera roll (about 95 %, in the
     signal's unit): :func:`assess` sets it for a value to true vertical (one degree per
     degree of roll, :func:`rom.protocols.uncertainty.roll_error_deg`); a protocol whose
@@ -300,6 +304,7 @@ class Assessment:
     quality_factors: dict[str, float]
     secondary: dict[str, float] = field(default_factory=dict)
     tilt_uncertainty: float = 0.0
+    model_uncertainty: float = 0.0
 
     @property
     def index(self) -> int | None:
@@ -482,6 +487,7 @@ def measured_uncertainty(prep: PreparedTrack, a: Assessment, digits: int) -> flo
         prep.time_s, signal.values, signal.raw_values, peak, prep.settings.cutoff_hz
     )
     used = a.scale.source if a.scale is not None and a.scale.cm_per_px is not None else None
+    spread = uncertainty.combined(spread, a.model_uncertainty)
     total = uncertainty.value_uncertainty(
         value, signal.unit, spread, tilt=a.tilt_uncertainty, scale_source=used
     )

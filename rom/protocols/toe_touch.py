@@ -84,9 +84,10 @@ Validity
     fingertip and the measured foot, so the roll must be known within
     ``asin(MAX_TILT_ERROR_CM / d)`` (an unknown roll counts as
     :data:`rom.protocols.uncertainty.ASSUMED_MAX_ROLL_DEG`).  The same ``d * sin(e)``, in
-    the value's unit, is the roll's part of the value's uncertainty.  The common reasons,
-    ``not_levelled`` (advisory).  No value when the person's standing height cannot be
-    seen and no scale is known.
+    the value's unit, is the roll's part of the value's uncertainty; the spread of hand
+    lengths between people (:func:`fingertip_model_uncertainty_px`) is another part.  The
+    common reasons, ``not_levelled`` (advisory).  No value when the person's standing
+    height cannot be seen and no scale is known.
 
 Secondary values
     ``trunk_flexion_deg`` (trunk line hip midpoint -> shoulder midpoint from true vertical,
@@ -141,6 +142,42 @@ def tilt_error_px(prep: PreparedTrack, tip: np.ndarray, side: Side, index: int) 
     )
     offset = abs(float(tip[index, 0]) - foot_x)
     return offset * float(np.sin(np.radians(roll_error))) if np.isfinite(offset) else np.nan
+
+
+#: Relative 95 % spread of a person's hand length about
+#: :data:`rom.geometry.HAND_LENGTH_FRACTION_OF_STATURE` of their stature: individual hands
+#: vary by roughly +-5 % (the figure beside that constant), taken here as the 95 % range.
+HAND_LENGTH_RELATIVE_UNCERTAINTY = 0.05
+
+
+def fingertip_model_uncertainty_px(
+    wrist: np.ndarray, knuckle: np.ndarray, hand_length_px: float
+) -> float:
+    """How far, vertically, the fingertip may sit from where a typical hand puts it, px.
+
+    The fingertip is placed ``hand_length_px`` from the wrist along the wrist -> knuckle
+    line (:func:`fingertip`); a hand :data:`HAND_LENGTH_RELATIVE_UNCERTAINTY` longer or
+    shorter moves it along that line, so the reach (a vertical distance) changes by that
+    length times the cosine of the hand's angle from vertical: the whole of it for a hand
+    hanging straight down, nothing for a horizontal one.
+
+    Parameters
+    ----------
+    wrist, knuckle : ndarray, shape (2,)
+        Image points at the measured moment (levelled pixels, y down).
+    hand_length_px : float
+        The hand length used, px.
+
+    Returns
+    -------
+    float
+        About a 95 % half-width, px; NaN when a point is missing or they coincide.
+    """
+    direction = np.asarray(knuckle, dtype=np.float64) - np.asarray(wrist, dtype=np.float64)
+    norm = float(np.linalg.norm(direction))
+    if not (np.isfinite(norm) and norm > 0 and np.isfinite(hand_length_px)):
+        return float("nan")
+    return HAND_LENGTH_RELATIVE_UNCERTAINTY * float(hand_length_px) * abs(direction[1]) / norm
 
 
 def floor_level_y(prep: PreparedTrack, side: Side | None = None) -> float:
@@ -240,6 +277,13 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             if cm_per_px is not None
             else MAX_TILT_ERROR_CM / 170.0 * stature  # 1 cm of an average adult
         )
+        if tip_method == "hand_length":  # the finger-ratio tip inherits the model's hand
+            hand_px = (geometry.HAND_LENGTH_FRACTION_OF_STATURE
+                       * geometry.INDEX_TIP_FRACTION_OF_HAND_LENGTH * stature)
+            model_px = fingertip_model_uncertainty_px(
+                prep.point("WRIST", side)[i], prep.point("INDEX", side)[i], hand_px
+            )
+            a.model_uncertainty = float(model_px * per_px) if np.isfinite(model_px) else 0.0
         tilt_px = tilt_error_px(prep, tip, side, i)
         # The same roll error, in the value's unit, is part of its uncertainty.
         a.tilt_uncertainty = float(tilt_px * per_px)  # NaN (foot unseen): unknown
