@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rom import labels, report
+from rom import labels, report, trend
 from rom.comparison import session_comparison
 from rom.dashboard import compare as compare_section
 from rom.dashboard import services
@@ -276,15 +276,25 @@ def test_table_cells_and_plot_labels_are_literal_too() -> None:
         "&lt;a href='http://x'&gt;y&lt;/a&gt; &amp; &lt;b&gt;z&lt;/b&gt;")
 
 
-def test_trend_labels_escape_the_typed_technique() -> None:
-    from rom.dashboard import history, summary
+def _trend(phase: str, m: Measurement, technique: str | None = None) -> trend.Trend:
+    """The history chart's data of one stored measurement (session 3, 1 Dec 2026)."""
+    from rom.store.records import HistoryPoint
 
-    point = summary.TrendPoint(session_id=3, session_label="01 Dec 2026 · <b>x</b> (#3)",
-                               date=dt.date(2026, 12, 1), technique="<b>x</b>", phase="pre",
-                               test="knee-flexion", side="right", value=110.0, unit="deg",
-                               reliable=True)
-    fig = history.trend_chart([point], "deg")
-    assert list(fig.data[0].x) == ["01 Dec 2026 · &lt;b&gt;x&lt;/b&gt; (#3)"]
+    point = HistoryPoint(person_id=1, session_id=3, session_uid="s3", date=dt.date(2026, 12, 1),
+                         technique=technique, place=None, trial_id=1, phase=phase,
+                         measurement_id=1, measurement=m, recorded_at=NOW)
+    data = trend.trend_for([point], m.test, opt_in=True)
+    assert data is not None
+    return data
+
+
+def test_trend_labels_escape_the_typed_technique() -> None:
+    from rom.dashboard import history
+
+    m = _m("knee-flexion", "right", 110.0).measurement
+    fig = history.history_figure(_trend("pre", m, "<b>x</b>"),
+                                 {3: "01 Dec 2026 · <b>x</b> (#3)"})
+    assert list(fig.data[0].customdata) == ["01 Dec 2026 · &lt;b&gt;x&lt;/b&gt; (#3)"]
 
 
 # -- the vertical and the trust reasons on each result ---------------------------------------
@@ -316,7 +326,7 @@ def test_each_result_says_where_the_vertical_came_from() -> None:
 
 
 def test_no_invalidating_reason_lets_a_value_show_bare() -> None:
-    from rom.dashboard import history, results, summary
+    from rom.dashboard import history, results
     from rom.measurement import INVALIDATING_REASONS
 
     new = {"tilt_unknown", "implausible_pose", "not_this_test", "other_leg_moved",
@@ -331,10 +341,7 @@ def test_no_invalidating_reason_lets_a_value_show_bare() -> None:
         (row,) = compare_section.table_rows(session_comparison(
             [_trial(1, "pre", pre), _trial(2, "post", post)]))
         assert row["Post"] == "125.0° ⚠" and row["Change"] == "+15.0° ⚠", reason
-        point = summary.TrendPoint(session_id=1, session_label="s", date=NOW.date(),
-                                   technique=None, phase="post", test=m.test, side=m.side,
-                                   value=m.value, unit=m.unit, reliable=m.reliable)
-        (trace,) = history.trend_chart([point], "deg").data
+        (trace, _mdc_band) = history.history_figure(_trend("post", m)).data
         assert list(trace.text) == ["125.0° ⚠ unreliable"], reason
 
 
