@@ -220,6 +220,7 @@ REPORT_TEXT: dict[str, str] = {
     "after": "After",
     "ranges": "Typical ranges",
     "trends": "Over the previous sessions",
+    "comparison": "Before and after",
 }
 
 #: How each scale source reads in the method section.
@@ -452,14 +453,15 @@ def session_pdf(report: SessionReport) -> bytes:
         Paragraph(report.title, s["title"]),
         Paragraph(
             f"<b>Person:</b> {_esc(report.person)} &nbsp;&nbsp; <b>Date:</b> "
-            f"{_esc(report.session_date)} &nbsp;&nbsp; <b>Technique between pre and post:</b> "
+            f"{_esc(report.session_date)} &nbsp;&nbsp; <b>Technique between before and after:</b> "
             f"{_esc(report.technique or '–')}",
             s["body"],
         ),
-        Paragraph("Pre vs post", s["h2"]),
+        Paragraph(REPORT_TEXT["comparison"], s["h2"]),
     ]
 
-    header = ["Test", "Side", "Pre", "Post", "Change", "% change", "MDC", "Real change?"]
+    header = ["Test", "Side", REPORT_TEXT["before"], REPORT_TEXT["after"], "Change", "% change",
+              "MDC", "Real change?"]
     data: list[list[Any]] = [header]
     verdict_colours: list[tuple[int, colors.Color]] = []
     for i, line in enumerate(report.lines, start=1):

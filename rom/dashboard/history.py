@@ -218,8 +218,8 @@ def show(store: Store, person: PersonInfo | None) -> None:
         return
     sessions = store.sessions(person.id)
     if not sessions:
-        st.info(f"No sessions saved for {literal(person.name)} yet. Analyse a pre and a post "
-                "video on the first tab; results are saved automatically.")
+        st.info(f"No sessions saved for {literal(person.name)} yet. Analyse a before and an "
+                "after video on the first tab; results are saved automatically.")
         return
     # Unreliable values stay out of the trends unless the user asks for them (issue 13).
     opt_in = st.checkbox(INCLUDE_UNRELIABLE, key="trend_include_unreliable",

@@ -27,11 +27,11 @@ DEMO_NOTES = ("Made by 'Try it with the sample videos': a synthetic body from ro
 RUN_DEMO = "_run_demo"
 
 _STEPS = (
-    (":material/videocam:", "Film “pre” from the side",
+    (":material/videocam:", "Film “before” from the side",
      "Phone at hip height, the whole body in frame. Do the test, e.g. a knee-to-wall lunge."),
     (":material/self_improvement:", "Do the technique",
      "Toe spreaders, a sock pull, foam rolling… whatever you want to check."),
-    (":material/compare_arrows:", "Film “post” the same way",
+    (":material/compare_arrows:", "Film “after” the same way",
      "rom measures both clips and tells you whether the change is bigger than "
      "measurement noise."),
 )
@@ -119,7 +119,7 @@ def show(store: Store) -> None:
         st.markdown("##### :material/person_add: Measure a real person")
         st.caption("**:material/arrow_back: In the sidebar on the left:** type a name or a "
                    "pseudonym (the height is optional) and press **Add person**. Then upload a "
-                   "pre and a post video from your phone, or record them with the webcam.")
+                   "before and an after video from your phone, or record them with the webcam.")
 
     with st.expander("Moving from another computer? Restore a backup"):
         from rom.dashboard import export
