@@ -155,7 +155,13 @@ def test_the_history_chart_draws_both_sides_their_mdc_bands_and_the_asymmetry() 
     assert traces["left–right difference · after"].yaxis == "y2"
     (threshold,) = fig.layout.shapes
     assert (threshold.y0, threshold.y1, threshold.yref) == (1.5, 1.5, "y2")
+    assert [a.text for a in fig.layout.annotations] == ["published threshold 1.5 cm"]
+    assert history_tab.chart_notes(data) == [
+        "Left/right threshold 1.5 cm: 68 % of healthy adults differ by 1.5 cm or less "
+        "(normative WBLT asymmetry data; MDC of the difference 1.5 cm (PMC3484905))."]
     assert fig.layout.yaxis2.title.text == "Left–right knee-to-wall (cm)"
+    # The time axis is ticked at the three sessions' dates.
+    assert [d.day for d in fig.layout.xaxis.tickvals] == [3, 10, 20]
     # The value axis spans the values plus room, not zoomed to them.
     assert tuple(fig.layout.yaxis.range) == pytest.approx((20.95, 43.05))
     # Hovering shows the session's label and the value.
@@ -186,6 +192,9 @@ def test_the_typical_range_is_shaded_and_one_side_has_no_asymmetry_panel() -> No
     (band,) = fig.layout.shapes
     assert (band.y0, band.y1) == pytest.approx((135.7, 146.3))
     assert "typical range: healthy adults, 141 ± 5.3°" in fig.layout.annotations[0].text
+    assert history_tab.chart_notes(data) == [
+        "Typical range: healthy adults, 141 ± 5.3° (mean ± SD) (AAOS; similar: Boone & Azen "
+        "142.5 ± 5.4°, AMA 150°)."]
     assert "yaxis2" not in fig.layout.to_plotly_json()
 
 

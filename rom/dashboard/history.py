@@ -34,7 +34,9 @@ HISTORY_TEXT: dict[str, str] = {
     "mdc_band": "MDC band · {side} (± {mdc} around the first before)",
     "range": "typical range: {meaning}",
     "asymmetry": "left–right difference · {phase}",
-    "threshold": "published left/right threshold {limit}: {meaning}",
+    "threshold": "published threshold {limit}",
+    "threshold_note": "Left/right threshold {limit}: {meaning} ({source}).",
+    "range_note": "Typical range: {meaning} ({source}).",
     "mdc_line": "MDC {mdc} (no published left/right threshold)",
     "value_axis": "{test} ({unit})",
     "asymmetry_axis": "Left–right {quantity} ({unit})",
@@ -53,8 +55,8 @@ HISTORY_TEXT: dict[str, str] = {
 SIDE_COLOURS: dict[str, str] = {"left": OKABE_ITO["blue"], "right": OKABE_ITO["black"]}
 _DASHES = {"pre": "dot", "post": "solid"}
 _SIZES = {"pre": 10, "post": 13}
-#: Name of the MDC band traces (one per side), for the legend and the tests.
-MDC_BAND_PREFIX = "MDC band"
+#: The time axis is ticked at each session's date up to this many sessions.
+MAX_DATE_TICKS = 8
 
 
 def _phase_word(phase: str) -> str:
@@ -138,12 +140,27 @@ def history_figure(data: trend.Trend,
                      row=1, col=1)
     if data.asymmetry:
         _add_asymmetry(fig, data, session_labels)
-    fig.update_xaxes(type="date", tickformat="%d %b %Y")
+    # Ticks at the sessions' dates while they fit; Plotly's own ticks beyond that.
+    ticks = {"tickvals": dates} if len(dates) <= MAX_DATE_TICKS else {}
+    fig.update_xaxes(type="date", tickformat="%d %b %Y", **ticks)
     fig.update_layout(height=420 + 180 * (rows - 1), template="plotly_white",
                       font={"color": CHART_TEXT_HEX},
                       margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
     return fig
+
+
+def chart_notes(data: trend.Trend) -> list[str]:
+    """The sources of the chart's typical range and left/right threshold, in words."""
+    notes = []
+    if data.reference is not None:
+        notes.append(HISTORY_TEXT["range_note"].format(meaning=data.reference.meaning,
+                                                       source=data.reference.source))
+    if data.threshold is not None and data.asymmetry:
+        notes.append(HISTORY_TEXT["threshold_note"].format(
+            limit=labels.format_value(data.threshold.limit, data.threshold.unit),
+            meaning=data.threshold.meaning, source=data.threshold.source))
+    return notes
 
 
 def _add_mdc_band(fig: go.Figure, data: trend.Trend, side: str,
@@ -193,7 +210,7 @@ def _add_asymmetry(fig: go.Figure, data: trend.Trend, session_labels: Mapping[in
     if data.threshold is not None:
         line = data.threshold.limit
         note = HISTORY_TEXT["threshold"].format(
-            limit=labels.format_value(line, data.threshold.unit), meaning=data.threshold.meaning)
+            limit=labels.format_value(line, data.threshold.unit))
     elif data.mdc is not None:
         line = data.mdc
         note = HISTORY_TEXT["mdc_line"].format(mdc=labels.format_value(data.mdc, data.unit))
@@ -274,6 +291,8 @@ def _trends(history: list[HistoryPoint], session_labels: Mapping[int, str], pers
     for data in shown:
         st.markdown(f"**{labels.test_label(data.test)}**")
         st.plotly_chart(history_figure(data, session_labels), key=f"trend_{data.test}")
+        for note in chart_notes(data):
+            st.caption(literal(note))
     if not shown:
         st.info(HISTORY_TEXT["no_values"])
     if any(not v.reliable(phase) for data in shown for _side, values in data.sides
