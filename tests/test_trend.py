@@ -103,6 +103,13 @@ def test_knee_flexion_has_its_published_range_and_the_mdc_as_left_right_line() -
     assert (data.reference.low, data.reference.high) == (141.0 - 5.3, 141.0 + 5.3)
     assert data.threshold is None and data.asymmetry_quantity == "value"
     assert [a.difference for a in data.asymmetry] == [11.0]
+    # Without a published left/right threshold the chart draws the MDC (10 deg) instead.
+    fig = history_tab.history_figure(data)
+    line = next(shape for shape in fig.layout.shapes if shape.yref == "y2")
+    assert (line.y0, line.y1) == (10.0, 10.0)
+    assert "MDC 10.0° (no published left/right threshold)" in [
+        a.text for a in fig.layout.annotations]
+    assert history_tab.chart_notes(data)[0].startswith("Typical range: healthy adults")
 
 
 def test_the_axis_never_zooms_to_the_values() -> None:

@@ -63,8 +63,9 @@ def _phase_word(phase: str) -> str:
     return HISTORY_TEXT["before" if phase == "pre" else "after"]
 
 
-def _session_text(value: trend.SessionValue, session_labels: Mapping[int, str]) -> str:
-    label = session_labels.get(value.session_id, f"{value.date:%d %b %Y} (#{value.session_id})")
+def _session_text(session_id: int, date: dt.date, session_labels: Mapping[int, str]) -> str:
+    """The session's label for a hover (its date and id when no label is given)."""
+    label = session_labels.get(session_id, f"{date:%d %b %Y} (#{session_id})")
     # Session labels hold the typed technique; Plotly draws tags in its hover labels.
     return plot_literal(label)
 
@@ -118,7 +119,7 @@ def history_figure(data: trend.Trend,
                 # The value in words for the hover; an unreliable one is never shown bare.
                 text=[labels.trusted_value(v.value(phase), data.unit, v.reliable(phase),
                                            marker=" ⚠ unreliable") for v in shown],
-                customdata=[_session_text(v, session_labels) for v in shown],
+                customdata=[_session_text(v.session_id, v.date, session_labels) for v in shown],
                 hovertemplate=HISTORY_TEXT["hover"],
             ), row=1, col=1)
         _add_mdc_band(fig, data, side, values, dates, colour)
@@ -203,8 +204,7 @@ def _add_asymmetry(fig: go.Figure, data: trend.Trend, session_labels: Mapping[in
                     "line": {"color": MUTED_HEX, "width": 2}},
             text=[labels.trusted_value(a.difference, data.asymmetry_unit, a.reliable,
                                        marker=" ⚠ unreliable") for a in shown],
-            customdata=[plot_literal(session_labels.get(
-                a.session_id, f"{a.date:%d %b %Y} (#{a.session_id})")) for a in shown],
+            customdata=[_session_text(a.session_id, a.date, session_labels) for a in shown],
             hovertemplate=HISTORY_TEXT["hover"],
         ), row=2, col=1)
     if data.threshold is not None:
