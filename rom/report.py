@@ -170,11 +170,12 @@ def trend_series(history: Sequence[HistoryPoint], lines: Sequence[ComparisonLine
              if point.session_id == session_id or point.date <= until]
     series = []
     for test, side in sorted({(line.test, line.side) for line in lines}):
-        values = trend.session_values(shown, test, side)[-TREND_SESSIONS:]
+        unit = trend.latest_unit(shown, test, side)
+        if unit is None:
+            continue
+        values = trend.session_values(shown, test, side, unit=unit)[-TREND_SESSIONS:]
         if len(values) < 2:
             continue
-        unit = next(p.measurement.unit for p in shown
-                    if (p.measurement.test, p.measurement.side) == (test, side))
         series.append(TrendSeries(
             test=test, side=side, unit=unit, dates=tuple(v.date for v in values),
             before=tuple(v.before for v in values), after=tuple(v.after for v in values),

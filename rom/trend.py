@@ -148,7 +148,8 @@ def _quantity(point: DatedPoint, quantity: str) -> float | None:
 
 
 def session_values(points: Iterable[DatedPoint], test: str, side: str, *,
-                   opt_in: bool = False, quantity: str = "value") -> list[SessionValue]:
+                   opt_in: bool = False, quantity: str = "value",
+                   unit: str | None = None) -> list[SessionValue]:
     """Each session's before and after value of ``test`` on ``side``, in date order.
 
     Parameters
@@ -160,6 +161,9 @@ def session_values(points: Iterable[DatedPoint], test: str, side: str, *,
     quantity : str
         ``"value"`` for the primary value, else a secondary value's name (e.g.
         :data:`rom.norms.KNEE_TO_WALL`).
+    unit : str, optional
+        Keep only measurements whose primary value is in this unit (the toe touch is in
+        ``"cm"`` with a scale, else ``"fraction_of_height"``: one line never mixes them).
 
     Returns
     -------
@@ -171,6 +175,8 @@ def session_values(points: Iterable[DatedPoint], test: str, side: str, *,
     for point in points:
         m = point.measurement
         if m.test != test or m.side != side or point.phase not in ("pre", "post"):
+            continue
+        if unit is not None and m.unit != unit:
             continue
         if not norms.include_in_trend(m, opt_in) or _quantity(point, quantity) is None:
             continue
@@ -211,6 +217,16 @@ def asymmetry_values(left: Sequence[SessionValue],
     return found
 
 
+def latest_unit(points: Iterable[DatedPoint], test: str, side: str | None = None) -> str | None:
+    """The unit of the latest recorded value of ``test`` (on ``side`` when given).
+
+    A trend is drawn in that unit; older values in another one are left out.
+    """
+    found = [p for p in points if p.measurement.test == test and p.measurement.value is not None
+             and (side is None or p.measurement.side == side)]
+    return max(found, key=lambda p: p.recorded_at).measurement.unit if found else None
+
+
 def trend_tests(points: Iterable[DatedPoint]) -> list[str]:
     """The tests in ``points``, sorted by name."""
     return sorted({p.measurement.test for p in points})
@@ -243,17 +259,18 @@ def trend_for(points: Iterable[DatedPoint], test: str, *, opt_in: bool = False,
     """
     mine = [p for p in points if p.measurement.test == test
             and (techniques is None or p.technique in techniques)]
+    unit = latest_unit(mine, test)
+    if unit is None:
+        return None
     sides = tuple((side, tuple(values)) for side in SIDES
-                  if (values := session_values(mine, test, side, opt_in=opt_in)))
+                  if (values := session_values(mine, test, side, opt_in=opt_in, unit=unit)))
     if not sides:
         return None
-    unit = next(p.measurement.unit for p in mine
-                if p.measurement.side == sides[0][0] and p.measurement.value is not None)
     threshold = norms.ASYMMETRY_THRESHOLDS.get(test)
     quantity = threshold.quantity if threshold is not None else "value"
     asymmetry_unit = threshold.unit if threshold is not None else unit
-    left, right = (session_values(mine, test, side, opt_in=opt_in, quantity=quantity)
-                   for side in SIDES)
+    left, right = (session_values(mine, test, side, opt_in=opt_in, quantity=quantity,
+                                  unit=unit) for side in SIDES)
     reference = norms.reference_range(test)
     return Trend(
         test=test, unit=unit, sides=sides, mdc=mdc_for(test, unit),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -110,6 +111,21 @@ def test_knee_flexion_has_its_published_range_and_the_mdc_as_left_right_line() -
     assert "MDC 10.0° (no published left/right threshold)" in [
         a.text for a in fig.layout.annotations]
     assert history_tab.chart_notes(data)[0].startswith("Typical range: healthy adults")
+
+
+def test_a_trend_keeps_to_the_unit_of_the_latest_value() -> None:
+    # The toe touch in cm (with a scale), once as a fraction of height (without one).
+    cm = [point(1, 5, "pre", "left", 12.0, test="toe-touch"),
+          point(3, 20, "pre", "left", 9.0, test="toe-touch")]
+    older = point(2, 10, "pre", "left", 0.07, test="toe-touch")
+    older = dataclasses.replace(older, measurement=dataclasses.replace(
+        older.measurement, unit="fraction_of_height"))
+    points = [*cm, older]
+    assert trend.latest_unit(points, "toe-touch") == "cm"
+    data = trend.trend_for(points, "toe-touch")
+    assert data is not None and data.unit == "cm"
+    assert [v.before for v in data.side("left")] == [12.0, 9.0]
+    assert trend.latest_unit(points, "knee-flexion") is None
 
 
 def test_the_axis_never_zooms_to_the_values() -> None:
