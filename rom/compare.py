@@ -171,7 +171,7 @@ def change(
     ``pre_uncertainty`` and ``post_uncertainty`` are the values' uncertainties (about 95 %,
     in ``unit``; None when unknown); see :attr:`Change.real_change`.
     """
-    unit = _checked_unit(test, unit, (pre, post), "pre and post")
+    unit = _checked_unit(test, unit, (pre, post), "before and after")
     absolute = post - pre
     percent = None if pre == 0 else 100.0 * absolute / abs(pre)
     mdc = mdc_for(test, unit)

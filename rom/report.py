@@ -39,7 +39,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from rom import cache, norms
+from rom import cache, norms, trend
+from rom.compare import mdc_for
 from rom.comparison import (
     AsymmetryLine,
     ComparisonLine,
@@ -161,35 +162,23 @@ def trend_series(history: Sequence[HistoryPoint], lines: Sequence[ComparisonLine
                  session_id: int, until: dt.date) -> list[TrendSeries]:
     """Each reported test and side over the sessions up to ``until`` (the report's date).
 
-    Only reliable values (:func:`rom.norms.include_in_trend` without opt-in), as in the
-    dashboard's history; a series needs two sessions or more to be a trend.  Sessions dated
-    after the reported one are left out; ``session_id`` (the reported one) is always in.
+    The values of the dashboard's history chart (:func:`rom.trend.session_values`), reliable
+    ones only (no opt-in); a series needs two sessions or more to be a trend.  Sessions
+    dated after the reported one are left out; ``session_id`` (the reported one) is always in.
     """
-    wanted = {(line.test, line.side) for line in lines}
-    per_series: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
-    units: dict[tuple[str, str], str] = {}
-    for point in history:
-        m = point.measurement
-        key = (m.test, m.side)
-        if key not in wanted or not norms.include_in_trend(m, opt_in=False):
-            continue
-        if point.session_id != session_id and point.date > until:
-            continue
-        sessions = per_series.setdefault(key, {})
-        entry = sessions.setdefault(point.session_id, {"date": point.date})
-        entry[point.phase] = m.value  # history is in time order: the last trial wins
-        units[key] = m.unit
+    shown = [point for point in history
+             if point.session_id == session_id or point.date <= until]
     series = []
-    for key in sorted(per_series):
-        entries = sorted(per_series[key].items(), key=lambda item: (item[1]["date"], item[0]))
-        entries = entries[-TREND_SESSIONS:]
-        if len(entries) < 2:
+    for test, side in sorted({(line.test, line.side) for line in lines}):
+        unit = trend.latest_unit(shown, test, side)
+        if unit is None:
+            continue
+        values = trend.session_values(shown, test, side, unit=unit)[-TREND_SESSIONS:]
+        if len(values) < 2:
             continue
         series.append(TrendSeries(
-            test=key[0], side=key[1], unit=units[key],
-            dates=tuple(e["date"] for _id, e in entries),
-            before=tuple(e.get("pre") for _id, e in entries),
-            after=tuple(e.get("post") for _id, e in entries),
+            test=test, side=side, unit=unit, dates=tuple(v.date for v in values),
+            before=tuple(v.before for v in values), after=tuple(v.after for v in values),
         ))
     return series
 
@@ -232,6 +221,7 @@ REPORT_TEXT: dict[str, str] = {
     "after": "After",
     "ranges": "Typical ranges",
     "trends": "Over the previous sessions",
+    "comparison": "Before and after",
 }
 
 #: How each scale source reads in the method section.
@@ -464,14 +454,15 @@ def session_pdf(report: SessionReport) -> bytes:
         Paragraph(report.title, s["title"]),
         Paragraph(
             f"<b>Person:</b> {_esc(report.person)} &nbsp;&nbsp; <b>Date:</b> "
-            f"{_esc(report.session_date)} &nbsp;&nbsp; <b>Technique between pre and post:</b> "
+            f"{_esc(report.session_date)} &nbsp;&nbsp; <b>Technique between before and after:</b> "
             f"{_esc(report.technique or '–')}",
             s["body"],
         ),
-        Paragraph("Pre vs post", s["h2"]),
+        Paragraph(REPORT_TEXT["comparison"], s["h2"]),
     ]
 
-    header = ["Test", "Side", "Pre", "Post", "Change", "% change", "MDC", "Real change?"]
+    header = ["Test", "Side", REPORT_TEXT["before"], REPORT_TEXT["after"], "Change", "% change",
+              "MDC", "Real change?"]
     data: list[list[Any]] = [header]
     verdict_colours: list[tuple[int, colors.Color]] = []
     for i, line in enumerate(report.lines, start=1):
@@ -582,11 +573,12 @@ def _trend_chart(series: TrendSeries, width: float, height: float) -> Drawing:
     chart.categoryAxis.labels.fillColor = _INK
     chart.valueAxis.labels.fontSize = 6
     chart.valueAxis.labels.fillColor = _INK
-    known = [v for values in chart.data for v in values if v is not None]
-    # An axis that does not zoom to the values: noise must not look like a trend.
-    spread = max(max(known) - min(known), 10.0 if series.unit == "deg" else 4.0)
-    chart.valueAxis.valueMin = min(known) - spread / 2
-    chart.valueAxis.valueMax = max(known) + spread / 2
+    # An axis that does not zoom to the values (the history chart's): noise must not look
+    # like a trend.
+    limits = trend.axis_limits([v for values in (series.before, series.after) for v in values
+                                if v is not None], series.unit, mdc_for(series.test, series.unit))
+    if limits is not None:
+        chart.valueAxis.valueMin, chart.valueAxis.valueMax = (v * scale for v in limits)
     for i, phase in enumerate(PHASES):
         chart.lines[i].strokeColor = colors.HexColor(PHASE_COLOURS[phase])
         chart.lines[i].strokeWidth = 1.2

@@ -49,8 +49,8 @@ def _add_person(at: AppTest, name: str = "Ana Runner", height: int | None = 172)
 
 
 def _comparison_table(at: AppTest) -> object:
-    """The session's pre/post table (the page has others: sample clips, history)."""
-    (table,) = [t.value for t in at.table if "Beyond MDC?" in t.value.columns]
+    """The session's before/after table (the page has others: sample clips, history)."""
+    (table,) = [t.value for t in at.table if "Real change?" in t.value.columns]
     return table
 
 
@@ -64,8 +64,8 @@ def test_first_visit_welcomes_and_offers_the_demo() -> None:
     # What rom does, the three steps and privacy, instead of an empty page.
     assert any(t.startswith("Welcome") for t in _texts(at.subheader))
     text = " ".join(_texts(at.markdown))
-    for step in ("1 · Film “pre” from the side", "2 · Do the technique",
-                 "3 · Film “post” the same way", "stay on this computer"):
+    for step in ("1 · Film “before” from the side", "2 · Do the technique",
+                 "3 · Film “after” the same way", "stay on this computer"):
         assert step in text, step
     demo = at.button(key="try_samples")
     assert demo.label == "Try it with the sample videos" and not demo.disabled
@@ -226,8 +226,8 @@ def test_sample_videos_end_to_end(tmp_path: Path) -> None:
         m = measure(track, test, pre_clip.side, calibration=calibration,
                     height_cm=172.0).measurement
         expected[clip.phase] = m
-    metrics = {m.label.split(" ·")[0]: m.value for m in at.metric}
-    for phase, title in (("pre", "Pre"), ("post", "Post")):
+    metrics = {m.label.split(" ·")[0]: m.value for m in at.metric if m.label.endswith(" side")}
+    for phase, title in (("pre", "Before"), ("post", "After")):
         m = expected[phase]
         shown = metrics[title]
         # Values are shown with their uncertainty (issue 11: "± u" beside each value).
@@ -237,7 +237,7 @@ def test_sample_videos_end_to_end(tmp_path: Path) -> None:
 
     # The comparison table holds the same pre, post and change.
     row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
-    for column, phase in (("Pre", "pre"), ("Post", "post")):
+    for column, phase in (("Before", "pre"), ("After", "post")):
         m = expected[phase]
         assert row[column].startswith(labels.format_value(m.value, m.unit,
                                                           uncertainty=m.uncertainty)), (row, m)
@@ -288,7 +288,7 @@ def test_video_without_a_person_says_so(tmp_path: Path) -> None:
     at.button(key="analyse").click().run(timeout=120)
     assert not at.exception
     errors = _texts(at.error)
-    assert any(e.startswith("Pre · before: “empty-room.mp4”") and "no person was found" in e
+    assert any(e.startswith("Before: “empty-room.mp4”") and "no person was found" in e
                for e in errors), errors
     assert "0 sessions on record" in " ".join(_texts(at.sidebar.caption))
 
@@ -380,7 +380,7 @@ def test_try_it_with_the_sample_videos() -> None:
     # Results: the values shown are the pipeline's values for the sample clips.
     expected = _expected(test, pair)
     metrics = {m.label: m.value for m in at.metric}
-    for phase, title in (("pre", "Pre · before"), ("post", "Post · after")):
+    for phase, title in (("pre", "Before"), ("post", "After")):
         m = expected[phase]
         shown = metrics[f"{title} · {m.side} side"]  # type: ignore[attr-defined]
         # Shown with its uncertainty (issue 11: "± u" beside each value).
@@ -482,13 +482,15 @@ def test_advisory_and_invalidating_reasons_are_explained(
     assert not at.exception, at.exception
     pre, post = measured
 
-    metrics = {m.label.split(" ·")[0]: m.value for m in at.metric}
+    # Each clip's metric ("Before · left side") and the session headline's ("Before").
+    videos = {m.label.split(" ·")[0]: m.value for m in at.metric if m.label.endswith(" side")}
+    metrics = {m.label: m.value for m in at.metric if not m.label.endswith(" side")}
     # Reliable: plain (with its "± u", issue 11); unreliable: marked.
-    assert metrics["Pre"] == labels.format_value(pre.value, pre.unit, uncertainty=pre.uncertainty)
-    assert metrics["Post"] == labels.format_value(post.value, post.unit,
+    assert videos["Before"] == labels.format_value(pre.value, pre.unit, uncertainty=pre.uncertainty)
+    assert videos["After"] == labels.format_value(post.value, post.unit,
                                                   uncertainty=post.uncertainty) + " (unreliable)"
-    assert metrics["Before"] == metrics["Pre"]
-    assert metrics["After"] == metrics["Post"]
+    assert metrics["Before"] == videos["Before"]
+    assert metrics["After"] == videos["After"]
     assert metrics["Change"].endswith("(unreliable)")
     (good,) = _texts(at.success)
     assert "Worth knowing" in good and REASON_TEXT[advisory[0]] in good
@@ -496,8 +498,8 @@ def test_advisory_and_invalidating_reasons_are_explained(
     assert bad.startswith("**Unreliable — do not use this number.**")
     assert REASON_TEXT[invalidating[0]] in bad and REASON_TEXT[advisory[0]] in bad
     row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
-    assert row["Post"].endswith("⚠") and row["Change"].endswith("⚠")
-    assert row["Beyond MDC?"].startswith("⚠ Unreliable")
+    assert row["After"].endswith("⚠") and row["Change"].endswith("⚠")
+    assert row["Real change?"].startswith("⚠ Unreliable")
     advice = _texts(at.markdown)
     assert f"- {REASON_TEXT[invalidating[0]]}" in advice
     assert f"- {REASON_TEXT[advisory[0]]}" in advice
@@ -606,11 +608,11 @@ def test_the_other_leg_is_one_click_away_without_tracking_again(
 
     # The wrong leg: never a bare number, the reason in words, and the hint with its button.
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Pre · before · left side"] == "20.0° (unreliable)"
-    assert metrics["Post · after · left side"] == "20.0° (unreliable)"
+    assert metrics["Before · left side"] == "20.0° (unreliable)"
+    assert metrics["After · left side"] == "20.0° (unreliable)"
     assert all(labels.REASON_TEXT["other_leg_moved"] in w for w in _texts(at.warning))
     (hint,) = [t for t in _texts(at.info) if t.startswith("**Switch side?**")]
-    assert "the right leg did the movement" in hint and "pre and post clips" in hint
+    assert "the right leg did the movement" in hint and "before and after clips" in hint
     # Where the vertical came from, its +-, and why the marker was not used.
     captions = _texts(at.caption)
     vertical = [c for c in captions if "Vertical from the room's edges, known to ±0.8°" in c]
@@ -622,15 +624,15 @@ def test_the_other_leg_is_one_click_away_without_tracking_again(
     assert tracked == ["pre.mp4", "post.mp4"], "switching the side must not track again"
     assert [(a.measurement.side, o.side) for a, o in remeasured] == [("left", "right")] * 2
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Pre · before · right side"] == "120.0°"
-    assert metrics["Post · after · right side"] == "120.0°"
+    assert metrics["Before · right side"] == "120.0°"
+    assert metrics["After · right side"] == "120.0°"
     assert not [t for t in _texts(at.info) if t.startswith("**Switch side?**")]
-    assert any("Measured the right leg in the pre and post clips" in t
+    assert any("Measured the right leg in the before and after clips" in t
                for t in _texts(at.success))
     assert at.radio(key="side").value == "right"  # the next Analyse measures that leg
     # Saved once, as the right leg (the left-leg save is replaced).
     row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
-    assert row["Side"] == "Right" and row["Pre"] == "120.0°" and row["Post"] == "120.0°"
+    assert row["Side"] == "Right" and row["Before"] == "120.0°" and row["After"] == "120.0°"
     assert len(_comparison_table(at)) == 1  # type: ignore[arg-type]
     assert "1 session on record" in " ".join(_texts(at.sidebar.caption))
     assert results.WRONG_LEG == "other_leg_moved"
@@ -662,7 +664,7 @@ def test_switching_to_the_leg_that_moved_on_a_real_clip(tmp_path: Path,
     at.radio(key="side").set_value("left").run()
     at.button(key="analyse").click().run(timeout=300)
     assert not at.exception, at.exception
-    (wrong,) = [m for m in at.metric if m.label.startswith("Pre")]
+    (wrong,) = [m for m in at.metric if m.label.startswith("Before ·")]
     assert wrong.label.endswith("left side") and wrong.value.endswith("(unreliable)")
     assert any(t.startswith("**Switch side?**") for t in _texts(at.info))
     tracks = sorted((tmp_path / "cache" / "tracks").glob("*"))
@@ -680,8 +682,8 @@ def test_switching_to_the_leg_that_moved_on_a_real_clip(tmp_path: Path,
     monkeypatch.setattr(pipeline, "track_video", real_track_video)
     monkeypatch.setattr(tracking, "track_video", real_track_video)
     expected = _expected("knee-flexion", (clip,))["pre"]
-    (right,) = [m for m in at.metric if m.label.startswith("Pre")]
-    assert right.label == "Pre · before · right side"
+    (right,) = [m for m in at.metric if m.label.startswith("Before ·")]
+    assert right.label == "Before · right side"
     assert right.value == labels.trusted_value(expected.value, expected.unit,  # type: ignore[attr-defined]
                                                expected.reliable,  # type: ignore[attr-defined]
                                                uncertainty=expected.uncertainty)  # type: ignore[attr-defined]

@@ -63,7 +63,7 @@ def test_another_person_gets_a_fresh_form_and_none_of_the_results(
     assert at.selectbox(key="technique").value == labels.TECHNIQUES[0]
     assert at.text_area(key=state.SESSION_NOTES).value == ""
     assert at.date_input(key=state.SESSION_DATE).value == dt.date.today()  # no video yet
-    assert not [t for t in at.table if "Beyond MDC?" in t.value.columns]
+    assert not [t for t in at.table if "Real change?" in t.value.columns]
     # Analysing now has nothing to analyse: Ana's clips cannot become Ben's trial.
     at.button(key="analyse").click().run()
     assert any("Add a video first" in w.value for w in at.warning)

@@ -126,7 +126,7 @@ def _check_results(page: object, test: str, expected: list[object],
     assert metrics[2:4] == [trusted_value(m.value, m.unit, m.reliable,  # type: ignore[attr-defined]
                                           uncertainty=m.uncertainty)  # type: ignore[attr-defined]
                             for m in expected], metrics
-    table = page.locator('[data-testid="stTable"]', has_text="Beyond MDC?").inner_text()  # type: ignore[attr-defined]
+    table = page.locator('[data-testid="stTable"]', has_text="Real change?").inner_text()  # type: ignore[attr-defined]
     assert test_label(test) in table
     pre, post = expected
     if pre.value is not None and post.value is not None:  # type: ignore[attr-defined]
@@ -172,7 +172,7 @@ def test_first_visit_demo_then_a_real_person(app: dict[str, object], tmp_path: P
 
         # One click: the demo person, the sample clips, the analysis, the comparison.
         demo_button.click()
-        page.get_by_text("Pre vs post in this session").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+        page.get_by_text("Before and after in this session").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
         page.wait_for_timeout(2500)  # let videos, charts and images load
         page.screenshot(path=str(shots / "02-demo-landing.png"))  # where the runner lands
         page.set_viewport_size({"width": 1400, "height": 3600})  # the whole page at once
@@ -188,7 +188,7 @@ def test_first_visit_demo_then_a_real_person(app: dict[str, object], tmp_path: P
         page.get_by_text(f"Trends for {welcome.DEMO_PERSON_NAME}").wait_for()
         page.wait_for_timeout(1500)
         page.screenshot(path=str(shots / "04-demo-history.png"))
-        page.get_by_role("tab", name="Pre / post session").click()
+        page.get_by_role("tab", name="Before / after session").click()
 
         # A real person is one click away.
         sidebar.get_by_role("button", name="Add another person").click()
@@ -221,8 +221,8 @@ def test_first_visit_demo_then_a_real_person(app: dict[str, object], tmp_path: P
         _wait_uploaded(page, post_path.name)
         assert page.get_by_text("cannot be used").count() == 0
 
-        page.get_by_role("button", name="Analyse pre and post").click()
-        page.get_by_text("Pre vs post in this session").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+        page.get_by_role("button", name="Analyse before and after").click()
+        page.get_by_text("Before and after in this session").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
         page.wait_for_timeout(2500)
         page.screenshot(path=str(shots / f"06-results-{test}.png"))
         expected = _expected(test, (pre_path, post_path), pre_meta.get("side", "auto"),
@@ -301,7 +301,7 @@ def test_webcam_draws_the_skeleton_live_and_records_a_clip(
         live.screenshot(path=str(shots / "08-webcam-live.png"))
         page.screenshot(path=str(shots / "08-webcam-page.png"))
         camera.get_by_role("button", name="STOP").click()
-        page.get_by_text("Pre clip recorded").wait_for(timeout=60_000)
+        page.get_by_text("Before clip recorded").wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
         states = page.evaluate(
             "Array.from(document.querySelectorAll('video')).map(v => "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rom import labels, report
+from rom import labels, report, trend
 from rom.comparison import session_comparison
 from rom.dashboard import compare as compare_section
 from rom.dashboard import services
@@ -52,8 +52,8 @@ def test_session_lines_pair_pre_and_post_and_judge_against_the_mdc() -> None:
     assert left.mdc == 4.7 and left.exceeds_mdc is True and left.improved is True
     assert "Powden" in left.mdc_source
     assert right.exceeds_mdc is False  # 3° < 4.7°
-    assert compare_section.verdict(left) == "✔ Real improvement"
-    assert compare_section.verdict(right) == "≈ Within measurement noise"
+    assert compare_section.verdict(left) == "✔ Better — real change: yes"
+    assert compare_section.verdict(right) == "≈ Within measurement noise — real change: no"
     assert compare_section.short_verdict(right) == "No, noise"
 
 
@@ -76,7 +76,7 @@ def test_smaller_toe_touch_distance_is_an_improvement() -> None:
     assert line.change is not None
     assert line.change.absolute == pytest.approx(-8.0) and line.exceeds_mdc is True
     assert line.improved is True
-    assert compare_section.verdict(line) == "✔ Real improvement"
+    assert compare_section.verdict(line) == "✔ Better — real change: yes"
 
 
 def test_unreliable_or_missing_phase_is_never_called_real() -> None:
@@ -88,7 +88,7 @@ def test_unreliable_or_missing_phase_is_never_called_real() -> None:
     assert any("heel" in note.lower() for note in line.notes)
     (only_pre,) = session_comparison([_trial(1, "pre", _m("knee-flexion", "left", 90.0))])
     assert only_pre.post is None and only_pre.change is None
-    assert compare_section.verdict(only_pre) == "Needs both pre and post"
+    assert compare_section.verdict(only_pre) == "Needs both a before and an after value"
 
 
 def test_no_mdc_for_fraction_of_height() -> None:
@@ -137,12 +137,12 @@ def test_an_unreliable_value_is_never_shown_bare() -> None:
                                    reasons=("low_visibility",), mid=2))]
     lines = session_comparison(trials)
     (row,) = compare_section.table_rows(lines)
-    assert row["Pre"] == "110.0°"
-    assert row["Post"] == "125.0° ⚠" and row["Change"] == "+15.0° ⚠"
-    assert row["Beyond MDC?"].startswith("⚠ Unreliable")
+    assert row["Before"] == "110.0°"
+    assert row["After"] == "125.0° ⚠" and row["Change"] == "+15.0° ⚠"
+    assert row["Real change?"].startswith("⚠ Unreliable")
     # The chart labels the unreliable end too, and draws it hollow.
     fig = compare_section.dumbbell_chart(lines)
-    post_trace = next(t for t in fig.data if t.name == "post (after)")
+    post_trace = next(t for t in fig.data if t.name == "after")
     assert list(post_trace.text) == ["125.0° ⚠"]
     assert list(post_trace.marker.color) == ["white"]
 
@@ -276,15 +276,25 @@ def test_table_cells_and_plot_labels_are_literal_too() -> None:
         "&lt;a href='http://x'&gt;y&lt;/a&gt; &amp; &lt;b&gt;z&lt;/b&gt;")
 
 
-def test_trend_labels_escape_the_typed_technique() -> None:
-    from rom.dashboard import history, summary
+def _trend(phase: str, m: Measurement, technique: str | None = None) -> trend.Trend:
+    """The history chart's data of one stored measurement (session 3, 1 Dec 2026)."""
+    from rom.store.records import HistoryPoint
 
-    point = summary.TrendPoint(session_id=3, session_label="01 Dec 2026 · <b>x</b> (#3)",
-                               date=dt.date(2026, 12, 1), technique="<b>x</b>", phase="pre",
-                               test="knee-flexion", side="right", value=110.0, unit="deg",
-                               reliable=True)
-    fig = history.trend_chart([point], "deg")
-    assert list(fig.data[0].x) == ["01 Dec 2026 · &lt;b&gt;x&lt;/b&gt; (#3)"]
+    point = HistoryPoint(person_id=1, session_id=3, session_uid="s3", date=dt.date(2026, 12, 1),
+                         technique=technique, place=None, trial_id=1, phase=phase,
+                         measurement_id=1, measurement=m, recorded_at=NOW)
+    data = trend.trend_for([point], m.test, opt_in=True)
+    assert data is not None
+    return data
+
+
+def test_trend_labels_escape_the_typed_technique() -> None:
+    from rom.dashboard import history
+
+    m = _m("knee-flexion", "right", 110.0).measurement
+    fig = history.history_figure(_trend("pre", m, "<b>x</b>"),
+                                 {3: "01 Dec 2026 · <b>x</b> (#3)"})
+    assert list(fig.data[0].customdata) == ["01 Dec 2026 · &lt;b&gt;x&lt;/b&gt; (#3)"]
 
 
 # -- the vertical and the trust reasons on each result ---------------------------------------
@@ -316,7 +326,7 @@ def test_each_result_says_where_the_vertical_came_from() -> None:
 
 
 def test_no_invalidating_reason_lets_a_value_show_bare() -> None:
-    from rom.dashboard import history, results, summary
+    from rom.dashboard import history, results
     from rom.measurement import INVALIDATING_REASONS
 
     new = {"tilt_unknown", "implausible_pose", "not_this_test", "other_leg_moved",
@@ -330,11 +340,8 @@ def test_no_invalidating_reason_lets_a_value_show_bare() -> None:
         assert results.value_text(m) == "125.0° (unreliable)", reason
         (row,) = compare_section.table_rows(session_comparison(
             [_trial(1, "pre", pre), _trial(2, "post", post)]))
-        assert row["Post"] == "125.0° ⚠" and row["Change"] == "+15.0° ⚠", reason
-        point = summary.TrendPoint(session_id=1, session_label="s", date=NOW.date(),
-                                   technique=None, phase="post", test=m.test, side=m.side,
-                                   value=m.value, unit=m.unit, reliable=m.reliable)
-        (trace,) = history.trend_chart([point], "deg").data
+        assert row["After"] == "125.0° ⚠" and row["Change"] == "+15.0° ⚠", reason
+        (trace, _mdc_band) = history.history_figure(_trend("post", m)).data
         assert list(trace.text) == ["125.0° ⚠ unreliable"], reason
 
 
@@ -355,12 +362,13 @@ def test_a_change_within_the_values_uncertainty_is_not_called_real() -> None:
     assert compare_section.short_verdict(line) == "No, uncertain"
     assert report._verdict(line)[0] == "No – within rom's uncertainty"
     (row,) = compare_section.table_rows([line])
-    assert (row["Pre"], row["Post"]) == ("30.0 ± 4.0°", "36.0 ± 4.5°")
+    assert (row["Before"], row["After"]) == ("30.0 ± 4.0°", "36.0 ± 4.5°")
     # Narrower uncertainties: the same change is real.
     trials = [_trial(1, "pre", with_u(_m("ankle-dorsiflexion", "left", 30.0), 1.0)),
               _trial(2, "post", with_u(_m("ankle-dorsiflexion", "left", 36.0, mid=2), 1.0))]
     (line,) = session_comparison(trials)
-    assert line.real_change is True and compare_section.verdict(line) == "✔ Real improvement"
+    assert line.real_change is True
+    assert compare_section.verdict(line) == "✔ Better — real change: yes"
 
 
 def test_values_are_formatted_with_their_uncertainty() -> None:

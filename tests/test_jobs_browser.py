@@ -21,7 +21,7 @@ from tests.test_browser import (  # noqa: F401  (app is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-RESULTS = "Pre vs post in this session"
+RESULTS = "Before and after in this session"
 TRACKING = "finding the body"
 
 
@@ -47,7 +47,7 @@ def _analyse_samples(page: object, test_label: str) -> None:
     option.click()
     page.get_by_text("Use the sample videos").click()  # type: ignore[attr-defined]
     page.wait_for_timeout(1000)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Analyse pre and post").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Analyse before and after").click()  # type: ignore[attr-defined]
 
 
 def test_reload_mid_analysis_then_two_tabs_at_once(app: dict[str, object]) -> None:  # noqa: F811

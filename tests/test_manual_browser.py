@@ -134,10 +134,10 @@ def test_measure_a_big_toe_extension_on_a_photo(dashboard: tuple[str, Path],
         section.get_by_role("button", name=manual.TEXT["save"]).click()
         page.get_by_text("Saved by hand").filter(
             has_text=manual.PHASES["post"].lower()).wait_for(timeout=60_000)
-        page.get_by_text("4 · Pre vs post in this session").wait_for(timeout=30_000)
-        table = page.locator('[data-testid="stTable"]', has_text="Beyond MDC?")
+        page.get_by_text("4 · Before and after in this session").wait_for(timeout=30_000)
+        table = page.locator('[data-testid="stTable"]', has_text="Real change?")
         assert "Big-toe extension" in table.inner_text()
-        page.get_by_text("4 · Pre vs post in this session").scroll_into_view_if_needed()
+        page.get_by_text("4 · Before and after in this session").scroll_into_view_if_needed()
         page.wait_for_timeout(500)
         page.screenshot(path=str(shots / "manual-02-saved.png"))
 

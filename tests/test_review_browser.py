@@ -39,7 +39,7 @@ def test_both_videos_play_and_step_in_sync(app: dict[str, object]) -> None:  # n
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(str(app["url"]))
         page.get_by_role("button", name="Try it with the sample videos").click(timeout=60_000)
-        page.get_by_text("Pre vs post in this session").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+        page.get_by_text("Before and after in this session").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
         widget = page.get_by_test_id("rom-review-chart")
         widget.wait_for(timeout=60_000)
         widget.scroll_into_view_if_needed()

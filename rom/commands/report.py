@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add the ``report`` sub-command to the ``rom`` parser."""
     parser = subparsers.add_parser(
         "report", help="write a one-page PDF report of a person's session",
-        description="Write the one-page PDF session report (pre vs post, MDC verdicts, left "
+        description="Write the one-page PDF session report (before vs after, MDC verdicts, left "
                     "vs right) that the dashboard offers, for one stored session.",
     )
     parser.add_argument("person", metavar="PERSON", help="id, uid or name")

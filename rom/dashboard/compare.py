@@ -25,14 +25,14 @@ from rom.vocabulary import PHASES
 
 # Verdict kinds, in the order they are decided, with their table sentence and headline word.
 _VERDICT_TEXT = {
-    "incomplete": ("Needs both pre and post", "–"),
+    "incomplete": ("Needs both a before and an after value", "–"),
     "unreliable": ("⚠ Unreliable — film again", "Unreliable"),
     "no_mdc": ("No published MDC for this test", "No published MDC"),
-    "improved": ("✔ Real improvement", "Yes, better"),
-    "worse": ("✔ Real change (worse)", "Yes, worse"),
+    "improved": ("✔ Better — real change: yes", "Yes, better"),
+    "worse": ("✔ Worse — real change: yes", "Yes, worse"),
     "uncertain": ("≈ Beyond the MDC but within rom's uncertainty — real change: no",
                   "No, uncertain"),
-    "noise": ("≈ Within measurement noise", "No, noise"),
+    "noise": ("≈ Within measurement noise — real change: no", "No, noise"),
 }
 
 
@@ -255,15 +255,15 @@ def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:
         {
             "Test": labels.test_label(line.test),
             "Side": line.side.capitalize(),
-            "Pre": labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"),
+            "Before": labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"),
                                         marker=" ⚠", uncertainty=line.uncertainty("pre")),
-            "Post": labels.trusted_value(line.value("post"), line.unit, line.reliable("post"),
+            "After": labels.trusted_value(line.value("post"), line.unit, line.reliable("post"),
                                          marker=" ⚠", uncertainty=line.uncertainty("post")),
             "Change": labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
                                            signed=True, marker=" ⚠"),
             "% change": labels.format_percent(_percent(line)),
             "MDC": labels.format_value(line.mdc, line.unit),
-            "Beyond MDC?": verdict(line),
+            "Real change?": verdict(line),
         }
         for line in lines
     ]
@@ -288,7 +288,7 @@ def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
             fig.add_trace(go.Scatter(x=[pre * scale, post * scale], y=[name, name],
                                      mode="lines", line={"color": MUTED_HEX, "width": 4},
                                      showlegend=False, hoverinfo="skip"))
-    titles = {"pre": "pre (before)", "post": "post (after)"}
+    titles = {"pre": "before", "post": "after"}
     for phase in PHASES:
         title = titles[phase]
         xs, ys, texts, fills = [], [], [], []
@@ -404,7 +404,7 @@ def show_session(store: Store, person: PersonInfo) -> None:
         session_comparison(trials), trials, dashboard_trials.chosen_statistic(store))
     if not lines:
         return
-    st.subheader("4 · Pre vs post in this session")
+    st.subheader("4 · Before and after in this session")
     technique = st.session_state.get(state.SESSION_FINGERPRINT, ("", ""))[1]
     st.caption(f"{literal(person.name)} · {literal(technique)} · saved to the history "
                "automatically")

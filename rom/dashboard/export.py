@@ -129,7 +129,7 @@ def _exports(store: Store, person: PersonInfo) -> None:
     slug = _slug(person.name)
 
     st.subheader("Session report (PDF)")
-    st.caption("One page for a client file: pre vs post, whether each change is real, left vs "
+    st.caption("One page for a client file: before vs after, whether each change is real, left vs "
                "right, and advice where a video was not good enough.")
     newest_first = sorted(sessions, key=lambda s: (s.date, s.id), reverse=True)
     _default_to_newest(newest_first[0].id, [s.id for s in newest_first])

@@ -2,57 +2,231 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import cast
+
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
-from rom import deletion, labels
+from rom import deletion, labels, norms, trend
 from rom.dashboard import state, summary
-from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
+from rom.dashboard.results import PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows, plot_literal
 from rom.errors import RomError
 from rom.history import session_changes, technique_effects
 from rom.norms import include_in_trend
 from rom.store import Store
 from rom.store.records import HistoryPoint, PersonInfo
+from rom.style import CHART_TEXT_HEX, MUTED_HEX, OKABE_ITO, REFERENCE_FILL, WARN_HEX
 from rom.vocabulary import PHASES
 
 INCLUDE_UNRELIABLE = "Include values flagged unreliable"
 INCLUDE_UNRELIABLE_HELP = ("Values rom could not measure reliably are kept out of the trends and "
                            "the technique averages unless you tick this; they are shown hollow.")
 
+#: The History tab's chart words (one table, ready for translation).
+HISTORY_TEXT: dict[str, str] = {
+    "before": "before",
+    "after": "after",
+    "trace": "{side} · {phase}",
+    "mdc_band": "MDC band · {side} (± {mdc} around the first before)",
+    "range": "typical range: {meaning}",
+    "asymmetry": "left–right difference · {phase}",
+    "threshold": "published threshold {limit}",
+    "threshold_note": "Left/right threshold {limit}: {meaning} ({source}).",
+    "range_note": "Typical range: {meaning} ({source}).",
+    "mdc_line": "MDC {mdc} (no published left/right threshold)",
+    "value_axis": "{test} ({unit})",
+    "asymmetry_axis": "Left–right {quantity} ({unit})",
+    "knee_to_wall": "knee-to-wall",
+    "difference": "difference",
+    "hover": "%{customdata}<br>%{text}<extra></extra>",
+    "no_technique": "No technique named",
+    "tests": "Tests",
+    "techniques": "Techniques",
+    "no_values": "No values of these tests with these techniques to show.",
+}
 
-def trend_chart(points: list[summary.TrendPoint], unit: str) -> go.Figure:
-    """Pre and post values per session; hollow markers are unreliable measurements."""
-    scale = labels.display_scale(unit)
-    fig = go.Figure()
+#: Each side's colour on the history chart (Okabe–Ito, 3:1 or more on white); before and
+#: after are told apart by shape and line (circle and dotted, diamond and solid), as in
+#: the session's before/after chart.
+SIDE_COLOURS: dict[str, str] = {"left": OKABE_ITO["blue"], "right": OKABE_ITO["black"]}
+_DASHES = {"pre": "dot", "post": "solid"}
+_SIZES = {"pre": 10, "post": 13}
+#: The time axis is ticked at each session's date up to this many sessions.
+MAX_DATE_TICKS = 8
+
+
+def _phase_word(phase: str) -> str:
+    return HISTORY_TEXT["before" if phase == "pre" else "after"]
+
+
+def _session_text(session_id: int, date: dt.date, session_labels: Mapping[int, str]) -> str:
+    """The session's label for a hover (its date and id when no label is given)."""
+    label = session_labels.get(session_id, f"{date:%d %b %Y} (#{session_id})")
+    # Session labels hold the typed technique; Plotly draws tags in its hover labels.
+    return plot_literal(label)
+
+
+def history_figure(data: trend.Trend,
+                   session_labels: Mapping[int, str] | None = None) -> go.Figure:
+    """One test over time: left and right against the session date, and their difference.
+
+    The top panel has each side's before and after values per session (after: solid line,
+    diamonds; hollow markers are unreliable values, shown only when opted in), the ± MDC
+    band around each side's first before value (values inside it are indistinguishable
+    from that baseline) and the published typical range shaded.  The bottom panel, when
+    both sides were measured in a session, has ``|left - right|`` per session and phase
+    with the published left/right threshold (or the MDC when none is published).
+
+    Parameters
+    ----------
+    data : rom.trend.Trend
+        From :func:`rom.trend.trend_for`; values in stored units, shown in display units
+        (:func:`rom.labels.display_scale`).
+    session_labels : mapping of session id to label, optional
+        Shown when hovering a point (e.g. :func:`rom.dashboard.summary.session_label`).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Pure: no Streamlit, nothing read or written.
+    """
+    session_labels = session_labels or {}
+    scale = labels.display_scale(data.unit)
+    rows = 2 if data.asymmetry else 1
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        row_heights=[0.68, 0.32][:rows])
+    dates = sorted({v.date for _side, values in data.sides for v in values})
+    for side, values in data.sides:
+        colour = SIDE_COLOURS.get(side, OKABE_ITO["blue"])
+        for phase in PHASES:
+            shown = [v for v in values if v.value(phase) is not None]
+            if not shown:
+                continue
+            fig.add_trace(go.Scatter(
+                x=[v.date for v in shown],
+                y=[cast(float, v.value(phase)) * scale for v in shown],
+                mode="lines+markers",
+                name=HISTORY_TEXT["trace"].format(side=side, phase=_phase_word(phase)),
+                line={"color": colour, "width": 2 if phase == "post" else 1.5,
+                      "dash": _DASHES[phase]},
+                marker={"size": _SIZES[phase], "symbol": PHASE_SYMBOLS[phase],
+                        "color": [colour if v.reliable(phase) else "white" for v in shown],
+                        "line": {"color": colour, "width": 2}},
+                # The value in words for the hover; an unreliable one is never shown bare.
+                text=[labels.trusted_value(v.value(phase), data.unit, v.reliable(phase),
+                                           marker=" ⚠ unreliable") for v in shown],
+                customdata=[_session_text(v.session_id, v.date, session_labels) for v in shown],
+                hovertemplate=HISTORY_TEXT["hover"],
+            ), row=1, col=1)
+        _add_mdc_band(fig, data, side, values, dates, colour)
+    known = [cast(float, v.value(phase)) for _side, values in data.sides for v in values
+             for phase in PHASES if v.value(phase) is not None]
+    limits = trend.axis_limits(known, data.unit, data.mdc)
+    if limits is not None:
+        fig.update_yaxes(range=[limits[0] * scale, limits[1] * scale], row=1, col=1)
+    if data.reference is not None and limits is not None:
+        band = data.reference
+        top = band.high if band.high is not None else max(band.low, limits[1])
+        fig.add_hrect(y0=band.low * scale, y1=top * scale, fillcolor=REFERENCE_FILL,
+                      opacity=0.2, line_width=0, layer="below",
+                      annotation_text=HISTORY_TEXT["range"].format(meaning=band.meaning),
+                      annotation_position="top left", row=1, col=1)
+    suffix = labels.UNIT_SUFFIX.get(data.unit, data.unit).strip()
+    name = labels.test_label(data.test).split(" (")[0]
+    fig.update_yaxes(title_text=HISTORY_TEXT["value_axis"].format(test=name, unit=suffix),
+                     row=1, col=1)
+    if data.asymmetry:
+        _add_asymmetry(fig, data, session_labels)
+    # Ticks at the sessions' dates while they fit; Plotly's own ticks beyond that.
+    ticks = {"tickvals": dates} if len(dates) <= MAX_DATE_TICKS else {}
+    fig.update_xaxes(type="date", tickformat="%d %b %Y", **ticks)
+    fig.update_layout(height=420 + 180 * (rows - 1), template="plotly_white",
+                      font={"color": CHART_TEXT_HEX},
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
+    return fig
+
+
+def chart_notes(data: trend.Trend) -> list[str]:
+    """The sources of the chart's typical range and left/right threshold, in words."""
+    notes = []
+    if data.reference is not None:
+        notes.append(HISTORY_TEXT["range_note"].format(meaning=data.reference.meaning,
+                                                       source=data.reference.source))
+    if data.threshold is not None and data.asymmetry:
+        notes.append(HISTORY_TEXT["threshold_note"].format(
+            limit=labels.format_value(data.threshold.limit, data.threshold.unit),
+            meaning=data.threshold.meaning, source=data.threshold.source))
+    return notes
+
+
+def _add_mdc_band(fig: go.Figure, data: trend.Trend, side: str,
+                  values: Sequence[trend.SessionValue], dates: Sequence[dt.date],
+                  colour: str) -> None:
+    """± MDC around the side's first before value (its first value when none), all along."""
+    if data.mdc is None or not dates:
+        return
+    first = next((v.value(phase) for v in values for phase in PHASES
+                  if v.value(phase) is not None), None)
+    baseline = next((v.before for v in values if v.before is not None), first)
+    if baseline is None:
+        return
+    scale = labels.display_scale(data.unit)
+    low, high = (baseline - data.mdc) * scale, (baseline + data.mdc) * scale
+    start, end = dates[0], dates[-1]
+    fig.add_trace(go.Scatter(
+        x=[start, end, end, start, start], y=[low, low, high, high, low], mode="lines",
+        fill="toself", fillcolor=colour, opacity=0.12, line={"width": 0},
+        name=HISTORY_TEXT["mdc_band"].format(side=side,
+                                             mdc=labels.format_value(data.mdc, data.unit)),
+        hoverinfo="skip",
+    ), row=1, col=1)
+
+
+def _add_asymmetry(fig: go.Figure, data: trend.Trend, session_labels: Mapping[int, str]) -> None:
+    """The bottom panel: ``|left - right|`` per session and phase, and the threshold line."""
+    scale = labels.display_scale(data.asymmetry_unit)
     for phase in PHASES:
-        mine = [p for p in points if p.phase == phase]
-        if not mine:
+        shown = [a for a in data.asymmetry if a.phase == phase]
+        if not shown:
             continue
         fig.add_trace(go.Scatter(
-            # Session labels hold the typed technique; Plotly draws tags in its labels.
-            x=[plot_literal(p.session_label) for p in mine],
-            y=[p.value * scale if p.value is not None else None for p in mine],
-            mode="lines+markers+text", name="pre (before)" if phase == "pre" else "post (after)",
-            line={"color": PHASE_COLOURS[phase], "width": 2,
-                  "dash": "dot" if phase == "pre" else "solid"},
-            marker={"size": 12, "color": [PHASE_COLOURS[phase] if p.reliable else "white"
-                                          for p in mine],
-                    "symbol": PHASE_SYMBOLS[phase],
-                    "line": {"color": PHASE_COLOURS[phase], "width": 2}},
-            # The value beside each marker; an unreliable one is never shown bare.
-            text=[labels.trusted_value(p.value, p.unit, p.reliable, marker=" ⚠ unreliable")
-                  for p in mine],
-            textposition="middle right", cliponaxis=False,
-            hovertemplate="%{x}<br>%{text}<extra></extra>",
-        ))
-    suffix = labels.UNIT_SUFFIX.get(unit, unit).strip()
-    name = labels.test_label(points[0].test).split(" (")[0] if points else ""
-    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                      template="plotly_white", yaxis_title=f"{name} ({suffix})",
-                      legend={"orientation": "h", "y": 1.12})
-    fig.update_xaxes(type="category")
-    return fig
+            x=[a.date for a in shown], y=[a.difference * scale for a in shown],
+            mode="lines+markers",
+            name=HISTORY_TEXT["asymmetry"].format(phase=_phase_word(phase)),
+            line={"color": MUTED_HEX, "width": 1.5, "dash": _DASHES[phase]},
+            marker={"size": _SIZES[phase] - 2, "symbol": PHASE_SYMBOLS[phase],
+                    "color": [MUTED_HEX if a.reliable else "white" for a in shown],
+                    "line": {"color": MUTED_HEX, "width": 2}},
+            text=[labels.trusted_value(a.difference, data.asymmetry_unit, a.reliable,
+                                       marker=" ⚠ unreliable") for a in shown],
+            customdata=[_session_text(a.session_id, a.date, session_labels) for a in shown],
+            hovertemplate=HISTORY_TEXT["hover"],
+        ), row=2, col=1)
+    if data.threshold is not None:
+        line = data.threshold.limit
+        note = HISTORY_TEXT["threshold"].format(
+            limit=labels.format_value(line, data.threshold.unit))
+    elif data.mdc is not None:
+        line = data.mdc
+        note = HISTORY_TEXT["mdc_line"].format(mdc=labels.format_value(data.mdc, data.unit))
+    else:
+        line, note = None, ""
+    largest = max(a.difference for a in data.asymmetry)
+    top = max(largest, line or 0.0) * 1.3 or 1.0
+    if line is not None:
+        fig.add_hline(y=line * scale, line_dash="dash", line_color=WARN_HEX, line_width=1.5,
+                      annotation_text=note, annotation_position="top left", row=2, col=1)
+    quantity = (HISTORY_TEXT["knee_to_wall"] if data.asymmetry_quantity == norms.KNEE_TO_WALL
+                else HISTORY_TEXT["difference"])
+    suffix = labels.UNIT_SUFFIX.get(data.asymmetry_unit, data.asymmetry_unit).strip()
+    fig.update_yaxes(range=[0.0, top * scale], row=2, col=1,
+                     title_text=HISTORY_TEXT["asymmetry_axis"].format(quantity=quantity,
+                                                                      unit=suffix))
 
 
 def show(store: Store, person: PersonInfo | None) -> None:
@@ -61,29 +235,20 @@ def show(store: Store, person: PersonInfo | None) -> None:
         return
     sessions = store.sessions(person.id)
     if not sessions:
-        st.info(f"No sessions saved for {literal(person.name)} yet. Analyse a pre and a post "
-                "video on the first tab; results are saved automatically.")
+        st.info(f"No sessions saved for {literal(person.name)} yet. Analyse a before and an "
+                "after video on the first tab; results are saved automatically.")
         return
     # Unreliable values stay out of the trends unless the user asks for them (issue 13).
     opt_in = st.checkbox(INCLUDE_UNRELIABLE, key="trend_include_unreliable",
                          help=INCLUDE_UNRELIABLE_HELP)
     history = [point for point in store.history(person.id)
                if include_in_trend(point.measurement, opt_in)]
-    points = summary.trend_points(history, sessions)
     _technique_effects(history)
     st.subheader(f"Trends for {literal(person.name)}")
-    pairs = sorted({(p.test, p.side) for p in points})
-    if not pairs:
-        st.info("The saved sessions hold no measurements yet.")
-    for test, side in pairs:
-        mine = [p for p in points if (p.test, p.side) == (test, side)]
-        st.markdown(f"**{labels.test_label(test)} · {literal(side)} side**")
-        st.plotly_chart(trend_chart(mine, mine[0].unit), key=f"trend_{test}_{side}")
+    _trends(history, {s.id: summary.session_label(s) for s in sessions}, person.id, opt_in)
     if len(sessions) == 1:
-        st.caption("One session so far: each new pre/post session adds a point to these "
+        st.caption("One session so far: each new before/after session adds a point to these "
                    "trends.")
-    if any(not p.reliable for p in points):
-        st.caption("Hollow markers are unreliable measurements (see the session's advice).")
 
     st.subheader("Sessions")
     st.table(literal_rows(summary.sessions_table(sessions)), hide_index=True)
@@ -101,6 +266,38 @@ def show(store: Store, person: PersonInfo | None) -> None:
                     st.session_state.pop(state.SESSION_ID, None)
                 state.flash("info", "The session was deleted.")
                 st.rerun()
+
+
+def _trends(history: list[HistoryPoint], session_labels: Mapping[int, str], person_id: int,
+            opt_in: bool) -> None:
+    """One time chart per test, filtered by test and technique."""
+    tests = trend.trend_tests(history)
+    if not tests:
+        st.info("The saved sessions hold no measurements yet.")
+        return
+    # "" stands for sessions with no technique named (a typed technique is never empty).
+    techniques = [t or "" for t in trend.trend_techniques(history)]
+    cols = st.columns(2)
+    chosen_tests = cols[0].multiselect(
+        HISTORY_TEXT["tests"], tests, default=tests, key=f"trend_tests_{person_id}",
+        format_func=lambda t: labels.test_label(t).split(" (")[0])
+    chosen = cols[1].multiselect(
+        HISTORY_TEXT["techniques"], techniques, default=techniques,
+        key=f"trend_techniques_{person_id}",
+        format_func=lambda t: t or HISTORY_TEXT["no_technique"])
+    wanted = {t or None for t in chosen}
+    shown = [data for test in chosen_tests
+             if (data := trend.trend_for(history, test, opt_in=opt_in, techniques=wanted))]
+    for data in shown:
+        st.markdown(f"**{labels.test_label(data.test)}**")
+        st.plotly_chart(history_figure(data, session_labels), key=f"trend_{data.test}")
+        for note in chart_notes(data):
+            st.caption(literal(note))
+    if not shown:
+        st.info(HISTORY_TEXT["no_values"])
+    if any(not v.reliable(phase) for data in shown for _side, values in data.sides
+           for v in values for phase in PHASES):
+        st.caption("Hollow markers are unreliable measurements (see the session's advice).")
 
 
 def _technique_effects(history: list[HistoryPoint]) -> None:

@@ -105,7 +105,7 @@ def _draw() -> None:
                   "what changed. Everything stays on this computer.")
 
     session_tab, history_tab, export_tab = st.tabs(
-        [":material/videocam: Pre / post session", ":material/show_chart: History",
+        [":material/videocam: Before / after session", ":material/show_chart: History",
          ":material/description: Export"], key="main_tabs"
     )
     with session_tab:
@@ -125,7 +125,7 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
                 "left.", icon=":material/person_add:")
     elif welcome.is_demo(person):
         st.info(f"**Demo:** “{literal(person.name)}” is a synthetic body from the bundled "
-                "sample clips. Choose another test under 1 and press **Analyse pre and post** "
+                "sample clips. Choose another test under 1 and press **Analyse before and after** "
                 "to try it. When you are ready, use **Add another person** in the sidebar; "
                 "delete the demo person there at any time.", icon=":material/science:")
     switch = results.take_side_switch()

@@ -71,8 +71,8 @@ CLIENT_CHOICES: dict[str, str] = {
 MAX_TRIALS = 3
 #: The upload boxes' words (one table, ready for translation).
 UPLOAD_TEXT = {
-    "pre": "Pre — before the technique (1–3 clips)",
-    "post": "Post — after the technique (1–3 clips)",
+    "pre": "Before the technique (1–3 clips)",
+    "post": "After the technique (1–3 clips)",
     "help": ("A phone video (MP4 or MOV), portrait or landscape. Clinicians repeat a test: "
              "add up to 3 clips of the same test, each one trial, and rom shows each trial "
              "and their mean (or the best)."),
@@ -275,7 +275,7 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
     side: str = c2.radio("Side", SIDE_CHOICES, format_func=labels.SIDE_LABELS.get,
                     horizontal=True, key="side", disabled=len(sample_sides) == 1,
                     help=side_help)
-    technique = c3.selectbox("Technique done between pre and post", labels.TECHNIQUES,
+    technique = c3.selectbox("Technique done between before and after", labels.TECHNIQUES,
                              key="technique")
     if technique == "Other":
         technique = c3.text_input("Which technique?", key="technique_other",
@@ -334,14 +334,14 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
 
     for problem in problems:
         st.error(literal(problem))
-    pressed = st.button("Analyse pre and post", type="primary", key="analyse") or submit
+    pressed = st.button("Analyse before and after", type="primary", key="analyse") or submit
     if not pressed:
         return None
     if person is None:
         st.warning("First choose or add the person being measured (in the sidebar on the left).")
         return None
     if not videos:
-        st.warning("Add a video first: upload a pre and a post video, or use the samples.")
+        st.warning("Add a video first: upload a before and an after video, or use the samples.")
         return None
     return AnalysisRequest(person_id=int(person.id), test=test, side=side, technique=technique,
                            videos=tuple(videos), options=options)
@@ -404,8 +404,8 @@ def _samples(test: str, side: str) -> tuple[list[VideoInput], list[str]]:
                         "another test above, or upload your own videos.")
     else:
         cols = st.columns(2)
-        for col, clip, title in ((cols[0], pair[0], "Pre — before the technique"),
-                                 (cols[1], pair[1], "Post — after the technique")):
+        for col, clip, title in ((cols[0], pair[0], "Before the technique"),
+                                 (cols[1], pair[1], "After the technique")):
             with col.container(border=True):
                 st.markdown(f"**{title}**")
                 st.markdown(_clip_line(clip))
@@ -430,13 +430,13 @@ def _sample_catalogue() -> None:
             rows.append({
                 "Test": labels.test_label(test), "Side": literal(pre.side.capitalize()),
                 # st.table renders its cells as Markdown.
-                "Pre clip": literal(pre.path.name), "Post clip": literal(post.path.name),
-                "True value pre → post": (
+                "Before clip": literal(pre.path.name), "After clip": literal(post.path.name),
+                "True value before → after": (
                     f"{labels.format_value(pre.true_value, pre.unit)} → "
                     f"{labels.format_value(post.true_value, post.unit)}"
                     if pre.true_value is not None and post.true_value is not None else "–"),
             })
-    with st.expander(f"All sample clips ({len(rows)} pre/post pairs)"):
+    with st.expander(f"All sample clips ({len(rows)} before/after pairs)"):
         st.caption("Synthetic side-view clips of a rendered body, with the exact angle or "
                    "distance it was posed at. Pick a test above to analyse its pair.")
         if rows:

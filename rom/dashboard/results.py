@@ -30,7 +30,9 @@ from rom.measurement import Measurement
 from rom.style import CHART_TEXT_HEX, OKABE_ITO, PHASE_COLOURS
 from rom.vocabulary import SIDES, Side, other_side
 
-PHASE_TITLES = {"pre": "Pre · before", "post": "Post · after"}
+PHASE_TITLES = {"pre": "Before", "post": "After"}
+#: Each phase in a sentence ("in the before and after clips").
+PHASE_WORDS = {"pre": "before", "post": "after"}
 PHASE_SYMBOLS = {"pre": "circle", "post": "diamond"}
 #: HTML id of the results' heading (the page scrolls there after an analysis).
 RESULTS_ANCHOR = "rom-results"
@@ -453,7 +455,7 @@ def side_switch_offers(test: str, slot_side: str) -> list[SideSwitch]:
 
 def show_side_switch(offer: SideSwitch) -> None:
     """The "switch side?" hint with its one-click re-measurement."""
-    clips = " and ".join(offer.phases)
+    clips = " and ".join(PHASE_WORDS.get(p, p) for p in offer.phases)
     noun = "clips" if len(offer.phases) > 1 else "clip"
     st.info(f"**Switch side?** In the {clips} {noun} the {offer.other} leg did the movement "
             f"of this test and the {offer.measured} leg, which was measured, barely moved. "
@@ -558,6 +560,6 @@ def _move_pair_if_whole(test: str, from_side: str, to_side: str) -> None:
 
 def side_switch_summary(offer: SideSwitch, done: Sequence[str]) -> str:
     """One line for the page after a switch."""
-    clips = " and ".join(done)
+    clips = " and ".join(PHASE_WORDS.get(p, p) for p in done)
     return (f"Measured the {offer.other} leg in the {clips} "
             f"{'clips' if len(done) > 1 else 'clip'} (from the stored pose track).")

@@ -1,4 +1,4 @@
-"""Stored sessions turned into tables and trend points (no Streamlit here).
+"""Stored sessions turned into tables and sentences (no Streamlit here).
 
 Inputs are the plain records of :mod:`rom.store.records`.  The session's pre/post and
 left/right lines are :func:`rom.comparison.session_comparison`'s, shared with the PDF and
@@ -7,13 +7,11 @@ the CLI.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
 from rom import labels
 from rom.history import TechniqueEffect
-from rom.store.records import HistoryPoint, PersonInfo, SessionInfo, TrialInfo
+from rom.store.records import PersonInfo, SessionInfo, TrialInfo
 
 #: The words of the technique summary (see :func:`effect_sentence`).
 EFFECT_TEXT = {
@@ -26,43 +24,10 @@ EFFECT_TEXT = {
 }
 
 
-@dataclass(frozen=True)
-class TrendPoint:
-    """One stored measurement placed on a person's timeline."""
-
-    session_id: int
-    session_label: str
-    date: dt.date
-    technique: str | None
-    phase: str
-    test: str
-    side: str
-    value: float | None
-    unit: str
-    reliable: bool
-
-
 def session_label(session: SessionInfo) -> str:
     """``"25 Nov 2026 · Toe Spreaders (#3)"``: date, technique and id (dates can repeat)."""
     technique = session.technique or "no technique named"
     return f"{session.date:%d %b %Y} · {technique} (#{session.id})"
-
-
-def trend_points(history: Iterable[HistoryPoint],
-                 sessions: Sequence[SessionInfo]) -> list[TrendPoint]:
-    """History points (``store.history``) as trend points, in the store's time order."""
-    by_id = {s.id: s for s in sessions}
-    return [
-        TrendPoint(
-            session_id=h.session_id,
-            session_label=session_label(by_id[h.session_id]) if h.session_id in by_id
-            else f"{h.date:%d %b %Y} (#{h.session_id})",
-            date=h.date, technique=h.technique, phase=h.phase, test=h.measurement.test,
-            side=h.measurement.side, value=h.measurement.value, unit=h.measurement.unit,
-            reliable=bool(h.measurement.reliable),
-        )
-        for h in history
-    ]
 
 
 def sessions_table(sessions: Sequence[SessionInfo]) -> list[dict[str, str | int]]:

@@ -39,8 +39,8 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
 
     clips: dict[str, tuple[str, float]] = st.session_state.setdefault(CLIPS, {})
     phase = st.radio("Recording", PHASES, horizontal=True, key="webcam_phase",
-                     format_func=lambda p: "Pre — before the technique" if p == "pre"
-                     else "Post — after the technique")
+                     format_func=lambda p: "Before the technique" if p == "pre"
+                     else "After the technique")
     st.caption(f"Press START, do the test side-on to the camera "
                f"({labels.FILMING_TIPS.get(test, '')[:-1].lower()}), then press STOP. "
                "The skeleton and angle shown live are a preview; the measurement is made "
@@ -96,7 +96,7 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     for col, p in zip(cols, PHASES, strict=True):
         if p in clips:
             path_text, seconds = clips[p]
-            col.caption(f"{p.capitalize()} clip recorded ({seconds:.1f} s)")
+            col.caption(f"{'Before' if p == 'pre' else 'After'} clip recorded ({seconds:.1f} s)")
             col.video(path_text)
             found.append((p, Path(path_text), f"webcam-{p}.mp4"))
     return found
