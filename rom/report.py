@@ -4,7 +4,7 @@ Both are built in memory and returned as ``bytes`` so the dashboard can offer th
 download and the CLI can write them to disk; nothing here touches the database, and no
 video code is loaded (colours come from :mod:`rom.style`).  The PDF's content is a
 :class:`SessionReport`, made by :func:`build_session_report` from the stored trials of
-one session through :func:`rom.comparison.session_comparison`; its key frames are the
+one session through :func:`rom.trials.session_lines`; its key frames are the
 cached renders of the trials' videos (:func:`stored_key_frames`, the only file reading
 here), so the dashboard and ``rom report`` print the same document.
 """
@@ -45,7 +45,6 @@ from rom.comparison import (
     AsymmetryLine,
     ComparisonLine,
     asymmetry_lines,
-    session_comparison,
 )
 from rom.csvsafe import neutralise_cell
 from rom.labels import (
@@ -67,6 +66,7 @@ from rom.style import (
     WARN_HEX,
     ZEBRA_HEX,
 )
+from rom.trials import Statistic, session_lines, summarised_points
 from rom.version import __version__
 from rom.vocabulary import PHASES
 
@@ -354,6 +354,7 @@ def build_session_report(
     person: PersonInfo, session: SessionInfo, trials: Sequence[TrialInfo],
     key_frames: Sequence[tuple[str, bytes]] | None = None, *, clinic: str = "",
     clinician: str = "", history: Sequence[HistoryPoint] = (),
+    statistic: Statistic = "mean",
 ) -> SessionReport:
     """The PDF's content for one stored session: the same for the dashboard and the CLI.
 
@@ -368,8 +369,12 @@ def build_session_report(
         The header (:data:`CLINIC_SETTING`, :data:`CLINICIAN_SETTING` of the store).
     history : the person's measurements in time (``Store.history(person.id)``), optional
         For the small trend charts (:func:`trend_series`).
+    statistic : ``"mean"`` or ``"best"``
+        How a phase with several trials is summarised, as on the verdict card
+        (:data:`rom.trials.STATISTIC_SETTING`).
     """
-    lines = session_comparison(trials)
+    lines = session_lines(trials, statistic)
+    history = summarised_points(history, statistic)
     missing: list[str] = []
     if key_frames is None:
         key_frames, missing = stored_key_frames(trials)

@@ -21,16 +21,19 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar, cast
 
 from rom.compare import HIGHER_IS_BETTER, Change, change
-from rom.comparison import ComparisonLine, compare_pair
+from rom.comparison import ComparisonLine, compare_pair, session_comparison
 from rom.errors import MeasurementError
 from rom.measurement import Measurement
 from rom.protocols.uncertainty import Z95, combined
 from rom.vocabulary import PHASES
+
+if TYPE_CHECKING:  # only the records' shape; the store package loads SQLAlchemy
+    from rom.store.records import TrialInfo
 
 #: Which value of a phase represents it: the trials' mean or the best trial.
 Statistic = Literal["mean", "best"]
@@ -219,6 +222,55 @@ def summary_measurement(trials: Sequence[Measurement], summary: PhaseSummary,
                    peak_time_s=None, peak_frame=None)
 
 
+def phase_measurement(trials: Sequence[Measurement], statistic: Statistic = "mean"
+                      ) -> Measurement:
+    """The one measurement standing for a phase's ``trials`` (at least one), as the verdict
+    card shows it: :func:`summary_measurement` of the reliable trials when there are two or
+    more, else the only reliable one, else the first trial (unreliable, as the card shows
+    it, :func:`summary_comparison`)."""
+    kept = summarised_trials(trials)
+    if len(kept) < 2:
+        return kept[0] if kept else trials[0]
+    values, uncertainties = reliable_values(kept)
+    return summary_measurement(kept, summarise_phase(kept[0].test, values, uncertainties),
+                               statistic)
+
+
+class _SessionPoint(Protocol):
+    @property
+    def session_id(self) -> int: ...
+    @property
+    def phase(self) -> str: ...
+    @property
+    def measurement(self) -> Measurement: ...
+
+
+_P = TypeVar("_P", bound=_SessionPoint)
+
+
+def summarised_points(points: Iterable[_P], statistic: Statistic = "mean") -> list[_P]:
+    """A person's history with each session's trials of one test, side and phase as one
+    point, so that trends, technique averages and the report's trend agree with the verdict
+    card (:func:`phase_measurement`).
+
+    ``points`` are dataclasses such as :class:`rom.store.HistoryPoint`; a group's last point
+    carries the summary measurement (its session, date and recording time); groups of one
+    point are returned unchanged, in the order of their first points.
+    """
+    groups: dict[tuple[int, str, str, str], list[_P]] = {}
+    for point in points:
+        m = point.measurement
+        groups.setdefault((point.session_id, m.test, m.side, point.phase), []).append(point)
+    result: list[_P] = []
+    for group in groups.values():
+        if len(group) == 1:
+            result.append(group[0])
+            continue
+        summary = phase_measurement([g.measurement for g in group], statistic)
+        result.append(replace(group[-1], measurement=summary))  # type: ignore[type-var]
+    return result
+
+
 def summary_comparison(
     test: str,
     side: str,
@@ -250,3 +302,31 @@ def summary_comparison(
         return line
     return replace(line, change=trials_change(summaries["pre"], summaries["post"], statistic,
                                               unit=pre.unit))
+
+
+#: The store setting (``Store.setting``) holding the user's choice of summary, one of
+#: :data:`STATISTICS`; the verdict card, the session table, the history and the PDF use it.
+STATISTIC_SETTING = "trials.statistic"
+
+
+def statistic_from_setting(stored: str | None) -> Statistic:
+    """The stored choice of summary; ``"mean"`` until the user picks another."""
+    return cast(Statistic, stored) if stored in STATISTICS else "mean"
+
+
+def session_lines(trials: Sequence[TrialInfo], statistic: Statistic = "mean"
+                  ) -> list[ComparisonLine]:
+    """A stored session's before/after lines (:func:`rom.comparison.session_comparison`),
+    each test and side with several trials in a phase summarised by ``statistic``
+    (:func:`summary_comparison`); the others as they are."""
+    by_pair: dict[tuple[str, str], dict[str, list[Measurement]]] = {}
+    for trial in sorted(trials, key=lambda t: t.id):
+        for record in trial.measurements:
+            m = record.measurement
+            by_pair.setdefault((m.test, m.side), {}).setdefault(trial.phase, []).append(m)
+    result = []
+    for line in session_comparison(trials):
+        summary = summary_comparison(line.test, line.side,
+                                     by_pair.get((line.test, line.side), {}), statistic)
+        result.append(summary if summary is not None else line)
+    return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import math
 
 import pytest
@@ -10,7 +12,14 @@ from rom.compare import MDC95
 from rom.errors import MeasurementError
 from rom.measurement import Measurement
 from rom.protocols.uncertainty import Z95
-from rom.trials import summarise_phase, summary_comparison, summary_measurement, trials_change
+from rom.trials import (
+    phase_measurement,
+    summarise_phase,
+    summarised_points,
+    summary_comparison,
+    summary_measurement,
+    trials_change,
+)
 
 KNEE = "knee-flexion"
 TOE = "toe-touch"
@@ -173,3 +182,45 @@ def test_a_reach_as_a_fraction_of_height_is_compared_without_an_mdc() -> None:
     # In centimetres (the default: the test's own unit) its MDC applies.
     assert trials_change(pre, post).mdc == trials_change(pre, post, unit="cm").mdc
     assert trials_change(pre, post).mdc == MDC95[TOE].value
+
+
+@dataclasses.dataclass(frozen=True)
+class _Point:
+    session_id: int
+    technique: str | None
+    phase: str
+    measurement: Measurement
+    recorded_at: dt.datetime
+
+
+def test_a_phase_is_measured_as_the_card_shows_it() -> None:
+    assert phase_measurement([_m(100.0)]).value == 100.0
+    assert phase_measurement([_m(100.0), _m(160.0, reliable=False)]).value == 100.0
+    assert phase_measurement([_m(90.0, reliable=False), _m(95.0, reliable=False)]).value == 90.0
+    assert phase_measurement([_m(100.0), _m(101.0), _m(102.0)]).value == pytest.approx(101.0)
+    assert phase_measurement([_m(100.0), _m(101.0), _m(102.0)], "best").value == 102.0
+
+
+def test_history_counts_several_trials_as_the_verdict_card_does() -> None:
+    from rom.history import session_changes
+
+    when = dt.datetime(2026, 12, 1, 9, 0)
+    points = [_Point(1, "Sock Pull", phase, _m(value), when + dt.timedelta(minutes=i))
+              for i, (phase, value) in enumerate(
+                  [("pre", 100.0), ("pre", 101.0), ("pre", 102.0),
+                   ("post", 104.0), ("post", 113.0), ("post", 134.0)])]
+    points.append(_Point(2, "Sock Pull", "pre", _m(90.0), when + dt.timedelta(days=1)))
+    summarised = summarised_points(points)
+    assert [(p.session_id, p.phase) for p in summarised] == [(1, "pre"), (1, "post"),
+                                                              (2, "pre")]
+    assert [p.measurement.value for p in summarised] == [pytest.approx(101.0),
+                                                          pytest.approx(117.0), 90.0]
+    assert summarised[2] is points[-1]  # one trial: the point itself
+    (change,) = session_changes(summarised)
+    line = summary_comparison(KNEE, "left", {"pre": [p.measurement for p in points[:3]],
+                                             "post": [p.measurement for p in points[3:6]]})
+    assert line is not None and line.change is not None
+    assert change.change.absolute == pytest.approx(line.change.absolute) == pytest.approx(16.0)
+    # By "best" the history follows the best trials, 102 -> 134.
+    (best,) = session_changes(summarised_points(points, "best"))
+    assert best.change.absolute == pytest.approx(32.0)

@@ -100,9 +100,9 @@ def test_three_clips_per_phase_are_three_trials_summarised_and_saved(tmp_path: P
     captions = " ".join(str(c.value) for c in at.caption)
     assert literal(dashboard_trials.card_note(KNEE, "deg", by_phase, "mean")) in captions
     # The session table shows the same summary, not the last trial.
-    (table,) = [t.value for t in at.table if "Beyond MDC?" in t.value.columns]
-    assert table["Pre"].iloc[0].startswith("101.0 ±")
-    assert table["Post"].iloc[0].startswith("117.0 ±")
+    (table,) = [t.value for t in at.table if "Real change?" in t.value.columns]
+    assert table["Before"].iloc[0].startswith("101.0 ±")
+    assert table["After"].iloc[0].startswith("117.0 ±")
 
     # The best trial instead: the choice is the store's, and every summary follows it.
     at.radio(key=f"trials_statistic_{KNEE}_auto").set_value("best").run()
@@ -114,8 +114,8 @@ def test_three_clips_per_phase_are_three_trials_summarised_and_saved(tmp_path: P
     text = _markdown(at)
     assert literal(dashboard_compare.verdict_sentence(by_best)) in text
     assert "102.0° → 134.0° (+32.0°)" in text
-    (table,) = [t.value for t in at.table if "Beyond MDC?" in t.value.columns]
-    assert table["Post"].iloc[0].startswith("134.0 ±")
+    (table,) = [t.value for t in at.table if "Real change?" in t.value.columns]
+    assert table["After"].iloc[0].startswith("134.0 ±")
 
 
 @pytest.mark.usefixtures("by_name")
@@ -213,12 +213,12 @@ def test_a_clip_that_fails_leaves_the_others_as_the_phases_trials(
     at.button(key="analyse").click().run()
     assert not at.exception
     (error,) = [str(e.value) for e in at.error]
-    assert error.startswith("Pre · before · trial 1: no person was found")
+    assert error.startswith("Before · trial 1: no person was found")
     assert [(a.trial, a.measurement.value) for a in _state_trials(at, "pre")] == [
         (2, 101.0), (3, 102.0)]
     labels = [m.label for m in at.metric]
-    assert "Pre · before · trial 2 · left side" in labels
-    assert "Pre · before · trial 3 · left side" in labels
+    assert "Before · trial 2 · left side" in labels
+    assert "Before · trial 3 · left side" in labels
     # Saved with the clips' own numbers; the one after clip is not numbered.
     assert _stored_trials() == [("pre", 101.0, 2), ("pre", 102.0, 3), ("post", 104.0, None)]
 
@@ -236,6 +236,7 @@ def test_a_stored_session_is_summarised_per_test_and_side(
         tmp_path: Path) -> None:
     from rom.comparison import session_comparison
     from rom.store import NewTrial
+    from rom.trials import session_lines
 
     with Store(f"sqlite:///{tmp_path / 'rom.db'}") as store:
         person = store.add_person("Trial Tess")
@@ -247,7 +248,7 @@ def test_a_stored_session_is_summarised_per_test_and_side(
         stored = store.trials(session.id)
     lines = session_comparison(stored)
     assert [line.value("post") for line in lines] == [32.0, 134.0]  # the latest trial
-    summarised = dashboard_trials.with_trial_summaries(lines, stored, "mean")
+    summarised = session_lines(stored, "mean")
     assert summarised[0] == lines[0]  # one trial each: as it was
     assert summarised[1].value("pre") == pytest.approx(101.0)
     assert summarised[1].value("post") == pytest.approx(117.0)

@@ -21,6 +21,7 @@ from rom.fileio import atomic_write_bytes
 from rom.report import CLINIC_SETTING, CLINICIAN_SETTING, build_session_report, session_pdf
 from rom.store import Store
 from rom.store.records import SessionInfo
+from rom.trials import STATISTIC_SETTING, statistic_from_setting
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -72,7 +73,8 @@ def _report(args: argparse.Namespace) -> int:
             person, session, store.trials(session.id),
             clinic=store.setting(CLINIC_SETTING) or "",
             clinician=store.setting(CLINICIAN_SETTING) or "",
-            history=store.history(person.id))
+            history=store.history(person.id),
+            statistic=statistic_from_setting(store.setting(STATISTIC_SETTING)))
     atomic_write_bytes(out, session_pdf(content), permissions=0o600)
     print(f"wrote the report of {person.name}'s session {session.id} "
           f"({session.date.isoformat()}, {len(content.lines)} test/side line(s)) to {out}")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from rom import labels, norms, report
 from rom.compare import no_mdc_reason
-from rom.comparison import ComparisonLine, asymmetry_lines, compare_pair, session_comparison
+from rom.comparison import ComparisonLine, asymmetry_lines, compare_pair
 from rom.dashboard import export, state
 from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
@@ -20,7 +20,7 @@ from rom.protocols import CATALOGUE
 from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.style import CHART_TEXT_HEX, MUTED_HEX, REFERENCE_FILL
-from rom.trials import summary_comparison
+from rom.trials import session_lines, summary_comparison
 from rom.vocabulary import PHASES
 
 # Verdict kinds, in the order they are decided, with their table sentence and headline word.
@@ -400,8 +400,7 @@ def show_session(store: Store, person: PersonInfo) -> None:
     except RomError:
         st.session_state.pop(state.SESSION_ID, None)
         return
-    lines = dashboard_trials.with_trial_summaries(
-        session_comparison(trials), trials, dashboard_trials.chosen_statistic(store))
+    lines = session_lines(trials, dashboard_trials.chosen_statistic(store))
     if not lines:
         return
     st.subheader("4 · Before and after in this session")

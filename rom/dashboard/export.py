@@ -8,7 +8,7 @@ import re
 import streamlit as st
 
 from rom import report
-from rom.dashboard import record, state, summary
+from rom.dashboard import record, state, summary, trials
 from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.store import Store
@@ -47,7 +47,7 @@ def session_report(store: Store, person: PersonInfo, session: SessionInfo) -> re
         person, session, store.trials(session.id),
         clinic=store.setting(report.CLINIC_SETTING) or "",
         clinician=store.setting(report.CLINICIAN_SETTING) or "",
-        history=store.history(person.id))
+        history=store.history(person.id), statistic=trials.chosen_statistic(store))
 
 
 def pdf_file_name(person: PersonInfo, session: SessionInfo) -> str:

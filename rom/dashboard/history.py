@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from rom import deletion, labels, norms, trend
 from rom.dashboard import state, summary
+from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.results import PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows, plot_literal
 from rom.errors import RomError
@@ -20,6 +21,7 @@ from rom.norms import include_in_trend
 from rom.store import Store
 from rom.store.records import HistoryPoint, PersonInfo
 from rom.style import CHART_TEXT_HEX, MUTED_HEX, OKABE_ITO, REFERENCE_FILL, WARN_HEX
+from rom.trials import summarised_points
 from rom.vocabulary import PHASES
 
 INCLUDE_UNRELIABLE = "Include values flagged unreliable"
@@ -241,8 +243,10 @@ def show(store: Store, person: PersonInfo | None) -> None:
     # Unreliable values stay out of the trends unless the user asks for them (issue 13).
     opt_in = st.checkbox(INCLUDE_UNRELIABLE, key="trend_include_unreliable",
                          help=INCLUDE_UNRELIABLE_HELP)
-    history = [point for point in store.history(person.id)
-               if include_in_trend(point.measurement, opt_in)]
+    # Several trials of a phase count as the verdict card shows them (mean or best).
+    history = summarised_points([point for point in store.history(person.id)
+                                 if include_in_trend(point.measurement, opt_in)],
+                                dashboard_trials.chosen_statistic(store))
     _technique_effects(history)
     st.subheader(f"Trends for {literal(person.name)}")
     _trends(history, {s.id: summary.session_label(s) for s in sessions}, person.id, opt_in)

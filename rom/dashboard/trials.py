@@ -9,32 +9,30 @@ section all summarise the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import cast
 
 import streamlit as st
 
 from rom import labels
-from rom.comparison import ComparisonLine
 from rom.dashboard import state
 from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.measurement import Measurement
 from rom.store import Store
-from rom.store.records import TrialInfo
 from rom.trials import (
+    STATISTIC_SETTING,
     STATISTICS,
     PhaseSummary,
     Statistic,
     phase_summaries,
     reliable_values,
-    summary_comparison,
+    statistic_from_setting,
     trials_change,
 )
 from rom.vocabulary import PHASES
 
 __all__ = ["PHASE_WORDS", "STATISTIC_SETTING", "TEXT", "card_note", "chosen_statistic",
            "phase_summaries", "reliable_values", "show_trials", "summary_line",
-           "trial_label", "verdict_line", "with_trial_summaries"]
+           "trial_label", "verdict_line"]
 
 #: User-facing words of this module.
 TEXT = {
@@ -55,8 +53,6 @@ TEXT = {
     "card_spread": "± includes the spread between the trials",
 }
 PHASE_WORDS = {"pre": TEXT["before"], "post": TEXT["after"]}
-#: The store setting holding the user's choice (:data:`rom.trials.STATISTICS`).
-STATISTIC_SETTING = "trials.statistic"
 
 
 def chosen_statistic(store: Store | None) -> Statistic:
@@ -67,7 +63,7 @@ def chosen_statistic(store: Store | None) -> Statistic:
         stored = store.setting(STATISTIC_SETTING)
     except RomError:
         return "mean"
-    return cast(Statistic, stored) if stored in STATISTICS else "mean"
+    return statistic_from_setting(stored)
 
 
 def trial_label(n: int) -> str:
@@ -115,22 +111,6 @@ def card_note(test: str, unit: str, trials_by_phase: Mapping[str, Sequence[Measu
     ]
     return " · ".join([*parts, TEXT["card_spread"]])
 
-
-def with_trial_summaries(lines: Sequence[ComparisonLine], trials: Sequence[TrialInfo],
-                         statistic: Statistic) -> list[ComparisonLine]:
-    """A stored session's lines, each test and side with several trials in a phase
-    summarised by ``statistic`` (:func:`rom.trials.summary_comparison`); others as given."""
-    by_pair: dict[tuple[str, str], dict[str, list[Measurement]]] = {}
-    for trial in sorted(trials, key=lambda t: t.id):
-        for record in trial.measurements:
-            m = record.measurement
-            by_pair.setdefault((m.test, m.side), {}).setdefault(trial.phase, []).append(m)
-    result = []
-    for line in lines:
-        summary = summary_comparison(line.test, line.side, by_pair.get((line.test, line.side),
-                                                                       {}), statistic)
-        result.append(summary if summary is not None else line)
-    return result
 
 
 def _remember_statistic(store: Store, key: str) -> None:

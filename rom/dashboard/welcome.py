@@ -27,11 +27,11 @@ DEMO_NOTES = ("Made by 'Try it with the sample videos': a synthetic body from ro
 RUN_DEMO = "_run_demo"
 
 _STEPS = (
-    (":material/videocam:", "Film “pre” from the side",
+    (":material/videocam:", "Film “before” from the side",
      "Phone at hip height, the whole body in frame. Do the test, e.g. a knee-to-wall lunge."),
     (":material/self_improvement:", "Do the technique",
      "Toe spreaders, a sock pull, foam rolling… whatever you want to check."),
-    (":material/compare_arrows:", "Film “post” the same way",
+    (":material/compare_arrows:", "Film “after” the same way",
      "rom measures both clips and tells you whether the change is bigger than "
      "measurement noise."),
 )
