@@ -48,6 +48,8 @@ from rom.vocabulary import Side
 
 #: ``provenance["method"]`` of a measurement whose points a person moved.
 CORRECTED_METHOD = "manually adjusted"
+#: How a corrected value is marked wherever it is shown (result, verdict, history, report).
+CORRECTED_LABEL = "manually adjusted"
 #: ``provenance`` key of the audit record (JSON of :meth:`Correction.to_dict`).
 CORRECTION_KEY = "correction"
 
@@ -167,6 +169,11 @@ def is_corrected(measurement: object) -> bool:
     """Whether a measurement (or a stored record with a ``provenance``) was adjusted by hand."""
     provenance = getattr(measurement, "provenance", None) or {}
     return bool(provenance.get("method") == CORRECTED_METHOD)
+
+
+def adjusted_suffix(measurement: object | None) -> str:
+    """``" (manually adjusted)"`` after a corrected value, ``""`` after any other (or none)."""
+    return f" ({CORRECTED_LABEL})" if is_corrected(measurement) else ""
 
 
 def automatic_measurement(measurement: Measurement) -> Measurement:
@@ -360,11 +367,13 @@ def corrected_measurement(
 
 
 __all__ = [
+    "CORRECTED_LABEL",
     "CORRECTED_METHOD",
     "CORRECTION_KEY",
     "Correction",
     "CorrectionContext",
     "MovedPoint",
+    "adjusted_suffix",
     "automatic_measurement",
     "chain_landmarks",
     "corrected_measurement",

@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rom import deletion, labels
+from rom.correction import CORRECTED_LABEL
 from rom.dashboard import state, summary
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows, plot_literal
@@ -42,7 +43,7 @@ def trend_chart(points: list[summary.TrendPoint], unit: str) -> go.Figure:
                     "line": {"color": PHASE_COLOURS[phase], "width": 2}},
             # The value beside each marker; an unreliable one is never shown bare.
             text=[labels.trusted_value(p.value, p.unit, p.reliable, marker=" ⚠ unreliable")
-                  for p in mine],
+                  + (f" ✎ {CORRECTED_LABEL}" if p.adjusted else "") for p in mine],
             textposition="middle right", cliponaxis=False,
             hovertemplate="%{x}<br>%{text}<extra></extra>",
         ))
@@ -79,6 +80,11 @@ def show(store: Store, person: PersonInfo | None) -> None:
         mine = [p for p in points if (p.test, p.side) == (test, side)]
         st.markdown(f"**{labels.test_label(test)} · {literal(side)} side**")
         st.plotly_chart(trend_chart(mine, mine[0].unit), key=f"trend_{test}_{side}")
+        adjusted = [p for p in mine if p.adjusted]
+        if adjusted:
+            st.caption(f"✎ {CORRECTED_LABEL.capitalize()} (points moved by hand): " + "; ".join(
+                f"{literal(p.session_label)} · {p.phase}: {labels.format_value(p.value, p.unit)}"
+                for p in adjusted))
     if len(sessions) == 1:
         st.caption("One session so far: each new pre/post session adds a point to these "
                    "trends.")

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rom import labels
+from rom.correction import is_corrected
 from rom.history import TechniqueEffect
 from rom.store.records import HistoryPoint, PersonInfo, SessionInfo, TrialInfo
 
@@ -40,6 +41,7 @@ class TrendPoint:
     value: float | None
     unit: str
     reliable: bool
+    adjusted: bool = False  # the value's points were moved by hand (rom.correction)
 
 
 def session_label(session: SessionInfo) -> str:
@@ -59,7 +61,7 @@ def trend_points(history: Iterable[HistoryPoint],
             else f"{h.date:%d %b %Y} (#{h.session_id})",
             date=h.date, technique=h.technique, phase=h.phase, test=h.measurement.test,
             side=h.measurement.side, value=h.measurement.value, unit=h.measurement.unit,
-            reliable=bool(h.measurement.reliable),
+            reliable=bool(h.measurement.reliable), adjusted=is_corrected(h.measurement),
         )
         for h in history
     ]
