@@ -65,3 +65,37 @@ def test_a_correction_is_stored_and_round_trips_in_a_bundle(
     assert imported.measurement == corrected
     assert is_corrected(imported.measurement)
     assert automatic_measurement(imported.measurement) == automatic
+
+
+def test_the_report_and_the_history_mark_the_corrected_value(store: Store) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    import io
+
+    from rom import report
+    from rom.dashboard import summary
+
+    corrected = _corrected()
+    automatic = automatic_measurement(corrected)
+    person = store.add_person("Corrected Person")
+    session = store.add_session(person.id, date=dt.date(2026, 12, 2), technique="Sock Pull",
+                                trials=[
+        NewTrial("pre", "ankle-dorsiflexion", "left", measurements=(corrected,)),
+        NewTrial("post", "ankle-dorsiflexion", "left", measurements=(automatic,))])
+    trials = store.trials(session.id)
+    content = report.build_session_report(person, session, trials, key_frames=[])
+    record = correction_of(corrected)
+    assert record is not None
+    px = record.moved[0].moved_px
+    assert px is not None
+    assert content.method[-1] == (
+        f"Manually adjusted: Ankle dorsiflexion, left, {report.REPORT_TEXT['before']}: left knee "
+        f"{px:.0f} px moved by Dr Ärztin on 2026-12-02; automatic value 30.0°.")
+    reader = pypdf.PdfReader(io.BytesIO(report.session_pdf(content)))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "(manually adjusted)" in text
+    # The corrected value is the one compared: before = the corrected, after = the automatic.
+    (line,) = content.lines
+    assert (line.value("pre"), line.value("post")) == (corrected.value, automatic.value)
+    # The history's trend points carry the mark, only on the corrected value.
+    points = summary.trend_points(store.history(person.id), store.sessions(person.id))
+    assert [(p.phase, p.adjusted) for p in points] == [("pre", True), ("post", False)]
