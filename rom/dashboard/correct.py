@@ -323,7 +323,7 @@ def _editor(analysis: AnalysedVideo, slot: tuple[str, str, str], key: str,
                    f"{labels.format_value(analysis.measurement.value, automatic.unit)}")
     clinician = st.text_input(TEXT["clinician"], value=_clinician(), max_chars=200,
                               help=TEXT["clinician_help"], key=f"correct_clinician_{key}")
-    b1, b2, b3 = st.columns(3)
+    b1, b2, b3 = st.columns([1.1, 0.7, 1.4])  # room for "Back to automatic"
     undo_stack = st.session_state.get(UNDO_KEY.format(key=key), [])
     if b1.button(TEXT["save"], key=f"correct_save_{key}", type="primary",
                  disabled=corrected is None or not moved):
