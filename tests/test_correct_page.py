@@ -54,9 +54,8 @@ def _stored(tmp_path: Path) -> dict[str, object]:
         return {p.phase: p.measurement for p in store.history(person.id)}
 
 
-def test_moving_the_knee_saves_a_manually_adjusted_value_and_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _analysed(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The page after analysing the two synthetic lunges (left leg)."""
     monkeypatch.setattr(pipeline, "analyse_trial", _analysis)
     monkeypatch.setattr(pipeline, "render_trial",
                         lambda analysis, progress=None: pipeline.RenderedTrial(error="no video"))
@@ -69,6 +68,45 @@ def test_moving_the_knee_saves_a_manually_adjusted_value_and_back(
     at.radio(key="side").set_value("left").run()
     at.button(key="analyse").click().run()
     assert not at.exception, at.exception
+    return at
+
+
+def _corrected_value(at: AppTest) -> str:
+    (shown,) = [m.value for m in at.metric if m.label == "With your points"]
+    return str(shown)
+
+
+def test_another_frame_can_be_corrected(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _analysed(monkeypatch)
+    at.session_state[correct.SECTION_KEY.format(key=KEY)] = True
+    at.run()
+    peak = _stored(tmp_path)["pre"].peak_frame  # type: ignore[attr-defined]
+    frame = at.number_input(key=f"correct_frame_{KEY}")
+    assert frame.value == peak and frame.label == f"Frame (the measured moment is frame {peak})"
+    # Frame 45 (1.5 s) is halfway up the ramp: the shank at 17.5 deg on the model's points.
+    frame.set_value(45).run()
+    assert not at.exception, at.exception
+    assert _corrected_value(at) == "17.5°"
+    knee_10 = _image_px(*(np.array([30.0, ANKLE_U]) + SHANK * unit(10.0)))
+    at.session_state[correct.MOVED_KEY.format(key=KEY)] = {"LEFT_KNEE": list(knee_10)}
+    at.run()
+    assert _corrected_value(at) == "10.0°"
+    at.button(key=f"correct_save_{KEY}").click().run()
+    saved = _stored(tmp_path)["pre"]
+    assert saved.peak_frame == 45 and saved.value == pytest.approx(10.0, abs=0.05)  # type: ignore[attr-defined]
+    record = correction_of(saved)  # type: ignore[arg-type]
+    assert record is not None and record.frame == 45
+    # Back on the measured moment the draft starts afresh (the moves were made on frame 45).
+    at.number_input(key=f"correct_frame_{KEY}").set_value(peak).run()
+    assert at.session_state[correct.MOVED_KEY.format(key=KEY)] == {}
+    assert _corrected_value(at) == "35.0°"
+
+
+def test_moving_the_knee_saves_a_manually_adjusted_value_and_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _analysed(monkeypatch)
     automatic = _stored(tmp_path)["pre"]
     assert automatic.value == pytest.approx(35.0, abs=0.1)  # type: ignore[attr-defined]
 

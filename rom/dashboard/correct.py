@@ -53,6 +53,9 @@ TEXT = {
     "intro": "Drag a point to where the joint really is, or choose it below and click its "
              "place. The value is measured again with the test's own definition.",
     "point": "Point to move",
+    "frame": "Frame (the measured moment is frame {frame})",
+    "frame_help": "Step to another frame to correct the points there; the value is then "
+                  "measured at that frame.",
     "no_frame": "The key frame could not be read from the video: {error}",
     "nothing": "This clip has no measured moment whose points could be corrected.",
     "automatic": "Automatic",
@@ -78,6 +81,8 @@ PHASE_WORDS = {"pre": "before", "post": "after"}
 PART_WORDS = {"FOOT_INDEX": "toe", "INDEX": "index knuckle"}
 # Session-state keys, one set per analysed clip (``{key}`` is the clip's widget key).
 SECTION_KEY = "correct_section_{key}"  # the expander (open or not)
+FRAME_CHOICE_KEY = "correct_frame_{key}"  # the frame corrected (a number input)
+DRAFT_FRAME_KEY = "_correct_draft_frame_{key}"  # the frame the draft's moves belong to
 MOVED_KEY = "_correct_moved_{key}"  # {landmark: [x, y]} the draft's moved points
 UNDO_KEY = "_correct_undo_{key}"  # [ {landmark: [x, y]} ] the drafts before each move
 PICK_KEY = "correct_point_{key}"  # the point choice (a radio)
@@ -264,12 +269,10 @@ def show(analysis: AnalysedVideo, key: str) -> None:
         if not section.open:
             return
         automatic = automatic_measurement(current)
-        frame = automatic.peak_frame
-        if frame is None or automatic.value is None:
+        if automatic.peak_frame is None or automatic.value is None:
             st.caption(TEXT["nothing"])
             return
-        if MOVED_KEY.format(key=key) not in st.session_state:
-            reset_draft(key, current)
+        frame = _frame_choice(key, current, automatic.peak_frame, len(analysis.track))
         try:
             context = _context(key, analysis)
             shown = _frame(key, analysis, frame)
@@ -277,6 +280,22 @@ def show(analysis: AnalysedVideo, key: str) -> None:
             st.warning(TEXT["no_frame"].format(error=literal(exc)))
             return
         _editor(analysis, slot, key, context, shown, frame)
+
+
+def _frame_choice(key: str, current: Measurement, measured: int, frames: int) -> int:
+    """The frame to correct: the measured moment unless the user steps to another; a new
+    frame starts a new draft (the saved correction's moves on its own frame)."""
+    start = current.peak_frame if current.peak_frame is not None else measured
+    frame = int(st.number_input(
+        TEXT["frame"].format(frame=measured), min_value=0, max_value=max(frames - 1, 0),
+        value=min(max(start, 0), max(frames - 1, 0)), step=1, help=TEXT["frame_help"],
+        key=FRAME_CHOICE_KEY.format(key=key)))
+    if st.session_state.get(DRAFT_FRAME_KEY.format(key=key)) != frame:
+        st.session_state[DRAFT_FRAME_KEY.format(key=key)] = frame
+        record = correction_of(current)
+        reset_draft(key, current if record is not None and record.frame == frame
+                    else automatic_measurement(current))
+    return frame
 
 
 def _editor(analysis: AnalysedVideo, slot: tuple[str, str, str], key: str,
