@@ -19,10 +19,16 @@ tolerance and the share that are confident misses; the worst reliable error; the
 clean clips (no hard condition in the truth, see ``tools.synth.truth.conditions``)
 flagged unreliable; and the share of good values (within tolerance) flagged unreliable.
 Then quality score bins against the median / 95th percentile absolute error and the
-miss rate (all valued trials); then every condition's breakdown of the confident misses
-(from the truth JSON) and the list of misses.  The last line is
-``reliable_within_tolerance <share>`` over all tests; ``--json`` prints one JSON document
-instead (with the same share under that key).
+miss rate (all valued trials), and Kendall's tau of the score against the absolute error
+per unit (over all valued trials and over the reliable ones): the score
+(:func:`rom.protocols.assessment.quality_score`) is made of factors and reasons that each
+only lower it as their evidence of error grows -- the view, the visibility, the coverage,
+the value's own uncertainty against the tolerance (``precision``), each advisory doubt --
+and is capped at 0.3 by any invalidating reason; nothing in it is fitted to these clips,
+so the bins and tau are the check that it falls as the error grows; then every
+condition's breakdown of the confident misses (from the truth JSON) and the list of
+misses.  The last line is ``reliable_within_tolerance <share>`` over all tests;
+``--json`` prints one JSON document instead (with the same share under that key).
 """
 
 from __future__ import annotations
@@ -147,6 +153,41 @@ def quality_bins(verdicts: list[Verdict]) -> list[dict[str, object]]:
     return out
 
 
+def kendall_tau(x: list[float], y: list[float]) -> float | None:
+    """Kendall's tau-a of two equally long samples (-1: y falls whenever x rises).
+
+    Pairs tied in either sample count as neither concordant nor discordant.  None with
+    fewer than two values.
+    """
+    a, b = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    n = a.size
+    if n < 2:
+        return None
+    i, j = np.triu_indices(n, k=1)
+    return float(np.sum(np.sign(a[i] - a[j]) * np.sign(b[i] - b[j])) / (n * (n - 1) / 2))
+
+
+def quality_monotonicity(verdicts: list[Verdict]) -> list[dict[str, object]]:
+    """Kendall's tau of quality against the absolute error, per unit, over every valued
+    trial and over the reliable ones (negative: a higher score, a smaller error)."""
+    out = []
+    for unit in ("deg", "cm"):
+        valued = [v for v in verdicts if v.unit == unit and v.error is not None]
+        reliable = [v for v in valued if v.reliable]
+        out.append(
+            {
+                "unit": unit,
+                "n": len(valued),
+                "tau_all": kendall_tau([v.quality for v in valued],
+                                       [abs(v.error or 0.0) for v in valued]),
+                "n_reliable": len(reliable),
+                "tau_reliable": kendall_tau([v.quality for v in reliable],
+                                            [abs(v.error or 0.0) for v in reliable]),
+            }
+        )
+    return out
+
+
 def condition_bucket(key: str, value: object) -> str:
     """A readable bucket for one condition's value (continuous ones are binned)."""
     if key == "yaw_deg":
@@ -230,6 +271,12 @@ def report(verdicts: list[Verdict]) -> list[str]:
             f"{_fmt(row['median_abs_error']):>8}{_fmt(row['p95_abs_error']):>8}"
             f"{_fmt(row['miss_rate'], '.0%'):>10}"
         )
+    lines.append("quality vs |error|, Kendall's tau (negative = higher score, smaller error)")
+    for row in quality_monotonicity(verdicts):
+        lines.append(
+            f"  {row['unit']:<4} all {row['n']:>3}: {_fmt(row['tau_all'], '+.2f')}   "
+            f"reliable {row['n_reliable']:>3}: {_fmt(row['tau_reliable'], '+.2f')}"
+        )
     lines += ["", "confident misses by condition (bucket: misses / reliable / n)"]
     for key, rows in by_condition(verdicts).items():
         cells = [f"{r['bucket']}: {r['confident_misses']}/{r['reliable']}/{r['n']}" for r in rows]
@@ -294,6 +341,7 @@ def main() -> None:
             "tolerance": TOLERANCE,
             "per_test": per_test(verdicts),
             "quality_bins": quality_bins(verdicts),
+            "quality_monotonicity": quality_monotonicity(verdicts),
             "by_condition": by_condition(verdicts),
             "trials": [
                 {**v.__dict__, "within": v.within, "confident_miss": v.confident_miss}

@@ -32,6 +32,13 @@ REASON_TEXT: dict[str, str] = {
     "no_scale": "No scale was available, so distances cannot be given in centimetres. "
     "Enter your height, or place the calibration marker in view at the same distance from "
     "the camera as your body (e.g. held flat against your side, not on the wall behind).",
+    "hand_hidden": "The hand being measured was hard to see at the lowest point of the "
+    "bend, so where the fingertip was is a guess. Measure the hand nearest the camera, let "
+    "it hang free beside the legs, and use good light; the number is not a valid result.",
+    "scale_conflict": "The calibration marker makes you look shorter than the height you "
+    "entered, which a marker on the wall behind you cannot do. Check the height you "
+    "entered, stand straight with both feet on the floor at the start, and keep the "
+    "marker on the wall behind you; the distance is not a valid result.",
     "scale_plane_mismatch": "The calibration marker's scale does not fit your body: the "
     "marker is probably nearer to or further from the camera than you are (a marker on the "
     "wall behind you makes you look bigger than you are). The scale from your stated height "

@@ -36,6 +36,8 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
         "movement_incomplete",
         "identity_uncertain",
         "scale_unchecked",
+        "hand_hidden",
+        "scale_conflict",
         "too_uncertain",
     }
 )

@@ -21,13 +21,16 @@ Pure functions, no I/O.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from rom.compare import HIGHER_IS_BETTER, Change, change
+from rom.comparison import ComparisonLine, compare_pair
 from rom.errors import MeasurementError
+from rom.measurement import Measurement
 from rom.protocols.uncertainty import Z95, combined
+from rom.vocabulary import PHASES
 
 #: Which value of a phase represents it: the trials' mean or the best trial.
 Statistic = Literal["mean", "best"]
@@ -142,12 +145,15 @@ def trials_change(
     statistic: Statistic = "mean",
     *,
     reliable: bool = True,
+    unit: str | None = None,
 ) -> Change:
     """Change from the ``pre`` phase to the ``post`` phase of one test, by ``statistic``.
 
     The change is that of the two phases' means (or best trials); each phase's
     :attr:`PhaseSummary.uncertainty`, which includes its between-trial spread, enters the
     combined uncertainty, so the spread can keep a change from being called real.
+    ``unit`` is the trials' unit (default the test's own, as in :func:`rom.compare.change`):
+    a toe-touch reach in ``"fraction_of_height"`` has no MDC.
 
     Raises
     ------
@@ -157,6 +163,90 @@ def trials_change(
     if pre.test != post.test:
         raise MeasurementError(f"cannot compare {pre.test} with {post.test}")
     return change(
-        pre.value(statistic), post.value(statistic), pre.test, reliable=reliable,
+        pre.value(statistic), post.value(statistic), pre.test, unit, reliable=reliable,
         pre_uncertainty=pre.uncertainty, post_uncertainty=post.uncertainty,
     )
+
+
+def summarised_trials(trials: Sequence[Measurement]) -> list[Measurement]:
+    """The trials a phase summary is made of: reliable, with a value, in one unit.
+
+    The unit is that of the first such trial (a toe-touch reach is in cm with a marker in
+    view, as a fraction of height without); trials in another unit are left out.
+    """
+    kept = [m for m in trials if m.reliable and m.value is not None]
+    return [m for m in kept if m.unit == kept[0].unit] if kept else []
+
+
+def reliable_values(trials: Sequence[Measurement]) -> tuple[list[float], list[float | None]]:
+    """The values and uncertainties of :func:`summarised_trials`."""
+    kept = summarised_trials(trials)
+    return [float(m.value) for m in kept if m.value is not None], [m.uncertainty for m in kept]
+
+
+def phase_summaries(test: str, trials_by_phase: Mapping[str, Sequence[Measurement]]
+                    ) -> dict[str, PhaseSummary]:
+    """Summary of each phase (``"pre"``/``"post"``) with at least one reliable trial."""
+    summaries = {}
+    for phase, trials in trials_by_phase.items():
+        values, uncertainties = reliable_values(trials)
+        if values:
+            summaries[phase] = summarise_phase(test, values, uncertainties)
+    return summaries
+
+
+def summary_measurement(trials: Sequence[Measurement], summary: PhaseSummary,
+                        statistic: Statistic) -> Measurement:
+    """One measurement standing for a phase's trials, as the verdict compares it.
+
+    ``trials`` are the phase's :func:`summarised_trials`, the ones ``summary`` was made of.
+    By ``"best"`` it is the best trial; by ``"mean"`` the first trial with the mean value,
+    each secondary value averaged over the trials that have it, the lowest quality and no
+    peak frame (no single frame shows a mean).  Either way its uncertainty is the phase's
+    (:attr:`PhaseSummary.uncertainty`, the between-trial spread included).
+    """
+    if statistic == "best":
+        return replace(trials[summary.best_index], uncertainty=summary.uncertainty)
+    keys = dict.fromkeys(k for m in trials for k in m.secondary)
+    secondary = {}
+    for key in keys:
+        known = [float(v) for m in trials if (v := m.secondary.get(key)) is not None
+                 and math.isfinite(v)]
+        if known:
+            secondary[key] = math.fsum(known) / len(known)
+    return replace(trials[0], value=summary.mean, uncertainty=summary.uncertainty,
+                   quality=min(m.quality for m in trials), secondary=secondary,
+                   peak_time_s=None, peak_frame=None)
+
+
+def summary_comparison(
+    test: str,
+    side: str,
+    trials_by_phase: Mapping[str, Sequence[Measurement]],
+    statistic: Statistic = "mean",
+) -> ComparisonLine | None:
+    """The before/after line of one test and side when a phase has several trials.
+
+    Each phase with a reliable trial is represented by :func:`summary_measurement`; a phase
+    without one by its first trial (unreliable, as it is shown).  The change is
+    :func:`trials_change`, so the trials' spread is in its uncertainty.  None when no phase
+    has more than one trial: the one-trial line is :func:`rom.comparison.compare_pair`'s.
+    """
+    if all(len(trials_by_phase.get(phase, ())) <= 1 for phase in PHASES):
+        return None
+    summaries = phase_summaries(test, trials_by_phase)
+    shown: dict[str, Measurement | None] = {}
+    for phase in PHASES:
+        trials = list(trials_by_phase.get(phase, ()))
+        if phase in summaries:
+            shown[phase] = summary_measurement(summarised_trials(trials), summaries[phase],
+                                               statistic)
+        else:
+            shown[phase] = trials[0] if trials else None
+    line = compare_pair(test, side, shown["pre"], shown["post"])
+    pre, post = shown["pre"], shown["post"]
+    if (line.change is None or "pre" not in summaries or "post" not in summaries
+            or pre is None or post is None or pre.unit != post.unit):
+        return line
+    return replace(line, change=trials_change(summaries["pre"], summaries["post"], statistic,
+                                              unit=pre.unit))

@@ -11,6 +11,11 @@ Fixtures here are generic; add your own below the existing ones.
   frames, two people, backlit), fetched from the PyPI wheel via :mod:`tests.datasets`.
 * ``demo_clip`` — its first 2.5 s re-encoded as H.264 MP4 (fast-start), for quick runs.
 * ``data_dir`` and ``store`` — a data directory and an open store on each ``db_url``.
+
+Browser tests (marker ``browser``) are run again, at most twice, when they fail on a
+Playwright *timeout* only: on a loaded 2-core machine a rerun of the app can take longer
+than any wait a test can afford, while a wrong value or a missing element on a page that
+did load still fails at once (``only_rerun`` matches the error's type name).
 """
 
 from __future__ import annotations
@@ -31,6 +36,12 @@ from tests import datasets
 
 # The throw-away PostgreSQL server (one per test session) and the db_url fixture.
 pytest_plugins = ["tests.pg"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.flaky(reruns=2, only_rerun=["TimeoutError"]))
 
 
 @pytest.fixture(scope="session")

@@ -55,7 +55,7 @@ def test_another_person_gets_a_fresh_form_and_none_of_the_results(
     _add_person(at, name="Ben Two")
     assert not at.exception
     # Nothing of Ana's: no uploads, no results, the form's first choices, no notes.
-    assert _uploaders(at) == {"upload_pre_2": None, "upload_post_2": None}
+    assert _uploaders(at) == {"upload_pre_2": [], "upload_post_2": []}  # 1-3 clips each
     assert at.session_state[state.ANALYSES] == {}
     assert state.LAST_PAIR not in at.session_state and state.SESSION_ID not in at.session_state
     assert at.selectbox(key="test").value == TESTS[0]
@@ -74,7 +74,7 @@ def test_another_person_gets_a_fresh_form_and_none_of_the_results(
     # Back to Ana: a fresh form again (her session is in the history, not in the form).
     at.sidebar.selectbox(key="person_select").select(ana).run()
     assert not at.exception
-    assert _uploaders(at) == {"upload_pre_3": None, "upload_post_3": None}
+    assert _uploaders(at) == {"upload_pre_3": [], "upload_post_3": []}
     assert at.session_state[state.ANALYSES] == {}
     store.close()
 

@@ -8,8 +8,9 @@ import pytest
 
 from rom.compare import MDC95
 from rom.errors import MeasurementError
+from rom.measurement import Measurement
 from rom.protocols.uncertainty import Z95
-from rom.trials import summarise_phase, trials_change
+from rom.trials import summarise_phase, summary_comparison, summary_measurement, trials_change
 
 KNEE = "knee-flexion"
 TOE = "toe-touch"
@@ -104,3 +105,71 @@ def test_invalid_trials_are_refused(
 def test_different_tests_are_not_compared() -> None:
     with pytest.raises(MeasurementError):
         trials_change(summarise_phase(KNEE, [1.0]), summarise_phase(TOE, [1.0]))
+
+
+def _m(value: float, *, reliable: bool = True, uncertainty: float | None = 1.0,
+       test: str = KNEE, unit: str = "deg", secondary: dict[str, float] | None = None,
+       quality: float = 0.9) -> Measurement:
+    return Measurement(test, "left", value, unit, quality, reliable, (), 1.0, 3,
+                       secondary=secondary or {}, uncertainty=uncertainty)
+
+
+def test_one_trial_per_phase_has_no_summary_line() -> None:
+    assert summary_comparison(KNEE, "left", {"pre": [_m(100.0)], "post": [_m(110.0)]}) is None
+    assert summary_comparison(KNEE, "left", {"pre": [_m(100.0)]}) is None
+
+
+def test_the_summary_line_compares_the_means_with_the_spread_in_its_uncertainty() -> None:
+    trials = {"pre": [_m(100.0), _m(101.0), _m(102.0)],
+              "post": [_m(104.0), _m(113.0), _m(134.0)]}
+    line = summary_comparison(KNEE, "left", trials, "mean")
+    assert line is not None and line.change is not None
+    assert line.value("pre") == pytest.approx(101.0)
+    assert line.value("post") == pytest.approx(117.0)
+    post = summarise_phase(KNEE, [104.0, 113.0, 134.0], [1.0, 1.0, 1.0])
+    assert line.uncertainty("post") == pytest.approx(post.uncertainty)
+    assert line.post is not None and line.post.peak_frame is None  # no single frame
+    # +16° is beyond the MDC, but not beyond the after trials' spread: not a real change.
+    assert line.change.absolute == pytest.approx(16.0)
+    assert line.exceeds_mdc is True and line.real_change is False
+    best = summary_comparison(KNEE, "left", trials, "best")
+    assert best is not None and best.change is not None
+    assert (best.value("pre"), best.value("post")) == (102.0, 134.0)
+    assert best.post is not None and best.post.peak_frame == 3  # the best trial itself
+    assert best.real_change is True and best.improved is True
+
+
+def test_unreliable_trials_stay_out_and_an_all_unreliable_phase_shows_as_unreliable() -> None:
+    trials = {"pre": [_m(100.0), _m(160.0, reliable=False), _m(104.0)],
+              "post": [_m(90.0, reliable=False), _m(95.0, reliable=False)]}
+    line = summary_comparison(KNEE, "left", trials, "mean")
+    assert line is not None
+    assert line.value("pre") == pytest.approx(102.0)
+    assert line.value("post") == 90.0 and not line.reliable("post")
+    assert line.change is not None and not line.change.reliable
+
+
+def test_the_mean_trial_averages_secondary_values_and_keeps_the_lowest_quality() -> None:
+    kept = [_m(30.0, secondary={"knee_beyond_toe_cm": 10.0}, quality=0.9),
+            _m(32.0, secondary={"knee_beyond_toe_cm": 12.0}, quality=0.7)]
+    summary = summarise_phase(KNEE, [30.0, 32.0], [1.0, 1.0])
+    mean = summary_measurement(kept, summary, "mean")
+    assert mean.value == pytest.approx(31.0)
+    assert mean.secondary == {"knee_beyond_toe_cm": pytest.approx(11.0)}
+    assert mean.quality == pytest.approx(0.7)
+    assert mean.uncertainty == pytest.approx(summary.uncertainty)
+
+
+def test_a_reach_as_a_fraction_of_height_is_compared_without_an_mdc() -> None:
+    def reach(value: float) -> Measurement:
+        return _m(value, test=TOE, unit="fraction_of_height")
+
+    line = summary_comparison(TOE, "left", {"pre": [reach(0.10), reach(0.12)],
+                                            "post": [reach(0.05), reach(0.06)]})
+    assert line is not None and line.unit == "fraction_of_height"
+    assert line.mdc is None and line.exceeds_mdc is None
+    pre, post = summarise_phase(TOE, [10.0, 12.0]), summarise_phase(TOE, [5.0, 6.0])
+    assert trials_change(pre, post, unit="fraction_of_height").mdc is None
+    # In centimetres (the default: the test's own unit) its MDC applies.
+    assert trials_change(pre, post).mdc == trials_change(pre, post, unit="cm").mdc
+    assert trials_change(pre, post).mdc == MDC95[TOE].value

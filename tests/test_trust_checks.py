@@ -110,3 +110,175 @@ def test_movement_incomplete() -> None:
     near_cut = Peak(value=30.0, index=80, start=75, stop=85)
     assert conformance.movement_incomplete(near_cut, t, truncated=True)
     assert not conformance.movement_incomplete(middle, t, truncated=True)
+
+
+# -- trust verdicts of the measured value (issue 10) ------------------------------------
+
+def _toe_touch_with_hand_visibility(visibility: float):  # type: ignore[no-untyped-def]
+    from rom.calibration import Calibration
+    from rom.landmarks import Landmark
+    from rom.protocols import measure
+    from tests.test_protocols import STICK_STATURE_CM, make_track, toe_touch
+
+    def dim_hand(i: int, t: float, row: np.ndarray) -> None:
+        row[[Landmark.LEFT_WRIST, Landmark.LEFT_INDEX], 3] = visibility
+
+    track = make_track(toe_touch(100.0, reach_cm=12.0), edit=dim_hand)
+    cal = Calibration(roll_source="user")
+    return measure(
+        track, "toe-touch", side="left", calibration=cal, height_cm=STICK_STATURE_CM
+    ).measurement
+
+
+def test_a_hidden_measuring_hand_invalidates_the_reach() -> None:
+    """The fingertip is placed from the wrist and the index knuckle alone: rated 0.4 (more
+    likely hidden than seen) they invalidate the reach, although the legs, pooled with them
+    in the common visibility check, are well seen; at 0.6 the reach stays reliable."""
+    from rom.labels import REASON_TEXT
+    from rom.measurement import INVALIDATING_REASONS
+
+    hidden = _toe_touch_with_hand_visibility(0.4)
+    assert "hand_hidden" in hidden.reasons and not hidden.reliable
+    assert "low_visibility" not in hidden.reasons  # the pooled median is still high
+    assert hidden.value == pytest.approx(12.0, abs=0.2)  # still reported, flagged
+    seen = _toe_touch_with_hand_visibility(0.6)
+    assert "hand_hidden" not in seen.reasons and seen.reliable, seen.reasons
+    assert "hand_hidden" in INVALIDATING_REASONS and REASON_TEXT["hand_hidden"]
+
+
+def test_a_marker_that_makes_the_person_shorter_invalidates_the_reach() -> None:
+    """A wall marker behind the person implies a taller stature (advisory mismatch, the
+    height's scale is used and kept reliable); one implying a 15 % shorter person cannot be
+    on the wall behind, so the height or the stature is wrong: ``scale_conflict``."""
+    from rom.calibration import Calibration
+    from rom.labels import REASON_TEXT
+    from rom.protocols import measure
+    from rom.protocols.scale import Scale, stature_conflict
+    from tests.test_protocols import PX_PER_CM, STICK_STATURE_CM, make_track, toe_touch
+
+    track = make_track(toe_touch(100.0, reach_cm=12.0))
+
+    def reach(cm_per_px: float):  # type: ignore[no-untyped-def]
+        cal = Calibration(roll_source="user", cm_per_px=cm_per_px, scale_source="marker")
+        return measure(track, "toe-touch", calibration=cal, height_cm=STICK_STATURE_CM)
+
+    behind = reach(1.1 / PX_PER_CM).measurement
+    assert "scale_plane_mismatch" in behind.reasons and "scale_conflict" not in behind.reasons
+    assert behind.reliable and behind.value == pytest.approx(12.0, abs=0.1)
+    in_front = reach(0.85 / PX_PER_CM).measurement
+    assert "scale_conflict" in in_front.reasons and not in_front.reliable
+    assert in_front.value == pytest.approx(12.0, abs=0.1)  # the height's scale, flagged
+    assert REASON_TEXT["scale_conflict"]
+    # The rule itself: 6 % below the stated height is the scales' combined precision.
+    assert stature_conflict(Scale(0.3, "height", (), 160.0), 175.0)
+    assert not stature_conflict(Scale(0.3, "height", (), 170.0), 175.0)
+    assert not stature_conflict(Scale(0.3, "height", (), 200.0), 175.0)
+    assert not stature_conflict(Scale(0.3, "height", (), None), 175.0)
+    assert not stature_conflict(Scale(0.3, "marker", (), 160.0), None)
+
+
+@pytest.mark.parametrize(("turn_deg", "flagged"), [(6.0, False), (12.0, True)])
+def test_knee_flexion_admits_a_3d_shoulder_turn_of_at_most_10_degrees(
+    turn_deg: float, flagged: bool
+) -> None:
+    """The knee's projection error on true landmarks reaches 2 deg at a camera turn of about
+    10 deg (benchmarks/yaw_map.md); a 12 deg turn of the model's 3-D shoulder line is
+    not side-on, 6 deg is."""
+    from rom.calibration import Calibration
+    from rom.landmarks import Landmark
+    from rom.protocols import measure
+    from tests.test_protocols import make_track, quad_stretch
+
+    dx = 0.08 * math.tan(math.radians(turn_deg))  # the shoulders are 0.08 m apart in z
+
+    def turn(i: int, t: float, row: np.ndarray) -> None:
+        row[Landmark.LEFT_SHOULDER, 5] += dx
+
+    m = measure(make_track(quad_stretch(120.0), edit=turn), "knee-flexion",
+                calibration=Calibration(roll_source="user")).measurement
+    assert ("not_side_on" in m.reasons) is flagged
+    assert m.reliable is not flagged
+
+
+def test_precision_factor_falls_with_the_uncertainty_and_halves_at_the_tolerance() -> None:
+    from rom.protocols.assessment import precision_factor, quality_score
+
+    assert precision_factor(0.0, "deg") == pytest.approx(1.0)
+    assert precision_factor(5.0, "deg") == pytest.approx(0.5)  # the 5 deg promise
+    assert precision_factor(1.5, "cm") == pytest.approx(1.0 - 0.5 * 0.25)  # 3 cm promise
+    assert precision_factor(10.0, "deg") == 0.0
+    assert precision_factor(None, "deg") is None
+    assert precision_factor(float("nan"), "cm") is None
+    assert precision_factor(1.0, "px") is None
+    steady = quality_score((), {"visibility": 1.0, "precision": 1.0})
+    wavering = quality_score((), {"visibility": 1.0, "precision": 0.6})
+    assert steady == 1.0 and wavering == pytest.approx(0.6)
+
+
+def test_a_wavering_value_scores_lower_than_a_steady_one() -> None:
+    from rom.calibration import Calibration
+    from rom.protocols import measure
+    from tests.test_protocols import make_track, quad_stretch
+
+    cal = Calibration(roll_source="user")
+    steady = measure(make_track(quad_stretch(120.0), noise_px=0.5), "knee-flexion",
+                     calibration=cal).measurement
+    wavering = measure(make_track(quad_stretch(120.0), noise_px=4.0), "knee-flexion",
+                       calibration=cal).measurement
+    assert steady.uncertainty is not None and wavering.uncertainty is not None
+    assert wavering.uncertainty > steady.uncertainty
+    assert wavering.quality < steady.quality
+
+
+def test_kendall_tau_of_the_reliability_benchmark() -> None:
+    from benchmarks.reliability import kendall_tau
+
+    assert kendall_tau([0.9, 0.7, 0.5, 0.3], [1.0, 2.0, 3.0, 4.0]) == pytest.approx(-1.0)
+    assert kendall_tau([0.1, 0.2, 0.3], [1.0, 2.0, 3.0]) == pytest.approx(1.0)
+    # One discordant pair of three: (2 - 1) / 3.
+    assert kendall_tau([1.0, 2.0, 3.0], [1.0, 3.0, 2.0]) == pytest.approx(1.0 / 3.0)
+    assert kendall_tau([1.0], [2.0]) is None
+
+
+def test_fingertip_model_uncertainty_follows_the_hands_angle() -> None:
+    """5 % of a 60 px hand is 3 px along the hand: all of it vertical for a hanging hand,
+    none for a horizontal one, cos 45 deg of it at 45 deg."""
+    from rom.protocols.toe_touch import (
+        HAND_LENGTH_RELATIVE_UNCERTAINTY,
+        fingertip_model_uncertainty_px,
+    )
+
+    assert HAND_LENGTH_RELATIVE_UNCERTAINTY == 0.05
+    wrist = np.array([100.0, 100.0])
+    down = fingertip_model_uncertainty_px(wrist, np.array([100.0, 130.0]), 60.0)
+    assert down == pytest.approx(3.0)
+    flat = fingertip_model_uncertainty_px(wrist, np.array([130.0, 100.0]), 60.0)
+    assert flat == pytest.approx(0.0)
+    slant = fingertip_model_uncertainty_px(wrist, np.array([120.0, 120.0]), 60.0)
+    assert slant == pytest.approx(3.0 * math.cos(math.radians(45.0)))
+    assert math.isnan(fingertip_model_uncertainty_px(wrist, wrist, 60.0))
+
+
+def test_the_toe_touch_uncertainty_includes_the_hand_length_spread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The synthetic hand hangs straight down (knuckle below the wrist), so the hand-length
+    spread adds 5 % of the hand length (0.108 * 0.94 of the stature), in quadrature."""
+    from rom.calibration import Calibration
+    from rom.protocols import measure, toe_touch
+    from tests.test_protocols import STICK_STATURE_CM, make_track
+    from tests.test_protocols import toe_touch as bend
+
+    track = make_track(bend(100.0, reach_cm=12.0))
+
+    def reach():  # type: ignore[no-untyped-def]
+        return measure(track, "toe-touch", calibration=Calibration(roll_source="user"),
+                       height_cm=STICK_STATURE_CM).measurement
+
+    with_hands = reach()
+    monkeypatch.setattr(toe_touch, "HAND_LENGTH_RELATIVE_UNCERTAINTY", 0.0)
+    without = reach()
+    assert with_hands.uncertainty is not None and without.uncertainty is not None
+    added = math.sqrt(with_hands.uncertainty**2 - without.uncertainty**2)
+    assert added == pytest.approx(0.05 * 0.108 * 0.94 * STICK_STATURE_CM, rel=0.05)
+    assert with_hands.uncertainty < 3.0 and with_hands.reliable, with_hands.reasons

@@ -12,6 +12,7 @@ from rom.compare import no_mdc_reason
 from rom.comparison import ComparisonLine, asymmetry_lines, compare_pair, session_comparison
 from rom.correction import CORRECTED_LABEL, adjusted_suffix, is_corrected
 from rom.dashboard import export, state
+from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows
 from rom.errors import RomError
@@ -20,6 +21,7 @@ from rom.protocols import CATALOGUE
 from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.style import CHART_TEXT_HEX, MUTED_HEX, REFERENCE_FILL
+from rom.trials import summary_comparison
 from rom.vocabulary import PHASES
 
 # Verdict kinds, in the order they are decided, with their table sentence and headline word.
@@ -150,13 +152,19 @@ def verdict_lines() -> list[ComparisonLine]:
         pairs.remove(last)
         pairs.insert(0, last)
     lines = []
+    statistic = dashboard_trials.chosen_statistic(state.get_store())
     for test, slot_side in pairs:
         pre, post = found.get((test, slot_side, "pre")), found.get((test, slot_side, "post"))
         pre_m = pre.measurement if pre is not None else None
         post_m = post.measurement if post is not None else None
         measured = next(m.side for m in (pre_m, post_m) if m is not None)
-        lines.append(compare_pair(test, measured, pre_m, post_m))
+        # Several trials in a phase: their mean (or best), the spread in the verdict.
+        trials = state.measured_trials(test, slot_side, measured)
+        summary = summary_comparison(test, measured, trials, statistic)
+        lines.append(summary if summary is not None else compare_pair(test, measured, pre_m,
+                                                                      post_m))
     return lines
+
 
 
 def asymmetry_threshold_texts(lines: Sequence[ComparisonLine]) -> list[str]:
@@ -228,6 +236,21 @@ def show_verdict_card(line: ComparisonLine) -> None:
                 for extra in (knee_to_wall_text(measurement), range_text(measurement)):
                     if extra:
                         st.caption(literal(extra))
+        note = _trials_note(line)
+        if note:
+            st.caption(literal(note))
+
+
+def _trials_note(line: ComparisonLine) -> str:
+    """Which trials the card's values summarise (empty with one trial per phase)."""
+    found = {slot for test, slot, _ in state.analyses() if test == line.test}
+    for slot in sorted(found):
+        by_phase = state.measured_trials(line.test, slot, line.side)
+        if any(by_phase.values()):
+            return dashboard_trials.card_note(
+                line.test, line.unit, by_phase, dashboard_trials.chosen_statistic(
+                    state.get_store()))
+    return ""
 
 
 def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:
@@ -382,7 +405,8 @@ def show_session(store: Store, person: PersonInfo) -> None:
     except RomError:
         st.session_state.pop(state.SESSION_ID, None)
         return
-    lines = session_comparison(trials)
+    lines = dashboard_trials.with_trial_summaries(
+        session_comparison(trials), trials, dashboard_trials.chosen_statistic(store))
     if not lines:
         return
     st.subheader("4 · Pre vs post in this session")

@@ -58,8 +58,9 @@ def run() -> None:
     Anything unexpected that escapes the page becomes one friendly line; its traceback goes
     to the local log only (:mod:`rom.dashboard.failsafe`).
     """
+    # "auto": open on a desktop, closed on a phone, where an open sidebar covers the page.
     st.set_page_config(page_title="rom · range of motion", page_icon=str(PAGE_ICON),
-                       layout="wide", initial_sidebar_state="expanded")
+                       layout="wide", initial_sidebar_state="auto")
     if not _host_is_allowed():
         st.error("This address is not allowed to open rom. Use http://127.0.0.1 or "
                  "http://localhost, or add the name to ROM_ALLOWED_HOSTS.")
@@ -140,8 +141,7 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
     if taken is not None:
         request, finished = taken.request, taken.analyses
         state.start_session_if_needed(request.person_id, request.technique)
-        for analysis in finished:
-            state.analyses()[(analysis.test, request.side, analysis.phase)] = analysis
+        state.keep_analyses(request.side, finished)  # 1-3 trials per phase
         if finished:
             just_analysed = True
             st.session_state[state.LAST_PAIR] = (request.test, request.side)

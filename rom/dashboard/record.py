@@ -67,6 +67,20 @@ CLIENT_CHOICES: dict[str, str] = {
     "technique_other": "",
 }
 
+#: Most clips (trials) per phase: clinicians record the best or the mean of 3 trials.
+MAX_TRIALS = 3
+#: The upload boxes' words (one table, ready for translation).
+UPLOAD_TEXT = {
+    "pre": "Pre — before the technique (1–3 clips)",
+    "post": "Post — after the technique (1–3 clips)",
+    "help": ("A phone video (MP4 or MOV), portrait or landscape. Clinicians repeat a test: "
+             "add up to 3 clips of the same test, each one trial, and rom shows each trial "
+             "and their mean (or the best)."),
+    "too_many": ("Up to 3 clips per phase: {phase} has {count}, so only the first 3 are "
+                 "analysed ({names}). Remove a clip to choose which."),
+}
+PHASE_NAMES = {"pre": "before", "post": "after"}
+
 FPS_CHOICES: dict[str, float | None] = {
     "Every frame (most accurate)": None,
     "30 frames per second": 30.0,
@@ -84,11 +98,17 @@ class VideoInput:
     #: Known true value of a synthetic sample clip (in ``true_unit``), else ``None``.
     true_value: float | None = None
     true_unit: str = ""
+    #: Which clip of its phase this is, 1 to :data:`MAX_TRIALS` (clinicians repeat a test).
+    trial: int = 1
 
 
 @dataclass(frozen=True)
 class AnalysisRequest:
-    """Everything the Analyse button was pressed with."""
+    """Everything the Analyse button was pressed with.
+
+    ``videos`` holds every clip to analyse: 1 to :data:`MAX_TRIALS` per phase (each a trial
+    of that phase, numbered by :attr:`VideoInput.trial`).
+    """
 
     person_id: int
     test: str
@@ -332,19 +352,32 @@ def _uploads() -> tuple[list[VideoInput], list[str]]:
     videos: list[VideoInput] = []
     problems: list[str] = []
     cols = st.columns(2)
-    for col, phase, title in ((cols[0], "pre", "Pre — before the technique"),
-                              (cols[1], "post", "Post — after the technique")):
-        upload = col.file_uploader(title, type=list(VIDEO_TYPES), key=state.upload_key(phase),
-                                   help="A phone video (MP4 or MOV), portrait or landscape.")
-        if upload is None:
-            continue
-        try:
-            path = services.save_upload(upload.name, upload.getvalue(), limit_bytes=limit)
-        except RomError as exc:
-            problems.append(str(exc))
-            continue
-        videos.append(VideoInput(phase, path, upload.name))
+    for col, phase in ((cols[0], "pre"), (cols[1], "post")):
+        uploads = col.file_uploader(UPLOAD_TEXT[phase], type=list(VIDEO_TYPES),
+                                    accept_multiple_files=True, key=state.upload_key(phase),
+                                    help=UPLOAD_TEXT["help"])
+        kept, problem = capped_uploads(phase, [u.name for u in uploads or ()])
+        if problem:
+            problems.append(problem)
+        for trial, upload in enumerate((uploads or [])[:len(kept)], start=1):
+            try:
+                path = services.save_upload(upload.name, upload.getvalue(), limit_bytes=limit)
+            except RomError as exc:
+                problems.append(str(exc))
+                continue
+            videos.append(VideoInput(phase, path, upload.name, trial=trial))
     return videos, problems
+
+
+def capped_uploads(phase: str, names: Sequence[str]) -> tuple[list[str], str | None]:
+    """The clips of ``phase`` that are analysed (the first :data:`MAX_TRIALS`) and, when
+    more were added, the message saying which ones are left out."""
+    kept = list(names[:MAX_TRIALS])
+    if len(names) <= MAX_TRIALS:
+        return kept, None
+    return kept, UPLOAD_TEXT["too_many"].format(
+        phase=PHASE_NAMES.get(phase, phase), count=len(names),
+        names=", ".join(f"“{name}”" for name in kept))
 
 
 def _sample_sides(test: str) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from rom import labels, pipeline
 from rom.calibration import Calibration
 from rom.correction import CORRECTED_LABEL, is_corrected
 from rom.dashboard import correct, failsafe, jobs, review, services, state
+from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.record import AnalysisRequest
 from rom.dashboard.text import literal
 from rom.errors import NoPersonError, RomError
@@ -67,8 +68,11 @@ class FinishedAnalysis:
 def _analyse(request: AnalysisRequest,
              report: jobs.Reporter[AnalysisRequest, services.AnalysedVideo]) -> None:
     """The worker: analyse and draw each video of the request (runs in a thread, no ``st``)."""
+    several = {v.phase for v in request.videos if v.trial > 1}
     for item, video in enumerate(request.videos):
         title = PHASE_TITLES[video.phase]
+        if video.phase in several:
+            title += f" · {dashboard_trials.trial_label(video.trial)}"
         report.progress(item, title, "tracking", 0, 0)
 
         def on_progress(i: int, total: int, item: int = item, title: str = title) -> None:
@@ -90,6 +94,7 @@ def _analyse(request: AnalysisRequest,
         report.result(services.AnalysedVideo(
             phase=video.phase, video_name=video.name, analysis=analysis,
             rendered=pipeline.render_trial(analysis, progress=on_render), truth=truth,
+            trial=video.trial,
         ))
 
 
@@ -256,9 +261,11 @@ def value_chart(analysis: services.AnalysedVideo) -> go.Figure:
     return fig
 
 
-def show_analysis(analysis: services.AnalysedVideo, key: str) -> None:
+def show_analysis(analysis: services.AnalysedVideo, key: str, *, trial: str = "") -> None:
+    """One clip's value, quality, video, chart and key frame (``trial``: e.g. "trial 2")."""
     m = analysis.measurement
-    st.metric(f"{PHASE_TITLES[analysis.phase]} · {literal(m.side)} side", value_text(m))
+    title = PHASE_TITLES[analysis.phase] + (f" · {trial}" if trial else "")
+    st.metric(f"{title} · {literal(m.side)} side", value_text(m))
     if is_corrected(m):
         st.caption(f":material/edit: {CORRECTED_LABEL}")
     quality_box(m)
@@ -374,6 +381,14 @@ def show_pair(test: str, side: str) -> None:
         st.success(switched, icon=":material/swap_horiz:")
     for offer in side_switch_offers(test, side):
         show_side_switch(offer)
+    by_phase = {phase: state.phase_trials(test, side, phase) for phase in ("pre", "post")}
+    several = any(len(trials) > 1 for trials in by_phase.values())
+    if several:  # each trial, the phase summary and the verdict by mean or best
+        first = next(a.measurement for a in (pre, post) if a is not None)
+        measured = state.measured_trials(test, side, first.side)
+        dashboard_trials.show_trials(
+            test, first.unit, {phase: trials for phase, trials in measured.items() if trials},
+            key=f"{test}_{side}", store=state.get_store())
     # The verdict cards above say the answer; the evidence follows, one click to fold away.
     with st.expander(DETAILS_TITLE, expanded=True):
         cols = st.columns(2, gap="large")
@@ -381,8 +396,15 @@ def show_pair(test: str, side: str) -> None:
             with col:
                 if analysis is None:
                     st.info(f"No {phase} video analysed yet.")
-                else:
-                    show_analysis(analysis, key=f"{test}_{side}_{phase}")
+                    continue
+                numbered = several and len(by_phase[phase]) > 1
+                for number, trial in enumerate(by_phase[phase], start=1):
+                    if number > 1:
+                        st.divider()
+                    show_analysis(trial, key=f"{test}_{side}_{phase}"
+                                  + (f"_{number}" if number > 1 else ""),
+                                  trial=dashboard_trials.trial_label(trial.trial)
+                                  if numbered else "")
         if pre is not None and post is not None:
             review.show_side_by_side(pre, post, key=f"{test}_{side}")
 
@@ -491,6 +513,7 @@ def switch_side(offer: SideSwitch) -> list[str]:
 
         found[slot] = replace(before, analysis=analysis,
                               rendered=pipeline.render_trial(analysis, progress=on_render))
+        _switch_extra_trials(slot, offer)
         bar.empty()
         done.append(phase)
     if done:
@@ -498,6 +521,28 @@ def switch_side(offer: SideSwitch) -> list[str]:
         if offer.slot_side in SIDES:
             _move_pair_if_whole(offer.test, offer.slot_side, offer.other)
     return done
+
+
+def _switch_extra_trials(slot: tuple[str, str, str], offer: SideSwitch) -> None:
+    """The phase's further trials follow its first to the other leg (errors: dropped, said)."""
+    switched = []
+    for number, extra in enumerate(state.extra_trials().get(slot, ()), start=2):
+        if extra.measurement.side != offer.measured:
+            switched.append(extra)
+            continue
+        try:
+            analysis = pipeline.remeasure(extra.analysis,
+                                          replace(extra.analysis.options, side=offer.other))
+        except RomError as exc:
+            st.error(f"{PHASE_TITLES[slot[2]]} · {dashboard_trials.trial_label(number)}: the "
+                     f"{offer.other} leg could not be measured: {literal(exc)}")
+            continue
+        switched.append(replace(extra, analysis=analysis,
+                                rendered=pipeline.render_trial(analysis)))
+    if switched:
+        state.extra_trials()[slot] = tuple(switched)
+    else:
+        state.extra_trials().pop(slot, None)
 
 
 def _move_pair_if_whole(test: str, from_side: str, to_side: str) -> None:
@@ -510,6 +555,7 @@ def _move_pair_if_whole(test: str, from_side: str, to_side: str) -> None:
         found.pop((test, from_side, phase), None)
         if analysis is not None:
             found[(test, to_side, phase)] = analysis
+    state.move_extra_trials(test, from_side, to_side)
     st.session_state[state.LAST_PAIR] = (test, to_side)
     st.session_state["side"] = to_side  # the form is drawn after this, so it may be set
 

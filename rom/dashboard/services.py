@@ -99,6 +99,8 @@ class AnalysedVideo:
     rendered : rom.pipeline.RenderedTrial
     truth : SampleTruth or None
         Known true value of a bundled sample clip.
+    trial : int
+        Which clip of its phase this is (1-based; a phase has 1 to 3 clips).
     """
 
     phase: str
@@ -106,6 +108,7 @@ class AnalysedVideo:
     analysis: TrialAnalysis
     rendered: RenderedTrial = field(default_factory=RenderedTrial)
     truth: SampleTruth | None = None
+    trial: int = 1
 
     @property
     def test(self) -> str:

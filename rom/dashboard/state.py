@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -24,7 +25,8 @@ from rom.store.validate import TECHNIQUE_SIDES
 PERSON_ID = "person_id"
 SESSION_ID = "session_id"  # the database session that new trials are added to
 SESSION_FINGERPRINT = "session_fingerprint"  # (person, technique) the session was made for
-ANALYSES = "analyses"  # {(test, side, phase): AnalysedVideo}
+ANALYSES = "analyses"  # {(test, side, phase): AnalysedVideo}, a phase's first trial
+EXTRA_TRIALS = "extra_trials"  # {(test, side, phase): (AnalysedVideo, ...)}: its 2nd, 3rd
 MANUAL = "manual_measurements"  # {(test, side, phase): Measurement} marked on a photo
 LAST_PAIR = "last_pair"  # (test, side) of the most recent analysis
 FLASH = "flash"  # one-shot message shown after a rerun
@@ -98,6 +100,65 @@ def analyses() -> dict[tuple[str, str, str], AnalysedVideo]:
     return result
 
 
+def extra_trials() -> dict[tuple[str, str, str], tuple[AnalysedVideo, ...]]:
+    """A phase's further trials (its second and third clip), keyed as :func:`analyses`.
+
+    The first trial stays in :func:`analyses`, so everything that shows one trial per phase
+    reads it as before; :func:`phase_trials` gives all of a phase's trials in order.
+    """
+    result: dict[tuple[str, str, str], tuple[AnalysedVideo, ...]] = (
+        st.session_state.setdefault(EXTRA_TRIALS, {}))
+    return result
+
+
+def phase_trials(test: str, side: str, phase: str) -> list[AnalysedVideo]:
+    """Every trial of one phase of a result pair (``side`` as the pair is keyed), in order."""
+    first = analyses().get((test, side, phase))
+    if first is None:
+        return []
+    return [first, *extra_trials().get((test, side, phase), ())]
+
+
+def measured_trials(test: str, side: str, leg: str) -> dict[str, list[Measurement]]:
+    """The measurements of a result pair's trials per phase (``"pre"``, ``"post"``), of the
+    leg ``leg`` only: with the side detected automatically a clip may measure the other."""
+    return {phase: [a.measurement for a in phase_trials(test, side, phase)
+                    if a.measurement.side == leg] for phase in ("pre", "post")}
+
+
+def keep_analyses(side: str, finished: Iterable[AnalysedVideo]) -> None:
+    """File an analysis's videos under ``(test, side, phase)``: the phase's trials in order.
+
+    ``side`` is the side the analysis was asked for (``"auto"``, ``"left"``, ``"right"``).
+    A phase analysed again replaces all its earlier trials; the first trial that could be
+    measured becomes the phase's first (:func:`analyses`), the others its extra trials.
+    """
+    by_phase: dict[tuple[str, str, str], list[AnalysedVideo]] = {}
+    for analysis in finished:
+        by_phase.setdefault((analysis.test, side, analysis.phase), []).append(analysis)
+    for key, trials in by_phase.items():
+        first, *rest = sorted(trials, key=lambda a: a.trial)
+        analyses()[key] = first
+        if rest:
+            extra_trials()[key] = tuple(rest)
+        else:
+            extra_trials().pop(key, None)
+
+
+def move_extra_trials(test: str, from_side: str, to_side: str) -> None:
+    """Move a pair's extra trials with its first trials (the side switch moved the pair)."""
+    for phase in ("pre", "post"):
+        moved = extra_trials().pop((test, from_side, phase), None)
+        if moved:
+            extra_trials()[(test, to_side, phase)] = moved
+
+
+def clear_analyses() -> None:
+    """Forget every analysis of this browser session, all trials of every phase."""
+    analyses().clear()
+    extra_trials().clear()
+
+
 def manual_measurements() -> dict[tuple[str, str, str], Measurement]:
     """Values measured by hand on a photo in this browser session (no video), keyed by
     ``(test, side, phase)``; :func:`save_session` saves them with the analyses."""
@@ -136,7 +197,7 @@ def forget_session() -> None:
     """Drop this browser's session and its analyses (another person was chosen)."""
     for key in (SESSION_ID, SESSION_FINGERPRINT, LAST_PAIR):
         st.session_state.pop(key, None)
-    analyses().clear()
+    clear_analyses()
     manual_measurements().clear()
 
 
@@ -172,7 +233,7 @@ def start_session_if_needed(person: int, technique: str) -> None:
         st.session_state[SESSION_FINGERPRINT] = fingerprint
         st.session_state.pop(SESSION_ID, None)
         st.session_state.pop(LAST_PAIR, None)
-        analyses().clear()
+        clear_analyses()
         manual_measurements().clear()
 
 
@@ -182,17 +243,22 @@ def save_session(store: Store, person: int, technique: str,
 
     The session is written whole each time: when a test is analysed again (say with other
     settings) the earlier save is replaced, so the history never holds stale duplicates.
-    ``details`` (date, notes, technique details) default to what the form holds.
+    ``details`` (date, notes, technique details) default to what the form holds.  A phase
+    with several trials is saved as that many trials of the phase, in order, each with its
+    clip's number in its settings (``"trial": 1, 2, 3``; a clip that failed leaves a gap).
     """
     told = details if details is not None else current_details()
     trials = [
         NewTrial(
             phase=a.phase, test=a.test, side=a.measurement.side, video_path=a.video_path,
             video_sha256=a.track.source_sha256 or None,
-            settings={"model": a.track.model_name, **dict(a.track.settings)},
+            settings={"model": a.track.model_name, **dict(a.track.settings),
+                      **({"trial": a.trial} if len(of_phase) > 1 else {})},
             measurements=(a.measurement,),
         )
-        for a in analyses().values()
+        for key in analyses()
+        for of_phase in (phase_trials(*key),)
+        for a in of_phase
     ] + [
         # A photo measured by hand: no video, the points are in the measurement's provenance.
         NewTrial(phase=phase, test=test, side=side, settings={"source": "photo"},

@@ -1,17 +1,40 @@
 """Several trials per phase on the results page: each trial, the summary and the verdict.
 
-The science is in :mod:`rom.trials`; this module only words and draws it.
+The science is in :mod:`rom.trials`; this module only words and draws it, and keeps the
+user's choice of summary (mean of the trials or best trial) in the store
+(:data:`STATISTIC_SETTING`), so the verdict cards, the session table and the trials
+section all summarise the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import streamlit as st
 
 from rom import labels
+from rom.comparison import ComparisonLine
+from rom.dashboard import state
+from rom.dashboard.text import literal
+from rom.errors import RomError
 from rom.measurement import Measurement
-from rom.trials import STATISTICS, PhaseSummary, Statistic, summarise_phase, trials_change
+from rom.store import Store
+from rom.store.records import TrialInfo
+from rom.trials import (
+    STATISTICS,
+    PhaseSummary,
+    Statistic,
+    phase_summaries,
+    reliable_values,
+    summary_comparison,
+    trials_change,
+)
+from rom.vocabulary import PHASES
+
+__all__ = ["PHASE_WORDS", "STATISTIC_SETTING", "TEXT", "card_note", "chosen_statistic",
+           "phase_summaries", "reliable_values", "show_trials", "summary_line",
+           "trial_label", "verdict_line", "with_trial_summaries"]
 
 #: User-facing words of this module.
 TEXT = {
@@ -24,25 +47,32 @@ TEXT = {
     "real_yes": "real change: yes",
     "real_no": "real change: no",
     "no_summary": "Both before and after need at least one reliable trial for a summary.",
+    "trial": "trial {n}",
+    "card_phase": "{phase}: {how} of {n} trials ({values})",
+    "card_one": "{phase}: one trial ({values})",
+    "card_mean": "mean",
+    "card_best": "best",
+    "card_spread": "± includes the spread between the trials",
 }
 PHASE_WORDS = {"pre": TEXT["before"], "post": TEXT["after"]}
+#: The store setting holding the user's choice (:data:`rom.trials.STATISTICS`).
+STATISTIC_SETTING = "trials.statistic"
 
 
-def reliable_values(trials: Sequence[Measurement]) -> tuple[list[float], list[float | None]]:
-    """The values and uncertainties of the reliable trials that have a value."""
-    kept = [m for m in trials if m.reliable and m.value is not None]
-    return [float(m.value) for m in kept if m.value is not None], [m.uncertainty for m in kept]
+def chosen_statistic(store: Store | None) -> Statistic:
+    """The summary the user chose (``"mean"`` until they pick another, or without a store)."""
+    if store is None:
+        return "mean"
+    try:
+        stored = store.setting(STATISTIC_SETTING)
+    except RomError:
+        return "mean"
+    return cast(Statistic, stored) if stored in STATISTICS else "mean"
 
 
-def phase_summaries(test: str, trials_by_phase: Mapping[str, Sequence[Measurement]]
-                    ) -> dict[str, PhaseSummary]:
-    """Summary of each phase ("pre"/"post") with at least one reliable trial."""
-    summaries = {}
-    for phase, trials in trials_by_phase.items():
-        values, uncertainties = reliable_values(trials)
-        if values:
-            summaries[phase] = summarise_phase(test, values, uncertainties)
-    return summaries
+def trial_label(n: int) -> str:
+    """``"trial 2"``: the words for a phase's ``n``-th trial (1-based)."""
+    return TEXT["trial"].format(n=n)
 
 
 def summary_line(summary: PhaseSummary, unit: str) -> str:
@@ -59,19 +89,74 @@ def verdict_line(test: str, summaries: Mapping[str, PhaseSummary], statistic: St
     """The before/after change by ``statistic`` and whether it is real; None without both."""
     if "pre" not in summaries or "post" not in summaries:
         return None
-    result = trials_change(summaries["pre"], summaries["post"], statistic)
+    result = trials_change(summaries["pre"], summaries["post"], statistic, unit=unit)
     verdict = TEXT["real_yes"] if result.real_change else TEXT["real_no"]
     return (f"{TEXT[statistic]}: {labels.format_value(result.pre, unit)} → "
             f"{labels.format_value(result.post, unit)} "
             f"({labels.format_value(result.absolute, unit, signed=True)}) · {verdict}")
 
 
+def card_note(test: str, unit: str, trials_by_phase: Mapping[str, Sequence[Measurement]],
+              statistic: Statistic) -> str:
+    """The verdict card's line on the trials behind its values; empty with one trial each.
+
+    E.g. ``"before: mean of 3 trials (100.0°, 101.0°, 102.0°) · after: mean of 2 trials
+    (104.0°, 113.0°) · ± includes the spread between the trials"``.
+    """
+    if all(len(trials_by_phase.get(phase, ())) <= 1 for phase in PHASES):
+        return ""
+    summaries = phase_summaries(test, trials_by_phase)
+    how = TEXT["card_mean"] if statistic == "mean" else TEXT["card_best"]
+    parts = [
+        TEXT["card_phase" if summaries[phase].n > 1 else "card_one"].format(
+            phase=PHASE_WORDS[phase], how=how, n=summaries[phase].n,
+            values=", ".join(labels.format_value(v, unit) for v in summaries[phase].values))
+        for phase in PHASES if phase in summaries
+    ]
+    return " · ".join([*parts, TEXT["card_spread"]])
+
+
+def with_trial_summaries(lines: Sequence[ComparisonLine], trials: Sequence[TrialInfo],
+                         statistic: Statistic) -> list[ComparisonLine]:
+    """A stored session's lines, each test and side with several trials in a phase
+    summarised by ``statistic`` (:func:`rom.trials.summary_comparison`); others as given."""
+    by_pair: dict[tuple[str, str], dict[str, list[Measurement]]] = {}
+    for trial in sorted(trials, key=lambda t: t.id):
+        for record in trial.measurements:
+            m = record.measurement
+            by_pair.setdefault((m.test, m.side), {}).setdefault(trial.phase, []).append(m)
+    result = []
+    for line in lines:
+        summary = summary_comparison(line.test, line.side, by_pair.get((line.test, line.side),
+                                                                       {}), statistic)
+        result.append(summary if summary is not None else line)
+    return result
+
+
+def _remember_statistic(store: Store, key: str) -> None:
+    # A callback: the choice is the store's before the page is drawn again.
+    try:
+        store.set_setting(STATISTIC_SETTING, str(st.session_state[key]))
+    except RomError as exc:
+        state.flash("error", literal(exc))
+
+
 def show_trials(test: str, unit: str, trials_by_phase: Mapping[str, Sequence[Measurement]],
-                key: str) -> None:
-    """Each phase's trials, their summary and the verdict by the statistic the user picks."""
+                key: str, store: Store | None = None) -> None:
+    """Each phase's trials, their summary and the verdict by the statistic the user picks.
+
+    With a ``store`` the choice is the store's :data:`STATISTIC_SETTING` (read on every run,
+    written when the user picks), so it holds for every test and the next visit.
+    """
     st.subheader(TEXT["heading"])
-    statistic = st.radio(TEXT["statistic"], STATISTICS, format_func=lambda s: TEXT[s],
-                         horizontal=True, key=f"trials_statistic_{key}")
+    radio_key = f"trials_statistic_{key}"
+    if store is not None:
+        st.session_state[radio_key] = chosen_statistic(store)
+    statistic = st.radio(
+        TEXT["statistic"], STATISTICS, format_func=lambda s: TEXT[s], horizontal=True,
+        key=radio_key,
+        on_change=_remember_statistic if store is not None else None,
+        args=(store, radio_key) if store is not None else None)
     summaries = phase_summaries(test, trials_by_phase)
     for phase, trials in trials_by_phase.items():
         values = ", ".join(labels.format_value(m.value, unit) for m in trials)

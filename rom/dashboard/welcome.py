@@ -117,9 +117,10 @@ def show(store: Store) -> None:
                   disabled=test is None, width="stretch")
     with right.container(border=True, height="stretch"):
         st.markdown("##### :material/person_add: Measure a real person")
-        st.caption("**:material/arrow_back: In the sidebar on the left:** type a name or a "
-                   "pseudonym (the height is optional) and press **Add person**. Then upload a "
-                   "pre and a post video from your phone, or record them with the webcam.")
+        st.caption("**:material/arrow_back: In the sidebar on the left** (on a phone, open it "
+                   "with the **»** button at the top left): type a name or a pseudonym (the "
+                   "height is optional) and press **Add person**. Then upload a before and an "
+                   "after video from your phone, or record them with the webcam.")
 
     with st.expander("Moving from another computer? Restore a backup"):
         from rom.dashboard import export

@@ -249,6 +249,22 @@ def implausible_pose(prep: PreparedTrack, side: Side, peak: sig.Peak) -> bool:
     return upright and plausibility.knee_bent_backwards(prep.raw_xy, side, prep.facing, window)
 
 
+def landmarks_hidden(prep: PreparedTrack, indices: Sequence[int], peak: sig.Peak) -> bool:
+    """Whether the landmarks a value is drawn from were hard to see while it was held.
+
+    The median visibility of ``indices`` over the held peak window is below
+    ``Settings.low_visibility`` (0.5: the model rates the points more likely hidden than
+    seen).  :func:`find_peak`'s ``low_visibility`` takes the median over every landmark a
+    test needs, so a value resting on two points (toe-touch's fingertip, from the wrist and
+    the index knuckle) can hide behind well-seen legs; this applies the same threshold to
+    those points alone.  No visibility at all is no evidence (False).
+    """
+    window = slice(peak.start, peak.stop)
+    vis = np.asarray(prep.track.visibility, dtype=np.float64)[window][:, list(indices)]
+    median_vis = finite_median(vis.ravel())
+    return bool(np.isfinite(median_vis) and median_vis < prep.settings.low_visibility)
+
+
 def roll_known(calibration: Calibration) -> bool:
     """Whether the camera roll was measured or stated (not just assumed level)."""
     return calibration.roll_source != "none"
@@ -271,6 +287,10 @@ class Assessment:
     Made by :func:`assess` only; a protocol then appends its own reasons and secondary
     values (:meth:`add_secondary`) before :func:`finish`.
 
+    ``model_uncertainty`` is the value's error from a protocol's model of a point the pose
+    model does not give (about 95 %, in the signal's unit; toe-touch: the fingertip placed
+    one hand length from the wrist, and hands differ in length); 0 when there is none.
+
     ``tilt_uncertainty`` is the value's error from the camera roll (about 95 %, in the
     signal's unit): :func:`assess` sets it for a value to true vertical (one degree per
     degree of roll, :func:`rom.protocols.uncertainty.roll_error_deg`); a protocol whose
@@ -284,6 +304,7 @@ class Assessment:
     quality_factors: dict[str, float]
     secondary: dict[str, float] = field(default_factory=dict)
     tilt_uncertainty: float = 0.0
+    model_uncertainty: float = 0.0
 
     @property
     def index(self) -> int | None:
@@ -354,12 +375,35 @@ def assess(
     )
 
 
+def precision_factor(value_uncertainty: float | None, unit: str) -> float | None:
+    """The quality factor of a value's own uncertainty: ``1 - 0.5 * (u / tolerance)**2``.
+
+    1 for a value that did not waver, 0.5 when its 95 % uncertainty ``u`` reaches rom's
+    reliability tolerance (:data:`rom.protocols.uncertainty.RELIABILITY_TOLERANCE`, where
+    ``too_uncertain`` invalidates it), 0 at 1.4 times it: the same shape as ``side_on``.
+    None (no factor) when the uncertainty or the unit's tolerance is unknown.
+    """
+    tolerance = uncertainty.RELIABILITY_TOLERANCE.get(unit)
+    if value_uncertainty is None or tolerance is None or not np.isfinite(value_uncertainty):
+        return None
+    return float(np.clip(1.0 - 0.5 * (value_uncertainty / tolerance) ** 2, 0.0, 1.0))
+
+
 def quality_score(reasons: Sequence[str], factors: dict[str, float]) -> float:
     """Quality in 0..1: product of the factors, 0.9 per advisory reason, at most 0.3 if invalid.
 
     Factors: ``visibility`` (median visibility of the measured landmarks in the peak window,
     0.3 -> 0, 0.8 -> 1), ``side_on`` (1 when perfectly side-on, 0.5 at the ``not_side_on``
-    threshold), ``coverage`` (share of detected frames with a valid value, full at 80 %).
+    threshold), ``coverage`` (share of detected frames with a valid value, full at 80 %),
+    ``precision`` (:func:`precision_factor`: 1 for a steady value, 0.5 when its uncertainty
+    reaches the tolerance).
+
+    How it is kept monotone with the error: every factor and every reason is evidence of
+    error that only lowers the score as it grows (a worse view, less visibility, fewer
+    frames, a wavering value, each advisory doubt), nothing raises it, and any reason that
+    breaks rom's promise caps it at 0.3.  It is not fitted to
+    the benchmark; ``benchmarks/reliability.py`` prints the score against the error (bins
+    and Kendall's tau) so that its monotonicity is checked, not assumed.
     """
     q = 1.0
     for value in factors.values():
@@ -443,6 +487,7 @@ def measured_uncertainty(prep: PreparedTrack, a: Assessment, digits: int) -> flo
         prep.time_s, signal.values, signal.raw_values, peak, prep.settings.cutoff_hz
     )
     used = a.scale.source if a.scale is not None and a.scale.cm_per_px is not None else None
+    spread = uncertainty.combined(spread, a.model_uncertainty)
     total = uncertainty.value_uncertainty(
         value, signal.unit, spread, tilt=a.tilt_uncertainty, scale_source=used
     )
@@ -467,7 +512,11 @@ def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> Tria
         found.append("too_uncertain")
     reasons = tuple(dict.fromkeys(found))  # unique, order kept
     reliable = value is not None and not any(r in INVALIDATING_REASONS for r in reasons)
-    quality = 0.0 if value is None else quality_score(reasons, a.quality_factors)
+    factors = dict(a.quality_factors)
+    precision = precision_factor(value_uncertainty, signal.unit)
+    if precision is not None and factors:  # no peak factors: no value to grade
+        factors["precision"] = precision
+    quality = 0.0 if value is None else quality_score(reasons, factors)
     peak_index = a.index
     measurement = Measurement(
         test=signal.test,

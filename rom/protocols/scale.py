@@ -89,3 +89,35 @@ def resolve_scale(prep: PreparedTrack, height_cm: float | None) -> Scale:
     if height_scale is not None:
         return Scale(height_scale, "height")
     return Scale(None, None)
+
+
+def stature_conflict(scale: Scale, height_cm: float | None) -> bool:
+    """Whether the marker's scale says the person is *smaller* than the stated height.
+
+    A wall marker hangs behind the person or in their plane, never in front: behind, its
+    cm per pixel is larger than at the person (the farther plane), so the stature it implies
+    is *larger* than the stated height, and :func:`resolve_scale` rightly falls back to the
+    height's scale, measured in the person's own plane (``scale_plane_mismatch``, advisory:
+    a value in cm is then as good as one with the height alone).  An implied stature more
+    than :data:`SCALE_MISMATCH_TOLERANCE` *below* the stated height has no such
+    explanation: the height was mistyped, or the person's stature in pixels (eyes to the
+    floor line under the feet, the same floor line a toe-touch reach is measured from) is
+    misread.  Either error would enter the height's scale that is used instead, and rom
+    cannot tell which, so a distance in cm from it cannot be promised.
+
+    Parameters
+    ----------
+    scale : Scale
+        From :func:`resolve_scale`.
+    height_cm : float or None
+        The stated height, cm.
+
+    Returns
+    -------
+    bool
+        False without a stated height or a calibration stature.
+    """
+    implied = scale.calibration_stature_cm
+    if height_cm is None or implied is None or height_cm <= 0:
+        return False
+    return implied < float(height_cm) * (1.0 - SCALE_MISMATCH_TOLERANCE)

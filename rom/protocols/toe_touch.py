@@ -49,11 +49,18 @@ Primary value: fingertip-to-floor distance
     checked against the person's standing stature (:func:`rom.protocols.scale.resolve_scale`):
     a marker in another depth plane than the person gives ``scale_plane_mismatch`` and the
     stated height's scale is used instead (or, with no height, an impossible stature
-    rejects the marker's scale).  A calibration scale used without a stated height gets
-    ``scale_unchecked`` (invalid): nothing then shows whether the marker was in the
-    person's plane, and a wall marker 0.25-0.5 m behind a person 3 m from the camera
-    overstates every distance by 8-17 %, more than rom's 3 cm promise allows at typical
-    reaches.
+    rejects the marker's scale).  The mismatch stays advisory when the marker implies a
+    *taller* person (a marker on the wall behind: the height's scale is measured in the
+    person's own plane and is as good as with no marker; on the synthetic tuning clips with
+    the marker 0.25 m or more behind the person it was within 1-3.5 % of the true scale, and
+    the reach errors there came from the fingertip, not the scale); a marker that implies a
+    *shorter* person than the stated height gives ``scale_conflict`` (invalid,
+    :func:`rom.protocols.scale.stature_conflict`): no wall placement explains it, so the
+    height or the stature's floor line is wrong.  A calibration scale used without a
+    stated height gets ``scale_unchecked`` (invalid): nothing then shows whether the
+    marker was in the person's plane, and a wall marker 0.25-0.5 m behind a person 3 m
+    from the camera overstates every distance by 8-17 %, more than rom's 3 cm promise
+    allows at typical reaches.
 
 Side
     ``side="auto"``: the side nearer the camera (its hand is not hidden by the body).
@@ -63,17 +70,24 @@ Phase measured
 
 Validity
     ``knees_bent`` (invalid) when the knee of the measured side is flexed more than 15 deg
-    at the measured moment.  ``not_this_test`` (invalid) when the trunk is not bent
-    forward past :data:`BEND_STARTED_DEG` at the measured moment: no forward bend.
+    at the measured moment.  ``hand_hidden`` (invalid) when the measured hand's wrist and
+    index knuckle, from which the fingertip is placed, have a median visibility below
+    ``Settings.low_visibility`` over the held lowest reach
+    (:func:`rom.protocols.assessment.landmarks_hidden`): the model then rates them more
+    likely hidden than seen, and a guessed hand puts the fingertip centimetres off (the
+    common ``low_visibility`` check pools them with the legs, which are usually well
+    seen).  ``not_this_test`` (invalid) when the trunk is not bent forward past
+    :data:`BEND_STARTED_DEG` at the measured moment: no forward bend.
     ``tilt_unknown`` (invalid) when an unknown camera roll could move the fingertip's
     height above the floor line by more than :data:`MAX_TILT_ERROR_CM`: a roll ``e``
     shifts it by ``d * sin(e)``, ``d`` being the horizontal distance between the
     fingertip and the measured foot, so the roll must be known within
     ``asin(MAX_TILT_ERROR_CM / d)`` (an unknown roll counts as
     :data:`rom.protocols.uncertainty.ASSUMED_MAX_ROLL_DEG`).  The same ``d * sin(e)``, in
-    the value's unit, is the roll's part of the value's uncertainty.  The common reasons,
-    ``not_levelled`` (advisory).  No value when the person's standing height cannot be
-    seen and no scale is known.
+    the value's unit, is the roll's part of the value's uncertainty; the spread of hand
+    lengths between people (:func:`fingertip_model_uncertainty_px`) is another part.  The
+    common reasons, ``not_levelled`` (advisory).  No value when the person's standing
+    height cannot be seen and no scale is known.
 
 Secondary values
     ``trunk_flexion_deg`` (trunk line hip midpoint -> shoulder midpoint from true vertical,
@@ -89,7 +103,7 @@ import numpy as np
 
 from rom import geometry
 from rom.measurement import TrialResult
-from rom.protocols.assessment import Signal, assess, finish, value_at
+from rom.protocols.assessment import Signal, assess, finish, landmarks_hidden, value_at
 from rom.protocols.body import (
     feet_lowest_y,
     hip_flexion_signal,
@@ -100,7 +114,7 @@ from rom.protocols.body import (
     trunk_inclination_deg,
 )
 from rom.protocols.prepare import PreparedTrack, finite_median
-from rom.protocols.scale import resolve_scale
+from rom.protocols.scale import resolve_scale, stature_conflict
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.protocols.uncertainty import roll_error_deg
 from rom.vocabulary import Side, TestName
@@ -128,6 +142,42 @@ def tilt_error_px(prep: PreparedTrack, tip: np.ndarray, side: Side, index: int) 
     )
     offset = abs(float(tip[index, 0]) - foot_x)
     return offset * float(np.sin(np.radians(roll_error))) if np.isfinite(offset) else np.nan
+
+
+#: Relative 95 % spread of a person's hand length about
+#: :data:`rom.geometry.HAND_LENGTH_FRACTION_OF_STATURE` of their stature: individual hands
+#: vary by roughly +-5 % (the figure beside that constant), taken here as the 95 % range.
+HAND_LENGTH_RELATIVE_UNCERTAINTY = 0.05
+
+
+def fingertip_model_uncertainty_px(
+    wrist: np.ndarray, knuckle: np.ndarray, hand_length_px: float
+) -> float:
+    """How far, vertically, the fingertip may sit from where a typical hand puts it, px.
+
+    The fingertip is placed ``hand_length_px`` from the wrist along the wrist -> knuckle
+    line (:func:`fingertip`); a hand :data:`HAND_LENGTH_RELATIVE_UNCERTAINTY` longer or
+    shorter moves it along that line, so the reach (a vertical distance) changes by that
+    length times the cosine of the hand's angle from vertical: the whole of it for a hand
+    hanging straight down, nothing for a horizontal one.
+
+    Parameters
+    ----------
+    wrist, knuckle : ndarray, shape (2,)
+        Image points at the measured moment (levelled pixels, y down).
+    hand_length_px : float
+        The hand length used, px.
+
+    Returns
+    -------
+    float
+        About a 95 % half-width, px; NaN when a point is missing or they coincide.
+    """
+    direction = np.asarray(knuckle, dtype=np.float64) - np.asarray(wrist, dtype=np.float64)
+    norm = float(np.linalg.norm(direction))
+    if not (np.isfinite(norm) and norm > 0 and np.isfinite(hand_length_px)):
+        return float("nan")
+    return HAND_LENGTH_RELATIVE_UNCERTAINTY * float(hand_length_px) * abs(direction[1]) / norm
 
 
 def floor_level_y(prep: PreparedTrack, side: Side | None = None) -> float:
@@ -182,6 +232,8 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         # whether the person stood in it (a wall marker 0.25-0.5 m behind a person 3 m
         # from the camera overstates every distance by 8-17 %).
         reasons.append("scale_unchecked")
+    if stature_conflict(scale, height_cm):
+        reasons.append("scale_conflict")
     if cm_per_px is not None:
         unit, per_px = "cm", cm_per_px
     else:
@@ -212,6 +264,8 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
     a = assess(prep, signal, check_roll=True, scale=scale)
     if a.peak is not None:
         i = a.peak.index
+        if landmarks_hidden(prep, landmark_indices(side, ("WRIST", "INDEX")), a.peak):
+            a.reasons.append("hand_hidden")
         knee = value_at(knee_flexion_signal(prep, side), i)
         if knee is not None and knee > MAX_KNEE_FLEXION_DEG:
             a.reasons.append("knees_bent")
@@ -223,6 +277,13 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             if cm_per_px is not None
             else MAX_TILT_ERROR_CM / 170.0 * stature  # 1 cm of an average adult
         )
+        if tip_method == "hand_length":  # the finger-ratio tip inherits the model's hand
+            hand_px = (geometry.HAND_LENGTH_FRACTION_OF_STATURE
+                       * geometry.INDEX_TIP_FRACTION_OF_HAND_LENGTH * stature)
+            model_px = fingertip_model_uncertainty_px(
+                prep.point("WRIST", side)[i], prep.point("INDEX", side)[i], hand_px
+            )
+            a.model_uncertainty = float(model_px * per_px) if np.isfinite(model_px) else 0.0
         tilt_px = tilt_error_px(prep, tip, side, i)
         # The same roll error, in the value's unit, is part of its uncertainty.
         a.tilt_uncertainty = float(tilt_px * per_px)  # NaN (foot unseen): unknown

@@ -13,7 +13,11 @@ can see in one video:
   a protocol whose value depends on the roll otherwise works out its own sensitivity
   (toe-touch: :func:`rom.protocols.toe_touch.tilt_error_px`);
 * **the image scale** (:func:`scale_relative_uncertainty`): a value in centimetres is as
-  uncertain as the cm-per-pixel it was converted with, a fraction of the value.
+  uncertain as the cm-per-pixel it was converted with, a fraction of the value;
+* **the protocol's model of a point the pose model does not give**
+  (``Assessment.model_uncertainty``, added to the held peak's term; toe-touch: the
+  fingertip one typical hand length from the wrist,
+  :func:`rom.protocols.toe_touch.fingertip_model_uncertainty_px`).
 
 What it does **not** include: the pose model's own bias (a landmark placed consistently
 off the joint, e.g. the knee pulled toward the thigh in deep flexion), which one video
