@@ -46,7 +46,9 @@ from rom.comparison import (
     ComparisonLine,
     asymmetry_lines,
 )
+from rom.correction import adjusted_suffix, automatic_measurement, correction_of
 from rom.csvsafe import neutralise_cell
+from rom.errors import MeasurementError
 from rom.labels import (
     UNIT_SUFFIX,
     display_scale,
@@ -262,9 +264,14 @@ def stored_key_frames(
         for record in trial.measurements:
             m = record.measurement
             caption = key_frame_caption(trial.phase, m.test, m.side, m.value, m.unit,
-                                        m.reliable)
+                                        m.reliable) + adjusted_suffix(m)
             sha = trial.video_sha256 or m.provenance.get("video_sha256")
-            png = (cache.stored_key_frame(sha, m.test, m.side, m.peak_frame, m.value)
+            # A corrected value's frame is the automatic one's (drawn with the model's points).
+            try:
+                shown = automatic_measurement(m)
+            except MeasurementError:  # an unreadable record from an import
+                shown = m
+            png = (cache.stored_key_frame(sha, m.test, m.side, shown.peak_frame, shown.value)
                    if sha else None)
             if png is None:
                 missing.append(caption)
@@ -322,6 +329,34 @@ def method_lines(trials: Sequence[TrialInfo]) -> list[str]:
     lines = [f"Pose model: MediaPipe pose landmarker ({', '.join(models) or 'not recorded'})."]
     calibration = "; ".join(rolls + [f"distances {w}" for w in scales])
     lines.append("Calibration: " + (calibration or "not recorded") + ".")
+    lines.extend(correction_lines(trials))
+    return lines
+
+
+def correction_lines(trials: Sequence[TrialInfo]) -> list[str]:
+    """One line per value whose points were moved by hand: what moved, by whom, when, and
+    the automatic value it replaced (the audit record of :mod:`rom.correction`)."""
+    lines = []
+    for trial in trials:
+        for record in trial.measurements:
+            m = record.measurement
+            try:
+                correction = correction_of(m)
+            except MeasurementError:
+                correction = None
+            if correction is None:
+                continue
+            when = REPORT_TEXT["before"] if trial.phase == "pre" else REPORT_TEXT["after"]
+            moves = ", ".join(
+                p.landmark.replace("_", " ").lower()
+                + (f" {p.moved_px:.0f} px" if p.moved_px is not None else "")
+                for p in correction.moved) or "no point"
+            who = f" by {correction.clinician}" if correction.clinician else ""
+            original = correction.original
+            lines.append(
+                f"Manually adjusted: {test_label(m.test).split(' (')[0]}, {m.side}, {when}: "
+                f"{moves} moved{who} on {correction.corrected_at[:10]}; automatic value "
+                f"{format_value(original.value, original.unit)}.")
     return lines
 
 
@@ -478,7 +513,8 @@ def session_pdf(report: SessionReport) -> bytes:
             Paragraph(_esc(test_label(line.test)), s["cell"]),
             line.side.capitalize(),
             *(Paragraph(_esc(_value_cell(line.value(phase), line.unit, line.reliable(phase),
-                                         line.uncertainty(phase))),
+                                         line.uncertainty(phase))
+                             + adjusted_suffix(line.phase(phase))),
                         s["cell"]) for phase in PHASES),
             Paragraph(_esc(_change_cell(format_value(change.absolute if change else None,
                                                      line.unit, signed=True), line)), s["cell"]),

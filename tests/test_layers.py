@@ -18,7 +18,8 @@ FRONT_ENDS = ("rom.cli", "rom.commands", "rom.dashboard", "rom.batch")
 SCIENCE = ("rom.vocabulary", "rom.errors", "rom.labels", "rom.style", "rom.landmarks",
            "rom.calibration", "rom.signal", "rom.geometry", "rom.measurement", "rom.swaps",
            "rom.protocols", "rom.compare", "rom.comparison", "rom.trials", "rom.norms",
-           "rom.calibrate.vertical", "rom.history", "rom.trend", "rom.csvsafe", "rom.pdftext",
+           "rom.calibrate.vertical", "rom.history", "rom.trend", "rom.correction",
+           "rom.csvsafe", "rom.pdftext",
            "rom.version")
 #: What science may never reach: I/O, models, the store, rendering and everything above.
 IO_AND_ABOVE = ("rom.video", "rom.landmarker", "rom.tracking", "rom.posemodels", "rom.store",

@@ -10,6 +10,7 @@ import streamlit as st
 from rom import labels, norms, report
 from rom.compare import no_mdc_reason
 from rom.comparison import ComparisonLine, asymmetry_lines, compare_pair
+from rom.correction import CORRECTED_LABEL, adjusted_suffix, is_corrected
 from rom.dashboard import export, state
 from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
@@ -229,6 +230,8 @@ def show_verdict_card(line: ComparisonLine) -> None:
                                              uncertainty=measurement.uncertainty)
                 trust = (f"reliable, quality {measurement.quality:.0%}" if measurement.reliable
                          else "unreliable, do not use this number")
+                if is_corrected(measurement):
+                    trust += f", {CORRECTED_LABEL}"
                 st.markdown(f"{title}: **{literal(value)}** ({trust})")
                 for extra in (knee_to_wall_text(measurement), range_text(measurement)):
                     if extra:
@@ -256,9 +259,11 @@ def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:
             "Test": labels.test_label(line.test),
             "Side": line.side.capitalize(),
             "Before": labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"),
-                                        marker=" ⚠", uncertainty=line.uncertainty("pre")),
+                                        marker=" ⚠", uncertainty=line.uncertainty("pre"))
+            + adjusted_suffix(line.pre),
             "After": labels.trusted_value(line.value("post"), line.unit, line.reliable("post"),
-                                         marker=" ⚠", uncertainty=line.uncertainty("post")),
+                                         marker=" ⚠", uncertainty=line.uncertainty("post"))
+            + adjusted_suffix(line.post),
             "Change": labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
                                            signed=True, marker=" ⚠"),
             "% change": labels.format_percent(_percent(line)),

@@ -11,6 +11,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from rom import deletion, labels, norms, trend
+from rom.correction import CORRECTED_LABEL, is_corrected
 from rom.dashboard import state, summary
 from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.results import PHASE_SYMBOLS
@@ -249,7 +250,16 @@ def show(store: Store, person: PersonInfo | None) -> None:
                                 dashboard_trials.chosen_statistic(store))
     _technique_effects(history)
     st.subheader(f"Trends for {literal(person.name)}")
-    _trends(history, {s.id: summary.session_label(s) for s in sessions}, person.id, opt_in)
+    session_labels = {s.id: summary.session_label(s) for s in sessions}
+    _trends(history, session_labels, person.id, opt_in)
+    adjusted = [p for p in history if is_corrected(p.measurement)]
+    if adjusted:
+        st.caption(f"✎ {CORRECTED_LABEL.capitalize()} (points moved by hand): " + "; ".join(
+            f"{literal(session_labels.get(p.session_id, str(p.date)))} · "
+            f"{labels.test_label(p.measurement.test)} · {literal(p.measurement.side)} · "
+            f"{_phase_word(p.phase)}: "
+            f"{labels.format_value(p.measurement.value, p.measurement.unit)}"
+            for p in adjusted))
     if len(sessions) == 1:
         st.caption("One session so far: each new before/after session adds a point to these "
                    "trends.")

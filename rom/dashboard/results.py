@@ -21,7 +21,8 @@ import streamlit as st
 
 from rom import labels, pipeline
 from rom.calibration import Calibration
-from rom.dashboard import failsafe, jobs, review, services, state
+from rom.correction import CORRECTED_LABEL, is_corrected
+from rom.dashboard import correct, failsafe, jobs, review, services, state
 from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.record import AnalysisRequest
 from rom.dashboard.text import literal
@@ -267,6 +268,8 @@ def show_analysis(analysis: services.AnalysedVideo, key: str, *, trial: str = ""
     m = analysis.measurement
     title = PHASE_TITLES[analysis.phase] + (f" · {trial}" if trial else "")
     st.metric(f"{title} · {literal(m.side)} side", value_text(m))
+    if is_corrected(m):
+        st.caption(f":material/edit: {CORRECTED_LABEL}")
     quality_box(m)
     if analysis.rendered_video is not None and analysis.rendered_video.exists():
         st.video(str(analysis.rendered_video))
@@ -278,6 +281,7 @@ def show_analysis(analysis: services.AnalysedVideo, key: str, *, trial: str = ""
         st.image(analysis.key_frame_png,
                  caption=f"Key frame at the peak{peak} · {labels.measured_side(m.side)}",
                  width=380)
+    correct.show(analysis, key)  # move the measured points by hand
     camera = calibration_text(analysis.calibration, m)
     st.caption(f"Video: {literal(analysis.video_name)} · {camera}")
     st.caption(f":material/straighten: {vertical_text(analysis.calibration)}")

@@ -1,0 +1,181 @@
+"""The "Correct landmarks" section (rom.dashboard.correct) through AppTest: a synthetic lunge
+analysed (MediaPipe faked), its knee moved with the points given directly (the drag widget
+only reports drags, see tests/test_correct_browser.py for the real browser), saved as
+"manually adjusted", and put back to automatic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rom import pipeline
+from rom.calibration import Calibration
+from rom.correction import CORRECTED_LABEL, automatic_measurement, correction_of, is_corrected
+from rom.dashboard import correct
+from rom.protocols import measure
+from rom.store import Store
+from tests.test_app import _add_person, _app, _blank_video_bytes, _comparison_table, _texts
+from tests.test_correction import _image_px
+from tests.test_protocols import ANKLE_U, SHANK, lunge, make_track, unit
+
+KEY = "ankle-dorsiflexion_left_pre"  # the pre clip's widget key: test, side, phase
+CALIBRATION = Calibration(roll_source="user")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ROM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
+
+
+def _analysis(video: Path, test: str, options: pipeline.AnalysisOptions,
+              progress: object = None) -> pipeline.TrialAnalysis:
+    """A 35 deg lunge (pre) or a 40 deg one (post), measured for real on a synthetic track."""
+    shank = 35.0 if video.name.startswith("pre") else 40.0
+    track = make_track(lunge(shank))
+    result = measure(track, test, options.side, calibration=CALIBRATION,
+                     height_cm=options.height_cm)
+    return pipeline.TrialAnalysis(video=video, test=test, options=options, track=track,
+                                  calibration=CALIBRATION, result=result)
+
+
+def _frame(analysis: object, frame: int) -> correct.ShownFrame:
+    return correct.ShownFrame(f"synthetic_{frame}", "data:image/jpeg;base64,",
+                              (400.0, 500.0, 400.0, 400.0), 400)
+
+
+def _stored(tmp_path: Path) -> dict[str, object]:
+    with Store(f"sqlite:///{tmp_path / 'data' / 'rom.sqlite3'}") as store:
+        (person,) = store.list_people()
+        return {p.phase: p.measurement for p in store.history(person.id)}
+
+
+def _analysed(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The page after analysing the two synthetic lunges (left leg)."""
+    monkeypatch.setattr(pipeline, "analyse_trial", _analysis)
+    monkeypatch.setattr(pipeline, "render_trial",
+                        lambda analysis, progress=None: pipeline.RenderedTrial(error="no video"))
+    monkeypatch.setattr(correct, "frame_image", _frame)
+    at = _add_person(_app())
+    at.selectbox(key="test").set_value("ankle-dorsiflexion").run()
+    for phase in ("pre", "post"):
+        at.file_uploader(key=f"upload_{phase}").set_value(
+            (f"{phase}.mp4", _blank_video_bytes(), "video/mp4")).run()
+    at.radio(key="side").set_value("left").run()
+    at.button(key="analyse").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _corrected_value(at: AppTest) -> str:
+    (shown,) = [m.value for m in at.metric if m.label == "With your points"]
+    return str(shown)
+
+
+def test_another_frame_can_be_corrected(tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _analysed(monkeypatch)
+    at.session_state[correct.SECTION_KEY.format(key=KEY)] = True
+    at.run()
+    peak = _stored(tmp_path)["pre"].peak_frame  # type: ignore[attr-defined]
+    frame = at.number_input(key=f"correct_frame_{KEY}")
+    assert frame.value == peak and frame.label == f"Frame (the measured moment is frame {peak})"
+    # Frame 45 (1.5 s) is halfway up the ramp: the shank at 17.5 deg on the model's points.
+    frame.set_value(45).run()
+    assert not at.exception, at.exception
+    assert _corrected_value(at) == "17.5°"
+    knee_10 = _image_px(*(np.array([30.0, ANKLE_U]) + SHANK * unit(10.0)))
+    at.session_state[correct.MOVED_KEY.format(key=KEY)] = {"LEFT_KNEE": list(knee_10)}
+    at.run()
+    assert _corrected_value(at) == "10.0°"
+    at.button(key=f"correct_save_{KEY}").click().run()
+    saved = _stored(tmp_path)["pre"]
+    assert saved.peak_frame == 45 and saved.value == pytest.approx(10.0, abs=0.05)  # type: ignore[attr-defined]
+    record = correction_of(saved)  # type: ignore[arg-type]
+    assert record is not None and record.frame == 45
+    # Back on the measured moment the draft starts afresh (the moves were made on frame 45).
+    at.number_input(key=f"correct_frame_{KEY}").set_value(peak).run()
+    assert at.session_state[correct.MOVED_KEY.format(key=KEY)] == {}
+    assert _corrected_value(at) == "35.0°"
+
+
+def test_moving_the_knee_saves_a_manually_adjusted_value_and_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _analysed(monkeypatch)
+    automatic = _stored(tmp_path)["pre"]
+    assert automatic.value == pytest.approx(35.0, abs=0.1)  # type: ignore[attr-defined]
+
+    # Closed, the section prepares nothing; opened, it offers the chain's points.
+    assert correct.TEXT["heading"] in [e.label for e in at.expander]
+    assert not [r for r in at.radio if r.key == f"correct_point_{KEY}"]
+    at.session_state[correct.SECTION_KEY.format(key=KEY)] = True
+    at.run()
+    # The chain's points to choose from, the knee first; nothing moved, nothing to save.
+    choice = at.radio(key=f"correct_point_{KEY}")
+    assert choice.options == ["left knee", "left ankle", "left heel", "left toe"]
+    assert at.button(key=f"correct_save_{KEY}").disabled
+    assert at.button(key=f"correct_undo_{KEY}").disabled
+
+    # The knee put where a 25 deg shank has it: the value follows at once.
+    knee_25 = _image_px(*(np.array([30.0, ANKLE_U]) + SHANK * unit(25.0)))
+    at.session_state[correct.MOVED_KEY.format(key=KEY)] = {"LEFT_KNEE": list(knee_25)}
+    at.run()
+    metrics = [(m.label, m.value) for m in at.metric]
+    assert ("Automatic", "35.0°") in metrics and ("With your points", "25.0°") in metrics
+    assert any(t.startswith("Moved: left knee by ") for t in _texts(at.caption))
+
+    at.text_input(key=f"correct_clinician_{KEY}").input("Dr Ana").run()
+    at.button(key=f"correct_save_{KEY}").click().run()
+    assert not at.exception, at.exception
+    saved = _stored(tmp_path)["pre"]
+    assert is_corrected(saved) and saved.value == pytest.approx(25.0, abs=0.05)  # type: ignore[attr-defined]
+    record = correction_of(saved)  # type: ignore[arg-type]
+    assert record is not None and record.clinician == "Dr Ana"
+    assert automatic_measurement(saved) == automatic  # type: ignore[arg-type]
+    assert is_corrected(_stored(tmp_path)["pre"]) and not is_corrected(_stored(tmp_path)["post"])
+    # Marked in the result, the verdict card and the session's table, and MDC-judged: 25 -> 40.
+    assert any(CORRECTED_LABEL in t for t in _texts(at.caption))
+    assert any("reliable, quality" in t and CORRECTED_LABEL in t for t in _texts(at.markdown))
+    row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
+    assert row["Before"].startswith("25.0 ± ") and row["Before"].endswith(f"({CORRECTED_LABEL})")
+    assert not row["After"].endswith(f"({CORRECTED_LABEL})")
+    assert row["Change"] == "+15.0°"
+    assert "1 session on record" in " ".join(_texts(at.sidebar.caption))
+
+    # Back to automatic: the stored value is the automatic one again.
+    at.button(key=f"correct_auto_{KEY}").click().run()
+    assert not at.exception, at.exception
+    assert _stored(tmp_path)["pre"] == automatic
+    row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
+    assert row["Before"].startswith("35.0 ± ") and CORRECTED_LABEL not in row["Before"]
+    assert at.session_state[correct.MOVED_KEY.format(key=KEY)] == {}
+
+
+def test_undo_takes_back_the_last_move(monkeypatch: pytest.MonkeyPatch) -> None:
+    def page() -> None:
+        import streamlit as st
+
+        from rom.dashboard import correct
+
+        if "done" not in st.session_state:
+            st.session_state["done"] = True
+            correct.move_point("k", "LEFT_KNEE", (1.0, 2.0))
+            correct.move_point("k", "LEFT_ANKLE", (3.0, 4.0))
+            correct.move_point("k", "LEFT_KNEE", (5.0, 6.0))
+            correct.undo("k")
+        st.write(str(correct.moved_points("k")))
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert at.markdown[0].value == str({"LEFT_KNEE": (1.0, 2.0), "LEFT_ANKLE": (3.0, 4.0)})
+
+
+def test_landmark_labels() -> None:
+    assert correct.landmark_label("LEFT_FOOT_INDEX") == "left toe"
+    assert correct.landmark_label("RIGHT_KNEE") == "right knee"
+    assert correct.landmark_label("NOSE") == "nose"
