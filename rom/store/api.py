@@ -179,11 +179,7 @@ class Store:
             changes["notes"] = validate.notes(notes)
 
         def work(session: Session) -> PersonInfo:
-            row = _get(session, PersonRow, person_id, "person")
-            for key, value in changes.items():
-                setattr(row, key, value)
-            session.flush()
-            return person_info(row)
+            return person_info(_update(session, PersonRow, person_id, "person", changes))
 
         person = self._write("update the person", work)
         log.info("person %d updated", person_id)
@@ -347,10 +343,7 @@ class Store:
             changes["technique_side"] = validate.technique_side(technique_side)
 
         def work(session: Session) -> SessionInfo:
-            row = _get(session, SessionRow, session_id, "session")
-            for key, value in changes.items():
-                setattr(row, key, value)
-            session.flush()
+            row = _update(session, SessionRow, session_id, "session", changes)
             count = session.scalar(
                 select(func.count(TrialRow.id)).where(TrialRow.session_id == session_id))
             return session_info(row, trial_count=int(count or 0))
@@ -805,4 +798,15 @@ def _get(session: Session, model: type[T], row_id: int, what: str) -> T:
     row = session.get(model, row_id)
     if row is None:
         raise StorageError(f"there is no {what} with id {row_id}")
+    return row
+
+
+def _update(session: Session, model: type[T], row_id: int, what: str,
+            changes: Mapping[str, object]) -> T:
+    """The row ``row_id`` of ``model`` with ``changes`` (column name to validated value)
+    set and flushed."""
+    row = _get(session, model, row_id, what)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    session.flush()
     return row
