@@ -35,9 +35,7 @@ ANA_HEIGHT_CM = 172
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
     """The running app: ``{"url": ..., "cache": Path of its ROM_CACHE_DIR}``."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    pytest.importorskip("playwright")
+    require_browser()
     work = tmp_path_factory.mktemp("app")
     try:
         with running_dashboard("app.py", work,
@@ -45,6 +43,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]
             yield {"url": url, "cache": work / "cache"}
     finally:
         shutil.copy(work / "streamlit.log", _artifacts() / "streamlit.log")
+
+
+def require_browser() -> None:
+    """Skip, visibly, where Debian's chromium or Playwright is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed")
+    pytest.importorskip("playwright")
 
 
 def _artifacts() -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.dashboard_server import running_dashboard
-from tests.test_browser import CHROMIUM, _artifacts, _chromium
+from tests.test_browser import _artifacts, _chromium, require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,9 +20,7 @@ ANALYSIS_TIMEOUT_MS = 240_000
 
 @pytest.fixture
 def app_url(tmp_path: Path) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    pytest.importorskip("playwright")
+    require_browser()
     try:
         with running_dashboard("app.py", tmp_path,
                                args=("--browser.gatherUsageStats", "false")) as url:

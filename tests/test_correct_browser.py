@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.dashboard_server import running_dashboard
-from tests.test_browser import ANALYSIS_TIMEOUT_MS, CHROMIUM, _artifacts, _chromium, _settle
+from tests.test_browser import (
+    ANALYSIS_TIMEOUT_MS,
+    _artifacts,
+    _chromium,
+    _settle,
+    require_browser,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,9 +45,7 @@ def _copy_cached_tracks(cache: Path) -> None:
 @pytest.fixture
 def dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
     """The running app, empty, with the sample clips' tracks cached: ``(url, data dir)``."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    pytest.importorskip("playwright")
+    require_browser()
     work = tmp_path / "app"
     work.mkdir()
     _copy_cached_tracks(work / "cache")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.dashboard_server import running_dashboard
-from tests.test_browser import CHROMIUM, _artifacts, _chromium, _settle
+from tests.test_browser import _artifacts, _chromium, _settle, require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -48,9 +48,7 @@ def _stored_person(data_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    pytest.importorskip("playwright")
+    require_browser()
     work = tmp_path_factory.mktemp("history")
     (work / "data").mkdir()
     _stored_person(work / "data")

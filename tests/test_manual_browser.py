@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.dashboard_server import running_dashboard
-from tests.test_browser import CHROMIUM, _artifacts, _chromium, _settle
+from tests.test_browser import _artifacts, _chromium, _settle, require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,9 +40,7 @@ def _foot_photo(path: Path) -> None:
 @pytest.fixture
 def dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
     """The running app with one person in its database: ``(url, data dir)``."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    pytest.importorskip("playwright")
+    require_browser()
     from rom.store import Store
 
     work = tmp_path / "app"

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.dashboard_server import running_dashboard
-from tests.test_browser import CHROMIUM, _chromium, _settle
+from tests.test_browser import _chromium, _settle, require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -24,9 +24,7 @@ LOCAL_SCHEMES = ("data", "blob", "about")
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed")
-    pytest.importorskip("playwright")
+    require_browser()
     work = tmp_path_factory.mktemp("offline")
     with running_dashboard("serve.py", work) as base:
         yield base
