@@ -73,6 +73,13 @@ REASON_TEXT: dict[str, str] = {
     "knee-to-wall lunge, the feet were not apart in a lunge, or the trunk never bent "
     "forward in a toe touch). Check that the right test is chosen and that the clip shows "
     "the whole movement.",
+    "not_lying_prone": "This is the prone test, but the person was not lying face down at "
+    "the measured moment. Lie on a mat with the camera at your side, or choose the standing "
+    "quad stretch.",
+    "hip_not_flat": "The thigh left the line of the trunk at the measured moment (the hip "
+    "lifted off the mat or the thigh was raised). A lifted hip slackens the front of the "
+    "thigh and lets the knee bend further; keep the front of the hip on the mat, with a "
+    "strap or a helper if needed.",
     "too_uncertain": "The value could be off by more than rom promises for a reliable "
     "value (5 degrees, 3 cm): it wavered while held, or the camera's tilt or the picture's "
     "scale is not known well enough. Hold the end position still for a second, keep rom's "
@@ -104,6 +111,7 @@ REASON_TEXT: dict[str, str] = {
 TEST_LABELS: dict[str, str] = {
     "ankle-dorsiflexion": "Ankle dorsiflexion (knee-to-wall lunge)",
     "knee-flexion": "Knee flexion (quad stretch)",
+    "knee-flexion-prone": "Knee flexion (prone, lying face down)",
     "hip-extension": "Hip extension (runner's lunge)",
     "hip-flexion": "Hip flexion",
     "toe-touch": "Toe touch (forward bend)",
@@ -114,6 +122,9 @@ FILMING_TIPS: dict[str, str] = {
     "ankle-dorsiflexion": "Film from the side at ankle height; knee drives toward the wall, "
     "heel stays down.",
     "knee-flexion": "Film from the side; pull the heel toward the buttock and hold for a second.",
+    "knee-flexion-prone": "Lie face down on a mat, camera at mat height 2–3 m to your side, "
+    "whole body in frame; start with both legs straight, then bend the knee (by yourself "
+    "or with a strap, no hand over the ankle), keep the hip on the mat and hold for a second.",
     "hip-extension": "Film from the side; back knee down, push the hips forward and hold.",
     "hip-flexion": "Film from the side; bring the knee toward the chest and hold.",
     "toe-touch": "Film from the side with the whole body and the floor in frame; knees straight.",

@@ -32,6 +32,7 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
         "tilt_unknown",
         "implausible_pose",
         "not_this_test",
+        "not_lying_prone",
         "other_leg_moved",
         "movement_incomplete",
         "identity_uncertain",

@@ -63,6 +63,12 @@ REFERENCE_RANGES: dict[tuple[str, str], ReferenceRange] = {
         "healthy adults, 141 ± 5.3° (mean ± SD)",
         "AAOS; similar: Boone & Azen 142.5 ± 5.4°, AMA 150°",
     ),
+    # The same joint angle as the standing test, so the same published range.
+    ("knee-flexion-prone", "value"): ReferenceRange(
+        "knee-flexion-prone", "value", "deg", 141.0 - 5.3, 141.0 + 5.3,
+        "healthy adults, 141 ± 5.3° (mean ± SD)",
+        "AAOS; similar: Boone & Azen 142.5 ± 5.4°, AMA 150°",
+    ),
     # Modified Thomas test: a hip angle above 0 deg (thigh above horizontal, hip still
     # flexed) marks short one-joint hip flexors.  In rom's convention (0 = thigh in line
     # with the trunk, positive = extension) that is a value below 0.

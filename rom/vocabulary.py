@@ -16,7 +16,12 @@ SideChoice = Literal["auto", "left", "right"]
 Phase = Literal["pre", "post"]
 #: The clinical tests rom measures; :data:`rom.protocols.CATALOGUE` has one spec for each.
 TestName = Literal[
-    "ankle-dorsiflexion", "knee-flexion", "hip-extension", "hip-flexion", "toe-touch"
+    "ankle-dorsiflexion",
+    "knee-flexion",
+    "knee-flexion-prone",
+    "hip-extension",
+    "hip-flexion",
+    "toe-touch",
 ]
 #: The tests measured only by hand on a still image (the pose model has no toe joints);
 #: :data:`rom.protocols.MANUAL_CATALOGUE` has one spec for each.

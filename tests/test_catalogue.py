@@ -22,6 +22,7 @@ from rom.protocols import (
     hip_extension,
     hip_flexion,
     knee_flexion,
+    knee_flexion_prone,
     measure,
     toe_touch,
 )
@@ -32,7 +33,9 @@ from tests.test_protocols import make_track, quad_stretch, runners_lunge
 from tools.synth import truth
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
-MODULES = (ankle_dorsiflexion, knee_flexion, hip_extension, hip_flexion, toe_touch)
+MODULES = (
+    ankle_dorsiflexion, knee_flexion, knee_flexion_prone, hip_extension, hip_flexion, toe_touch
+)
 
 
 def test_every_test_has_one_spec_from_its_module() -> None:

@@ -77,6 +77,7 @@ _CARD_VERDICT = {
 CHANGE_DIRECTION: dict[str, tuple[str, str]] = {
     "ankle-dorsiflexion": ("more dorsiflexion", "less dorsiflexion"),
     "knee-flexion": ("more knee bend", "less knee bend"),
+    "knee-flexion-prone": ("more knee bend", "less knee bend"),
     "hip-extension": ("more hip extension", "less hip extension"),
     "hip-flexion": ("more hip flexion", "less hip flexion"),
     "toe-touch": ("further from the floor", "closer to the floor"),

@@ -28,6 +28,7 @@ from rom.protocols import (
     hip_extension,
     hip_flexion,
     knee_flexion,
+    knee_flexion_prone,
     toe_extension,
     toe_flexion,
     toe_spread,
@@ -43,6 +44,7 @@ CATALOGUE: dict[str, TestSpec] = {
     for spec in (
         ankle_dorsiflexion.SPEC,
         knee_flexion.SPEC,
+        knee_flexion_prone.SPEC,
         hip_extension.SPEC,
         hip_flexion.SPEC,
         toe_touch.SPEC,

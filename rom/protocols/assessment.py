@@ -210,8 +210,19 @@ def steady_frames(prep: PreparedTrack) -> NDArray[np.bool_]:
     )
 
 
-#: With fewer upright frames than this (a lunge filmed from its start position), every
-#: frame is the reference of the segment lengths.
+def lying_straight_frames(prep: PreparedTrack) -> NDArray[np.bool_]:
+    """Frames where the person lies with straight legs: trunk within 30 deg of horizontal,
+    both knees within 20 deg of straight (the reference posture of a prone test)."""
+    return np.asarray(
+        (np.abs(trunk_inclination_deg(prep)) > 60.0)
+        & (knee_flexion_signal(prep, "left") < 20.0)
+        & (knee_flexion_signal(prep, "right") < 20.0)
+    )
+
+
+#: With fewer upright frames than this, the frames lying with straight legs are the
+#: reference of the segment lengths (a prone test), and with fewer of those too, every
+#: frame (a lunge filmed from its start position).
 MIN_STEADY_FRAMES = 5
 
 
@@ -221,11 +232,14 @@ def bone_lengths(
     """The thigh's and shank's image length per frame (raw points, px) and their steady length.
 
     The steady length is the median over the steady (upright) frames
-    (:func:`steady_frames`), or over every frame when fewer than
-    :data:`MIN_STEADY_FRAMES` are upright.
+    (:func:`steady_frames`); when fewer than :data:`MIN_STEADY_FRAMES` are upright, over
+    the frames lying with straight legs (:func:`lying_straight_frames`), and when there
+    are too few of those as well, over every frame.
     """
     lengths = plausibility.segment_lengths_px(prep.raw_xy, side)
     steady = steady_frames(prep)
+    if steady.sum() < MIN_STEADY_FRAMES:
+        steady = lying_straight_frames(prep)
     if steady.sum() < MIN_STEADY_FRAMES:
         steady = np.ones_like(steady)
     return lengths, plausibility.steady_lengths_px(lengths, steady)

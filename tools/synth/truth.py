@@ -9,8 +9,8 @@ Definitions (the protocol's, shared with ``rom.protocols``)
 * ankle-dorsiflexion: tibial inclination, the angle of the knee-ankle segment from true
   vertical; 0 = shin vertical, positive = knee forward of the ankle.  Measured moment:
   maximum inclination.
-* knee-flexion: 180 deg minus the hip-knee-ankle angle; 0 = straight leg.  Measured
-  moment: maximum flexion.
+* knee-flexion (and knee-flexion-prone, the same angle lying face down): 180 deg minus
+  the hip-knee-ankle angle; 0 = straight leg.  Measured moment: maximum flexion.
 * hip-extension: angle of the thigh (hip -> knee) behind the trunk line (shoulder
   midpoint -> hip midpoint, extended down); 0 = thigh in line with the trunk, positive =
   knee behind.  Also reported against true vertical.  Measured moment: maximum extension.
@@ -31,10 +31,18 @@ from numpy.typing import NDArray
 # The tests and units of rom's catalogue (rom.protocols.CATALOGUE), repeated here because
 # this module runs in the generator's venv, which cannot import rom.protocols (no scipy).
 # tests/test_catalogue.py checks that they stay equal.
-TESTS = ("ankle-dorsiflexion", "knee-flexion", "hip-extension", "hip-flexion", "toe-touch")
+TESTS = (
+    "ankle-dorsiflexion",
+    "knee-flexion",
+    "knee-flexion-prone",
+    "hip-extension",
+    "hip-flexion",
+    "toe-touch",
+)
 UNITS = {
     "ankle-dorsiflexion": "deg",
     "knee-flexion": "deg",
+    "knee-flexion-prone": "deg",
     "hip-extension": "deg",
     "hip-flexion": "deg",
     "toe-touch": "cm",
@@ -90,7 +98,7 @@ def per_frame(
     if test == "ankle-dorsiflexion":
         shin = _pt(xyz, "knee", side) - _pt(xyz, "ankle", side)
         return {"value": inclination_from_up_deg(shin)}
-    if test == "knee-flexion":
+    if test in ("knee-flexion", "knee-flexion-prone"):  # the same angle, lying or standing
         thigh = _pt(xyz, "hip", side) - _pt(xyz, "knee", side)
         shank = _pt(xyz, "ankle", side) - _pt(xyz, "knee", side)
         a = np.stack(_sag(thigh), axis=1)

@@ -1,0 +1,91 @@
+"""Prone knee flexion on stick-figure tracks lying on screen (the figure turned 90 deg).
+
+A figure from :mod:`tests.test_protocols` drawn with a 90 deg roll and measured with a
+camera taken as level lies horizontally in the levelled image: the trunk is horizontal,
+as lying face down on a mat.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rom.calibration import Calibration
+from rom.labels import REASON_TEXT
+from rom.landmarks import sided
+from rom.protocols import CATALOGUE, measure
+from rom.protocols.knee_flexion_prone import HIP_OFF_LINE_MAX_DEG
+from tests.test_protocols import (
+    PX_PER_CM,
+    THIGH,
+    Body,
+    leg_from_hip,
+    make_track,
+    quad_stretch,
+)
+
+LEVEL = Calibration(roll_source="user")
+LYING = 90.0  # the figure's roll on screen
+
+
+def test_prone_knee_flexion_is_measured_lying() -> None:
+    m = measure(make_track(quad_stretch(125.0), roll_deg=LYING), "knee-flexion-prone",
+                calibration=LEVEL).measurement
+    assert m.value == pytest.approx(125.0, abs=0.5)
+    assert m.side == "left"
+    assert m.reliable, m.reasons
+    assert m.secondary["hip_off_line_deg"] == pytest.approx(5.0, abs=0.5)
+
+
+def test_standing_clip_is_not_the_prone_test() -> None:
+    m = measure(make_track(quad_stretch(125.0)), "knee-flexion-prone",
+                calibration=LEVEL).measurement
+    assert m.value == pytest.approx(125.0, abs=0.5)
+    assert "not_lying_prone" in m.reasons and not m.reliable
+    assert REASON_TEXT["not_lying_prone"]
+    # ... while the standing test takes it.
+    standing = measure(make_track(quad_stretch(125.0)), "knee-flexion",
+                       calibration=LEVEL).measurement
+    assert standing.reliable, standing.reasons
+
+
+def test_lifted_hip_is_reported_but_keeps_the_value() -> None:
+    def lifted(p: float) -> Body:
+        stance = quad_stretch(0.0)(0.0).right
+        bent = leg_from_hip(stance.hip, 35.0 * p, 5.0 + p * 115.0)  # thigh 35 deg off line
+        return Body(left=bent, right=stance)
+
+    m = measure(make_track(lifted, roll_deg=LYING), "knee-flexion-prone",
+                calibration=LEVEL).measurement
+    assert m.secondary["hip_off_line_deg"] == pytest.approx(35.0, abs=0.5)
+    assert m.secondary["hip_off_line_deg"] > HIP_OFF_LINE_MAX_DEG
+    assert "hip_not_flat" in m.reasons and REASON_TEXT["hip_not_flat"]
+    assert m.reliable, m.reasons  # advisory: the number stays, its quality drops
+    assert m.value == pytest.approx(120.0, abs=0.5)
+
+
+def test_bone_lengths_come_from_the_frames_lying_straight() -> None:
+    # The knee point pulled 10 px towards the hip whenever the knee is bent: most frames of
+    # this 4 s clip.  Lengths taken over every frame would be the pulled ones; the frames
+    # lying with straight legs give the true thigh, so the angle from the bones holds.
+    pulled = 10.0
+
+    def pull_knee(i: int, t: float, row: np.ndarray) -> None:
+        hip, knee = row[sided("left", "HIP"), :2], row[sided("left", "KNEE"), :2]
+        ankle = row[sided("left", "ANKLE"), :2]
+        bend = np.degrees(np.arccos(np.dot(knee - hip, ankle - knee)
+                                    / np.linalg.norm(knee - hip) / np.linalg.norm(ankle - knee)))
+        if bend > 30.0:
+            thigh = (knee - hip) / np.linalg.norm(knee - hip)
+            row[sided("left", "KNEE"), :2] = knee - pulled * thigh
+
+    track = make_track(quad_stretch(125.0), roll_deg=LYING, duration=4.0, edit=pull_knee)
+    m = measure(track, "knee-flexion-prone", calibration=LEVEL).measurement
+    assert pulled / (THIGH * PX_PER_CM) > 0.05  # the pull is not negligible
+    assert m.value == pytest.approx(125.0, abs=1.0)
+
+
+def test_prone_test_is_in_the_catalogue_with_the_standing_tests_mdc() -> None:
+    prone, standing = CATALOGUE["knee-flexion-prone"], CATALOGUE["knee-flexion"]
+    assert prone.unit == "deg" and prone.higher_is_better
+    assert prone.mdc.value == standing.mdc.value and prone.mdc.test == "knee-flexion-prone"
