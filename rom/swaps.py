@@ -15,12 +15,12 @@ states) on two kinds of evidence:
   keeping one labelling through it costs nothing, following it costs the jump.
 * **Handedness of the feet.** With the correct labels the body is right-handed: the
   vector from the right to the left hip and shoulder, the direction the feet point (heels
-  to toes) and "up" (hips to shoulders), in image x, y and MediaPipe's depth z, have a
-  fixed sign of their triple product. The feet's direction is read from the image
-  (toes vs heels) and does not change with the labels, while exchanging the labels
-  negates the left-minus-right vector: a mirrored labelling has the wrong sign. (The
-  face gives no such evidence: in MediaPipe's mirrored frames the nose's depth is
-  mirrored too.)
+  to toes) and "up" (the image's up; along the floor for a body lying down), in image x,
+  y and MediaPipe's depth z, have a fixed sign of their triple product. The feet's
+  direction is read from the image (toes vs heels) and does not change with the labels,
+  while exchanging the labels negates the left-minus-right vector: a mirrored labelling
+  has the wrong sign. (The face gives no such evidence: in MediaPipe's mirrored frames
+  the nose's depth is mirrored too.)
 
 A small cost per exchanged frame settles the frames where neither kind of evidence
 speaks (legs together, side-on), so an unflipped track stays as it is.
@@ -89,8 +89,9 @@ def foot_handedness(xy: ArrayLike, z: ArrayLike | None) -> FloatArray:
     The triple product ``det[left - right, forward, up]`` of unit-free vectors in image
     coordinates (``x`` right, ``y`` down, MediaPipe's ``z`` away from the camera, all in
     pixels): ``left - right`` from the hip and shoulder pairs, ``forward`` from the heels'
-    midpoint to the toes' midpoint, ``up`` the image's up (the feet stand on the floor in
-    every test; the trunk would lie along ``forward`` in a forward bend).
+    midpoint to the toes' midpoint, ``up`` the image's up (standing; the trunk would lie
+    along ``forward`` in a forward bend), or, for a body lying along the floor (the
+    ankles-to-hips line nearer horizontal than vertical), that line, towards the head.
     Divided by the three vectors' lengths, so it lies in [-1, 1].
 
     With correct labels a person is right-handed, which in these (right-handed) axes
@@ -124,10 +125,15 @@ def foot_handedness(xy: ArrayLike, z: ArrayLike | None) -> FloatArray:
     forward = mid(lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX) - mid(lm.LEFT_HEEL, lm.RIGHT_HEEL)
     # "Up" is the image's up, not the trunk: in a forward bend the trunk lies along the
     # feet's forward direction and the triple product would lose (then flip) its sign.
-    # The feet stand on the floor in every test rom measures, so the image's vertical is
-    # the body's up to within the camera's roll.
+    # Standing, the image's vertical is the body's up to within the camera's roll.  Lying
+    # (the prone knee test), the body's up is along the floor: the line from the ankles to
+    # the hips, when it is nearer horizontal than vertical, points to the head.
     up = np.zeros_like(forward)
     up[:, 1] = -1.0
+    legs = mid(lm.LEFT_HIP, lm.RIGHT_HIP) - mid(lm.LEFT_ANKLE, lm.RIGHT_ANKLE)
+    legs[:, 2] = 0.0
+    lying = np.abs(legs[:, 0]) > np.abs(legs[:, 1])
+    up[lying] = legs[lying]
     with np.errstate(invalid="ignore", divide="ignore"):
         det = np.linalg.det(np.stack([left_minus_right, forward, up], axis=1))
         norms = (

@@ -15,6 +15,7 @@ from rom.labels import REASON_TEXT
 from rom.landmarks import sided
 from rom.protocols import CATALOGUE, measure
 from rom.protocols.knee_flexion_prone import HIP_OFF_LINE_MAX_DEG
+from rom.swaps import MIRRORED, find_left_right_swaps
 from tests.test_protocols import (
     PX_PER_CM,
     THIGH,
@@ -89,3 +90,18 @@ def test_prone_test_is_in_the_catalogue_with_the_standing_tests_mdc() -> None:
     prone, standing = CATALOGUE["knee-flexion-prone"], CATALOGUE["knee-flexion"]
     assert prone.unit == "deg" and prone.higher_is_better
     assert prone.mdc.value == standing.mdc.value and prone.mdc.test == "knee-flexion-prone"
+
+
+@pytest.mark.parametrize("mirrored", [False, True])
+def test_labels_of_a_body_lying_down_are_kept_and_mirrored_ones_repaired(mirrored: bool) -> None:
+    # The feet's handedness needs the body's up: lying, that is along the floor (towards
+    # the head), not the image's up, or every correctly labelled frame looks mirrored.
+    track = make_track(quad_stretch(125.0), roll_deg=LYING)
+    # The stick figure faces image-right with its left side nearer the camera, a mirror
+    # image of a real body (the protocol tests do not care); negated depth makes it a
+    # right-handed body: lying face down, head at image-right, right side nearer.
+    xy, z, vis = track.image_xy.copy(), -track.image_z, track.visibility.copy()
+    if mirrored:
+        xy, z, vis = xy[:, MIRRORED], z[:, MIRRORED], vis[:, MIRRORED]
+    swapped = find_left_right_swaps(xy, z, vis, track.timestamps_s)
+    assert swapped.all() if mirrored else not swapped.any()

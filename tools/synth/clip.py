@@ -214,14 +214,22 @@ def _anchor(
     anchor: str,
     side_letter: str,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Translate each frame so the anchored foot's sole is on z = 0 at a fixed place."""
-    letters = ("L", "R") if anchor == "both" else (anchor,)
-    ids = [i for n, i in body.bone.items() if n.startswith(("foot.", "toe")) and n[-1] in letters]
-    foot = np.isin(body.vertex_bone, ids)
+    """Translate each frame so the anchored foot's sole is on z = 0 at a fixed place
+    (``anchor="lying"``: the body's lowest point on z = 0, the pelvis at a fixed place)."""
     shift = np.zeros((len(verts), 3))
-    shift[:, 2] = -verts[:, foot, 2].min(axis=1)
-    ankle = joints[:, body.bone[f"foot.{anchor if anchor != 'both' else side_letter}"]]
-    shift[:, 1] = ankle[0, 1] - ankle[:, 1]
+    if anchor == "lying":
+        shift[:, 2] = -verts[:, :, 2].min(axis=1)
+        pelvis = joints[:, body.bone["root"]]
+        shift[:, 1] = pelvis[0, 1] - pelvis[:, 1]
+    else:
+        letters = ("L", "R") if anchor == "both" else (anchor,)
+        ids = [
+            i for n, i in body.bone.items() if n.startswith(("foot.", "toe")) and n[-1] in letters
+        ]
+        foot = np.isin(body.vertex_bone, ids)
+        shift[:, 2] = -verts[:, foot, 2].min(axis=1)
+        ankle = joints[:, body.bone[f"foot.{anchor if anchor != 'both' else side_letter}"]]
+        shift[:, 1] = ankle[0, 1] - ankle[:, 1]
     shift[:, 0] = 0.0
     verts = verts + shift[:, None]
     joints = joints + shift[:, None]

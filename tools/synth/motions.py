@@ -2,7 +2,8 @@
 
 A motion returns ``(pose_deg (T, len(PARAMS)), anchor)`` where ``anchor`` names the
 foot (``"L"``/``"R"``/``"both"``) that stays planted: :mod:`tools.synth.clip` translates
-each frame so that this foot's sole rests on the floor at a fixed place.  Only
+each frame so that this foot's sole rests on the floor at a fixed place; ``"lying"``
+rests the body's lowest point on the floor with the pelvis at a fixed place.  Only
 commands are set here; true angles are measured later from the posed joints.
 """
 
@@ -233,9 +234,31 @@ def toe_touch(
     return pose, "both"
 
 
+def knee_flexion_prone(
+    body: Body, times: np.ndarray, side: str, peak_cmd: float, tl: Timeline
+) -> tuple[np.ndarray, str]:
+    """Prone knee flexion: lying face down, the heel drawn towards the buttock, no hands.
+
+    The root pitched forward 90 deg lays the body face down; the arms lie along the sides,
+    the head is lifted a little, the feet rest pointed and the other leg stays straight.
+    Anchor ``"lying"``: the lowest point of the body rests on the floor.
+    """
+    s, o = side, _other(side)
+    pose = _base(len(times))  # arms by the sides: along the body once it lies down
+    pose[:, P["pelvis_pitch"]] = 90.0
+    pose[:, P["neck_flex"]] = -15.0
+    for side_ in "LR":
+        pose[:, P[f"shoulder_flex_{side_}"]] = -25.0  # hands beside the hips, not the floor
+        pose[:, P[f"ankle_dorsi_{side_}"]] = -30.0
+    pose[:, P[f"knee_flex_{s}"]] = deg_schedule(times, tl.keys(4.0, peak_cmd))
+    pose[:, P[f"knee_flex_{o}"]] = 3.0
+    return pose, "lying"
+
+
 MOTIONS = {
     "ankle-dorsiflexion": ankle_dorsiflexion,
     "knee-flexion": knee_flexion,
+    "knee-flexion-prone": knee_flexion_prone,
     "hip-extension": hip_extension,
     "toe-touch": toe_touch,
 }
