@@ -2,6 +2,7 @@
 
     .venv-synth/bin/python -m tools.synth.make_set --pairs 8 [--out .cache/synth] [--seed 1]
     .venv-synth/bin/python -m tools.synth.make_set --hard 24 --seed 1 --out DIR
+    .venv-synth/bin/python -m tools.synth.make_set --prone 6 --seed 1 --out DIR
 
 Each pair draws a test, side, body (sex, age, height, weight from Anny's phenotype),
 camera height and distance, a roll of a few degrees, 30 or 60 fps, portrait or
@@ -15,6 +16,9 @@ issue 10 instead (see :func:`draw_hard`): yaw 0-25 deg either way, roll +-10 deg
 heavy and older bodies, a close camera and a passer-by, with peak commands that span
 each test's clinical range (:data:`HARD_COMMANDS`).  Every condition is in the truth
 JSON's ``"conditions"``.
+
+``--prone N`` draws N pairs of the prone knee flexion (lying face down, camera at mat
+height), from a random stream of their own so the other sets' draws do not change.
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ COMMANDS = {
     "hip-extension": ((18.0, 30.0), (3.0, 6.0)),
     "toe-touch": ((82.0, 96.0), (3.0, 6.0)),
 }
+
+#: The prone knee flexion (``--prone``), kept out of :data:`COMMANDS` so that the seeded
+#: draws of the other sets stay as they were.
+PRONE_COMMANDS = {"knee-flexion-prone": ((105.0, 135.0), (3.0, 7.0))}
+#: Camera height for a body lying on the floor: the filming tip's "at mat height", metres.
+PRONE_CAMERA_HEIGHT_M = (0.3, 0.7)
 
 
 #: Hard set: peak command ranges that give true values across each test's clinical range
@@ -108,7 +118,7 @@ def draw_hard(rng: np.random.Generator, index: int, test: str) -> ClipSpec:
 
 def draw_pair(rng: np.random.Generator, index: int, test: str | None = None) -> list[ClipSpec]:
     test = test or str(rng.choice(list(COMMANDS)))
-    (lo, hi), (dlo, dhi) = COMMANDS[test]
+    (lo, hi), (dlo, dhi) = {**COMMANDS, **PRONE_COMMANDS}[test]
     pre = float(rng.uniform(lo, hi))
     post = pre + float(rng.uniform(dlo, dhi))
     side = str(rng.choice(["left", "right"]))
@@ -161,9 +171,25 @@ def main() -> None:
     parser.add_argument(
         "--hard", type=int, default=0, metavar="N", help="draw N hard single clips instead"
     )
+    parser.add_argument(
+        "--prone", type=int, default=0, metavar="N",
+        help="draw N prone knee-flexion pairs instead (camera at mat height)",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     tests = list(COMMANDS)
+    if args.prone:
+        prone_rng = np.random.default_rng([args.seed, 2])
+        for i in range(args.start + args.prone):
+            specs = draw_pair(prone_rng, i, "knee-flexion-prone")
+            height = float(prone_rng.uniform(*PRONE_CAMERA_HEIGHT_M))
+            if i < args.start:
+                continue
+            for spec in specs:
+                _render(replace(spec, name=spec.name.replace("set", "prone", 1),
+                                pair=spec.pair.replace("set", "prone", 1),
+                                camera_height_m=height), args.out)
+        return
     if args.hard:
         hard = [draw_hard(rng, i, tests[i % len(tests)]) for i in range(args.hard)]
         for spec in hard[args.start :]:
