@@ -65,7 +65,14 @@ from tools.synth import groundtruth  # noqa: E402
 from tools.synth.groundtruth import GroundTruth  # noqa: E402
 
 MODES = ("geometry", "pose", "rom")
-GOALS = {"knee-flexion": 2.0, "hip-extension": 2.0, "ankle-dorsiflexion": 3.0, "toe-touch": 1.5}
+#: MAE goals of the accuracy issue (11), per test, in the test's unit.
+GOALS = {
+    "ankle-dorsiflexion": 1.5,
+    "knee-flexion": 2.5,
+    "knee-flexion-prone": 2.5,
+    "hip-extension": 1.5,
+    "toe-touch": 1.5,
+}
 
 
 @dataclass
@@ -219,7 +226,7 @@ def summarise(trials: list[Trial]) -> list[str]:
                 stats = f"{mae:8.2f}{p95:8.2f}{bias:+8.2f}"
             else:
                 stats = f"{'-':>8}{'-':>8}{'-':>8}"
-            goal = f"<= {GOALS[test]}" if mode == "rom" else ""
+            goal = f"<= {GOALS[test]}" if mode == "rom" and test in GOALS else ""
             extra = ""
             if mode == "rom":
                 ours = [p for p in pair_results if p.test == test]

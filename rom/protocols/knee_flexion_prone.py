@@ -42,7 +42,8 @@ Secondary values
     ``heel_to_hip_cm`` (with a scale) — heel landmark to hip joint centre at the peak;
     ``hip_off_line_deg`` — how far the thigh leaves the trunk's line at the peak, degrees,
     unsigned (lying face down, which side of the line is the front cannot be read
-    reliably from a side view's nose and toes, so only the size is reported).
+    reliably from a side view's nose and toes, so only the size is reported);
+    ``knee_angle_landmarks_deg`` — the angle at the knee landmark itself, as standing.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             )
             a.add_secondary("heel_to_hip_cm", heel_hip_px * scale.cm_per_px)
         a.add_secondary("hip_off_line_deg", hip_off_line)
+        a.add_secondary("knee_angle_landmarks_deg", value_at(knee_flexion_signal(prep, side), i))
     return finish(prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm})
 
 
