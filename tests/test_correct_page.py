@@ -15,6 +15,7 @@ from rom import pipeline
 from rom.calibration import Calibration
 from rom.correction import CORRECTED_LABEL, automatic_measurement, correction_of, is_corrected
 from rom.dashboard import correct
+from rom.measurement import Measurement
 from rom.protocols import measure
 from rom.store import Store
 from tests.test_app import _add_person, _app, _blank_video_bytes, _comparison_table, _texts
@@ -34,8 +35,10 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _analysis(video: Path, test: str, options: pipeline.AnalysisOptions,
               progress: object = None) -> pipeline.TrialAnalysis:
-    """A 35 deg lunge (pre) or a 40 deg one (post), measured for real on a synthetic track."""
-    shank = 35.0 if video.name.startswith("pre") else 40.0
+    """A 35 deg lunge (pre) or a 40 deg one (post), measured for real on a synthetic track;
+    a phase's 2nd and 3rd clip ("pre_2.mp4") lunge 2 and 4 deg less."""
+    number = int(video.stem.split("_")[1]) if "_" in video.stem else 1
+    shank = (35.0 if video.name.startswith("pre") else 40.0) - 2.0 * (number - 1)
     track = make_track(lunge(shank))
     result = measure(track, test, options.side, calibration=CALIBRATION,
                      height_cm=options.height_cm)
@@ -54,8 +57,8 @@ def _stored(tmp_path: Path) -> dict[str, object]:
         return {p.phase: p.measurement for p in store.history(person.id)}
 
 
-def _analysed(monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    """The page after analysing the two synthetic lunges (left leg)."""
+def _analysed(monkeypatch: pytest.MonkeyPatch, trials: int = 1) -> AppTest:
+    """The page after analysing the synthetic lunges (left leg), ``trials`` clips per phase."""
     monkeypatch.setattr(pipeline, "analyse_trial", _analysis)
     monkeypatch.setattr(pipeline, "render_trial",
                         lambda analysis, progress=None: pipeline.RenderedTrial(error="no video"))
@@ -63,8 +66,9 @@ def _analysed(monkeypatch: pytest.MonkeyPatch) -> AppTest:
     at = _add_person(_app())
     at.selectbox(key="test").set_value("ankle-dorsiflexion").run()
     for phase in ("pre", "post"):
+        names = [f"{phase}.mp4"] + [f"{phase}_{n}.mp4" for n in range(2, trials + 1)]
         at.file_uploader(key=f"upload_{phase}").set_value(
-            (f"{phase}.mp4", _blank_video_bytes(), "video/mp4")).run()
+            [(name, _blank_video_bytes(), "video/mp4") for name in names]).run()
     at.radio(key="side").set_value("left").run()
     at.button(key="analyse").click().run()
     assert not at.exception, at.exception
@@ -154,6 +158,58 @@ def test_moving_the_knee_saves_a_manually_adjusted_value_and_back(
     row = _comparison_table(at).iloc[0]  # type: ignore[attr-defined]
     assert row["Before"].startswith("35.0 ± ") and CORRECTED_LABEL not in row["Before"]
     assert at.session_state[correct.MOVED_KEY.format(key=KEY)] == {}
+
+
+def _stored_trials(tmp_path: Path) -> dict[tuple[str, int], Measurement]:
+    """The saved session's measurements by phase and trial number (1 when not numbered)."""
+    with Store(f"sqlite:///{tmp_path / 'data' / 'rom.sqlite3'}") as store:
+        (person,) = store.list_people()
+        (session,) = store.sessions(person.id)
+        return {(t.phase, int(t.settings.get("trial", 1))): t.measurements[0].measurement
+                for t in store.trials(session.id)}
+
+
+def test_a_phase_s_second_trial_is_corrected_and_saved_on_that_trial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _analysed(monkeypatch, trials=3)
+    automatic = _stored_trials(tmp_path)
+    assert [round(automatic[("pre", n)].value or 0.0, 1) for n in (1, 2, 3)] == [35.0, 33.0, 31.0]
+    key = f"{KEY}_2"  # the widget key of the before phase's second clip
+    at.session_state[correct.SECTION_KEY.format(key=key)] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert [m.value for m in at.metric if m.label == "Automatic"] == ["33.0°"]
+    knee_25 = _image_px(*(np.array([30.0, ANKLE_U]) + SHANK * unit(25.0)))
+    at.session_state[correct.MOVED_KEY.format(key=key)] = {"LEFT_KNEE": list(knee_25)}
+    at.run()
+    assert _corrected_value(at) == "25.0°"
+    at.button(key=f"correct_save_{key}").click().run()
+    assert not at.exception, at.exception
+    assert any("before, trial 2: 25.0° (manually adjusted; automatic 33.0°)" in t
+               for t in _texts(at.success))
+    saved = _stored_trials(tmp_path)
+    assert is_corrected(saved[("pre", 2)])
+    assert saved[("pre", 2)].value == pytest.approx(25.0, abs=0.05)
+    assert automatic_measurement(saved[("pre", 2)]) == automatic[("pre", 2)]
+    # The phase's other trials, and the other phase, keep their automatic values.
+    assert {k: v for k, v in saved.items() if k != ("pre", 2)} == {
+        k: v for k, v in automatic.items() if k != ("pre", 2)}
+
+    # The third trial too; then back to automatic on the second leaves the third corrected.
+    key3 = f"{KEY}_3"
+    at.session_state[correct.SECTION_KEY.format(key=key3)] = True
+    at.run()
+    at.session_state[correct.MOVED_KEY.format(key=key3)] = {"LEFT_KNEE": list(knee_25)}
+    at.run()
+    at.button(key=f"correct_save_{key3}").click().run()
+    at.button(key=f"correct_auto_{key}").click().run()
+    assert not at.exception, at.exception
+    saved = _stored_trials(tmp_path)
+    assert saved[("pre", 2)] == automatic[("pre", 2)]
+    assert is_corrected(saved[("pre", 3)])
+    assert saved[("pre", 3)].value == pytest.approx(25.0, abs=0.05)
+    assert saved[("pre", 1)] == automatic[("pre", 1)]
 
 
 def test_undo_takes_back_the_last_move(monkeypatch: pytest.MonkeyPatch) -> None:

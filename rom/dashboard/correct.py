@@ -37,6 +37,7 @@ from rom.correction import (
     is_corrected,
 )
 from rom.dashboard import state
+from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.services import AnalysedVideo
 from rom.dashboard.text import literal
 from rom.errors import MeasurementError, RomError
@@ -140,19 +141,29 @@ def segments(context: CorrectionContext) -> list[list[str]]:
     return [[Landmark(i).name for i in segment] for segment in context.result.segments]
 
 
-def apply_measurement(key: tuple[str, str, str], measurement: Measurement) -> AnalysedVideo:
-    """Put ``measurement`` in place of the value of the analysed clip ``key``
-    (``(test, side, phase)`` of :func:`rom.dashboard.state.analyses`); returns the new clip.
-
-    The per-frame signal stays the automatic one; the session's comparison and the next
-    save read the new measurement.
-    """
-    found = state.analyses()
-    held = found[key]
+def with_measurement(held: AnalysedVideo, measurement: Measurement) -> AnalysedVideo:
+    """The clip ``held`` with ``measurement`` in place of its value (the per-frame signal
+    stays the automatic one)."""
     result = replace(held.analysis.result, measurement=measurement)
-    updated = replace(held, analysis=replace(held.analysis, result=result))
-    found[key] = updated
+    return replace(held, analysis=replace(held.analysis, result=result))
+
+
+def apply_measurement(slot: state.TrialSlot, measurement: Measurement) -> AnalysedVideo:
+    """Put ``measurement`` in place of the value of the trial held at ``slot`` (any trial of
+    its phase); returns the new clip.  The session's comparison and the next save read it.
+    """
+    updated = with_measurement(state.phase_trials(*slot.key)[slot.position], measurement)
+    state.replace_trial(slot, updated)
     return updated
+
+
+def trial_words(slot: state.TrialSlot) -> str:
+    """The trial in a sentence: ``"before"``, or ``"before, trial 2"`` in a phase of several."""
+    held = state.phase_trials(*slot.key)
+    words = PHASE_WORDS.get(slot.phase, slot.phase)
+    if len(held) > 1:
+        words += f", {dashboard_trials.trial_label(held[slot.position].trial)}"
+    return words
 
 
 def save_current_session() -> bool:
@@ -258,7 +269,7 @@ def _clinician() -> str:
 
 def show(analysis: AnalysedVideo, key: str) -> None:
     """The "Correct landmarks" expander of one analysed clip (``key``: its widget key)."""
-    slot = next((k for k, held in state.analyses().items() if held is analysis), None)
+    slot = state.find_trial(analysis)  # any trial of its phase, not only the first
     current = analysis.measurement
     if slot is None or current.test not in CATALOGUE:
         return
@@ -298,7 +309,7 @@ def _frame_choice(key: str, current: Measurement, measured: int, frames: int) ->
     return frame
 
 
-def _editor(analysis: AnalysedVideo, slot: tuple[str, str, str], key: str,
+def _editor(analysis: AnalysedVideo, slot: state.TrialSlot, key: str,
             context: CorrectionContext, shown: ShownFrame, frame: int) -> None:
     st.caption(TEXT["intro"])
     if context.original.test == "knee-flexion":
@@ -367,9 +378,9 @@ def _take_event(result: object, key: str, names: tuple[str, ...]) -> None:
         st.rerun()  # draw the point where it was put, and its new value
 
 
-def save_correction(slot: tuple[str, str, str], context: CorrectionContext,
+def save_correction(slot: state.TrialSlot, context: CorrectionContext,
                     moved: Mapping[str, Point], frame: int, clinician: str) -> Measurement:
-    """Measure with ``moved``, put the corrected measurement in place of clip ``slot``'s and
+    """Measure with ``moved``, put the corrected measurement in place of trial ``slot``'s and
     save the session; returns the corrected measurement.
 
     Raises
@@ -386,14 +397,14 @@ def save_correction(slot: tuple[str, str, str], context: CorrectionContext,
     return corrected
 
 
-def back_to_automatic(slot: tuple[str, str, str], automatic: Measurement) -> None:
-    """Put the automatic measurement back in clip ``slot`` and save the session."""
+def back_to_automatic(slot: state.TrialSlot, automatic: Measurement) -> None:
+    """Put the automatic measurement back in trial ``slot`` and save the session."""
     apply_measurement(slot, automatic)
     if not save_current_session():
         raise RomError(TEXT["no_session"])
 
 
-def _save(slot: tuple[str, str, str], key: str, context: CorrectionContext,
+def _save(slot: state.TrialSlot, key: str, context: CorrectionContext,
           moved: Mapping[str, Point], frame: int, clinician: str) -> None:
     try:
         corrected = save_correction(slot, context, moved, frame, clinician)
@@ -402,13 +413,13 @@ def _save(slot: tuple[str, str, str], key: str, context: CorrectionContext,
         return
     st.session_state[UNDO_KEY.format(key=key)] = []
     state.flash("success", TEXT["saved"].format(
-        test=labels.test_label(slot[0]), phase=PHASE_WORDS.get(slot[2], slot[2]),
+        test=labels.test_label(slot.test), phase=trial_words(slot),
         value=labels.format_value(corrected.value, corrected.unit),
         automatic=labels.format_value(context.original.value, context.original.unit)))
     st.rerun()  # the verdict cards above take the corrected value
 
 
-def _restore(slot: tuple[str, str, str], key: str, automatic: Measurement) -> None:
+def _restore(slot: state.TrialSlot, key: str, automatic: Measurement) -> None:
     try:
         back_to_automatic(slot, automatic)
     except RomError as exc:
@@ -416,6 +427,6 @@ def _restore(slot: tuple[str, str, str], key: str, automatic: Measurement) -> No
         return
     reset_draft(key, automatic)
     state.flash("info", TEXT["restored"].format(
-        test=labels.test_label(slot[0]), phase=PHASE_WORDS.get(slot[2], slot[2]),
+        test=labels.test_label(slot.test), phase=trial_words(slot),
         value=labels.format_value(automatic.value, automatic.unit)))
     st.rerun()

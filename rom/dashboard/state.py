@@ -12,6 +12,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -117,6 +118,40 @@ def phase_trials(test: str, side: str, phase: str) -> list[AnalysedVideo]:
     if first is None:
         return []
     return [first, *extra_trials().get((test, side, phase), ())]
+
+
+class TrialSlot(NamedTuple):
+    """Where one held trial is: its pair's ``(test, side, phase)`` key and its place among
+    the phase's trials (``position`` 0 = the first, in :func:`analyses`; 1 and 2 = its extra
+    trials)."""
+
+    test: str
+    side: str
+    phase: str
+    position: int = 0
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.test, self.side, self.phase)
+
+
+def find_trial(analysis: AnalysedVideo) -> TrialSlot | None:
+    """The slot of a held trial (the same object, any trial of any phase); None if not held."""
+    for key in analyses():
+        for index, held in enumerate(phase_trials(*key)):
+            if held is analysis:
+                return TrialSlot(*key, index)
+    return None
+
+
+def replace_trial(slot: TrialSlot, analysis: AnalysedVideo) -> None:
+    """Put ``analysis`` in place of the trial held at ``slot``."""
+    if slot.position == 0:
+        analyses()[slot.key] = analysis
+        return
+    extras = list(extra_trials()[slot.key])
+    extras[slot.position - 1] = analysis
+    extra_trials()[slot.key] = tuple(extras)
 
 
 def measured_trials(test: str, side: str, leg: str) -> dict[str, list[Measurement]]:
