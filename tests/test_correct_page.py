@@ -5,6 +5,7 @@ only reports drags, see tests/test_correct_browser.py for the real browser), sav
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +15,19 @@ from streamlit.testing.v1 import AppTest
 from rom import pipeline
 from rom.calibration import Calibration
 from rom.correction import CORRECTED_LABEL, automatic_measurement, correction_of, is_corrected
-from rom.dashboard import correct
+from rom.dashboard import correct, state
+from rom.fileio import sha256_file
 from rom.measurement import Measurement
 from rom.protocols import measure
 from rom.store import Store
-from tests.test_app import _add_person, _app, _blank_video_bytes, _comparison_table, _texts
+from tests.test_app import (
+    _add_person,
+    _app,
+    _blank_video,
+    _blank_video_bytes,
+    _comparison_table,
+    _texts,
+)
 from tests.test_correction import _image_px
 from tests.test_protocols import ANKLE_U, SHANK, lunge, make_track, unit
 
@@ -39,7 +48,8 @@ def _analysis(video: Path, test: str, options: pipeline.AnalysisOptions,
     a phase's 2nd and 3rd clip ("pre_2.mp4") lunge 2 and 4 deg less."""
     number = int(video.stem.split("_")[1]) if "_" in video.stem else 1
     shank = (35.0 if video.name.startswith("pre") else 40.0) - 2.0 * (number - 1)
-    track = make_track(lunge(shank))
+    # Identified by its content, as a tracked video is (a corrected clip is found by it).
+    track = replace(make_track(lunge(shank)), source_sha256=sha256_file(video))
     result = measure(track, test, options.side, calibration=CALIBRATION,
                      height_cm=options.height_cm)
     return pipeline.TrialAnalysis(video=video, test=test, options=options, track=track,
@@ -57,7 +67,7 @@ def _stored(tmp_path: Path) -> dict[str, object]:
         return {p.phase: p.measurement for p in store.history(person.id)}
 
 
-def _analysed(monkeypatch: pytest.MonkeyPatch, trials: int = 1) -> AppTest:
+def _analysed(monkeypatch: pytest.MonkeyPatch, trials: int = 1, side: str = "left") -> AppTest:
     """The page after analysing the synthetic lunges (left leg), ``trials`` clips per phase."""
     monkeypatch.setattr(pipeline, "analyse_trial", _analysis)
     monkeypatch.setattr(pipeline, "render_trial",
@@ -69,7 +79,7 @@ def _analysed(monkeypatch: pytest.MonkeyPatch, trials: int = 1) -> AppTest:
         names = [f"{phase}.mp4"] + [f"{phase}_{n}.mp4" for n in range(2, trials + 1)]
         at.file_uploader(key=f"upload_{phase}").set_value(
             [(name, _blank_video_bytes(), "video/mp4") for name in names]).run()
-    at.radio(key="side").set_value("left").run()
+    at.radio(key="side").set_value(side).run()
     at.button(key="analyse").click().run()
     assert not at.exception, at.exception
     return at
@@ -210,6 +220,71 @@ def test_a_phase_s_second_trial_is_corrected_and_saved_on_that_trial(
     assert is_corrected(saved[("pre", 3)])
     assert saved[("pre", 3)].value == pytest.approx(25.0, abs=0.05)
     assert saved[("pre", 1)] == automatic[("pre", 1)]
+
+
+def _notes(at: AppTest) -> list[str]:
+    return [str(e.value) for e in [*at.info, *at.warning]
+            if "manual correction" in str(e.value)]
+
+
+def _correct_pre(at: AppTest, moved: dict[str, list[float]], key: str = KEY) -> None:
+    at.session_state[correct.SECTION_KEY.format(key=key)] = True
+    at.run()
+    at.session_state[correct.MOVED_KEY.format(key=key)] = moved
+    at.run()
+    at.button(key=f"correct_save_{key}").click().run()
+    assert not at.exception, at.exception
+
+
+KNEE_25 = list(_image_px(*(np.array([30.0, ANKLE_U]) + SHANK * unit(25.0))))
+
+
+def test_analysing_the_same_video_again_keeps_its_correction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _analysed(monkeypatch)
+    _correct_pre(at, {"LEFT_KNEE": KNEE_25})
+    assert is_corrected(_stored(tmp_path)["pre"])
+    at.button(key="analyse").click().run()  # the same two videos, analysed again
+    assert not at.exception, at.exception
+    saved = _stored(tmp_path)["pre"]
+    assert is_corrected(saved) and saved.value == pytest.approx(25.0, abs=0.05)  # type: ignore[attr-defined]
+    assert _notes(at) == [
+        "Your manual correction of the before clip was applied again to the new analysis of "
+        f"the same video: 25.0° ({CORRECTED_LABEL}; automatic now 35.0°)."]
+    # Another before video: its correction cannot hold there, and the page says so.
+    at.file_uploader(key="upload_pre").set_value(
+        ("pre.mp4", _blank_video(tmp_path / "other.mp4", frames=7), "video/mp4")).run()
+    at.button(key="analyse").click().run()
+    assert not at.exception, at.exception
+    assert not is_corrected(_stored(tmp_path)["pre"])
+    assert _notes(at) == [
+        f"Your manual correction of the before clip (25.0°, {CORRECTED_LABEL}) was dropped: "
+        "that clip was replaced by another video. Correct the points again if the value "
+        "needs it."]
+    at.run()  # it stays in view until the pair is measured again
+    assert len(_notes(at)) == 1
+
+
+def test_measuring_the_other_leg_says_the_correction_was_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _analysed(monkeypatch, side="right")  # the lunge's rear leg: "the other leg moved"
+    held = at.session_state[state.ANALYSES][("ankle-dorsiflexion", "right", "pre")]
+    knee = correct.context_for(held).points(int(held.measurement.peak_frame))["RIGHT_KNEE"]
+    assert knee is not None
+    _correct_pre(at, {"RIGHT_KNEE": [knee[0] + 15.0, knee[1]]},
+                 key="ankle-dorsiflexion_right_pre")
+    assert is_corrected(_stored(tmp_path)["pre"])
+    at.button(key="switch_ankle-dorsiflexion_right_right").click().run()
+    assert not at.exception, at.exception
+    saved = _stored(tmp_path)["pre"]
+    assert saved.side == "left" and not is_corrected(saved)  # type: ignore[attr-defined]
+    (note,) = _notes(at)
+    assert note.startswith("Your manual correction of the before clip (")
+    assert note.endswith(f", {CORRECTED_LABEL}) was dropped: it moved the right leg's points, "
+                         "and the left leg is measured now. Correct the points again if the "
+                         "value needs it.")
 
 
 def test_undo_takes_back_the_last_move(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from PIL import Image
 
 from rom import labels, render, report
 from rom.correction import (
+    CORRECTED_LABEL,
     CorrectionContext,
     Point,
     automatic_measurement,
@@ -35,6 +36,7 @@ from rom.correction import (
     correction_context,
     correction_of,
     is_corrected,
+    reapplied_correction,
 )
 from rom.dashboard import state
 from rom.dashboard import trials as dashboard_trials
@@ -76,6 +78,11 @@ TEXT = {
                   "the hip or the ankle changes it, the knee point changes only the drawn "
                   "angle.",
     "no_session": "Analyse the clip again to save a correction: its session is no longer open.",
+    "kept": "Your manual correction of the {clip} clip was applied again to the new "
+            "analysis of the same video: {value} ({label}; automatic now {automatic}).",
+    "dropped": "Your manual correction of the {clip} clip ({value}, {label}) was dropped: "
+               "{why}. Correct the points again if the value needs it.",
+    "replaced": "that clip was replaced by another video",
 }
 PHASE_WORDS = {"pre": "before", "post": "after"}
 #: How a landmark's part reads in the point choice.
@@ -160,10 +167,7 @@ def apply_measurement(slot: state.TrialSlot, measurement: Measurement) -> Analys
 def trial_words(slot: state.TrialSlot) -> str:
     """The trial in a sentence: ``"before"``, or ``"before, trial 2"`` in a phase of several."""
     held = state.phase_trials(*slot.key)
-    words = PHASE_WORDS.get(slot.phase, slot.phase)
-    if len(held) > 1:
-        words += f", {dashboard_trials.trial_label(held[slot.position].trial)}"
-    return words
+    return clip_words(held[slot.position], len(held) > 1)
 
 
 def save_current_session() -> bool:
@@ -203,6 +207,76 @@ def reset_draft(key: str, measurement: Measurement) -> None:
     moved = {} if record is None else {m.landmark: list(m.to_px) for m in record.moved}
     st.session_state[MOVED_KEY.format(key=key)] = moved
     st.session_state[UNDO_KEY.format(key=key)] = []
+
+
+def clip_words(analysis: AnalysedVideo, several: bool) -> str:
+    """A held clip in a sentence: ``"before"``, or ``"before, trial 2"`` in a phase of
+    ``several`` trials."""
+    words = PHASE_WORDS.get(analysis.phase, analysis.phase)
+    return f"{words}, {dashboard_trials.trial_label(analysis.trial)}" if several else words
+
+
+def dropped_note(held: AnalysedVideo, several: bool, why: str) -> str:
+    """The line telling that the correction of clip ``held`` was dropped, and ``why``."""
+    m = held.measurement
+    return TEXT["dropped"].format(clip=clip_words(held, several), why=why,
+                                  value=labels.format_value(m.value, m.unit),
+                                  label=CORRECTED_LABEL)
+
+
+def set_notes(pair: tuple[str, str], notes: list[tuple[str, str]]) -> None:
+    """Keep ``notes`` (kind, text) on what became of the corrections when ``pair``'s clips
+    were last measured again, shown with the pair (none: the earlier notes go)."""
+    held = st.session_state.setdefault(state.CORRECTION_NOTES, {})
+    if notes:
+        held[pair] = notes
+    else:
+        held.pop(pair, None)
+
+
+def carry_corrections(side: str,
+                      finished: Sequence[AnalysedVideo]) -> tuple[AnalysedVideo, ...]:
+    """The new analyses ``finished`` (for the form's ``side``) with the corrections of the
+    trials they replace applied again where they still hold; no correction is lost
+    silently.
+
+    :func:`rom.dashboard.state.keep_analyses` replaces every trial of a phase analysed
+    again.  A held trial corrected by hand is matched with the new clip of the same video
+    (same content, test and phase); there its correction is measured again
+    (:func:`rom.correction.reapplied_correction`).  Each corrected trial leaves a note for
+    its pair (:func:`set_notes`): applied again, with the new value, or dropped and why.
+    """
+    kept = list(finished)
+    used: set[int] = set()  # each new clip takes one earlier correction
+    notes: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key in dict.fromkeys((a.test, side, a.phase) for a in finished):
+        held = state.phase_trials(*key)
+        for old in held:
+            if not is_corrected(old.measurement):
+                continue
+            several = len(held) > 1
+            pair_notes = notes.setdefault((old.test, side), [])
+            at = next((i for i, new in enumerate(kept) if i not in used
+                       and (new.test, new.phase) == (old.test, old.phase)
+                       and new.track.source_sha256 == old.track.source_sha256), None)
+            if at is None:
+                pair_notes.append(("warning", dropped_note(old, several, TEXT["replaced"])))
+                continue
+            try:
+                again = reapplied_correction(old.measurement, old.track, context_for(kept[at]))
+            except MeasurementError as exc:
+                pair_notes.append(("warning", dropped_note(old, several, str(exc))))
+                continue
+            automatic = kept[at].measurement
+            kept[at] = with_measurement(kept[at], again)
+            used.add(at)
+            pair_notes.append(("info", TEXT["kept"].format(
+                clip=clip_words(old, several), label=CORRECTED_LABEL,
+                value=labels.format_value(again.value, again.unit),
+                automatic=labels.format_value(automatic.value, automatic.unit))))
+    for pair in dict.fromkeys((a.test, side) for a in finished):
+        set_notes(pair, notes.get(pair, []))
+    return tuple(kept)
 
 
 def _held(store_key: str, key: str, analysis: AnalysedVideo) -> object | None:

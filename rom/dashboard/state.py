@@ -34,6 +34,9 @@ FLASH = "flash"  # one-shot message shown after a rerun
 SHOWN_PERSON = "_shown_person"  # whose session and analyses are held (see forget_session)
 SIDE_SWITCH = "_side_switch"  # a "measure the other leg" click, done on the next run
 SIDE_SWITCHED = "_side_switched"  # what the last switch did, shown once with the results
+# {(test, side): [(kind, text)]}: what became of manual corrections when a pair's clips were
+# measured again ("info": applied again, "warning": dropped, and why); shown with the pair.
+CORRECTION_NOTES = "_correction_notes"
 # The session's details (see rom.dashboard.sessions, which draws them).
 SESSION_DATE = "session_date"
 SESSION_NOTES = "session_notes"
@@ -192,6 +195,7 @@ def clear_analyses() -> None:
     """Forget every analysis of this browser session, all trials of every phase."""
     analyses().clear()
     extra_trials().clear()
+    st.session_state.pop(CORRECTION_NOTES, None)
 
 
 def manual_measurements() -> dict[tuple[str, str, str], Measurement]:
