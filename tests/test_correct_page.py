@@ -310,3 +310,78 @@ def test_landmark_labels() -> None:
     assert correct.landmark_label("LEFT_FOOT_INDEX") == "left toe"
     assert correct.landmark_label("RIGHT_KNEE") == "right knee"
     assert correct.landmark_label("NOSE") == "nose"
+
+
+def test_measuring_by_hand_on_a_frame_of_the_clip(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from rom.dashboard import manual
+
+    at = _analysed(monkeypatch)
+    at.session_state[f"manual_frame_section_{KEY}"] = True
+    at.run()
+    assert not at.exception, at.exception
+    at.number_input(key=f"manual_frame_{KEY}").set_value(45).run()
+    points = f"_manual_frame_points_{KEY}"
+    # A right angle at the vertex (500, 700): 90 deg, the vertex the second point.
+    at.session_state[points] = [[500.0, 600.0], [500.0, 700.0], [650.0, 700.0]]
+    at.run()
+    (angle,) = [m for m in at.metric if m.label == "Angle by hand (three points)"]
+    assert angle.value == "90.0°"
+    at.button(key=f"hand_{KEY}_save").click().run()
+    assert not at.exception, at.exception
+    assert "Saved by hand: Angle by hand (three points), left, before the technique: 90.0° " \
+           "(frame 45)." in _texts(at.success)
+
+    # The same reading on the after clip: before and after shown, not judged (no MDC).
+    post = "ankle-dorsiflexion_left_post"
+    at.session_state[f"manual_frame_section_{post}"] = True
+    at.run()
+    at.session_state[f"_manual_frame_points_{post}"] = [[500.0, 600.0], [500.0, 700.0],
+                                                        [600.0, 600.0]]
+    at.run()
+    at.button(key=f"hand_{post}_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = _comparison_table(at)
+    (row,) = [r for _, r in table.iterrows()  # type: ignore[attr-defined]
+              if r.iloc[0].startswith("Angle by hand")]
+    assert (row["Before"], row["After"]) == ("90.0°", "45.0°"), row.to_dict()
+
+    # A distance on this clip has no marker scale: a typed reference of 10 cm over 100 px
+    # makes 150 px 15 cm.
+    at.radio(key=f"manual_tool_{KEY}").set_value("distance").run()
+    assert at.radio(key=f"manual_scale_{KEY}").options == ["A reference of known length"]
+    at.number_input(key=f"manual_frame_reference_cm_{KEY}").set_value(10.0).run()
+    assert at.session_state[points] == []  # another tool starts afresh
+    at.session_state[points] = [[450.0, 800.0], [600.0, 800.0], [450.0, 850.0], [550.0, 850.0]]
+    at.run()
+    (distance,) = [m for m in at.metric if m.label == "Distance by hand (two points)"]
+    assert distance.value == "15.0 cm"
+    at.button(key=f"hand_{KEY}_save").click().run()
+    assert not at.exception, at.exception
+
+    # A line's angle to true vertical: its upper end 100 px right over 100 px up is 45 deg.
+    at.radio(key=f"manual_tool_{KEY}").set_value("vertical").run()
+    assert manual.FRAME_TEXT["roll"].format(roll=0.0) in _texts(at.caption)
+    at.session_state[points] = [[500.0, 800.0], [600.0, 700.0]]
+    at.run()
+    (vertical,) = [m for m in at.metric if m.label.startswith("Angle to true vertical")]
+    assert vertical.value == "45.0°"
+
+    with Store(f"sqlite:///{tmp_path / 'data' / 'rom.sqlite3'}") as store:
+        (person,) = store.list_people()
+        (session,) = store.sessions(person.id)
+        store_trials = store.trials(session.id)
+    by_test = {t.test: t for t in store_trials if t.phase == "pre"}
+    trial = by_test["hand-angle"]
+    assert (trial.phase, trial.side, trial.settings["source"]) == ("pre", "left", "video frame")
+    saved = trial.measurements[0].measurement
+    assert saved.value == pytest.approx(90.0) and saved.peak_frame == 45
+    assert saved.provenance["frame"] == "45" and saved.provenance["video"] == "pre.mp4"
+    assert saved.provenance["points_px"] == "[[500.0, 600.0], [500.0, 700.0], [650.0, 700.0]]"
+    distance_saved = by_test["hand-distance"].measurements[0].measurement
+    assert distance_saved.value == pytest.approx(15.0) and distance_saved.unit == "cm"
+    assert distance_saved.provenance["scale"] == "reference"
+    # The automatic values are saved as before, beside the readings.
+    (automatic,) = [t.measurements[0].measurement for t in store_trials
+                    if (t.test, t.phase) == ("ankle-dorsiflexion", "pre")]
+    assert automatic.value == pytest.approx(35.0, abs=0.1)

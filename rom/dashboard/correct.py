@@ -325,7 +325,8 @@ def frame_image(analysis: AnalysedVideo, frame: int) -> ShownFrame:
     raise MeasurementError(f"the video has no frame {wanted}")
 
 
-def _frame(key: str, analysis: AnalysedVideo, frame: int) -> ShownFrame:
+def held_frame(key: str, analysis: AnalysedVideo, frame: int) -> ShownFrame:
+    """:func:`frame_image`, decoded once per clip ``key`` and frame (not on every rerun)."""
     held = _held(FRAME_KEY, key, analysis)
     if isinstance(held, ShownFrame) and held.frame_id.endswith(f"_{frame}"):
         return held
@@ -360,7 +361,7 @@ def show(analysis: AnalysedVideo, key: str) -> None:
         frame = _frame_choice(key, current, automatic.peak_frame, len(analysis.track))
         try:
             context = _context(key, analysis)
-            shown = _frame(key, analysis, frame)
+            shown = held_frame(key, analysis, frame)
         except (RomError, OSError, ValueError) as exc:
             st.warning(TEXT["no_frame"].format(error=literal(exc)))
             return

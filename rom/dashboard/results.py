@@ -22,7 +22,7 @@ import streamlit as st
 from rom import labels, pipeline
 from rom.calibration import Calibration
 from rom.correction import CORRECTED_LABEL, is_corrected
-from rom.dashboard import correct, failsafe, jobs, review, services, state
+from rom.dashboard import correct, failsafe, jobs, manual, review, services, state
 from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.record import AnalysisRequest
 from rom.dashboard.text import literal
@@ -282,6 +282,7 @@ def show_analysis(analysis: services.AnalysedVideo, key: str, *, trial: str = ""
                  caption=f"Key frame at the peak{peak} · {labels.measured_side(m.side)}",
                  width=380)
     correct.show(analysis, key)  # move the measured points by hand
+    manual.show_on_frame(analysis, key)  # the goniometer and ruler on any frame
     camera = calibration_text(analysis.calibration, m)
     st.caption(f"Video: {literal(analysis.video_name)} · {camera}")
     st.caption(f":material/straighten: {vertical_text(analysis.calibration)}")

@@ -28,7 +28,7 @@ SESSION_ID = "session_id"  # the database session that new trials are added to
 SESSION_FINGERPRINT = "session_fingerprint"  # (person, technique) the session was made for
 ANALYSES = "analyses"  # {(test, side, phase): AnalysedVideo}, a phase's first trial
 EXTRA_TRIALS = "extra_trials"  # {(test, side, phase): (AnalysedVideo, ...)}: its 2nd, 3rd
-MANUAL = "manual_measurements"  # {(test, side, phase): Measurement} marked on a photo
+MANUAL = "manual_measurements"  # {(test, side, phase): Measurement} marked on a photo/frame
 LAST_PAIR = "last_pair"  # (test, side) of the most recent analysis
 FLASH = "flash"  # one-shot message shown after a rerun
 SHOWN_PERSON = "_shown_person"  # whose session and analyses are held (see forget_session)
@@ -199,7 +199,7 @@ def clear_analyses() -> None:
 
 
 def manual_measurements() -> dict[tuple[str, str, str], Measurement]:
-    """Values measured by hand on a photo in this browser session (no video), keyed by
+    """Values measured by hand on a photo or a video frame in this browser session, keyed by
     ``(test, side, phase)``; :func:`save_session` saves them with the analyses."""
     result: dict[tuple[str, str, str], Measurement] = st.session_state.setdefault(MANUAL, {})
     return result
@@ -299,9 +299,10 @@ def save_session(store: Store, person: int, technique: str,
         for of_phase in (phase_trials(*key),)
         for a in of_phase
     ] + [
-        # A photo measured by hand: no video, the points are in the measurement's provenance.
-        NewTrial(phase=phase, test=test, side=side, settings={"source": "photo"},
-                 measurements=(m,))
+        # Measured by hand on a photo or a video frame: the points (and the frame) are in the
+        # measurement's provenance.
+        NewTrial(phase=phase, test=test, side=side,
+                 settings={"source": m.provenance.get("source", "photo")}, measurements=(m,))
         for (test, side, phase), m in manual_measurements().items()
     ]
     previous = st.session_state.get(SESSION_ID)
