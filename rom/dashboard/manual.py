@@ -6,9 +6,15 @@ are measured on a still photo: the user uploads it, clicks the test's points on 
 :func:`rom.manual.manual_measurement` computes and saves it into the current session like
 any measurement (a trial without a video, see :func:`rom.dashboard.state.save_session`).
 
-The points live in ``st.session_state`` (image pixels of the photo as shown, ``x`` right,
-``y`` down); the widget only draws them and reports clicks, so the logic below is tested
-with points given directly.
+Under each analysed clip, "Measure by hand on this clip" (:func:`show_on_frame`) puts the
+same widget on any frame of the video (the person's region, decoded as for the landmark
+correction): three points give an angle, two a distance or a line's angle to true vertical
+with the clip's calibration (:func:`rom.manual.hand_reading`), saved into the session with
+the frame and the points.
+
+The points live in ``st.session_state`` (image pixels of the photo as shown, or of the
+upright video frame as the pose track holds it; ``x`` right, ``y`` down); the widget only
+draws them and reports clicks, so the logic below is tested with points given directly.
 """
 
 from __future__ import annotations
@@ -336,9 +342,8 @@ def frame_reading(analysis: AnalysedVideo, tool: str, marked: Sequence[Point], f
     """The reading of ``tool`` from the points ``marked`` on track frame ``frame`` of the
     clip (:func:`rom.manual.hand_reading` with the clip's calibration: its roll, its marker
     scale), filed under the clip's measured side and naming its video."""
-    side = cast(Side, analysis.measurement.side if analysis.measurement.side in SIDES
-                else "right")
-    reading = hand_reading(tool, side, marked, analysis.calibration, reference_cm, frame=frame,
+    reading = hand_reading(tool, cast(Side, analysis.measurement.side), marked,
+                           analysis.calibration, reference_cm, frame=frame,
                            time_s=float(analysis.track.timestamps_s[frame]))
     return replace(reading, provenance={**reading.provenance, "video": analysis.video_name})
 
