@@ -366,6 +366,61 @@ def corrected_measurement(
     )
 
 
+def reapplied_correction(
+    corrected: Measurement, corrected_track: PoseTrack, context: CorrectionContext
+) -> Measurement:
+    """A saved correction applied again to a new analysis of the same video.
+
+    A video analysed again (other settings, another model) gets a new automatic value; the
+    points a person moved are image pixels of the video's frame, so they still hold on the
+    same frame of the same video for the same test and leg, and are measured again there
+    with the new analysis (its calibration, its other points).  The audit record keeps who
+    corrected and when; its ``original`` is the new automatic measurement.
+
+    Parameters
+    ----------
+    corrected : Measurement
+        The manually adjusted measurement of the earlier analysis.
+    corrected_track : PoseTrack
+        The track it was corrected on (its frame numbers and video identity).
+    context : CorrectionContext
+        The new analysis, prepared (:func:`correction_context`).
+
+    Returns
+    -------
+    Measurement
+        As :func:`corrected_measurement`, on the video frame that was corrected.
+
+    Raises
+    ------
+    MeasurementError
+        Why the correction no longer applies: it was not a correction, the new analysis is
+        of another video, another test or the other leg, the corrected frame is not in its
+        track, or its points give no value.
+    """
+    record = correction_of(corrected)
+    if record is None:
+        raise MeasurementError("the value was not adjusted by hand")
+    new = context.original
+    track = context.prep.track
+    if not corrected_track.source_sha256 or corrected_track.source_sha256 != track.source_sha256:
+        raise MeasurementError("it was made on another video")
+    if new.test != corrected.test:
+        raise MeasurementError(f"it was made for {corrected.test}, not {new.test}")
+    if new.side != corrected.side:
+        raise MeasurementError(
+            f"it moved the {corrected.side} leg's points and the {new.side} leg is measured now")
+    if not 0 <= record.frame < len(corrected_track.frame_indices):
+        raise MeasurementError("its frame is not in the track it was made on")
+    video_frame = int(corrected_track.frame_indices[record.frame])
+    found = np.flatnonzero(np.asarray(track.frame_indices) == video_frame)
+    if len(found) == 0:
+        raise MeasurementError(f"video frame {video_frame} is not in the new analysis")
+    return corrected_measurement(
+        context, {m.landmark: m.to_px for m in record.moved}, frame=int(found[0]),
+        clinician=record.clinician, corrected_at=dt.datetime.fromisoformat(record.corrected_at))
+
+
 __all__ = [
     "CORRECTED_LABEL",
     "CORRECTED_METHOD",
@@ -381,4 +436,5 @@ __all__ = [
     "correction_of",
     "is_corrected",
     "measured_points",
+    "reapplied_correction",
 ]

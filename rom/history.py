@@ -18,6 +18,7 @@ from typing import Protocol
 
 from rom.compare import Change, compare_measurements
 from rom.measurement import Measurement
+from rom.protocols import spec_for
 
 
 class PhasePoint(Protocol):
@@ -112,8 +113,8 @@ def session_changes(points: Iterable[PhasePoint],
         a, b = pre.measurement, post.measurement
         if a.value is None or b.value is None or not (a.reliable and b.reliable):
             continue
-        if a.unit != b.unit:
-            continue
+        if a.unit != b.unit or spec_for(test) is None:
+            continue  # a free reading by hand (rom.manual.HAND_READINGS) has no test's rules
         changes.append(SessionChange(session_id, technique[session_id], side,
                                      compare_measurements(a, b)))
     return changes

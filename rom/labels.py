@@ -137,6 +137,13 @@ MANUAL_TEST_LABELS: dict[str, str] = {
     "toe-spread": "Toe spreading (top view, by hand)",
 }
 
+#: The free readings of the manual goniometer and ruler (:data:`rom.manual.HAND_READINGS`).
+HAND_READING_LABELS: dict[str, str] = {
+    "hand-angle": "Angle by hand (three points)",
+    "hand-distance": "Distance by hand (two points)",
+    "hand-vertical": "Angle to true vertical by hand (two points)",
+}
+
 #: How to take the photo (or film the frame) of each test measured by hand.
 PHOTO_TIPS: dict[str, str] = {
     "big-toe-extension": "Photograph the inner side of the foot at floor height, square to "
@@ -172,7 +179,8 @@ UNIT_SUFFIX: dict[str, str] = {"deg": "°", "cm": " cm", "fraction_of_height": "
 
 def test_label(test: str) -> str:
     """Human name of a test (its spec's ``label_key``); falls back to a tidied identifier."""
-    known = TEST_LABELS.get(test) or MANUAL_TEST_LABELS.get(test)
+    known = (TEST_LABELS.get(test) or MANUAL_TEST_LABELS.get(test)
+             or HAND_READING_LABELS.get(test))
     return known or test.replace("-", " ").capitalize()
 
 

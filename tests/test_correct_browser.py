@@ -1,10 +1,14 @@
 """Correct a landmark by hand in headless Chromium (issue 14, item 2): the demo's sample clips
 analysed from their cached pose tracks, the first point of the measured chain dragged on the
 pre clip's key frame, the value measured again and shown, saved, and marked "manually
-adjusted" in the History tab.  Screenshots go to ``test-artifacts/correct-*.png``."""
+adjusted" in the History tab.  And the goniometer on another frame of the clip (item 3): a
+right angle clicked, 90° shown and saved with its frame.  Screenshots go to
+``test-artifacts/correct-*.png``."""
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import shutil
 from collections.abc import Iterator
@@ -147,3 +151,92 @@ def test_drag_a_landmark_and_see_it_manually_adjusted_in_the_history(
     assert record.moved[0].moved_px is not None and record.moved[0].moved_px > 5.0
     assert automatic_measurement(points["pre"]).value != points["pre"].value
     assert correction_of(points["post"]) is None
+
+
+def _click_point(page: object, widget: object, n: int, at: tuple[float, float]) -> None:
+    """Click point ``n`` at ``at`` (pixels from the frame's top left on screen) and wait until
+    the app has drawn it; a click dropped while a rerun replaced the widget is made again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        _settle(page)
+        widget.click(position={"x": at[0], "y": at[1]})  # type: ignore[attr-defined]
+        try:
+            page.get_by_test_id(f"rom-frame-point-{n}").wait_for(timeout=30_000)  # type: ignore[attr-defined]
+        except PlaywrightTimeout:
+            continue
+        _settle(page)
+        return
+    raise AssertionError(f"point {n} was never drawn")
+
+
+def test_measure_an_angle_by_hand_on_a_video_frame(dashboard: tuple[str, Path]) -> None:
+    """Step to another frame of the analysed pre clip, click a right angle on it (the frame
+    is drawn to scale, so a right angle on screen is one in the video's pixels), see 90°,
+    save it, and find it stored with its frame and points."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from rom.dashboard import manual, welcome
+    from rom.store import Store
+
+    if welcome.demo_test() is None:
+        pytest.skip("no sample videos bundled yet")
+    url, _ = dashboard
+    shots = _artifacts()
+    with sync_playwright() as p:
+        browser = _chromium(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page.goto(url)
+        demo = page.get_by_role("button", name="Try it with the sample videos")
+        demo.wait_for(timeout=60_000)
+        demo.click()
+        page.get_by_text("Before and after in this session").wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+        _settle(page)
+
+        heading = page.get_by_text("Measure by hand on this clip").first
+        heading.scroll_into_view_if_needed()
+        heading.click()
+        # The innermost expander: the clip's own, not the details section around it.
+        section = page.get_by_test_id("stExpander").filter(
+            has_text="Step to a frame and click the points").filter(
+            has_not_text="Details: videos").first
+        frame_input = section.locator('input[type="number"]').first
+        frame_input.wait_for(timeout=60_000)
+        measured = int(frame_input.input_value())
+        chosen = max(0, measured - 10)
+        frame_input.fill(str(chosen))
+        frame_input.press("Enter")
+        _settle(page)
+        expect(frame_input).to_have_value(str(chosen), timeout=30_000)
+        widget = section.get_by_test_id("rom-frame-measure")
+        widget.wait_for(timeout=60_000)
+        widget.scroll_into_view_if_needed()
+        _settle(page)
+        box = widget.bounding_box()
+        assert box is not None
+        arm = min(box["width"], box["height"]) * 0.4
+        # A click lands on whole screen pixels: each end may be off by about a pixel.
+        tolerance = 2 * math.degrees(math.atan(1.5 / arm))
+        vertex = (box["width"] * 0.5, box["height"] * 0.6)
+        for n, point in enumerate(((vertex[0], vertex[1] - arm), vertex,
+                                   (vertex[0] + arm, vertex[1]))):
+            _click_point(page, widget, n, point)
+        page.screenshot(path=str(shots / "correct-04-frame-angle.png"), full_page=True)
+        value = section.get_by_test_id("stMetricValue").first
+        expect(value).to_have_text(re.compile(r"^\d+(\.\d)?°$"), timeout=30_000)
+        shown = float(value.inner_text().rstrip("°"))
+        assert shown == pytest.approx(90.0, abs=tolerance)
+        section.get_by_role("button", name=manual.TEXT["save"]).click()
+        page.get_by_text("Saved by hand: Angle by hand").wait_for(timeout=60_000)
+        assert page.get_by_test_id("stException").count() == 0
+        browser.close()
+
+    with Store() as store:
+        (person,) = store.list_people()
+        (session,) = store.sessions(person.id)
+        (trial,) = [t for t in store.trials(session.id) if t.test == "hand-angle"]
+    reading = trial.measurements[0].measurement
+    assert (trial.phase, trial.settings["source"]) == ("pre", "video frame")
+    assert reading.peak_frame == chosen and reading.provenance["frame"] == str(chosen)
+    assert reading.value == pytest.approx(shown, abs=0.05)  # the value shown is the one saved
+    assert len(json.loads(reading.provenance["points_px"])) == 3

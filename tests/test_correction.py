@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from rom.correction import (
     correction_context,
     correction_of,
     is_corrected,
+    reapplied_correction,
 )
 from rom.errors import MeasurementError
 from rom.measurement import Measurement, TrialResult
@@ -153,3 +155,51 @@ def test_only_the_measured_chain_may_move() -> None:
         corrected_measurement(context, {"LEFT_HIP": (1.0, 2.0)})
     with pytest.raises(MeasurementError, match="finite"):
         corrected_measurement(context, {"LEFT_KNEE": (math.nan, 2.0)})
+
+
+def test_a_correction_is_applied_again_to_a_new_analysis_of_the_same_video() -> None:
+    cal = Calibration(roll_source="user")
+    track = make_track(lunge(35.0))
+    result = measure(track, "ankle-dorsiflexion", "left", calibration=cal)
+    k = result.measurement.peak_frame
+    assert k is not None
+    knee_25 = _image_px(*(np.array([30.0, ANKLE_U]) + SHANK * unit(25.0)))
+    corrected = corrected_measurement(correction_context(track, result, calibration=cal),
+                                      {"LEFT_KNEE": knee_25}, clinician="Dr A",
+                                      corrected_at=WHEN)
+    # The same video tracked again from its 6th frame on: track index k - 5 is video frame k.
+    again = replace(track, frame_indices=track.frame_indices + 5)
+    new_result = measure(again, "ankle-dorsiflexion", "left", calibration=cal)
+    kept = reapplied_correction(corrected, track, correction_context(again, new_result,
+                                                                     calibration=cal))
+    assert kept.peak_frame == k - 5 and kept.peak_time_s == pytest.approx(again.timestamps_s[k - 5])
+    assert kept.value == pytest.approx(25.0, abs=0.05)  # the ankle stands still: same shank
+    record = correction_of(kept)
+    assert record is not None and (record.clinician, record.corrected_at) == (
+        "Dr A", "2026-12-02T03:04:05+00:00")
+    assert record.original == new_result.measurement
+    assert [m.landmark for m in record.moved] == ["LEFT_KNEE"]
+
+
+def test_a_correction_that_no_longer_applies_says_why() -> None:
+    cal = Calibration(roll_source="user")
+    track = make_track(lunge(35.0))
+    result = measure(track, "ankle-dorsiflexion", "left", calibration=cal)
+    knee_25 = _image_px(*(np.array([30.0, ANKLE_U]) + SHANK * unit(25.0)))
+    corrected = corrected_measurement(correction_context(track, result, calibration=cal),
+                                      {"LEFT_KNEE": knee_25})
+
+    def reapplied(new_track: object, side: str = "left") -> Measurement:
+        new = measure(new_track, "ankle-dorsiflexion", side, calibration=cal)  # type: ignore[arg-type]
+        return reapplied_correction(
+            corrected, track, correction_context(new_track, new, calibration=cal))  # type: ignore[arg-type]
+
+    with pytest.raises(MeasurementError, match="another video"):
+        reapplied(replace(track, source_sha256="ef" * 32))
+    with pytest.raises(MeasurementError, match="moved the left leg's points and the right leg"):
+        reapplied(track, "right")
+    with pytest.raises(MeasurementError, match="is not in the new analysis"):
+        reapplied(replace(track, frame_indices=track.frame_indices + 1000))
+    with pytest.raises(MeasurementError, match="not adjusted by hand"):
+        reapplied_correction(result.measurement, track,
+                             correction_context(track, result, calibration=cal))

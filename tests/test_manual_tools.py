@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -133,3 +134,45 @@ def test_toe_spread_as_an_angle_or_a_width() -> None:
         manual_measurement("knee-flexion", "right", points)
     with pytest.raises(MeasurementError, match="3 points"):
         manual_measurement("big-toe-extension", "right", points[:2])
+
+
+def test_hand_readings_on_a_frame_are_measurements_with_their_points() -> None:
+    from rom.manual import hand_reading
+
+    vertex = (200.0, 300.0)
+    angle = hand_reading("angle", "left", [polar(vertex, 90.0, 20.0), vertex,
+                                           polar(vertex, 60.0, 20.0 + 115.0)],
+                         frame=45, time_s=1.5)
+    assert (angle.test, angle.unit, angle.reliable) == ("hand-angle", "deg", True)
+    assert angle.value == pytest.approx(115.0, abs=1e-9)
+    assert (angle.peak_frame, angle.peak_time_s) == (45, 1.5)
+    assert angle.provenance["method"] == "manual" and angle.provenance["frame"] == "45"
+    assert angle.provenance["source"] == "video frame"
+    assert json.loads(angle.provenance["points_px"])[1] == [200.0, 300.0]
+
+    # A line 10 deg right of true vertical, filmed with the camera rolled +6 deg: it shows
+    # leaning 16 deg; the calibrated roll takes the 6 deg back out.
+    lower = (300.0, 500.0)
+    upper = polar(lower, 200.0, 90.0 - 16.0)
+    rolled = Calibration(roll_deg=6.0, roll_source="marker")
+    vertical = hand_reading("vertical", "right", [lower, upper], rolled)
+    assert vertical.value == pytest.approx(10.0, abs=1e-9) and vertical.reliable
+    unknown = hand_reading("vertical", "right", [lower, upper])  # no roll known: as seen
+    assert unknown.value == pytest.approx(16.0, abs=1e-9)
+    assert unknown.reasons == ("tilt_unknown",) and not unknown.reliable
+
+    # 200 px at the marker's 0.25 cm/px is 50 cm; through a typed reference (8.56 cm over
+    # 100 px) the same 200 px are 17.12 cm.
+    ends = [(100.0, 100.0), (300.0, 100.0)]
+    marker = Calibration(cm_per_px=0.25, scale_source="marker")
+    by_marker = hand_reading("distance", "left", ends, marker)
+    assert by_marker.value == pytest.approx(50.0) and by_marker.unit == "cm"
+    assert by_marker.provenance["scale"] == "marker"
+    by_reference = hand_reading("distance", "left", [*ends, (0.0, 400.0), (100.0, 400.0)],
+                                marker, reference_cm=8.56)
+    assert by_reference.value == pytest.approx(17.12) and by_reference.provenance["scale"] == (
+        "reference")
+    with pytest.raises(MeasurementError, match="needs a scale"):
+        hand_reading("distance", "left", ends, Calibration())
+    with pytest.raises(MeasurementError, match="needs 3 points, got 2"):
+        hand_reading("angle", "left", ends)

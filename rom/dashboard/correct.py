@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +28,7 @@ from PIL import Image
 
 from rom import labels, render, report
 from rom.correction import (
+    CORRECTED_LABEL,
     CorrectionContext,
     Point,
     automatic_measurement,
@@ -35,8 +36,10 @@ from rom.correction import (
     correction_context,
     correction_of,
     is_corrected,
+    reapplied_correction,
 )
 from rom.dashboard import state
+from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.services import AnalysedVideo
 from rom.dashboard.text import literal
 from rom.errors import MeasurementError, RomError
@@ -75,6 +78,11 @@ TEXT = {
                   "the hip or the ankle changes it, the knee point changes only the drawn "
                   "angle.",
     "no_session": "Analyse the clip again to save a correction: its session is no longer open.",
+    "kept": "Your manual correction of the {clip} clip was applied again to the new "
+            "analysis of the same video: {value} ({label}; automatic now {automatic}).",
+    "dropped": "Your manual correction of the {clip} clip ({value}, {label}) was dropped: "
+               "{why}. Correct the points again if the value needs it.",
+    "replaced": "that clip was replaced by another video",
 }
 PHASE_WORDS = {"pre": "before", "post": "after"}
 #: How a landmark's part reads in the point choice.
@@ -140,19 +148,26 @@ def segments(context: CorrectionContext) -> list[list[str]]:
     return [[Landmark(i).name for i in segment] for segment in context.result.segments]
 
 
-def apply_measurement(key: tuple[str, str, str], measurement: Measurement) -> AnalysedVideo:
-    """Put ``measurement`` in place of the value of the analysed clip ``key``
-    (``(test, side, phase)`` of :func:`rom.dashboard.state.analyses`); returns the new clip.
-
-    The per-frame signal stays the automatic one; the session's comparison and the next
-    save read the new measurement.
-    """
-    found = state.analyses()
-    held = found[key]
+def with_measurement(held: AnalysedVideo, measurement: Measurement) -> AnalysedVideo:
+    """The clip ``held`` with ``measurement`` in place of its value (the per-frame signal
+    stays the automatic one)."""
     result = replace(held.analysis.result, measurement=measurement)
-    updated = replace(held, analysis=replace(held.analysis, result=result))
-    found[key] = updated
+    return replace(held, analysis=replace(held.analysis, result=result))
+
+
+def apply_measurement(slot: state.TrialSlot, measurement: Measurement) -> AnalysedVideo:
+    """Put ``measurement`` in place of the value of the trial held at ``slot`` (any trial of
+    its phase); returns the new clip.  The session's comparison and the next save read it.
+    """
+    updated = with_measurement(state.phase_trials(*slot.key)[slot.position], measurement)
+    state.replace_trial(slot, updated)
     return updated
+
+
+def trial_words(slot: state.TrialSlot) -> str:
+    """The trial in a sentence: ``"before"``, or ``"before, trial 2"`` in a phase of several."""
+    held = state.phase_trials(*slot.key)
+    return clip_words(held[slot.position], len(held) > 1)
 
 
 def save_current_session() -> bool:
@@ -192,6 +207,76 @@ def reset_draft(key: str, measurement: Measurement) -> None:
     moved = {} if record is None else {m.landmark: list(m.to_px) for m in record.moved}
     st.session_state[MOVED_KEY.format(key=key)] = moved
     st.session_state[UNDO_KEY.format(key=key)] = []
+
+
+def clip_words(analysis: AnalysedVideo, several: bool) -> str:
+    """A held clip in a sentence: ``"before"``, or ``"before, trial 2"`` in a phase of
+    ``several`` trials."""
+    words = PHASE_WORDS.get(analysis.phase, analysis.phase)
+    return f"{words}, {dashboard_trials.trial_label(analysis.trial)}" if several else words
+
+
+def dropped_note(held: AnalysedVideo, several: bool, why: str) -> str:
+    """The line telling that the correction of clip ``held`` was dropped, and ``why``."""
+    m = held.measurement
+    return TEXT["dropped"].format(clip=clip_words(held, several), why=why,
+                                  value=labels.format_value(m.value, m.unit),
+                                  label=CORRECTED_LABEL)
+
+
+def set_notes(pair: tuple[str, str], notes: list[tuple[str, str]]) -> None:
+    """Keep ``notes`` (kind, text) on what became of the corrections when ``pair``'s clips
+    were last measured again, shown with the pair (none: the earlier notes go)."""
+    held = st.session_state.setdefault(state.CORRECTION_NOTES, {})
+    if notes:
+        held[pair] = notes
+    else:
+        held.pop(pair, None)
+
+
+def carry_corrections(side: str,
+                      finished: Sequence[AnalysedVideo]) -> tuple[AnalysedVideo, ...]:
+    """The new analyses ``finished`` (for the form's ``side``) with the corrections of the
+    trials they replace applied again where they still hold; no correction is lost
+    silently.
+
+    :func:`rom.dashboard.state.keep_analyses` replaces every trial of a phase analysed
+    again.  A held trial corrected by hand is matched with the new clip of the same video
+    (same content, test and phase); there its correction is measured again
+    (:func:`rom.correction.reapplied_correction`).  Each corrected trial leaves a note for
+    its pair (:func:`set_notes`): applied again, with the new value, or dropped and why.
+    """
+    kept = list(finished)
+    used: set[int] = set()  # each new clip takes one earlier correction
+    notes: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key in dict.fromkeys((a.test, side, a.phase) for a in finished):
+        held = state.phase_trials(*key)
+        for old in held:
+            if not is_corrected(old.measurement):
+                continue
+            several = len(held) > 1
+            pair_notes = notes.setdefault((old.test, side), [])
+            at = next((i for i, new in enumerate(kept) if i not in used
+                       and (new.test, new.phase) == (old.test, old.phase)
+                       and new.track.source_sha256 == old.track.source_sha256), None)
+            if at is None:
+                pair_notes.append(("warning", dropped_note(old, several, TEXT["replaced"])))
+                continue
+            try:
+                again = reapplied_correction(old.measurement, old.track, context_for(kept[at]))
+            except MeasurementError as exc:
+                pair_notes.append(("warning", dropped_note(old, several, str(exc))))
+                continue
+            automatic = kept[at].measurement
+            kept[at] = with_measurement(kept[at], again)
+            used.add(at)
+            pair_notes.append(("info", TEXT["kept"].format(
+                clip=clip_words(old, several), label=CORRECTED_LABEL,
+                value=labels.format_value(again.value, again.unit),
+                automatic=labels.format_value(automatic.value, automatic.unit))))
+    for pair in dict.fromkeys((a.test, side) for a in finished):
+        set_notes(pair, notes.get(pair, []))
+    return tuple(kept)
 
 
 def _held(store_key: str, key: str, analysis: AnalysedVideo) -> object | None:
@@ -240,7 +325,8 @@ def frame_image(analysis: AnalysedVideo, frame: int) -> ShownFrame:
     raise MeasurementError(f"the video has no frame {wanted}")
 
 
-def _frame(key: str, analysis: AnalysedVideo, frame: int) -> ShownFrame:
+def held_frame(key: str, analysis: AnalysedVideo, frame: int) -> ShownFrame:
+    """:func:`frame_image`, decoded once per clip ``key`` and frame (not on every rerun)."""
     held = _held(FRAME_KEY, key, analysis)
     if isinstance(held, ShownFrame) and held.frame_id.endswith(f"_{frame}"):
         return held
@@ -258,7 +344,7 @@ def _clinician() -> str:
 
 def show(analysis: AnalysedVideo, key: str) -> None:
     """The "Correct landmarks" expander of one analysed clip (``key``: its widget key)."""
-    slot = next((k for k, held in state.analyses().items() if held is analysis), None)
+    slot = state.find_trial(analysis)  # any trial of its phase, not only the first
     current = analysis.measurement
     if slot is None or current.test not in CATALOGUE:
         return
@@ -275,7 +361,7 @@ def show(analysis: AnalysedVideo, key: str) -> None:
         frame = _frame_choice(key, current, automatic.peak_frame, len(analysis.track))
         try:
             context = _context(key, analysis)
-            shown = _frame(key, analysis, frame)
+            shown = held_frame(key, analysis, frame)
         except (RomError, OSError, ValueError) as exc:
             st.warning(TEXT["no_frame"].format(error=literal(exc)))
             return
@@ -298,7 +384,7 @@ def _frame_choice(key: str, current: Measurement, measured: int, frames: int) ->
     return frame
 
 
-def _editor(analysis: AnalysedVideo, slot: tuple[str, str, str], key: str,
+def _editor(analysis: AnalysedVideo, slot: state.TrialSlot, key: str,
             context: CorrectionContext, shown: ShownFrame, frame: int) -> None:
     st.caption(TEXT["intro"])
     if context.original.test == "knee-flexion":
@@ -367,9 +453,9 @@ def _take_event(result: object, key: str, names: tuple[str, ...]) -> None:
         st.rerun()  # draw the point where it was put, and its new value
 
 
-def save_correction(slot: tuple[str, str, str], context: CorrectionContext,
+def save_correction(slot: state.TrialSlot, context: CorrectionContext,
                     moved: Mapping[str, Point], frame: int, clinician: str) -> Measurement:
-    """Measure with ``moved``, put the corrected measurement in place of clip ``slot``'s and
+    """Measure with ``moved``, put the corrected measurement in place of trial ``slot``'s and
     save the session; returns the corrected measurement.
 
     Raises
@@ -386,14 +472,14 @@ def save_correction(slot: tuple[str, str, str], context: CorrectionContext,
     return corrected
 
 
-def back_to_automatic(slot: tuple[str, str, str], automatic: Measurement) -> None:
-    """Put the automatic measurement back in clip ``slot`` and save the session."""
+def back_to_automatic(slot: state.TrialSlot, automatic: Measurement) -> None:
+    """Put the automatic measurement back in trial ``slot`` and save the session."""
     apply_measurement(slot, automatic)
     if not save_current_session():
         raise RomError(TEXT["no_session"])
 
 
-def _save(slot: tuple[str, str, str], key: str, context: CorrectionContext,
+def _save(slot: state.TrialSlot, key: str, context: CorrectionContext,
           moved: Mapping[str, Point], frame: int, clinician: str) -> None:
     try:
         corrected = save_correction(slot, context, moved, frame, clinician)
@@ -402,13 +488,13 @@ def _save(slot: tuple[str, str, str], key: str, context: CorrectionContext,
         return
     st.session_state[UNDO_KEY.format(key=key)] = []
     state.flash("success", TEXT["saved"].format(
-        test=labels.test_label(slot[0]), phase=PHASE_WORDS.get(slot[2], slot[2]),
+        test=labels.test_label(slot.test), phase=trial_words(slot),
         value=labels.format_value(corrected.value, corrected.unit),
         automatic=labels.format_value(context.original.value, context.original.unit)))
     st.rerun()  # the verdict cards above take the corrected value
 
 
-def _restore(slot: tuple[str, str, str], key: str, automatic: Measurement) -> None:
+def _restore(slot: state.TrialSlot, key: str, automatic: Measurement) -> None:
     try:
         back_to_automatic(slot, automatic)
     except RomError as exc:
@@ -416,6 +502,6 @@ def _restore(slot: tuple[str, str, str], key: str, automatic: Measurement) -> No
         return
     reset_draft(key, automatic)
     state.flash("info", TEXT["restored"].format(
-        test=labels.test_label(slot[0]), phase=PHASE_WORDS.get(slot[2], slot[2]),
+        test=labels.test_label(slot.test), phase=trial_words(slot),
         value=labels.format_value(automatic.value, automatic.unit)))
     st.rerun()

@@ -6,9 +6,15 @@ are measured on a still photo: the user uploads it, clicks the test's points on 
 :func:`rom.manual.manual_measurement` computes and saves it into the current session like
 any measurement (a trial without a video, see :func:`rom.dashboard.state.save_session`).
 
-The points live in ``st.session_state`` (image pixels of the photo as shown, ``x`` right,
-``y`` down); the widget only draws them and reports clicks, so the logic below is tested
-with points given directly.
+Under each analysed clip, "Measure by hand on this clip" (:func:`show_on_frame`) puts the
+same widget on any frame of the video (the person's region, decoded as for the landmark
+correction): three points give an angle, two a distance or a line's angle to true vertical
+with the clip's calibration (:func:`rom.manual.hand_reading`), saved into the session with
+the frame and the points.
+
+The points live in ``st.session_state`` (image pixels of the photo as shown, or of the
+upright video frame as the pose track holds it; ``x`` right, ``y`` down); the widget only
+draws them and reports clicks, so the logic below is tested with points given directly.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import base64
 import hashlib
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
@@ -26,10 +32,17 @@ import streamlit as st
 from PIL import Image, ImageOps
 
 from rom import labels
-from rom.dashboard import state
+from rom.dashboard import correct, state
+from rom.dashboard.services import AnalysedVideo
 from rom.dashboard.text import literal
 from rom.errors import MeasurementError, RomError
-from rom.manual import Point, cm_per_px_from_reference, manual_measurement
+from rom.manual import (
+    HAND_READINGS,
+    Point,
+    cm_per_px_from_reference,
+    hand_reading,
+    manual_measurement,
+)
 from rom.measurement import Measurement
 from rom.protocols import MANUAL_TESTS, toe_extension, toe_flexion, toe_spread
 from rom.store import Store
@@ -79,6 +92,31 @@ _POINT_NAMES: dict[str, tuple[str, ...]] = {
 POINTS_KEY = "manual_points"  # list of [x, y], photo pixels
 PHOTO_KEY = "_manual_photo"  # the ShownPhoto on screen
 _MARKED_FOR = "_manual_marked_for"  # (photo id, test, mode) the points belong to
+
+#: The free tools on a video frame (:func:`rom.manual.hand_reading`) and their points.
+FRAME_TOOLS = {"angle": "Angle (3 points)", "distance": "Distance (2 points)",
+               "vertical": "Angle to true vertical (2 points)"}
+FRAME_POINTS: dict[str, tuple[str, ...]] = {
+    "angle": ("one end", "the vertex (the joint)", "the other end"),
+    "distance": ("one end", "the other end"),
+    "vertical": ("one end of the line", "its other end"),
+}
+FRAME_SCALES = {"marker": "The marker's scale", "reference": "A reference of known length"}
+FRAME_TEXT = {
+    "heading": ":material/straighten: Measure by hand on this clip",
+    "intro": "Step to a frame and click the points: a goniometer angle, a distance or a "
+             "line's angle to true vertical. Saved into the session as a value by hand "
+             "(no MDC: before and after are shown, not judged).",
+    "frame": "Frame (the measured moment is frame {frame})",
+    "tool": "Tool",
+    "scale": "Scale",
+    "no_scale": "No marker scale on this clip: click a reference of known length too.",
+    "roll": "True vertical from the clip's calibration (camera tilt {roll:+.1f}°).",
+    "no_roll": "The camera's tilt is unknown on this clip: the frame's up is taken as true "
+               "up, and the angle is marked unreliable.",
+    "no_frame": "The frame could not be read from the video: {error}",
+    "saved": "Saved by hand: {test}, {side}, {phase}: {value} (frame {frame}).",
+}
 
 _component = st.components.v2.component(
     "rom_manual_points", js=(ASSETS / "manual.js").read_text(encoding="utf-8"))
@@ -144,9 +182,9 @@ def save_manual(store: Store, person_id: int, technique: str, phase: str,
     return state.save_session(store, person_id, technique)
 
 
-def points() -> list[Point]:
-    """The points clicked so far on the photo shown (photo pixels)."""
-    marked: list[list[float]] = st.session_state.setdefault(POINTS_KEY, [])
+def points(points_key: str = POINTS_KEY) -> list[Point]:
+    """The points clicked so far on the photo (or frame) shown, its pixels."""
+    marked: list[list[float]] = st.session_state.setdefault(points_key, [])
     return [(float(x), float(y)) for x, y in marked]
 
 
@@ -202,12 +240,30 @@ def _technique(person: PersonInfo) -> str:
     return chosen
 
 
-def _take_click(result: object, needed: int) -> None:
+def _mark(names: tuple[str, ...], data: dict[str, object], *, points_key: str = POINTS_KEY,
+          prefix: str = "manual") -> list[Point]:
+    """The click widget with the points marked so far, their prompt, Undo and Clear; returns
+    the points (``prefix`` names the widgets: ``manual_widget``, ``manual_undo``, ...)."""
+    marked = points(points_key)
+    if len(marked) < len(names):
+        st.markdown(TEXT["click"].format(number=len(marked) + 1, count=len(names),
+                                         name=names[len(marked)]))
+    else:
+        st.caption(TEXT["done"])
+    result = _component(key=f"{prefix}_widget", on_click_change=lambda: None,
+                        data={**data, "points": [list(p) for p in marked]})
     click = getattr(result, "click", None)
-    if not isinstance(click, dict) or len(points()) >= needed:
-        return
-    st.session_state[POINTS_KEY].append([float(click["x"]), float(click["y"])])
-    st.rerun()  # draw the new point
+    if isinstance(click, dict) and len(marked) < len(names):
+        st.session_state[points_key].append([float(click["x"]), float(click["y"])])
+        st.rerun()  # draw the new point
+    b1, b2, _ = st.columns([1, 1, 3])
+    if b1.button(TEXT["undo"], key=f"{prefix}_undo", disabled=not marked):
+        st.session_state[points_key].pop()
+        st.rerun()
+    if b2.button(TEXT["clear"], key=f"{prefix}_clear", disabled=not marked):
+        st.session_state[points_key] = []
+        st.rerun()
+    return marked
 
 
 def show(store: Store, person: PersonInfo) -> None:
@@ -250,24 +306,9 @@ def show(store: Store, person: PersonInfo) -> None:
 def _marking(store: Store, person: PersonInfo, test: str, side: Side, phase: str, mode: str,
              reference_cm: float | None, photo: ShownPhoto) -> None:
     names = point_names(test, mode)
-    marked = points()
-    if len(marked) < len(names):
-        st.markdown(TEXT["click"].format(number=len(marked) + 1, count=len(names),
-                                         name=names[len(marked)]))
-    else:
-        st.caption(TEXT["done"])
-    result = _component(key="manual_widget", on_click_change=lambda: None,
-                        data={"photo_id": photo.photo_id, "src": photo.src, "width": photo.width,
-                              "height": photo.height, "points": [list(p) for p in marked],
-                              "vertex": vertex_index(test, mode), "label": labels.test_label(test)})
-    _take_click(result, len(names))
-    b1, b2, _ = st.columns([1, 1, 3])
-    if b1.button(TEXT["undo"], key="manual_undo", disabled=not marked):
-        st.session_state[POINTS_KEY].pop()
-        st.rerun()
-    if b2.button(TEXT["clear"], key="manual_clear", disabled=not marked):
-        st.session_state[POINTS_KEY] = []
-        st.rerun()
+    marked = _mark(names, {"photo_id": photo.photo_id, "src": photo.src, "width": photo.width,
+                           "height": photo.height, "vertex": vertex_index(test, mode),
+                           "label": labels.test_label(test)})
     if len(marked) < len(names):
         return
     try:
@@ -287,3 +328,123 @@ def _marking(store: Store, person: PersonInfo, test: str, side: Side, phase: str
             test=labels.test_label(test), side=SIDES[side].lower(), phase=PHASES[phase].lower(),
             value=shown))
         st.rerun()  # the session's before/after comparison, drawn above, takes the value in
+
+
+def frame_point_names(tool: str, reference: bool) -> tuple[str, ...]:
+    """The points to click for a frame ``tool``, in order (a distance through a typed
+    ``reference``: then its two ends)."""
+    names = FRAME_POINTS[tool]
+    return names + REFERENCE_POINTS if tool == "distance" and reference else names
+
+
+def frame_reading(analysis: AnalysedVideo, tool: str, marked: Sequence[Point], frame: int,
+                  reference_cm: float | None = None) -> Measurement:
+    """The reading of ``tool`` from the points ``marked`` on track frame ``frame`` of the
+    clip (:func:`rom.manual.hand_reading` with the clip's calibration: its roll, its marker
+    scale), filed under the clip's measured side and naming its video."""
+    reading = hand_reading(tool, cast(Side, analysis.measurement.side), marked,
+                           analysis.calibration, reference_cm, frame=frame,
+                           time_s=float(analysis.track.timestamps_s[frame]))
+    return replace(reading, provenance={**reading.provenance, "video": analysis.video_name})
+
+
+def save_frame_reading(phase: str, measurement: Measurement) -> None:
+    """Add a frame reading to this browser's session (one per tool, side and phase: a second
+    replaces the first) and save the session.
+
+    Raises
+    ------
+    RomError
+        No session is open, or it could not be saved.
+    """
+    state.manual_measurements()[(measurement.test, measurement.side, phase)] = measurement
+    if not correct.save_current_session():
+        raise RomError(correct.TEXT["no_session"])
+
+
+def show_on_frame(analysis: AnalysedVideo, key: str) -> None:
+    """The "Measure by hand on this clip" expander of one analysed clip (``key``: its widget
+    key): the manual goniometer and ruler on any of its frames."""
+    slot = state.find_trial(analysis)
+    if slot is None or len(analysis.track) == 0:
+        return
+    # Keyed and tracked, as the correction's: open across the reruns its clicks make.
+    section = st.expander(FRAME_TEXT["heading"], key=f"manual_frame_section_{key}",
+                          on_change="rerun")
+    with section:
+        if not section.open:
+            return
+        st.caption(FRAME_TEXT["intro"])
+        last = len(analysis.track) - 1
+        measured = analysis.measurement.peak_frame
+        start = min(max(measured if measured is not None else 0, 0), last)
+        c1, c2 = st.columns(2)
+        frame = int(c1.number_input(FRAME_TEXT["frame"].format(frame=start), min_value=0,
+                                    max_value=last, value=start, step=1,
+                                    key=f"manual_frame_{key}"))
+        tool = str(c2.radio(FRAME_TEXT["tool"], tuple(FRAME_TOOLS), format_func=FRAME_TOOLS.get,
+                            horizontal=True, key=f"manual_tool_{key}"))
+        calibration = analysis.calibration
+        reference_cm = None
+        if tool == "distance":
+            reference_cm = _frame_scale(key, calibration.cm_per_px is not None)
+        elif tool == "vertical":
+            st.caption(FRAME_TEXT["no_roll"] if calibration.roll_source == "none"
+                       else FRAME_TEXT["roll"].format(roll=calibration.roll_deg))
+        try:
+            shown = correct.held_frame(f"hand_{key}", analysis, frame)
+        except (RomError, OSError, ValueError) as exc:
+            st.warning(FRAME_TEXT["no_frame"].format(error=literal(exc)))
+            return
+        points_key = f"_manual_frame_points_{key}"
+        marked_for = (frame, tool, reference_cm is not None)
+        if st.session_state.get(f"_manual_frame_for_{key}") != marked_for:
+            st.session_state[f"_manual_frame_for_{key}"] = marked_for  # new frame or tool
+            st.session_state[points_key] = []
+        names = frame_point_names(tool, reference_cm is not None)
+        marked = _mark(names, {
+            "photo_id": shown.frame_id, "src": shown.src, "region": list(shown.region),
+            "width": shown.region[2], "height": shown.region[3],
+            "max_width": max(shown.width_px, 480), "vertex": 1 if tool == "angle" else None,
+            "label": labels.test_label(HAND_READINGS[tool]), "testid": "rom-frame-measure",
+            "point_testid": "rom-frame-point"}, points_key=points_key, prefix=f"hand_{key}")
+        if len(marked) < len(names):
+            return
+        _frame_value(analysis, slot.phase, key, tool, marked, frame, reference_cm)
+
+
+def _frame_scale(key: str, marker: bool) -> float | None:
+    """The typed reference length for a distance (None: the marker's scale)."""
+    s1, s2 = st.columns(2)
+    if not marker:
+        s1.caption(FRAME_TEXT["no_scale"])
+    scale = s1.radio(FRAME_TEXT["scale"], tuple(FRAME_SCALES) if marker else ("reference",),
+                     format_func=FRAME_SCALES.get, horizontal=True, key=f"manual_scale_{key}")
+    if scale == "marker":
+        return None
+    return float(s2.number_input(TEXT["reference"], min_value=0.1, max_value=300.0, value=8.56,
+                                 step=0.01, help=TEXT["reference_help"],
+                                 key=f"manual_frame_reference_cm_{key}"))
+
+
+def _frame_value(analysis: AnalysedVideo, phase: str, key: str, tool: str,
+                 marked: Sequence[Point], frame: int, reference_cm: float | None) -> None:
+    try:
+        reading = frame_reading(analysis, tool, marked, frame, reference_cm)
+    except MeasurementError as exc:
+        st.warning(literal(exc))
+        return
+    shown = labels.format_value(reading.value, reading.unit)
+    st.metric(labels.test_label(reading.test), shown)
+    if reading.reasons:
+        st.caption(" ".join(labels.reason_texts(reading.reasons)))
+    if st.button(TEXT["save"], key=f"hand_{key}_save", type="primary"):
+        try:
+            save_frame_reading(phase, reading)
+        except RomError as exc:
+            st.error(TEXT["save_failed"].format(error=literal(exc)))
+            return
+        state.flash("success", FRAME_TEXT["saved"].format(
+            test=labels.test_label(reading.test), side=reading.side,
+            phase=PHASES[phase].lower(), value=shown, frame=frame))
+        st.rerun()  # the session's before/after comparison takes the value in

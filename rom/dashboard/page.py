@@ -9,6 +9,7 @@ import streamlit as st
 from rom import deletion, labels, style
 from rom.dashboard import (
     compare,
+    correct,
     export,
     failsafe,
     history,
@@ -141,6 +142,8 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
     if taken is not None:
         request, finished = taken.request, taken.analyses
         state.start_session_if_needed(request.person_id, request.technique)
+        # A correction by hand of a clip analysed again is kept or said to be dropped.
+        finished = correct.carry_corrections(request.side, finished)
         state.keep_analyses(request.side, finished)  # 1-3 trials per phase
         if finished:
             just_analysed = True

@@ -22,7 +22,7 @@ import streamlit as st
 from rom import labels, pipeline
 from rom.calibration import Calibration
 from rom.correction import CORRECTED_LABEL, is_corrected
-from rom.dashboard import correct, failsafe, jobs, review, services, state
+from rom.dashboard import correct, failsafe, jobs, manual, review, services, state
 from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.record import AnalysisRequest
 from rom.dashboard.text import literal
@@ -282,6 +282,7 @@ def show_analysis(analysis: services.AnalysedVideo, key: str, *, trial: str = ""
                  caption=f"Key frame at the peak{peak} · {labels.measured_side(m.side)}",
                  width=380)
     correct.show(analysis, key)  # move the measured points by hand
+    manual.show_on_frame(analysis, key)  # the goniometer and ruler on any frame
     camera = calibration_text(analysis.calibration, m)
     st.caption(f"Video: {literal(analysis.video_name)} · {camera}")
     st.caption(f":material/straighten: {vertical_text(analysis.calibration)}")
@@ -381,6 +382,8 @@ def show_pair(test: str, side: str) -> None:
     switched = st.session_state.pop(state.SIDE_SWITCHED, None)
     if switched:
         st.success(switched, icon=":material/swap_horiz:")
+    for kind, text in st.session_state.get(state.CORRECTION_NOTES, {}).get((test, side), ()):
+        (st.warning if kind == "warning" else st.info)(text, icon=":material/edit:")
     for offer in side_switch_offers(test, side):
         show_side_switch(offer)
     by_phase = {phase: state.phase_trials(test, side, phase) for phase in ("pre", "post")}
@@ -494,6 +497,7 @@ def switch_side(offer: SideSwitch) -> list[str]:
     """
     found = state.analyses()
     done: list[str] = []
+    notes: list[tuple[str, str]] = []  # the manual corrections this drops
     for phase in offer.phases:
         slot = (offer.test, offer.slot_side, phase)
         before = found.get(slot)
@@ -513,21 +517,33 @@ def switch_side(offer: SideSwitch) -> list[str]:
             fraction = min(1.0, i / total) if total else 0.0
             bar.progress(fraction, text=f"{title}: drawing the annotated video…")
 
+        several = len(state.phase_trials(*slot)) > 1
+        if is_corrected(before.measurement):  # its points are the other leg's
+            notes.append(("warning", correct.dropped_note(before, several, _leg_why(offer))))
         found[slot] = replace(before, analysis=analysis,
                               rendered=pipeline.render_trial(analysis, progress=on_render))
-        _switch_extra_trials(slot, offer)
+        notes += _switch_extra_trials(slot, offer)
         bar.empty()
         done.append(phase)
     if done:
         st.session_state[state.SIDE_SWITCHED] = side_switch_summary(offer, done)
+        correct.set_notes((offer.test, offer.slot_side), notes)
         if offer.slot_side in SIDES:
             _move_pair_if_whole(offer.test, offer.slot_side, offer.other)
     return done
 
 
-def _switch_extra_trials(slot: tuple[str, str, str], offer: SideSwitch) -> None:
-    """The phase's further trials follow its first to the other leg (errors: dropped, said)."""
+def _leg_why(offer: SideSwitch) -> str:
+    return (f"it moved the {offer.measured} leg's points, and the {offer.other} leg is "
+            "measured now")
+
+
+def _switch_extra_trials(slot: tuple[str, str, str],
+                         offer: SideSwitch) -> list[tuple[str, str]]:
+    """The phase's further trials follow its first to the other leg (errors: dropped, said);
+    returns the notes on the manual corrections this drops."""
     switched = []
+    notes = []
     for number, extra in enumerate(state.extra_trials().get(slot, ()), start=2):
         if extra.measurement.side != offer.measured:
             switched.append(extra)
@@ -539,12 +555,15 @@ def _switch_extra_trials(slot: tuple[str, str, str], offer: SideSwitch) -> None:
             st.error(f"{PHASE_TITLES[slot[2]]} · {dashboard_trials.trial_label(number)}: the "
                      f"{offer.other} leg could not be measured: {literal(exc)}")
             continue
+        if is_corrected(extra.measurement):
+            notes.append(("warning", correct.dropped_note(extra, True, _leg_why(offer))))
         switched.append(replace(extra, analysis=analysis,
                                 rendered=pipeline.render_trial(analysis)))
     if switched:
         state.extra_trials()[slot] = tuple(switched)
     else:
         state.extra_trials().pop(slot, None)
+    return notes
 
 
 def _move_pair_if_whole(test: str, from_side: str, to_side: str) -> None:
@@ -558,6 +577,9 @@ def _move_pair_if_whole(test: str, from_side: str, to_side: str) -> None:
         if analysis is not None:
             found[(test, to_side, phase)] = analysis
     state.move_extra_trials(test, from_side, to_side)
+    notes = st.session_state.get(state.CORRECTION_NOTES, {})
+    if (test, from_side) in notes:
+        notes[(test, to_side)] = notes.pop((test, from_side))
     st.session_state[state.LAST_PAIR] = (test, to_side)
     st.session_state["side"] = to_side  # the form is drawn after this, so it may be set
 

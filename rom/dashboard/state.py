@@ -12,6 +12,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -27,12 +28,15 @@ SESSION_ID = "session_id"  # the database session that new trials are added to
 SESSION_FINGERPRINT = "session_fingerprint"  # (person, technique) the session was made for
 ANALYSES = "analyses"  # {(test, side, phase): AnalysedVideo}, a phase's first trial
 EXTRA_TRIALS = "extra_trials"  # {(test, side, phase): (AnalysedVideo, ...)}: its 2nd, 3rd
-MANUAL = "manual_measurements"  # {(test, side, phase): Measurement} marked on a photo
+MANUAL = "manual_measurements"  # {(test, side, phase): Measurement} marked on a photo/frame
 LAST_PAIR = "last_pair"  # (test, side) of the most recent analysis
 FLASH = "flash"  # one-shot message shown after a rerun
 SHOWN_PERSON = "_shown_person"  # whose session and analyses are held (see forget_session)
 SIDE_SWITCH = "_side_switch"  # a "measure the other leg" click, done on the next run
 SIDE_SWITCHED = "_side_switched"  # what the last switch did, shown once with the results
+# {(test, side): [(kind, text)]}: what became of manual corrections when a pair's clips were
+# measured again ("info": applied again, "warning": dropped, and why); shown with the pair.
+CORRECTION_NOTES = "_correction_notes"
 # The session's details (see rom.dashboard.sessions, which draws them).
 SESSION_DATE = "session_date"
 SESSION_NOTES = "session_notes"
@@ -119,6 +123,40 @@ def phase_trials(test: str, side: str, phase: str) -> list[AnalysedVideo]:
     return [first, *extra_trials().get((test, side, phase), ())]
 
 
+class TrialSlot(NamedTuple):
+    """Where one held trial is: its pair's ``(test, side, phase)`` key and its place among
+    the phase's trials (``position`` 0 = the first, in :func:`analyses`; 1 and 2 = its extra
+    trials)."""
+
+    test: str
+    side: str
+    phase: str
+    position: int = 0
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.test, self.side, self.phase)
+
+
+def find_trial(analysis: AnalysedVideo) -> TrialSlot | None:
+    """The slot of a held trial (the same object, any trial of any phase); None if not held."""
+    for key in analyses():
+        for index, held in enumerate(phase_trials(*key)):
+            if held is analysis:
+                return TrialSlot(*key, index)
+    return None
+
+
+def replace_trial(slot: TrialSlot, analysis: AnalysedVideo) -> None:
+    """Put ``analysis`` in place of the trial held at ``slot``."""
+    if slot.position == 0:
+        analyses()[slot.key] = analysis
+        return
+    extras = list(extra_trials()[slot.key])
+    extras[slot.position - 1] = analysis
+    extra_trials()[slot.key] = tuple(extras)
+
+
 def measured_trials(test: str, side: str, leg: str) -> dict[str, list[Measurement]]:
     """The measurements of a result pair's trials per phase (``"pre"``, ``"post"``), of the
     leg ``leg`` only: with the side detected automatically a clip may measure the other."""
@@ -157,10 +195,11 @@ def clear_analyses() -> None:
     """Forget every analysis of this browser session, all trials of every phase."""
     analyses().clear()
     extra_trials().clear()
+    st.session_state.pop(CORRECTION_NOTES, None)
 
 
 def manual_measurements() -> dict[tuple[str, str, str], Measurement]:
-    """Values measured by hand on a photo in this browser session (no video), keyed by
+    """Values measured by hand on a photo or a video frame in this browser session, keyed by
     ``(test, side, phase)``; :func:`save_session` saves them with the analyses."""
     result: dict[tuple[str, str, str], Measurement] = st.session_state.setdefault(MANUAL, {})
     return result
@@ -260,9 +299,10 @@ def save_session(store: Store, person: int, technique: str,
         for of_phase in (phase_trials(*key),)
         for a in of_phase
     ] + [
-        # A photo measured by hand: no video, the points are in the measurement's provenance.
-        NewTrial(phase=phase, test=test, side=side, settings={"source": "photo"},
-                 measurements=(m,))
+        # Measured by hand on a photo or a video frame: the points (and the frame) are in the
+        # measurement's provenance.
+        NewTrial(phase=phase, test=test, side=side,
+                 settings={"source": m.provenance.get("source", "photo")}, measurements=(m,))
         for (test, side, phase), m in manual_measurements().items()
     ]
     previous = st.session_state.get(SESSION_ID)

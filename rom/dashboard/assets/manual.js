@@ -1,6 +1,7 @@
-// rom manual goniometer (see rom/dashboard/manual.py): the photo with the points marked so
-// far; a click sends its position in the photo's own pixels (x right, y down) to Python,
-// which keeps the points and sends them back to draw.
+// rom manual goniometer (see rom/dashboard/manual.py): the photo (or a video frame's region
+// [x0, y0, w, h] of the frame, data.region) with the points marked so far; a click sends its
+// position in the image's own pixels (x right, y down) to Python, which keeps the points and
+// sends them back to draw.
 const NS = "http://www.w3.org/2000/svg";
 
 function el(name, attrs) {
@@ -12,7 +13,8 @@ function el(name, attrs) {
 function draw(svg, data) {
   svg.querySelectorAll(".mark").forEach((n) => n.remove());
   const pts = data.points;
-  const r = Math.max(data.width, data.height) / 160;  // marks scale with the photo
+  const [, , w, h] = region(data);
+  const r = Math.max(w, h) / 160;  // marks scale with the image shown
   if (pts.length > 1) {
     svg.appendChild(el("polyline", {
       class: "mark", points: pts.map((p) => p.join(",")).join(" "), fill: "none",
@@ -24,9 +26,13 @@ function draw(svg, data) {
     svg.appendChild(el("circle", {
       class: "mark", cx: p[0], cy: p[1], r: vertex ? r * 1.6 : r,
       fill: vertex ? "#D55E00" : "#0072B2", stroke: "#FFFFFF", "stroke-width": r / 3,
-      "data-testid": `rom-manual-point-${i}`,
+      "data-testid": `${data.point_testid || "rom-manual-point"}-${i}`,
     }));
   });
+}
+
+function region(data) {
+  return data.region || [0, 0, data.width, data.height];
 }
 
 export default function (component) {
@@ -34,22 +40,22 @@ export default function (component) {
   let svg = parentElement.querySelector("svg.rom-manual");
   if (!svg || svg.dataset.photo !== data.photo_id) {
     parentElement.innerHTML = "";
+    const [x0, y0, w, h] = region(data);
     svg = el("svg", {
-      class: "rom-manual", viewBox: `0 0 ${data.width} ${data.height}`,
-      "data-testid": "rom-manual-photo", role: "img", "aria-label": data.label,
+      class: "rom-manual", viewBox: `${x0} ${y0} ${w} ${h}`,
+      "data-testid": data.testid || "rom-manual-photo", role: "img", "aria-label": data.label,
     });
     svg.dataset.photo = data.photo_id;
     svg.style.width = "100%";
-    svg.style.maxWidth = `${data.width}px`;
+    svg.style.maxWidth = `${data.max_width || data.width}px`;
     svg.style.cursor = "crosshair";
     svg.style.display = "block";
-    svg.appendChild(el("image", { href: data.src, x: 0, y: 0, width: data.width,
-                                  height: data.height }));
+    svg.appendChild(el("image", { href: data.src, x: x0, y: y0, width: w, height: h }));
     let clicks = 0;
     svg.addEventListener("click", (e) => {
       const box = svg.getBoundingClientRect();
-      const x = ((e.clientX - box.left) / box.width) * data.width;
-      const y = ((e.clientY - box.top) / box.height) * data.height;
+      const x = x0 + ((e.clientX - box.left) / box.width) * w;
+      const y = y0 + ((e.clientY - box.top) / box.height) * h;
       clicks += 1;
       setTriggerValue("click", { x, y, n: clicks });
     });
