@@ -387,7 +387,7 @@ def _frame_choice(key: str, current: Measurement, measured: int, frames: int) ->
 def _editor(analysis: AnalysedVideo, slot: state.TrialSlot, key: str,
             context: CorrectionContext, shown: ShownFrame, frame: int) -> None:
     st.caption(TEXT["intro"])
-    if context.original.test == "knee-flexion":
+    if context.original.test in ("knee-flexion", "knee-flexion-prone"):
         st.caption(TEXT["knee_bones"])
     names = context.landmarks
     pick_key, pending = PICK_KEY.format(key=key), PENDING_PICK_KEY.format(key=key)
