@@ -94,3 +94,22 @@ def test_stopped_during_the_countdown_records_nothing(tmp_path: Path, pose_model
     assert recorder.process(image, 5.0).any() and not image.any()
     assert recorder.finish() is None
     assert not (tmp_path / "clip.mp4").exists()
+
+
+def test_a_frame_of_another_size_is_scaled_into_the_recording(tmp_path: Path, pose_model) -> None:  # type: ignore[no-untyped-def]
+    from rom.video import iter_frames
+
+    recorder = live.LiveRecorder(Path(pose_model.path), tmp_path / "clip.mp4")
+    recorder.countdown_s = 0.0
+    recorder.process(np.zeros((360, 640, 3), dtype=np.uint8), 0.0)
+    # WebRTC raised the resolution: left half black, right half white.
+    bigger = np.zeros((720, 1280, 3), dtype=np.uint8)
+    bigger[:, 640:] = 255
+    recorder.process(bigger, 0.5)
+    path = recorder.finish()
+    assert path is not None and recorder.frame_size == (640, 360)
+    frames = list(iter_frames(path))
+    assert [f.image.shape for f in frames] == [(360, 640, 3)] * 2
+    second = frames[1].image.astype(int)
+    # Scaled, not cropped: the right half is white (a cropped corner would be all black).
+    assert second[200:, 340:].mean() > 200 and second[200:, :300].mean() < 50

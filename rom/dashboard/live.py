@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -135,7 +136,7 @@ class LiveRecorder:
         self.countdown_s = COUNTDOWN_S
         self.frames_recorded = 0
         self.duration_s = 0.0
-        #: Width and height of the camera's frames in pixels, once the first one came.
+        #: Width and height of the recording in pixels: the first recorded frame's (even).
         self.frame_size: tuple[int, int] | None = None
         self._lock = threading.Lock()
         self._detector: Any = None
@@ -160,7 +161,6 @@ class LiveRecorder:
             return image
         if self._camera_t0 is None:
             self._camera_t0 = time_s
-            self.frame_size = (image.shape[1], image.shape[0])
         number = countdown_number(time_s - self._camera_t0, self.countdown_s)
         if number is not None:
             # Load the pose model meanwhile, so the recording's first second is not frozen.
@@ -234,9 +234,15 @@ class LiveRecorder:
             return
         if self._writer is None:
             size = (image.shape[1] - image.shape[1] % 2, image.shape[0] - image.shape[0] % 2)
+            self.frame_size = size
             # libx264's own settings (options={}), as the live recording always had.
             self._writer = H264Writer(self.out_path, 30.0, size, options={}, permissions=None)
             self._writer.open()
+        if (image.shape[1], image.shape[0]) != self.frame_size:
+            # WebRTC changes the resolution with the bandwidth and the sender's load: scale
+            # to the recording's size rather than crop a corner (or fall short of it).
+            image = np.asarray(cv2.resize(image, self.frame_size, interpolation=cv2.INTER_AREA),
+                               dtype=np.uint8)
         self._writer.write(image, elapsed)
         self.frames_recorded += 1
         self.duration_s = elapsed

@@ -47,16 +47,21 @@ TEXT = {
             "then do the test side-on to the camera ({tips}) and press STOP. The skeleton, "
             "angle and peak shown live are a preview; the measurement is made from the "
             "recording."),
-    "next": "Before clip recorded. Now do the technique, then press START for the after clip.",
+    "next": "Now the after clip: do the technique, then press START again.",
     "both": "Both clips recorded. Retake either if needed; they are analysed below.",
     "recorded": "{phase} clip recorded ({seconds:.1f} s, {width}×{height})",
     "small": ("The camera gave {width}×{height}: rom's wall marker may not be found below "
               "1280×720. Use a better camera, or film with a phone and upload the videos."),
     "retake": "Retake the {phase} clip",
+    # The recorder itself shows the browser's own words when START finds no camera.
+    "no_camera": ("No camera? If the recorder says “Requested device not found” or "
+                  "“Permission denied”, the browser found no camera or may not use it: plug "
+                  "one in or allow it in the address bar, then press START again; or choose "
+                  "“Upload my videos” above."),
     "too_short": "Stopped during the countdown: nothing was recorded. Press START again.",
 }
 WORD = {"pre": "before", "post": "after"}
-#: The recorder's own messages (shown in place of the video when the camera fails).
+#: The recorder's own messages in its SELECT DEVICE dialog when the camera fails.
 TRANSLATIONS: Translations = {
     "device_not_available": ("No camera found. Plug one in (or close the program using it) "
                              "and press START again, or choose “Upload my videos”."),
@@ -95,6 +100,7 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
         if _recorder(phase, test, side):
             # Before and after from this one screen: the next run shows the next recorder.
             st.rerun()
+        st.caption(TEXT["no_camera"])
 
     found: list[tuple[str, Path, str]] = []
     for col, p in zip(st.columns(2), PHASES, strict=True):
