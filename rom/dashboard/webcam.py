@@ -48,7 +48,7 @@ TEXT = {
             "angle and peak shown live are a preview; the measurement is made from the "
             "recording."),
     "next": "Now the after clip: do the technique, then press START again.",
-    "both": "Both clips recorded. Retake either if needed; they are analysed below.",
+    "both": "Both clips recorded. Retake either if needed, then analyse them below.",
     "recorded": "{phase} clip recorded ({seconds:.1f} s, {width}×{height})",
     "small": ("The camera gave {width}×{height}: rom's wall marker may not be found below "
               "1280×720. Use a better camera, or film with a phone and upload the videos."),
