@@ -50,8 +50,10 @@ TEXT = {
     "next": "Now the after clip: do the technique, then press START again.",
     "both": "Both clips recorded. Retake either if needed, then analyse them below.",
     "recorded": "{phase} clip recorded ({seconds:.1f} s, {width}×{height})",
-    "small": ("The camera gave {width}×{height}: rom's wall marker may not be found below "
-              "1280×720. Use a better camera, or film with a phone and upload the videos."),
+    # WebRTC sends less than the camera films when the computer or the light is poor.
+    "small": ("This clip is {width}×{height}: rom's wall marker may not be found below "
+              "1280×720. Light the room well and retake it, or film with a phone and upload "
+              "the videos."),
     "retake": "Retake the {phase} clip",
     # The recorder itself shows the browser's own words when START finds no camera.
     "no_camera": ("No camera? If the recorder says “Requested device not found” or "
@@ -93,7 +95,7 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     if phase is None:
         st.success(TEXT["both"], icon=":material/check_circle:")
     else:
-        if phase == "post" and "pre" in clips:
+        if phase == "post":
             st.info(TEXT["next"], icon=":material/arrow_forward:")
         st.markdown(TEXT["now"].format(step=PHASES.index(phase) + 1, phase=TEXT[phase]))
         st.caption(TEXT["how"].format(tips=labels.FILMING_TIPS.get(test, "")[:-1].lower()))
