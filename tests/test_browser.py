@@ -300,9 +300,12 @@ def test_webcam_draws_the_skeleton_live_and_records_a_clip(
                                       permissions=["camera"])
         page = context.new_page()
         page.goto(str(app["url"]))
-        page.get_by_text("Who is being measured?").wait_for(timeout=60_000)
-        if page.get_by_role("button", name="Try it with the sample videos").count():
-            # A fresh database shows the welcome: add somebody to get to the form.
+        # A fresh database shows the welcome, else the form: wait for one of them (the
+        # sidebar comes first, when neither may be drawn yet).
+        welcome = page.get_by_role("button", name="Try it with the sample videos")
+        welcome.or_(page.get_by_text("Record with the webcam")).first.wait_for(timeout=60_000)
+        if welcome.count():
+            # The welcome: add somebody to get to the form.
             sidebar = page.locator('[data-testid="stSidebar"]')
             sidebar.get_by_label("Name or pseudonym").fill("Cam Era")
             sidebar.get_by_role("button", name="Add person").click()

@@ -1,4 +1,8 @@
-"""Record the pre and post videos with the webcam, skeleton and running angle drawn live.
+"""Record the before and after videos with the webcam, one after the other on one screen.
+
+Each recording starts with a 3-2-1 countdown drawn on the live view, then shows the
+skeleton, the running angle and its peak (:mod:`rom.dashboard.live`).  Once the before
+clip is recorded the same screen asks for the after clip; a recorded clip can be retaken.
 
 streamlit-webrtc calls the frame callback on its own thread, so the recorder of each
 phase lives in a module-level registry keyed by the browser session, not in
@@ -10,8 +14,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -21,11 +26,61 @@ from rom.dashboard.live import LiveRecorder
 from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.paths import cache_dir
-from rom.vocabulary import PHASES
+from rom.vocabulary import PHASES, Phase
+
+if TYPE_CHECKING:
+    from streamlit_webrtc.config import Translations
 
 _RECORDERS: dict[str, LiveRecorder] = {}
 _REGISTRY_LOCK = threading.Lock()
-CLIPS = "webcam_clips"  # st.session_state: {phase: (path, seconds)}
+CLIPS = "webcam_clips"  # st.session_state: {phase: (path, seconds, (width, height))}
+#: Asked of the camera.  ``ideal``, never ``exact``: a camera (or Chromium's fake one) that
+#: cannot give 1280×720 still gives its best instead of failing.  Below 720 lines rom's
+#: wall marker is too small to be found.
+VIDEO_CONSTRAINTS: dict[str, Any] = {"width": {"ideal": 1280}, "height": {"ideal": 720}}
+MARKER_MIN_HEIGHT_PX = 720
+TEXT = {
+    "pre": "Before the technique",
+    "post": "After the technique",
+    "now": "Recording {step} of 2: **{phase}**",
+    "how": ("Press START and get into position during the 3-2-1 countdown; "
+            "then do the test side-on to the camera ({tips}) and press STOP. The skeleton, "
+            "angle and peak shown live are a preview; the measurement is made from the "
+            "recording."),
+    "next": "Now the after clip: do the technique, then press START again.",
+    "both": "Both clips recorded. Retake either if needed, then analyse them below.",
+    "recorded": "{phase} clip recorded ({seconds:.1f} s, {width}×{height})",
+    # WebRTC sends less than the camera films when the computer or the light is poor.
+    "small": ("This clip is {width}×{height}: rom's wall marker may not be found below "
+              "1280×720. Light the room well and retake it, or film with a phone and upload "
+              "the videos."),
+    "retake": "Retake the {phase} clip",
+    # The recorder itself shows the browser's own words when START finds no camera.
+    "no_camera": ("No camera? If the recorder says “Requested device not found” or "
+                  "“Permission denied”, the browser found no camera or may not use it: plug "
+                  "one in or allow it in the address bar, then press START again; or choose "
+                  "“Upload my videos” above."),
+    "too_short": "Stopped during the countdown: nothing was recorded. Press START again.",
+}
+WORD = {"pre": "before", "post": "after"}
+#: The recorder's own messages in its SELECT DEVICE dialog when the camera fails.
+TRANSLATIONS: Translations = {
+    "device_not_available": ("No camera found. Plug one in (or close the program using it) "
+                             "and press START again, or choose “Upload my videos”."),
+    "device_access_denied": ("The browser may not use the camera. Allow it in the address "
+                             "bar and press START again, or choose “Upload my videos”."),
+    "media_api_not_available": ("This browser gives no camera access here (it needs "
+                                "localhost or https). Choose “Upload my videos” instead."),
+}
+
+
+def next_phase(recorded: Collection[str]) -> Phase | None:
+    """The phase to record next: the first of before, after not recorded; None when both are."""
+    return next((p for p in PHASES if p not in recorded), None)
+
+
+def _retake(phase: str) -> None:
+    st.session_state.setdefault(CLIPS, {}).pop(phase, None)
 
 
 def _session_key() -> str:
@@ -35,16 +90,40 @@ def _session_key() -> str:
 
 def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     """Draw the webcam recorder; returns ``(phase, path, name)`` of the clips recorded."""
+    clips: dict[str, tuple[str, float, tuple[int, int]]] = st.session_state.setdefault(CLIPS, {})
+    phase = next_phase(clips)
+    if phase is None:
+        st.success(TEXT["both"], icon=":material/check_circle:")
+    else:
+        if phase == "post":
+            st.info(TEXT["next"], icon=":material/arrow_forward:")
+        st.markdown(TEXT["now"].format(step=PHASES.index(phase) + 1, phase=TEXT[phase]))
+        st.caption(TEXT["how"].format(tips=labels.FILMING_TIPS.get(test, "")[:-1].lower()))
+        if _recorder(phase, test, side):
+            # Before and after from this one screen: the next run shows the next recorder.
+            st.rerun()
+        st.caption(TEXT["no_camera"])
+
+    found: list[tuple[str, Path, str]] = []
+    for col, p in zip(st.columns(2), PHASES, strict=True):
+        if p in clips:
+            path_text, seconds, (width, height) = clips[p]
+            col.caption(TEXT["recorded"].format(phase=WORD[p].capitalize(), seconds=seconds,
+                                                width=width, height=height))
+            if height < MARKER_MIN_HEIGHT_PX:
+                col.warning(TEXT["small"].format(width=width, height=height))
+            col.video(path_text)
+            col.button(TEXT["retake"].format(phase=WORD[p]),
+                       key=f"webcam_retake_{p}", icon=":material/replay:",
+                       on_click=_retake, args=(p,))
+            found.append((p, Path(path_text), f"webcam-{p}.mp4"))
+    return found
+
+
+def _recorder(phase: Phase, test: str, side: str) -> bool:
+    """Draw the live recorder of ``phase``; True when its clip was just recorded."""
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-    clips: dict[str, tuple[str, float]] = st.session_state.setdefault(CLIPS, {})
-    phase = st.radio("Recording", PHASES, horizontal=True, key="webcam_phase",
-                     format_func=lambda p: "Before the technique" if p == "pre"
-                     else "After the technique")
-    st.caption(f"Press START, do the test side-on to the camera "
-               f"({labels.FILMING_TIPS.get(test, '')[:-1].lower()}), then press STOP. "
-               "The skeleton and angle shown live are a preview; the measurement is made "
-               "from the recording.")
     key = f"{_session_key()}-{phase}"
 
     def callback(frame: Any) -> Any:
@@ -60,13 +139,15 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
         out.pts, out.time_base = frame.pts, frame.time_base
         return out
 
+    # One component per phase (its own key), so the after recorder starts fresh.
     ctx = webrtc_streamer(
         key=f"webcam_{phase}", mode=WebRtcMode.SENDRECV,
         # Local only, in the browser and in the server: no STUN server is needed, and
         # streamlit-webrtc's server side would otherwise ask a public one.
         rtc_configuration={"iceServers": []},
         server_rtc_configuration={"iceServers": []},
-        media_stream_constraints={"video": True, "audio": False},
+        media_stream_constraints={"video": VIDEO_CONSTRAINTS, "audio": False},
+        translations=TRANSLATIONS,
         video_frame_callback=callback, async_processing=True,
     )
     recorder = _RECORDERS.get(key)
@@ -84,19 +165,15 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
                     _RECORDERS[key] = LiveRecorder(model.path, out)
         if key in _RECORDERS:
             _RECORDERS[key].configure(test, side)
-    elif recorder is not None and not recorder.finished:
-        path = recorder.finish()
-        if path is not None:
-            # Filed by content, so deleting the person who used it removes it (rom.cache).
-            path = keep_recording(path, f"webcam-{phase}.mp4")
-            clips[phase] = (str(path), recorder.duration_s)
-
-    found: list[tuple[str, Path, str]] = []
-    cols = st.columns(2)
-    for col, p in zip(cols, PHASES, strict=True):
-        if p in clips:
-            path_text, seconds = clips[p]
-            col.caption(f"{'Before' if p == 'pre' else 'After'} clip recorded ({seconds:.1f} s)")
-            col.video(path_text)
-            found.append((p, Path(path_text), f"webcam-{p}.mp4"))
-    return found
+        return False
+    if recorder is None or recorder.finished:
+        return False
+    path = recorder.finish()
+    if path is None or recorder.frame_size is None:
+        st.warning(TEXT["too_short"])
+        return False
+    # Filed by content, so deleting the person who used it removes it (rom.cache).
+    path = keep_recording(path, f"webcam-{phase}.mp4")
+    clips: dict[str, Any] = st.session_state[CLIPS]
+    clips[phase] = (str(path), recorder.duration_s, recorder.frame_size)
+    return True
