@@ -50,7 +50,9 @@ ICON = re.compile(r":material/[a-z0-9_]+:")
 #: Module-level tables of words shown on the page, by their names.
 TABLE_NAME = re.compile(r"(TEXT|TEXTS|TITLES?|WORDS|LABELS?|NAMES|HELP|MESSAGE)$")
 #: Literal texts that must stay as they are in every language: ``(file, text)``.
-ALLOWED: frozenset[tuple[str, str]] = frozenset()
+ALLOWED: frozenset[tuple[str, str]] = frozenset({
+    ("compare.py", "rom-verdict"), ("compare.py", "verdict_card_"),  # HTML anchor, widget key
+})
 
 
 def _untranslated(node: ast.expr) -> list[str]:
@@ -154,7 +156,7 @@ def test_the_checker_finds_plain_texts_and_passes_translated_ones(tmp_path: Path
 
 
 #: Modules still to convert (other work on them was under way): shrinks to nothing.
-NOT_YET = {"compare.py", "export.py", "trials.py", "review.py",
+NOT_YET = {"export.py", "trials.py", "review.py",
            "record.py", "sessions.py", "results.py", "history.py", "page.py", "state.py",
            "webcam.py", "live.py", "correct.py", "manual.py", "failsafe.py", "jobs.py"}
 
