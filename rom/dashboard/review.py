@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike
 
 from rom import labels
 from rom.dashboard import services
+from rom.i18n import N_, Texts
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 #: How far from its starting level to the peak the value must have gone for the movement to
@@ -32,14 +33,14 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 START_FRACTION = 0.2
 #: The starting level is the median of this many first seconds.
 BASELINE_S = 0.3
-ALIGN_CHOICES = {"start": "Start of the movement", "peak": "The peak"}
-TEXT = {
-    "heading": "Review before and after side by side",
-    "align": "Align the videos at",
-    "caption": ("One play button for both videos; step with ±1 frame or ±0.1 s. The chart's "
-                "line follows the playhead; click the chart to jump there."),
-    "missing": "Side-by-side review needs both annotated videos.",
-}
+ALIGN_CHOICES = Texts({"start": N_("Start of the movement"), "peak": N_("The peak")})
+TEXT = Texts({
+    "heading": N_("Review before and after side by side"),
+    "align": N_("Align the videos at"),
+    "caption": (N_("One play button for both videos; step with ±1 frame or ±0.1 s. The chart's "
+                "line follows the playhead; click the chart to jump there.")),
+    "missing": N_("Side-by-side review needs both annotated videos."),
+})
 
 _component = st.components.v2.component(
     "rom_review", js=(ASSETS / "review.js").read_text(encoding="utf-8"))
