@@ -149,7 +149,7 @@ def range_text(measurement: Measurement | None) -> str:
 def verdict_lines() -> list[ComparisonLine]:
     """One line per test and side analysed in this browser session, the latest pair first."""
     found = state.analyses()
-    pairs = sorted({(test, side) for test, side, _ in found})
+    pairs = sorted({(test, side) for test, side, _phase in found})
     last = st.session_state.get(state.LAST_PAIR)
     if last in pairs:
         pairs.remove(last)
@@ -250,7 +250,7 @@ def show_verdict_card(line: ComparisonLine) -> None:
 
 def _trials_note(line: ComparisonLine) -> str:
     """Which trials the card's values summarise (empty with one trial per phase)."""
-    found = {slot for test, slot, _ in state.analyses() if test == line.test}
+    found = {slot for test, slot, _phase in state.analyses() if test == line.test}
     for slot in sorted(found):
         by_phase = state.measured_trials(line.test, slot, line.side)
         if any(by_phase.values()):
