@@ -20,6 +20,7 @@ from rom.cache import keep_recording
 from rom.dashboard.live import LiveRecorder
 from rom.dashboard.text import literal
 from rom.errors import RomError
+from rom.i18n import _
 from rom.paths import cache_dir
 from rom.vocabulary import PHASES
 
@@ -38,13 +39,13 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
     clips: dict[str, tuple[str, float]] = st.session_state.setdefault(CLIPS, {})
-    phase = st.radio("Recording", PHASES, horizontal=True, key="webcam_phase",
-                     format_func=lambda p: "Before the technique" if p == "pre"
-                     else "After the technique")
-    st.caption(f"Press START, do the test side-on to the camera "
-               f"({labels.FILMING_TIPS.get(test, '')[:-1].lower()}), then press STOP. "
-               "The skeleton and angle shown live are a preview; the measurement is made "
-               "from the recording.")
+    phase = st.radio(_("Recording"), PHASES, horizontal=True, key="webcam_phase",
+                     format_func=lambda p: _("Before the technique") if p == "pre"
+                     else _("After the technique"))
+    st.caption(_("Press START, do the test side-on to the camera ({tip}), then press STOP. "
+                 "The skeleton and angle shown live are a preview; the measurement is made "
+                 "from the recording.").format(
+        tip=labels.FILMING_TIPS.get(test, "")[:-1].lower()))
     key = f"{_session_key()}-{phase}"
 
     def callback(frame: Any) -> Any:
@@ -96,7 +97,9 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     for col, p in zip(cols, PHASES, strict=True):
         if p in clips:
             path_text, seconds = clips[p]
-            col.caption(f"{'Before' if p == 'pre' else 'After'} clip recorded ({seconds:.1f} s)")
+            col.caption((_("Before clip recorded ({seconds} s)") if p == "pre"
+                         else _("After clip recorded ({seconds} s)")).format(
+                seconds=f"{seconds:.1f}"))
             col.video(path_text)
             found.append((p, Path(path_text), f"webcam-{p}.mp4"))
     return found
