@@ -158,9 +158,12 @@ DEMO_TECHNIQUE = "Sample clips (demo)"
 MEASURED_SIDE = N_("Measured: {side} leg")
 
 
-def measured_side(side: str) -> str:
-    """``"Measured: LEFT leg"`` for ``side="left"`` (any other text is shown in capitals)."""
-    return _(MEASURED_SIDE).format(side=side.upper())
+def measured_side(side: str, *, plain: bool = False) -> str:
+    """``"Measured: LEFT leg"`` for ``side="left"`` (any other text is shown in capitals).
+
+    ``plain``: in English, for drawing on video (OpenCV's fonts have ASCII only).
+    """
+    return (MEASURED_SIDE if plain else _(MEASURED_SIDE)).format(side=side.upper())
 
 
 UNIT_SUFFIX: Mapping[str, str] = Texts({"deg": "°", "cm": N_(" cm"),

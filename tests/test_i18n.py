@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from rom import i18n, labels
+from rom.dashboard import record
 from rom.i18n import _
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,3 +217,30 @@ def test_a_catalogue_switches_the_words_and_english_is_the_fallback(
     assert labels.reason_texts(["heel_lift"]) == ["Die Ferse hob sich vom Boden."]
     monkeypatch.setenv("LANGUAGE", "C")
     assert labels.reason_texts(["heel_lift"]) == [english]
+
+
+def test_the_dashboard_speaks_the_catalogue_s_language(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    _german_catalogue(tmp_path / "locale", {
+        "Welcome! Measure what a mobility technique really changes":
+            "Willkommen! Messen Sie, was eine Technik wirklich verändert",
+        "Do the technique": "Die Technik ausführen",
+        "Try it with the sample videos": "Mit den Beispielvideos ausprobieren",
+    })
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path / "locale")
+    monkeypatch.setenv("ROM_LANG", "de")
+    monkeypatch.setenv("ROM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ROM_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ROM_DATABASE_URL", raising=False)
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert at.subheader[0].value == "Willkommen! Messen Sie, was eine Technik wirklich verändert"
+    assert "##### :material/self_improvement: 2 · Die Technik ausführen" in [
+        m.value for m in at.markdown]
+    assert at.button(key="try_samples").label == "Mit den Beispielvideos ausprobieren"
+    # What has no translation yet stays English; the option behind the words is the code.
+    assert any("press **Add person**" in c.value for c in at.caption)
+    assert at.sidebar.selectbox(key="person_select").value == record.NEW_PERSON

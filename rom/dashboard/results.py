@@ -54,7 +54,7 @@ JOBS: jobs.JobRegistry[AnalysisRequest, services.AnalysedVideo] = jobs.JobRegist
 JOB = "_analysis_job"
 #: Query parameter holding the job id, so a reloaded page finds its analysis again.
 JOB_PARAM = "job"
-FAILURE_TEXT = N_("The analysis stopped unexpectedly. The details are in rom's log on this "
+FAILURE_TEXT: str = N_("The analysis stopped unexpectedly. The details are in rom's log on this "
                 "computer (reference {reference}).")
 #: How long one page run waits for the job between two redraws of its progress, seconds.
 POLL_S = 0.5
