@@ -29,6 +29,7 @@ from rom import labels
 from rom.dashboard import state
 from rom.dashboard.text import literal
 from rom.errors import MeasurementError, RomError
+from rom.i18n import N_, Texts, _
 from rom.manual import Point, cm_per_px_from_reference, manual_measurement
 from rom.measurement import Measurement
 from rom.protocols import MANUAL_TESTS, toe_extension, toe_flexion, toe_spread
@@ -42,34 +43,35 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 #: The photo is shown (and its points measured) at most this many pixels on its long side.
 MAX_SIDE_PX = 1600
 #: The two ends of the reference of typed length, for a toe-spread width in cm.
-REFERENCE_POINTS: tuple[str, str] = ("one end of the reference", "its other end")
+REFERENCE_POINTS: tuple[str, str] = (N_("one end of the reference"), N_("its other end"))
 #: Toe spreading is an angle (3 points) or a forefoot width (2 points and a reference).
-SPREAD_MODES = {"angle": "Angle between the big and little toe", "width": "Forefoot width (cm)"}
-PHASES = {"pre": "Before the technique", "post": "After the technique"}
-SIDES = {"left": "Left foot", "right": "Right foot"}
-TEXT = {
-    "heading": ":material/straighten: Measure by hand on a photo (toe tests)",
-    "test": "Toe test",
-    "side": "Foot",
-    "phase": "When",
-    "mode": "Measure",
-    "reference": "Reference length (cm)",
-    "reference_help": "The true length between the two reference points you click, e.g. a "
-                      "card 8.56 cm wide lying flat beside the foot.",
-    "upload": "Photo of the foot (JPEG, PNG or HEIC)",
-    "upload_help": "A still photo from a phone, as it comes (an iPhone's HEIC too).",
-    "unreadable": "This file could not be read as a photo: {error}",
-    "click": "Click point {number} of {count}: **{name}**",
-    "done": "All points marked. Undo the last point or clear them to mark again.",
-    "undo": "Undo last point",
-    "clear": "Clear points",
-    "value": "Measured by hand",
-    "save": "Save into this session",
-    "saved": "Saved by hand: {test}, {side}, {phase}: {value}.",
-    "save_failed": "The value could not be saved: {error}",
-    "level": "Hold the phone level: a photo has no wall marker, so the image's up is taken "
-             "as true up.",
-}
+SPREAD_MODES = Texts({"angle": N_("Angle between the big and little toe"),
+                      "width": N_("Forefoot width (cm)")})
+PHASES = Texts({"pre": N_("Before the technique"), "post": N_("After the technique")})
+SIDES = Texts({"left": N_("Left foot"), "right": N_("Right foot")})
+TEXT = Texts({
+    "heading": N_(":material/straighten: Measure by hand on a photo (toe tests)"),
+    "test": N_("Toe test"),
+    "side": N_("Foot"),
+    "phase": N_("When"),
+    "mode": N_("Measure"),
+    "reference": N_("Reference length (cm)"),
+    "reference_help": N_("The true length between the two reference points you click, e.g. a "
+                      "card 8.56 cm wide lying flat beside the foot."),
+    "upload": N_("Photo of the foot (JPEG, PNG or HEIC)"),
+    "upload_help": N_("A still photo from a phone, as it comes (an iPhone's HEIC too)."),
+    "unreadable": N_("This file could not be read as a photo: {error}"),
+    "click": N_("Click point {number} of {count}: **{name}**"),
+    "done": N_("All points marked. Undo the last point or clear them to mark again."),
+    "undo": N_("Undo last point"),
+    "clear": N_("Clear points"),
+    "value": N_("Measured by hand"),
+    "save": N_("Save into this session"),
+    "saved": N_("Saved by hand: {test}, {side}, {phase}: {value}."),
+    "save_failed": N_("The value could not be saved: {error}"),
+    "level": N_("Hold the phone level: a photo has no wall marker, so the image's up is taken "
+             "as true up."),
+})
 _POINT_NAMES: dict[str, tuple[str, ...]] = {
     "big-toe-extension": toe_extension.POINTS,
     "big-toe-flexion": toe_flexion.POINTS,
@@ -253,7 +255,7 @@ def _marking(store: Store, person: PersonInfo, test: str, side: Side, phase: str
     marked = points()
     if len(marked) < len(names):
         st.markdown(TEXT["click"].format(number=len(marked) + 1, count=len(names),
-                                         name=names[len(marked)]))
+                                         name=_(names[len(marked)])))
     else:
         st.caption(TEXT["done"])
     result = _component(key="manual_widget", on_click_change=lambda: None,
@@ -261,7 +263,7 @@ def _marking(store: Store, person: PersonInfo, test: str, side: Side, phase: str
                               "height": photo.height, "points": [list(p) for p in marked],
                               "vertex": vertex_index(test, mode), "label": labels.test_label(test)})
     _take_click(result, len(names))
-    b1, b2, _ = st.columns([1, 1, 3])
+    b1, b2, _spare = st.columns([1, 1, 3])
     if b1.button(TEXT["undo"], key="manual_undo", disabled=not marked):
         st.session_state[POINTS_KEY].pop()
         st.rerun()
