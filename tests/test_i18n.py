@@ -160,12 +160,7 @@ def test_the_checker_finds_plain_texts_and_passes_translated_ones(tmp_path: Path
     assert found == ["'before'", "'Before'", "'Save '", "'Saved {n}'", "'Trials'", "'Deleted.'"]
 
 
-#: Modules still to convert (other work on them was under way): shrinks to nothing.
-NOT_YET = {"live.py"}
-
-
-@pytest.mark.parametrize("path", [p for p in DASHBOARD if p.name not in NOT_YET],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DASHBOARD, ids=lambda p: p.name)
 def test_every_page_text_goes_through_gettext(path: Path) -> None:
     assert untranslated_texts(path) == []
 
