@@ -200,7 +200,7 @@ def asymmetry_threshold_texts(lines: Sequence[ComparisonLine]) -> list[str]:
               "({meaning}; {source})").format(
                 test=name, phase=pair.phase, left=labels.format_value(left, threshold.unit),
                 right=labels.format_value(right, threshold.unit), apart=apart,
-                verdict=verdict_words, meaning=threshold.meaning, source=threshold.source)
+                verdict=verdict_words, meaning=_(threshold.meaning), source=threshold.source)
             + ("" if pair.reliable else _(" ⚠ a side is unreliable")))
     return texts
 
@@ -393,7 +393,7 @@ def _add_reference_band(fig: go.Figure, lines: Sequence[ComparisonLine]) -> None
     high = band.high if band.high is not None else band.low + 360.0
     fig.add_vrect(x0=band.low, x1=high, fillcolor=REFERENCE_FILL, opacity=0.25, line_width=0,
                   layer="below",
-                  annotation_text=_("typical range: {meaning}").format(meaning=band.meaning),
+                  annotation_text=_("typical range: {meaning}").format(meaning=_(band.meaning)),
                   annotation_position="bottom left")
 
 

@@ -137,7 +137,7 @@ def history_figure(data: trend.Trend,
         top = band.high if band.high is not None else max(band.low, limits[1])
         fig.add_hrect(y0=band.low * scale, y1=top * scale, fillcolor=REFERENCE_FILL,
                       opacity=0.2, line_width=0, layer="below",
-                      annotation_text=HISTORY_TEXT["range"].format(meaning=band.meaning),
+                      annotation_text=HISTORY_TEXT["range"].format(meaning=_(band.meaning)),
                       annotation_position="top left", row=1, col=1)
     suffix = labels.UNIT_SUFFIX.get(data.unit, data.unit).strip()
     name = labels.test_label(data.test).split(" (")[0]
@@ -159,12 +159,12 @@ def chart_notes(data: trend.Trend) -> list[str]:
     """The sources of the chart's typical range and left/right threshold, in words."""
     notes = []
     if data.reference is not None:
-        notes.append(HISTORY_TEXT["range_note"].format(meaning=data.reference.meaning,
+        notes.append(HISTORY_TEXT["range_note"].format(meaning=_(data.reference.meaning),
                                                        source=data.reference.source))
     if data.threshold is not None and data.asymmetry:
         notes.append(HISTORY_TEXT["threshold_note"].format(
             limit=labels.format_value(data.threshold.limit, data.threshold.unit),
-            meaning=data.threshold.meaning, source=data.threshold.source))
+            meaning=_(data.threshold.meaning), source=data.threshold.source))
     return notes
 
 
