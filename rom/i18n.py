@@ -66,7 +66,8 @@ def translations() -> gettext.NullTranslations:
 
 def _(message: str) -> str:
     """``message`` (English source text) in the current language."""
-    return translations().gettext(message)
+    # gettext("") is the catalogue's header, never a text of the page.
+    return translations().gettext(message) if message else message
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:

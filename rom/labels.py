@@ -20,19 +20,19 @@ from rom.i18n import N_, Texts, _
 #: Reason code -> advice a runner or physiotherapist can act on.
 REASON_TEXT: Mapping[str, str] = Texts({
     "low_visibility": N_("The body parts being measured were hard to see. Use good light, "
-    "wear fitted clothing and keep the measured leg nearest the camera."),
+                         "wear fitted clothing and keep the measured leg nearest the camera."),
     "not_side_on": N_("Film from the side, with the whole body in frame: the camera should "
-    "look straight at the side of the body, not at the front or back."),
+                      "look straight at the side of the body, not at the front or back."),
     "heel_lift": N_("The heel came off the floor at the measured moment. Keep the heel down "
-    "and repeat; the number is not a valid result."),
+                    "and repeat; the number is not a valid result."),
     "out_of_frame": N_("Part of the body left the picture. Step back or move the camera so "
-    "the whole body, feet included, stays in frame."),
+                       "the whole body, feet included, stays in frame."),
     "too_few_frames": N_("The clip is too short or the position was not held. Hold the end "
-    "position for at least a second."),
+                         "position for at least a second."),
     "trunk_lean": N_("The upper body leaned away from upright, which distorts the hip angle. "
-    "Keep the trunk upright and repeat."),
+                     "Keep the trunk upright and repeat."),
     "knees_bent": N_("The knees were bent during the forward bend. Keep the knees straight "
-    "and repeat."),
+                     "and repeat."),
     "no_scale": N_("No scale was available, so distances cannot be given in centimetres. "
     "Enter your height, or place the calibration marker in view at the same distance from "
     "the camera as your body (e.g. held flat against your side, not on the wall behind)."),
@@ -60,7 +60,7 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "under-reading, but compare it only with other deep-bend measurements filmed the same "
     "way."),
     "not_levelled": N_("The camera's tilt is unknown, so angles to vertical assume the phone "
-    "was held level. Use a tripod with a level or calibrate the camera's tilt."),
+                       "was held level. Use a tripod with a level or calibrate the camera's tilt."),
     "no_person": N_("No person was found in the video."),
     "no_height_reference": N_("The person was never seen standing upright with the feet in "
     "view, so the reach cannot be scaled. Start the clip standing straight, whole body in frame."),
@@ -82,7 +82,7 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "scale is not known well enough. Hold the end position still for a second, keep rom's "
     "marker in view, and repeat."),
     "other_leg_moved": N_("The other leg did the test's movement; the chosen leg barely "
-    "moved. Switch the side (or choose Automatic) and analyse again."),
+                          "moved. Switch the side (or choose Automatic) and analyse again."),
     "movement_incomplete": N_("The measured moment is at the very start or end of the clip "
     "(or where a damaged video breaks off), so the movement may have gone further than the "
     "clip shows. Start filming before the movement and stop after holding the end position."),
@@ -95,9 +95,9 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "the camera's tilt. Print it larger (see the table on the marker sheet) or move the "
     "camera closer."),
     "marker_blurred": N_("rom's marker was seen but its edges were too blurred or partly "
-    "hidden to measure. Keep it in focus, well lit and uncovered."),
+                         "hidden to measure. Keep it in focus, well lit and uncovered."),
     "marker_too_few_frames": N_("rom's marker was seen clearly in too few frames to trust. "
-    "Keep it in view, still and well lit, for the whole clip."),
+                                "Keep it in view, still and well lit, for the whole clip."),
     "marker_inconsistent": N_("rom's marker gave different tilts in different frames (it, or "
     "the camera, moved). Fix the phone on a tripod and the marker flat on the wall."),
     "left_right_swap": N_("The left and right legs were confused in several frames; those "
@@ -116,7 +116,7 @@ TEST_LABELS: Mapping[str, str] = Texts({
 #: One sentence per test on how to film it, shown before uploading, by ``filming_tip_key``.
 FILMING_TIPS: Mapping[str, str] = Texts({
     "ankle-dorsiflexion": N_("Film from the side at ankle height; knee drives toward the wall, "
-    "heel stays down."),
+                             "heel stays down."),
     "knee-flexion": N_("Film from the side; pull the heel toward the buttock and hold for a "
                        "second."),
     "hip-extension": N_("Film from the side; back knee down, push the hips forward and hold."),

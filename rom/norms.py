@@ -81,7 +81,7 @@ NO_RANGE_REASON: Mapping[str, str] = Texts({
     "toe-touch": N_("no published range in centimetres for fingertip-to-floor"),
     "hip-flexion": N_("no published range for a standing thigh-to-trunk angle"),
     "ankle-dorsiflexion": N_("no published range for the tibial angle (the often-quoted "
-    "35–38° has no primary source)"),
+                             "35–38° has no primary source)"),
 })
 
 

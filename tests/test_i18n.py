@@ -204,6 +204,7 @@ def test_a_catalogue_switches_the_words_and_english_is_the_fallback(
     monkeypatch.setenv("ROM_LANG", "de_AT:de")
     assert labels.reason_texts(["heel_lift"]) == ["Die Ferse hob sich vom Boden."]
     assert _("Not in the catalogue") == "Not in the catalogue"  # a missing message: English
+    assert _("") == ""  # not the catalogue's header
 
     monkeypatch.setenv("ROM_LANG", "fr")  # no French catalogue: English
     assert labels.reason_texts(["heel_lift"]) == [english]

@@ -52,11 +52,11 @@ MAX_SIDE_PX = 900
 TEXT = Texts({
     "heading": N_(":material/edit_location_alt: Correct landmarks"),
     "intro": N_("Drag a point to where the joint really is, or choose it below and click its "
-             "place. The value is measured again with the test's own definition."),
+                "place. The value is measured again with the test's own definition."),
     "point": N_("Point to move"),
     "frame": N_("Frame (the measured moment is frame {frame})"),
     "frame_help": N_("Step to another frame to correct the points there; the value is then "
-                  "measured at that frame."),
+                     "measured at that frame."),
     "no_frame": N_("The key frame could not be read from the video: {error}"),
     "nothing": N_("This clip has no measured moment whose points could be corrected."),
     "automatic": N_("Automatic"),
@@ -69,13 +69,13 @@ TEXT = Texts({
     "undo": N_("Undo"),
     "automatic_button": N_("Back to automatic"),
     "saved": N_("Correction saved: {test}, {phase}: {value} (manually adjusted; automatic "
-             "{automatic})."),
+                "{automatic})."),
     "restored": N_("Back to the automatic value: {test}, {phase}: {value}."),
     "save_failed": N_("The correction could not be saved: {error}"),
     "moved": N_("Moved: {moves}."),
     "knee_bones": N_("Knee flexion is measured from the bones (hip-to-ankle distance): moving "
-                  "the hip or the ankle changes it, the knee point changes only the drawn "
-                  "angle."),
+                     "the hip or the ankle changes it, the knee point changes only the drawn "
+                     "angle."),
     "no_session": N_("Analyse the clip again to save a correction: its session is no longer open."),
 })
 PHASE_WORDS = Texts({"pre": N_("before"), "post": N_("after")})

@@ -28,7 +28,7 @@ from rom.vocabulary import PHASES
 
 INCLUDE_UNRELIABLE = N_("Include values flagged unreliable")
 INCLUDE_UNRELIABLE_HELP = N_("Values rom could not measure reliably are kept out of the trends and "
-                           "the technique averages unless you tick this; they are shown hollow.")
+                             "the technique averages unless you tick this; they are shown hollow.")
 
 #: The History tab's chart words (one table, ready for translation).
 HISTORY_TEXT: Mapping[str, str] = Texts({

@@ -57,7 +57,7 @@ TEXT = Texts({
     "mode": N_("Measure"),
     "reference": N_("Reference length (cm)"),
     "reference_help": N_("The true length between the two reference points you click, e.g. a "
-                      "card 8.56 cm wide lying flat beside the foot."),
+                         "card 8.56 cm wide lying flat beside the foot."),
     "upload": N_("Photo of the foot (JPEG, PNG or HEIC)"),
     "upload_help": N_("A still photo from a phone, as it comes (an iPhone's HEIC too)."),
     "unreadable": N_("This file could not be read as a photo: {error}"),
@@ -70,7 +70,7 @@ TEXT = Texts({
     "saved": N_("Saved by hand: {test}, {side}, {phase}: {value}."),
     "save_failed": N_("The value could not be saved: {error}"),
     "level": N_("Hold the phone level: a photo has no wall marker, so the image's up is taken "
-             "as true up."),
+                "as true up."),
 })
 _POINT_NAMES: dict[str, tuple[str, ...]] = {
     "big-toe-extension": toe_extension.POINTS,

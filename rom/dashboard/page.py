@@ -43,14 +43,14 @@ PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 DELETE_TEXT = Texts({
     "expander": N_("Delete this person"),
     "caption": N_("Removes the person with all their sessions and measurements. This cannot be "
-               "undone."),
+                  "undone."),
     "confirm": N_("Type “{name}” to confirm"),
     "button": N_("Delete permanently"),
     "done": N_("The person and their data were deleted."),
 })
 FAILURE_MESSAGE = N_("Something went wrong and the page stopped here. Nothing you saved is lost; "
-                   "reload the page to continue. The details are in rom's log on this computer "
-                   "(reference {reference}).")
+                     "reload the page to continue. The details are in rom's log on this computer "
+                     "(reference {reference}).")
 
 
 def run() -> None:

@@ -34,7 +34,7 @@ SOURCE_WEBCAM = N_("Record with the webcam")
 PENDING_PERSON = "_person_to_select"
 PERSON_PARAM = "person"  # the chosen person's id in the page's address, for reloads
 DUPLICATE_NAME = N_("“{name}” is already on record: choose them in the list above, or tell the "
-                  "two apart (e.g. add an initial or a year of birth).")
+                    "two apart (e.g. add an initial or a year of birth).")
 
 #: Bounds of a person's height, cm (:data:`rom.vocabulary.HEIGHT_RANGE_CM`; whole cm here).
 HEIGHT_MIN_CM, HEIGHT_MAX_CM = (round(bound) for bound in HEIGHT_RANGE_CM)
@@ -48,7 +48,7 @@ HEIGHT_HELP = N_(
 #: until the user picks a leg: a default leg measured the straight standing leg of a
 #: right-leg quad stretch and called it reliable.
 SIDE_HELP = N_("The leg being measured. 'Detect automatically' picks the leg that does the test's "
-             "movement; choose a leg when both legs move.")
+               "movement; choose a leg when both legs move.")
 
 #: Largest phone tilt the form accepts, degrees (the pipeline's own limit for a typed roll).
 ROLL_LIMIT_DEG = MAX_FLOOR_ROLL_DEG
@@ -76,10 +76,10 @@ UPLOAD_TEXT = Texts({
     "pre": N_("Before the technique (1–3 clips)"),
     "post": N_("After the technique (1–3 clips)"),
     "help": (N_("A phone video (MP4 or MOV), portrait or landscape. Clinicians repeat a test: "
-             "add up to 3 clips of the same test, each one trial, and rom shows each trial "
-             "and their mean (or the best).")),
+                "add up to 3 clips of the same test, each one trial, and rom shows each trial "
+                "and their mean (or the best).")),
     "too_many": (N_("Up to 3 clips per phase: {phase} has {count}, so only the first 3 are "
-                 "analysed ({names}). Remove a clip to choose which.")),
+                    "analysed ({names}). Remove a clip to choose which.")),
 })
 PHASE_NAMES = Texts({"pre": N_("before"), "post": N_("after")})
 

@@ -55,7 +55,7 @@ JOB = "_analysis_job"
 #: Query parameter holding the job id, so a reloaded page finds its analysis again.
 JOB_PARAM = "job"
 FAILURE_TEXT: str = N_("The analysis stopped unexpectedly. The details are in rom's log on this "
-                "computer (reference {reference}).")
+                       "computer (reference {reference}).")
 #: How long one page run waits for the job between two redraws of its progress, seconds.
 POLL_S = 0.5
 

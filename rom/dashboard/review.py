@@ -38,7 +38,7 @@ TEXT = Texts({
     "heading": N_("Review before and after side by side"),
     "align": N_("Align the videos at"),
     "caption": (N_("One play button for both videos; step with ±1 frame or ±0.1 s. The chart's "
-                "line follows the playhead; click the chart to jump there.")),
+                   "line follows the playhead; click the chart to jump there.")),
     "missing": N_("Side-by-side review needs both annotated videos."),
 })
 

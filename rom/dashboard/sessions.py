@@ -46,15 +46,15 @@ TEXT = Texts({
     "expander": N_("Session: date, notes, technique details"),
     "date": N_("Session date"),
     "date_help": N_("Filled from the recording time stored in the video, when it has one; "
-                 "otherwise today. Change it if the videos were filmed on another day."),
+                    "otherwise today. Change it if the videos were filmed on another day."),
     "notes": N_("Notes"),
     "notes_placeholder": N_("e.g. sore left calf after Saturday's long run"),
     "minutes": N_("Technique duration (minutes)"),
     "side": N_("Technique applied to"),
     "new": N_("New session"),
     "new_help": N_("Start another session for this person: the results shown here are kept in "
-                "the history, and the next analysis is saved as a new, separately dated "
-                "session."),
+                   "the history, and the next analysis is saved as a new, separately dated "
+                   "session."),
     "started": N_("A new session was started."),
     "not_updated": N_("The session details could not be saved: {error}"),
 })
