@@ -41,6 +41,13 @@ TEXT = Texts({
                    "line follows the playhead; click the chart to jump there.")),
     "missing": N_("Side-by-side review needs both annotated videos."),
 })
+#: The words inside the widget (its buttons, their tips, the frame captions).
+WIDGET_WORDS = Texts({
+    "play": N_("Play"), "pause": N_("Pause"), "play_both": N_("play or pause both"),
+    "frame": N_("frame"), "back_frame": N_("back one frame"),
+    "forward_frame": N_("forward one frame"), "back_step": N_("back 0.1 s"),
+    "forward_step": N_("forward 0.1 s"), "position": N_("position"), "speed": N_("speed"),
+})
 
 _component = st.components.v2.component(
     "rom_review", js=(ASSETS / "review.js").read_text(encoding="utf-8"))
@@ -174,5 +181,6 @@ def show_side_by_side(pre: services.AnalysedVideo, post: services.AnalysedVideo,
                     (pre_video.duration, post_video.duration))
     _component(key=f"review_{key}",
                data={"videos": [asdict(pre_video), asdict(post_video)], "unit": unit, "css": _CSS,
+                     "words": dict(WIDGET_WORDS),
                      "start": line.start_s, "end": line.end_s})
     st.caption(TEXT["caption"])
