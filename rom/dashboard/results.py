@@ -314,7 +314,7 @@ def truth_text(analysis: services.AnalysedVideo) -> str:
 
 
 SCALE_WORDS = Texts({"height": N_("the stated height"), "marker": N_("the marker"),
-               "checkerboard": N_("the checkerboard"), "calibration": N_("the calibration")})
+                     "checkerboard": N_("the checkerboard"), "calibration": N_("the calibration")})
 
 
 def calibration_text(
