@@ -17,10 +17,12 @@ exceeds the MDC95 *and* the combined uncertainty of its two values,
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from rom.errors import MeasurementError
+from rom.i18n import N_, Texts, _
 from rom.measurement import Measurement
 from rom.protocols import CATALOGUE, spec_for
 from rom.protocols.spec import MinimalDetectableChange
@@ -31,24 +33,24 @@ MDC95: dict[str, MinimalDetectableChange] = {name: spec.mdc for name, spec in CA
 
 #: For each test whose spec claims no MDC95: which published figure comes closest and why it
 #: does not apply to rom's measurement (shown instead of a bare "unknown").
-NO_MDC_REASON: dict[str, str] = {
+NO_MDC_REASON: Mapping[str, str] = Texts({
     # Checked against the abstracts: PMC4339157 reports the modified Thomas test's MDD95 as
     # 2.35 deg (active lumbo-pelvic stabilisation), 3.70 (passive) and 4.17 (general), all
     # of the *knee* angle; goniometric hip-extension reliability in that test is low (ICC
     # 0.51-0.54 within a rater, PMC4560013) and the test is not valid unless pelvic tilt is
     # controlled (Vigotsky et al., PeerJ 2016;4:e2325).  rom's standing lunge controls no
     # pelvis, so none of these is rom's hip-extension MDC.
-    "hip-extension": "no published MDC for this hip angle: the modified Thomas test's MDD95 "
+    "hip-extension": N_("no published MDC for this hip angle: the modified Thomas test's MDD95 "
     "(4.17° without pelvic stabilisation, 2.35° with; PMC4339157) is of the knee angle, and "
     "its goniometric hip angle is unreliable unless the pelvis is controlled (Vigotsky et "
-    "al. 2016), which a standing lunge does not do",
-    "hip-flexion": "no published MDC for a standing thigh-to-trunk angle",
-}
+    "al. 2016), which a standing lunge does not do"),
+    "hip-flexion": N_("no published MDC for a standing thigh-to-trunk angle"),
+})
 
 
 def no_mdc_reason(test: str) -> str:
     """Why ``test`` has no MDC95 (the closest published figure and why it does not apply)."""
-    return NO_MDC_REASON.get(test, "no published MDC for this test")
+    return NO_MDC_REASON.get(test) or _("no published MDC for this test")
 
 
 #: Whether a larger primary value means more mobility (fingertip-to-floor: smaller is better).

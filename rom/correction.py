@@ -39,6 +39,7 @@ import numpy as np
 
 from rom.calibration import Calibration, level_points, rotate_points
 from rom.errors import MeasurementError
+from rom.i18n import N_, _
 from rom.landmarks import Landmark
 from rom.measurement import Measurement, TrialResult
 from rom.pose import PoseTrack
@@ -49,7 +50,7 @@ from rom.vocabulary import Side
 #: ``provenance["method"]`` of a measurement whose points a person moved.
 CORRECTED_METHOD = "manually adjusted"
 #: How a corrected value is marked wherever it is shown (result, verdict, history, report).
-CORRECTED_LABEL = "manually adjusted"
+CORRECTED_LABEL = N_("manually adjusted")  # shown through rom.i18n._
 #: ``provenance`` key of the audit record (JSON of :meth:`Correction.to_dict`).
 CORRECTION_KEY = "correction"
 
@@ -173,7 +174,7 @@ def is_corrected(measurement: object) -> bool:
 
 def adjusted_suffix(measurement: object | None) -> str:
     """``" (manually adjusted)"`` after a corrected value, ``""`` after any other (or none)."""
-    return f" ({CORRECTED_LABEL})" if is_corrected(measurement) else ""
+    return f" ({_(CORRECTED_LABEL)})" if is_corrected(measurement) else ""
 
 
 def automatic_measurement(measurement: Measurement) -> Measurement:

@@ -5,159 +5,167 @@ The words only: each test's :class:`rom.protocols.spec.TestSpec` names its keys 
 for every test in :data:`rom.protocols.CATALOGUE` they are the test's name).  Units are the
 :attr:`rom.measurement.Measurement.unit` codes ``"deg"``, ``"cm"`` and
 ``"fraction_of_height"``; reason codes are those of the protocols.  This module imports
-nothing else of rom, so the result types can say their reasons in words through it.
+nothing else of rom but :mod:`rom.i18n`, so the result types can say their reasons in words
+through it.  The tables hold the English source text and give it in the current language
+on look-up (:class:`rom.i18n.Texts`); their keys are codes and stay as they are.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+from rom.i18n import N_, Texts, _
 
 #: Reason code -> advice a runner or physiotherapist can act on.
-REASON_TEXT: dict[str, str] = {
-    "low_visibility": "The body parts being measured were hard to see. Use good light, "
-    "wear fitted clothing and keep the measured leg nearest the camera.",
-    "not_side_on": "Film from the side, with the whole body in frame: the camera should "
-    "look straight at the side of the body, not at the front or back.",
-    "heel_lift": "The heel came off the floor at the measured moment. Keep the heel down "
-    "and repeat; the number is not a valid result.",
-    "out_of_frame": "Part of the body left the picture. Step back or move the camera so "
-    "the whole body, feet included, stays in frame.",
-    "too_few_frames": "The clip is too short or the position was not held. Hold the end "
-    "position for at least a second.",
-    "trunk_lean": "The upper body leaned away from upright, which distorts the hip angle. "
-    "Keep the trunk upright and repeat.",
-    "knees_bent": "The knees were bent during the forward bend. Keep the knees straight "
-    "and repeat.",
-    "no_scale": "No scale was available, so distances cannot be given in centimetres. "
+REASON_TEXT: Mapping[str, str] = Texts({
+    "low_visibility": N_("The body parts being measured were hard to see. Use good light, "
+                         "wear fitted clothing and keep the measured leg nearest the camera."),
+    "not_side_on": N_("Film from the side, with the whole body in frame: the camera should "
+                      "look straight at the side of the body, not at the front or back."),
+    "heel_lift": N_("The heel came off the floor at the measured moment. Keep the heel down "
+                    "and repeat; the number is not a valid result."),
+    "out_of_frame": N_("Part of the body left the picture. Step back or move the camera so "
+                       "the whole body, feet included, stays in frame."),
+    "too_few_frames": N_("The clip is too short or the position was not held. Hold the end "
+                         "position for at least a second."),
+    "trunk_lean": N_("The upper body leaned away from upright, which distorts the hip angle. "
+                     "Keep the trunk upright and repeat."),
+    "knees_bent": N_("The knees were bent during the forward bend. Keep the knees straight "
+                     "and repeat."),
+    "no_scale": N_("No scale was available, so distances cannot be given in centimetres. "
     "Enter your height, or place the calibration marker in view at the same distance from "
-    "the camera as your body (e.g. held flat against your side, not on the wall behind).",
-    "hand_hidden": "The hand being measured was hard to see at the lowest point of the "
+    "the camera as your body (e.g. held flat against your side, not on the wall behind)."),
+    "hand_hidden": N_("The hand being measured was hard to see at the lowest point of the "
     "bend, so where the fingertip was is a guess. Measure the hand nearest the camera, let "
-    "it hang free beside the legs, and use good light; the number is not a valid result.",
-    "scale_conflict": "The calibration marker makes you look shorter than the height you "
+    "it hang free beside the legs, and use good light; the number is not a valid result."),
+    "scale_conflict": N_("The calibration marker makes you look shorter than the height you "
     "entered, which a marker on the wall behind you cannot do. Check the height you "
     "entered, stand straight with both feet on the floor at the start, and keep the "
-    "marker on the wall behind you; the distance is not a valid result.",
-    "scale_plane_mismatch": "The calibration marker's scale does not fit your body: the "
+    "marker on the wall behind you; the distance is not a valid result."),
+    "scale_plane_mismatch": N_("The calibration marker's scale does not fit your body: the "
     "marker is probably nearer to or further from the camera than you are (a marker on the "
     "wall behind you makes you look bigger than you are). The scale from your stated height "
     "was used instead where it was given. Put the marker at your own distance from the "
-    "camera, or enter your height.",
-    "scale_unchecked": "The calibration marker gave the scale, but without your height "
+    "camera, or enter your height."),
+    "scale_unchecked": N_("The calibration marker gave the scale, but without your height "
     "rom cannot check that the marker was at your distance from the camera, so the "
     "centimetres are not reliable: a marker on the wall behind you makes distances read "
     "too large (about 15 % when it is half a metre behind you and you are 3 m from the "
     "camera). Enter your height so the scale can be checked, and use the same setting for "
-    "the before and after clips.",
-    "deep_flexion_underread": "In deep knee bends the knee point is the least certain "
+    "the before and after clips."),
+    "deep_flexion_underread": N_("In deep knee bends the knee point is the least certain "
     "part of the picture (thigh and calf overlap). rom measures the angle from the thigh "
     "and shin lengths seen while standing, which undoes most of the pose model's "
     "under-reading, but compare it only with other deep-bend measurements filmed the same "
-    "way.",
-    "not_levelled": "The camera's tilt is unknown, so angles to vertical assume the phone "
-    "was held level. Use a tripod with a level or calibrate the camera's tilt.",
-    "no_person": "No person was found in the video.",
-    "no_height_reference": "The person was never seen standing upright with the feet in "
-    "view, so the reach cannot be scaled. Start the clip standing straight, whole body in frame.",
-    "tilt_unknown": "This value is an angle to true vertical, and the camera's tilt is not "
+    "way."),
+    "not_levelled": N_("The camera's tilt is unknown, so angles to vertical assume the phone "
+                       "was held level. Use a tripod with a level or calibrate the camera's tilt."),
+    "no_person": N_("No person was found in the video."),
+    "no_height_reference": N_("The person was never seen standing upright with the feet in "
+    "view, so the reach cannot be scaled. Start the clip standing straight, whole body in frame."),
+    "tilt_unknown": N_("This value is an angle to true vertical, and the camera's tilt is not "
     "known precisely enough (to 1.5 degrees) to trust it: every degree the phone leans is a "
     "degree of error. Put rom's printed marker in view, type the phone's roll from a level "
-    "app, or film with door frames or wall corners in the picture.",
-    "implausible_pose": "At the measured moment the pose model drew the measured leg in a "
+    "app, or film with door frames or wall corners in the picture."),
+    "implausible_pose": N_("At the measured moment the pose model drew the measured leg in a "
     "way no body can be (a thigh or shin changed length, or the knee bent backwards), so a "
     "joint was probably misplaced. Film side-on, in good light, with fitted clothing, and "
-    "repeat.",
-    "not_this_test": "The clip does not show this test's movement (for example the knee "
+    "repeat."),
+    "not_this_test": N_("The clip does not show this test's movement (for example the knee "
     "never bent past 60 degrees for a quad stretch, the shin never tilted forward in a "
     "knee-to-wall lunge, the feet were not apart in a lunge, or the trunk never bent "
     "forward in a toe touch). Check that the right test is chosen and that the clip shows "
-    "the whole movement.",
-    "not_lying_prone": "This is the prone test, but the person was not lying face down at "
-    "the measured moment. Lie on a mat with the camera at your side, or choose the standing "
-    "quad stretch.",
-    "hip_not_flat": "The thigh left the line of the trunk at the measured moment (the hip "
-    "lifted off the mat or the thigh was raised). A lifted hip slackens the front of the "
-    "thigh and lets the knee bend further; keep the front of the hip on the mat, with a "
-    "strap or a helper if needed.",
-    "too_uncertain": "The value could be off by more than rom promises for a reliable "
+    "the whole movement."),
+    "not_lying_prone": N_("This is the prone test, but the person was not lying face down "
+    "at the measured moment. Lie on a mat with the camera at your side, or choose the "
+    "standing quad stretch."),
+    "hip_not_flat": N_("The thigh left the line of the trunk at the measured moment (the "
+    "hip lifted off the mat or the thigh was raised). A lifted hip slackens the front of "
+    "the thigh and lets the knee bend further; keep the front of the hip on the mat, with "
+    "a strap or a helper if needed."),
+    "too_uncertain": N_("The value could be off by more than rom promises for a reliable "
     "value (5 degrees, 3 cm): it wavered while held, or the camera's tilt or the picture's "
     "scale is not known well enough. Hold the end position still for a second, keep rom's "
-    "marker in view, and repeat.",
-    "other_leg_moved": "The other leg did the test's movement; the chosen leg barely "
-    "moved. Switch the side (or choose Automatic) and analyse again.",
-    "movement_incomplete": "The measured moment is at the very start or end of the clip "
+    "marker in view, and repeat."),
+    "other_leg_moved": N_("The other leg did the test's movement; the chosen leg barely "
+                          "moved. Switch the side (or choose Automatic) and analyse again."),
+    "movement_incomplete": N_("The measured moment is at the very start or end of the clip "
     "(or where a damaged video breaks off), so the movement may have gone further than the "
-    "clip shows. Start filming before the movement and stop after holding the end position.",
-    "identity_uncertain": "Around the measured moment rom was not sure it was still "
+    "clip shows. Start filming before the movement and stop after holding the end position."),
+    "identity_uncertain": N_("Around the measured moment rom was not sure it was still "
     "following the same person (somebody else came close, or the body was lost and found "
-    "elsewhere). Film with nobody else in the picture.",
-    "other_people_in_view": "Somebody else was in the picture. rom followed one person: "
-    "check on the key frame that it is the right one, or film with nobody else in view.",
-    "marker_too_small": "rom's marker was seen but is too small in the picture to measure "
+    "elsewhere). Film with nobody else in the picture."),
+    "other_people_in_view": N_("Somebody else was in the picture. rom followed one person: "
+    "check on the key frame that it is the right one, or film with nobody else in view."),
+    "marker_too_small": N_("rom's marker was seen but is too small in the picture to measure "
     "the camera's tilt. Print it larger (see the table on the marker sheet) or move the "
-    "camera closer.",
-    "marker_blurred": "rom's marker was seen but its edges were too blurred or partly "
-    "hidden to measure. Keep it in focus, well lit and uncovered.",
-    "marker_too_few_frames": "rom's marker was seen clearly in too few frames to trust. "
-    "Keep it in view, still and well lit, for the whole clip.",
-    "marker_inconsistent": "rom's marker gave different tilts in different frames (it, or "
-    "the camera, moved). Fix the phone on a tripod and the marker flat on the wall.",
-    "left_right_swap": "The left and right legs were confused in several frames; those "
-    "frames were left out. Film from the side with the measured leg nearest the camera.",
-}
+    "camera closer."),
+    "marker_blurred": N_("rom's marker was seen but its edges were too blurred or partly "
+                         "hidden to measure. Keep it in focus, well lit and uncovered."),
+    "marker_too_few_frames": N_("rom's marker was seen clearly in too few frames to trust. "
+                                "Keep it in view, still and well lit, for the whole clip."),
+    "marker_inconsistent": N_("rom's marker gave different tilts in different frames (it, or "
+    "the camera, moved). Fix the phone on a tripod and the marker flat on the wall."),
+    "left_right_swap": N_("The left and right legs were confused in several frames; those "
+    "frames were left out. Film from the side with the measured leg nearest the camera."),
+})
 
 #: Each test's name for people, by its spec's ``label_key``.
-TEST_LABELS: dict[str, str] = {
-    "ankle-dorsiflexion": "Ankle dorsiflexion (knee-to-wall lunge)",
-    "knee-flexion": "Knee flexion (quad stretch)",
-    "knee-flexion-prone": "Knee flexion (prone, lying face down)",
-    "hip-extension": "Hip extension (runner's lunge)",
-    "hip-flexion": "Hip flexion",
-    "toe-touch": "Toe touch (forward bend)",
-}
+TEST_LABELS: Mapping[str, str] = Texts({
+    "ankle-dorsiflexion": N_("Ankle dorsiflexion (knee-to-wall lunge)"),
+    "knee-flexion": N_("Knee flexion (quad stretch)"),
+    "knee-flexion-prone": N_("Knee flexion (prone, lying face down)"),
+    "hip-extension": N_("Hip extension (runner's lunge)"),
+    "hip-flexion": N_("Hip flexion"),
+    "toe-touch": N_("Toe touch (forward bend)"),
+})
 
 #: One sentence per test on how to film it, shown before uploading, by ``filming_tip_key``.
-FILMING_TIPS: dict[str, str] = {
-    "ankle-dorsiflexion": "Film from the side at ankle height; knee drives toward the wall, "
-    "heel stays down.",
-    "knee-flexion": "Film from the side; pull the heel toward the buttock and hold for a second.",
-    "knee-flexion-prone": "Lie face down on a mat, camera at mat height 2–3 m to your side, "
-    "whole body in frame; start with both legs straight, then bend the knee (by yourself "
-    "or with a strap, no hand over the ankle), keep the hip on the mat and hold for a second.",
-    "hip-extension": "Film from the side; back knee down, push the hips forward and hold.",
-    "hip-flexion": "Film from the side; bring the knee toward the chest and hold.",
-    "toe-touch": "Film from the side with the whole body and the floor in frame; knees straight.",
-}
+FILMING_TIPS: Mapping[str, str] = Texts({
+    "ankle-dorsiflexion": N_("Film from the side at ankle height; knee drives toward the wall, "
+                             "heel stays down."),
+    "knee-flexion": N_("Film from the side; pull the heel toward the buttock and hold for a "
+                       "second."),
+    "knee-flexion-prone": N_("Lie face down on a mat, camera at mat height 2–3 m to your "
+                             "side, whole body in frame; start with both legs straight, then "
+                             "bend the knee (by yourself or with a strap, no hand over the "
+                             "ankle), keep the hip on the mat and hold for a second."),
+    "hip-extension": N_("Film from the side; back knee down, push the hips forward and hold."),
+    "hip-flexion": N_("Film from the side; bring the knee toward the chest and hold."),
+    "toe-touch": N_("Film from the side with the whole body and the floor in frame; knees "
+                    "straight."),
+})
 
 #: The names of the tests measured by hand (``manual_only`` specs), by ``label_key``.
-MANUAL_TEST_LABELS: dict[str, str] = {
-    "big-toe-extension": "Big-toe extension (first MTP joint, by hand)",
-    "big-toe-flexion": "Big-toe flexion (first MTP joint, by hand)",
-    "toe-spread": "Toe spreading (top view, by hand)",
-}
+MANUAL_TEST_LABELS: Mapping[str, str] = Texts({
+    "big-toe-extension": N_("Big-toe extension (first MTP joint, by hand)"),
+    "big-toe-flexion": N_("Big-toe flexion (first MTP joint, by hand)"),
+    "toe-spread": N_("Toe spreading (top view, by hand)"),
+})
 
 #: The free readings of the manual goniometer and ruler (:data:`rom.manual.HAND_READINGS`).
-HAND_READING_LABELS: dict[str, str] = {
-    "hand-angle": "Angle by hand (three points)",
-    "hand-distance": "Distance by hand (two points)",
-    "hand-vertical": "Angle to true vertical by hand (two points)",
-}
+HAND_READING_LABELS: Mapping[str, str] = Texts({
+    "hand-angle": N_("Angle by hand (three points)"),
+    "hand-distance": N_("Distance by hand (two points)"),
+    "hand-vertical": N_("Angle to true vertical by hand (two points)"),
+})
 
 #: How to take the photo (or film the frame) of each test measured by hand.
-PHOTO_TIPS: dict[str, str] = {
-    "big-toe-extension": "Photograph the inner side of the foot at floor height, square to "
+PHOTO_TIPS: Mapping[str, str] = Texts({
+    "big-toe-extension": N_("Photograph the inner side of the foot at floor height, square to "
     "the foot; bend the big toe up as far as it goes. Mark the first metatarsal, the big-toe "
-    "joint, then the big toe.",
-    "big-toe-flexion": "Photograph the inner side of the foot at floor height, square to the "
+    "joint, then the big toe."),
+    "big-toe-flexion": N_("Photograph the inner side of the foot at floor height, square to the "
     "foot; curl the big toe down as far as it goes. Mark the first metatarsal, the big-toe "
-    "joint, then the big toe.",
-    "toe-spread": "Photograph the foot straight from above with the toes spread; for a width "
+    "joint, then the big toe."),
+    "toe-spread": N_("Photograph the foot straight from above with the toes spread; for a width "
     "in cm put a ruler or a card of known length flat beside the foot. Mark the big-toe tip, "
-    "the point between the first and fifth toe joints, then the little-toe tip.",
-}
+    "the point between the first and fifth toe joints, then the little-toe tip."),
+})
 
-SIDE_LABELS: dict[str, str] = {"left": "Left", "right": "Right", "auto": "Detect automatically"}
+SIDE_LABELS: Mapping[str, str] = Texts({"left": N_("Left"), "right": N_("Right"),
+                                        "auto": N_("Detect automatically")})
 
 TECHNIQUES: tuple[str, ...] = ("Toe Spreaders", "Sock Pull", "Other")
 
@@ -166,15 +174,19 @@ DEMO_PERSON_NAME = "Sample runner (demo)"
 DEMO_TECHNIQUE = "Sample clips (demo)"
 
 #: The measured side, spelled so it cannot be missed (card, key frame, video overlay).
-MEASURED_SIDE = "Measured: {side} leg"
+MEASURED_SIDE = N_("Measured: {side} leg")
 
 
-def measured_side(side: str) -> str:
-    """``"Measured: LEFT leg"`` for ``side="left"`` (any other text is shown in capitals)."""
-    return MEASURED_SIDE.format(side=side.upper())
+def measured_side(side: str, *, plain: bool = False) -> str:
+    """``"Measured: LEFT leg"`` for ``side="left"`` (any other text is shown in capitals).
+
+    ``plain``: in English, for drawing on video (OpenCV's fonts have ASCII only).
+    """
+    return (MEASURED_SIDE if plain else _(MEASURED_SIDE)).format(side=side.upper())
 
 
-UNIT_SUFFIX: dict[str, str] = {"deg": "°", "cm": " cm", "fraction_of_height": "% of height"}
+UNIT_SUFFIX: Mapping[str, str] = Texts({"deg": "°", "cm": N_(" cm"),
+                                        "fraction_of_height": N_("% of height")})
 
 
 def test_label(test: str) -> str:
@@ -236,15 +248,17 @@ def format_value(value: float | None, unit: str, *, signed: bool = False,
 
 
 def trusted_value(value: float | None, unit: str, reliable: bool, *, signed: bool = False,
-                  marker: str = " (unreliable)", uncertainty: float | None = None) -> str:
+                  marker: str | None = None, uncertainty: float | None = None) -> str:
     """:func:`format_value`, marked with ``marker`` when the value must not be trusted.
+
+    The default ``marker`` is ``" (unreliable)"`` in the current language.
 
     A number that exists but is unreliable is never shown bare (``"31.5° (unreliable)"``);
     ``uncertainty`` is shown as in :func:`format_value` (``"31.5 ± 0.4°"``).
     """
     text = format_value(value, unit, signed=signed, uncertainty=uncertainty)
     if value is not None and math.isfinite(value) and not reliable:
-        text += marker
+        text += _(" (unreliable)") if marker is None else marker
     return text
 
 

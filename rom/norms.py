@@ -11,8 +11,10 @@ forward = more dorsiflexion).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from rom.i18n import N_, Texts, _
 from rom.measurement import Measurement
 
 #: Secondary value of the ankle test with the knee-to-wall distance in cm.
@@ -54,13 +56,13 @@ REFERENCE_RANGES: dict[tuple[str, str], ReferenceRange] = {
     # sex percentiles for 899 adults: PubMed 41723909).
     ("ankle-dorsiflexion", KNEE_TO_WALL): ReferenceRange(
         "ankle-dorsiflexion", KNEE_TO_WALL, "cm", 12.0 - 2.8, 12.0 + 2.8,
-        "healthy adults, 12 ± 2.8 cm (mean ± SD)",
+        N_("healthy adults, 12 ± 2.8 cm (mean ± SD)"),
         "normative weight-bearing lunge data (PubMed 41723909)",
     ),
     # Knee flexion 141 +/- 5.3 deg (AAOS); AMA 150 deg; Boone & Azen 142.5 +/- 5.4 deg.
     ("knee-flexion", "value"): ReferenceRange(
         "knee-flexion", "value", "deg", 141.0 - 5.3, 141.0 + 5.3,
-        "healthy adults, 141 ± 5.3° (mean ± SD)",
+        N_("healthy adults, 141 ± 5.3° (mean ± SD)"),
         "AAOS; similar: Boone & Azen 142.5 ± 5.4°, AMA 150°",
     ),
     # The same joint angle as the standing test, so the same published range.
@@ -74,19 +76,19 @@ REFERENCE_RANGES: dict[tuple[str, str], ReferenceRange] = {
     # with the trunk, positive = extension) that is a value below 0.
     ("hip-extension", "value"): ReferenceRange(
         "hip-extension", "value", "deg", 0.0, None,
-        "the hip reaches neutral (0°); below 0° suggests short hip flexors",
+        N_("the hip reaches neutral (0°); below 0° suggests short hip flexors"),
         "modified Thomas test threshold, BMC Sports Sci Med Rehabil 2021, "
         "doi:10.1186/s13102-021-00242-y (a supine test; filmed standing here, so approximate)",
     ),
 }
 
 #: Why a test has no reference range (no published one was found).
-NO_RANGE_REASON: dict[str, str] = {
-    "toe-touch": "no published range in centimetres for fingertip-to-floor",
-    "hip-flexion": "no published range for a standing thigh-to-trunk angle",
-    "ankle-dorsiflexion": "no published range for the tibial angle (the often-quoted "
-    "35–38° has no primary source)",
-}
+NO_RANGE_REASON: Mapping[str, str] = Texts({
+    "toe-touch": N_("no published range in centimetres for fingertip-to-floor"),
+    "hip-flexion": N_("no published range for a standing thigh-to-trunk angle"),
+    "ankle-dorsiflexion": N_("no published range for the tibial angle (the often-quoted "
+                             "35–38° has no primary source)"),
+})
 
 
 @dataclass(frozen=True)
@@ -116,17 +118,17 @@ ASYMMETRY_THRESHOLDS: dict[str, AsymmetryThreshold] = {
     # MDC of the left-right difference is 1.5 cm as well (PMC3484905).
     "ankle-dorsiflexion": AsymmetryThreshold(
         "ankle-dorsiflexion", KNEE_TO_WALL, "cm", 1.5,
-        "68 % of healthy adults differ by 1.5 cm or less",
+        N_("68 % of healthy adults differ by 1.5 cm or less"),
         "normative WBLT asymmetry data; MDC of the difference 1.5 cm (PMC3484905)",
     ),
 }
 
 #: Words of the range sentence, per position against the band.
-RANGE_WORDS: dict[str, str] = {
-    "within": "within the typical range",
-    "below": "below the typical range",
-    "above": "above the typical range",
-}
+RANGE_WORDS: Mapping[str, str] = Texts({
+    "within": N_("within the typical range"),
+    "below": N_("below the typical range"),
+    "above": N_("above the typical range"),
+})
 
 
 def reference_range(test: str, quantity: str = "value") -> ReferenceRange | None:
@@ -150,7 +152,8 @@ def range_sentence(value: float | None, band: ReferenceRange | None) -> str:
     """
     if value is None or band is None:
         return ""
-    return f"{RANGE_WORDS[position(value, band)]} ({band.meaning}; {band.source})"
+    return _("{position} ({meaning}; {source})").format(
+        position=RANGE_WORDS[position(value, band)], meaning=_(band.meaning), source=band.source)
 
 
 def asymmetric(left: float, right: float, threshold: AsymmetryThreshold) -> bool:

@@ -336,7 +336,7 @@ def annotate_track_row(
     # The measured leg in the top-right corner (draw_label keeps the box inside the image);
     # the top-left holds the PEAK caption.
     thickness, _ = _scale_style(out)
-    draw_label(out, measured_side(str(trial.measurement.side)),
+    draw_label(out, measured_side(str(trial.measurement.side), plain=True),
                (out.shape[1], thickness * 4))
     return out
 

@@ -49,6 +49,7 @@ from rom.comparison import (
 from rom.correction import adjusted_suffix, automatic_measurement, correction_of
 from rom.csvsafe import neutralise_cell
 from rom.errors import MeasurementError
+from rom.i18n import N_, Texts, _
 from rom.labels import (
     UNIT_SUFFIX,
     display_scale,
@@ -195,7 +196,7 @@ class SessionReport:
     lines: Sequence[ComparisonLine]
     asymmetry: Sequence[str] = ()
     key_frames: Sequence[tuple[str, bytes]] = field(default_factory=tuple)
-    title: str = "Range-of-motion session report"
+    title: str = field(default_factory=lambda: _("Range-of-motion session report"))
     clinic: str = ""
     clinician: str = ""
     #: Captions of the trials whose key frame is not stored (each printed "not available").
@@ -213,39 +214,40 @@ CLINIC_SETTING = "report.clinic"
 CLINICIAN_SETTING = "report.clinician"
 
 #: The report's fixed words (one table, ready for translation).
-REPORT_TEXT: dict[str, str] = {
-    "no_key_frame": "key frame not available",
-    "key_frames": "Key frames at the peak",
-    "method": "Method",
-    "clinic": "Clinic",
-    "clinician": "Clinician",
-    "before": "Before",
-    "after": "After",
-    "ranges": "Typical ranges",
-    "trends": "Over the previous sessions",
-    "comparison": "Before and after",
-}
+REPORT_TEXT: Mapping[str, str] = Texts({
+    "no_key_frame": N_("key frame not available"),
+    "key_frames": N_("Key frames at the peak"),
+    "method": N_("Method"),
+    "clinic": N_("Clinic"),
+    "clinician": N_("Clinician"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "ranges": N_("Typical ranges"),
+    "trends": N_("Over the previous sessions"),
+    "comparison": N_("Before and after"),
+})
 
 #: How each scale source reads in the method section.
-_SCALE_WORDS: dict[str, str] = {
-    "marker": "from the printed marker in the video",
-    "height": "from the person's stated height",
-}
-_ROLL_WORDS: dict[str, str] = {
-    "none": "camera assumed level",
-    "user": "camera tilt entered by the user",
-    "marker": "camera tilt from the printed marker",
-    "floor": "camera tilt from the floor line",
-    "scene": "camera tilt from the scene's verticals",
-}
+_SCALE_WORDS: Mapping[str, str] = Texts({
+    "marker": N_("from the printed marker in the video"),
+    "height": N_("from the person's stated height"),
+})
+_ROLL_WORDS: Mapping[str, str] = Texts({
+    "none": N_("camera assumed level"),
+    "user": N_("camera tilt entered by the user"),
+    "marker": N_("camera tilt from the printed marker"),
+    "floor": N_("camera tilt from the floor line"),
+    "scene": N_("camera tilt from the scene's verticals"),
+})
 
 
 def key_frame_caption(phase: str, test: str, side: str, value: float | None, unit: str,
                       reliable: bool) -> str:
     """``"Before · Ankle dorsiflexion · left: 31.5°"``: what a key frame shows."""
     when = REPORT_TEXT["before"] if phase == "pre" else REPORT_TEXT["after"]
-    return (f"{when} · {test_label(test).split(' (')[0]} · {side}: "
-            f"{trusted_value(value, unit, reliable)}")
+    return _("{phase} · {test} · {side}: {value}").format(
+        phase=when, test=test_label(test).split(" (")[0], side=side,
+        value=trusted_value(value, unit, reliable))
 
 
 def stored_key_frames(
@@ -293,7 +295,7 @@ def reference_texts(lines: Sequence[ComparisonLine]) -> list[str]:
         bands = [band for (test, _q), band in norms.REFERENCE_RANGES.items()
                  if test == line.test]
         if not bands:
-            no_range[name] = norms.NO_RANGE_REASON.get(line.test, "no published range")
+            no_range[name] = norms.NO_RANGE_REASON.get(line.test, _("no published range"))
         for band in bands:
             values = []
             latest: float | None = None
@@ -305,14 +307,17 @@ def reference_texts(lines: Sequence[ComparisonLine]) -> list[str]:
                 if value is None:
                     continue
                 when = REPORT_TEXT["before" if phase == "pre" else "after"].lower()
-                values.append(f"{when} {format_value(value, band.unit)}")
+                values.append(_("{phase} {value}").format(
+                    phase=when, value=format_value(value, band.unit)))
                 latest = value
             if latest is None:
                 continue
-            quantity = ", knee-to-wall" if band.quantity == norms.KNEE_TO_WALL else ""
-            texts.append(f"{name}, {line.side}{quantity}: {', '.join(values)} — "
-                         f"{norms.range_sentence(latest, band)}")
-    texts.extend(f"{name}: {reason}" for name, reason in no_range.items())
+            quantity = _(", knee-to-wall") if band.quantity == norms.KNEE_TO_WALL else ""
+            texts.append(_("{test}, {side}{quantity}: {values} — {judged}").format(
+                test=name, side=line.side, quantity=quantity, values=", ".join(values),
+                judged=norms.range_sentence(latest, band)))
+    texts.extend(_("{test}: {reason}").format(test=name, reason=reason)
+                 for name, reason in no_range.items())
     return texts
 
 
@@ -326,9 +331,11 @@ def method_lines(trials: Sequence[TrialInfo]) -> list[str]:
     rolls = sorted({_ROLL_WORDS.get(c.roll_source, c.roll_source)
                     for t in trials for r in t.measurements
                     if (c := r.measurement.calibration) is not None})
-    lines = [f"Pose model: MediaPipe pose landmarker ({', '.join(models) or 'not recorded'})."]
-    calibration = "; ".join(rolls + [f"distances {w}" for w in scales])
-    lines.append("Calibration: " + (calibration or "not recorded") + ".")
+    lines = [_("Pose model: MediaPipe pose landmarker ({models}).").format(
+        models=", ".join(models) or _("not recorded"))]
+    calibration = "; ".join(rolls + [_("distances {source}").format(source=w) for w in scales])
+    lines.append(_("Calibration: {calibration}.").format(
+        calibration=calibration or _("not recorded")))
     lines.extend(correction_lines(trials))
     return lines
 
@@ -350,13 +357,16 @@ def correction_lines(trials: Sequence[TrialInfo]) -> list[str]:
             moves = ", ".join(
                 p.landmark.replace("_", " ").lower()
                 + (f" {p.moved_px:.0f} px" if p.moved_px is not None else "")
-                for p in correction.moved) or "no point"
-            who = f" by {correction.clinician}" if correction.clinician else ""
+                for p in correction.moved) or _("no point")
+            who = (_(" by {clinician}").format(clinician=correction.clinician)
+                   if correction.clinician else "")
             original = correction.original
-            lines.append(
-                f"Manually adjusted: {test_label(m.test).split(' (')[0]}, {m.side}, {when}: "
-                f"{moves} moved{who} on {correction.corrected_at[:10]}; automatic value "
-                f"{format_value(original.value, original.unit)}.")
+            lines.append(_(
+                "Manually adjusted: {test}, {side}, {phase}: {moves} moved{who} on {date}; "
+                "automatic value {value}.").format(
+                test=test_label(m.test).split(" (")[0], side=m.side, phase=when, moves=moves,
+                who=who, date=correction.corrected_at[:10],
+                value=format_value(original.value, original.unit)))
     return lines
 
 
@@ -364,19 +374,21 @@ def asymmetry_text(line: AsymmetryLine) -> str:
     """One left-vs-right sentence, e.g. ``"… left 40.0°, right 32.0° — difference 8.0° …"``."""
     result = line.asymmetry
     if result.exceeds_mdc is None:
-        judged = "no MDC known to judge it"
+        judged = _("no MDC known to judge it")
     elif result.exceeds_mdc:
-        judged = "larger than the MDC: a real difference between the sides"
+        judged = _("larger than the MDC: a real difference between the sides")
     else:
-        judged = "within the MDC: no clear difference between the sides"
+        judged = _("within the MDC: no clear difference between the sides")
     percent = ("" if result.percent is None
                else f" ({format_percent(result.percent, signed=False)})")
-    text = (f"{test_label(line.test)} ({line.phase}): left "
-            f"{format_value(result.left, line.unit)}, right "
-            f"{format_value(result.right, line.unit)} — difference "
-            f"{format_value(abs(result.difference), line.unit)}{percent}; {judged}")
+    text = _("{test} ({phase}): left {left}, right {right} — difference {difference}"
+             "{percent}; {judged}").format(
+        test=test_label(line.test), phase=line.phase, left=format_value(result.left, line.unit),
+        right=format_value(result.right, line.unit),
+        difference=format_value(abs(result.difference), line.unit), percent=percent,
+        judged=judged)
     if not line.reliable:
-        text += " (at least one side is unreliable)"
+        text += _(" (at least one side is unreliable)")
     return text
 
 
@@ -449,28 +461,29 @@ def _styles() -> dict[str, ParagraphStyle]:
 def _verdict(line: ComparisonLine) -> tuple[str, colors.Color]:
     """Words (never colour alone) for whether the change is beyond measurement noise."""
     if not line.both_reliable:
-        return "Unreliable – re-film", _WARN
+        return _("Unreliable – re-film"), _WARN
     if line.exceeds_mdc is None:
-        return "No MDC known", _MUTED
+        return _("No MDC known"), _MUTED
     if line.real_change:
         if line.improved is False:
-            return "Yes – real loss", _WARN
-        return "Yes – real change", _GOOD
+            return _("Yes – real loss"), _WARN
+        return _("Yes – real change"), _GOOD
     if line.exceeds_mdc:  # beyond the MDC, but not beyond the two values' uncertainty
-        return "No – within rom's uncertainty", _MUTED
-    return "No – within noise", _MUTED
+        return _("No – within rom's uncertainty"), _MUTED
+    return _("No – within noise"), _MUTED
 
 
 def _value_cell(value: float | None, unit: str, reliable: bool,
                 uncertainty: float | None = None) -> str:
     """A value with ``± uncertainty`` when known, marked when unreliable."""
     text = format_value(value, unit, uncertainty=uncertainty)
-    return text if reliable or text == "–" else f"{text} (unreliable)"
+    return text if reliable or text == "–" else _("{value} (unreliable)").format(value=text)
 
 
 def _change_cell(text: str, line: ComparisonLine) -> str:
     """A change is only as trustworthy as both its ends."""
-    return text if line.both_reliable or text == "–" else f"{text} (unreliable)"
+    return (text if line.both_reliable or text == "–"
+            else _("{value} (unreliable)").format(value=text))
 
 
 def session_pdf(report: SessionReport) -> bytes:
@@ -485,7 +498,7 @@ def session_pdf(report: SessionReport) -> bytes:
         bottomMargin=14 * mm, title=report.title, author="rom", subject=report.person,
     )
     story: list[Any] = []
-    header_parts = [f"<b>{REPORT_TEXT[key]}:</b> {_esc(text)}"
+    header_parts = [_("<b>{label}:</b> {value}").format(label=REPORT_TEXT[key], value=_esc(text))
                     for key, text in (("clinic", report.clinic),
                                       ("clinician", report.clinician)) if text]
     if header_parts:
@@ -493,16 +506,17 @@ def session_pdf(report: SessionReport) -> bytes:
     story += [
         Paragraph(report.title, s["title"]),
         Paragraph(
-            f"<b>Person:</b> {_esc(report.person)} &nbsp;&nbsp; <b>Date:</b> "
-            f"{_esc(report.session_date)} &nbsp;&nbsp; <b>Technique between before and after:</b> "
-            f"{_esc(report.technique or '–')}",
+            _("<b>Person:</b> {person} &nbsp;&nbsp; <b>Date:</b> {date} &nbsp;&nbsp; "
+              "<b>Technique between before and after:</b> {technique}").format(
+                person=_esc(report.person), date=_esc(report.session_date),
+                technique=_esc(report.technique or "–")),
             s["body"],
         ),
         Paragraph(REPORT_TEXT["comparison"], s["h2"]),
     ]
 
-    header = ["Test", "Side", REPORT_TEXT["before"], REPORT_TEXT["after"], "Change", "% change",
-              "MDC", "Real change?"]
+    header = [_("Test"), _("Side"), REPORT_TEXT["before"], REPORT_TEXT["after"], _("Change"),
+              _("% change"), _("MDC"), _("Real change?")]
     data: list[list[Any]] = [header]
     verdict_colours: list[tuple[int, colors.Color]] = []
     for i, line in enumerate(report.lines, start=1):
@@ -525,7 +539,7 @@ def session_pdf(report: SessionReport) -> bytes:
         ])
     empty = len(data) == 1
     if empty:
-        data.append([Paragraph("No measurements in this session.", s["cell"])] + [""] * 7)
+        data.append([Paragraph(_("No measurements in this session."), s["cell"])] + [""] * 7)
     widths = [48 * mm, 13 * mm, 22 * mm, 22 * mm, 18 * mm, 16 * mm, 15 * mm, 26 * mm]
     table = Table(data, colWidths=widths, repeatRows=1)
     style = [
@@ -547,7 +561,7 @@ def session_pdf(report: SessionReport) -> bytes:
     story.append(table)
 
     if report.asymmetry:
-        story.append(Paragraph("Left vs right", s["h2"]))
+        story.append(Paragraph(_("Left vs right"), s["h2"]))
         story.extend(Paragraph(_esc(text), s["body"]) for text in report.asymmetry)
 
     if report.ranges:
@@ -556,9 +570,10 @@ def session_pdf(report: SessionReport) -> bytes:
 
     notes = [(line, note) for line in report.lines for note in line.notes]
     if notes:
-        story.append(Paragraph("What to improve when filming", s["h2"]))
+        story.append(Paragraph(_("What to improve when filming"), s["h2"]))
         story.extend(
-            Paragraph(f"<b>{_esc(test_label(line.test))}, {line.side}:</b> {_esc(note)}", s["body"])
+            Paragraph(_("<b>{test}, {side}:</b> {note}").format(
+                test=_esc(test_label(line.test)), side=line.side, note=_esc(note)), s["body"])
             for line, note in notes[:8]
         )
 
@@ -572,7 +587,8 @@ def session_pdf(report: SessionReport) -> bytes:
         story.append(_key_frame_row(report.key_frames, s))
     if report.missing_key_frames:
         story.append(Paragraph(
-            "; ".join(_esc(f"{caption}: {REPORT_TEXT['no_key_frame']}")
+            "; ".join(_esc(_("{caption}: {missing}").format(
+                caption=caption, missing=REPORT_TEXT["no_key_frame"]))
                       for caption in report.missing_key_frames), s["small"]))
 
     if report.method:
@@ -582,15 +598,17 @@ def session_pdf(report: SessionReport) -> bytes:
     sources = sorted({line.mdc_source for line in report.lines if line.mdc_source})
     story.append(Spacer(1, 3 * mm))
     story.append(Paragraph(
-        "MDC = minimal detectable change (95% confidence): a change smaller than this may be "
-        "measurement noise. ± = rom's own uncertainty of a value (about 95%); a change is "
-        "real only when larger than the MDC and than both values' combined uncertainty. "
-        "Sources: " + (_esc("; ".join(sources)) if sources else "–") + ".",
+        _("MDC = minimal detectable change (95% confidence): a change smaller than this may "
+          "be measurement noise. ± = rom's own uncertainty of a value (about 95%); a change is "
+          "real only when larger than the MDC and than both values' combined uncertainty. "
+          "Sources: {sources}.").format(
+            sources=_esc("; ".join(sources)) if sources else "–"),
         s["small"],
     ))
     story.append(Paragraph(
-        f"Measured from video with MediaPipe pose landmarks by rom {__version__}, on this "
-        "computer; no data left the machine. Not a medical diagnosis.",
+        _("Measured from video with MediaPipe pose landmarks by rom {version}, on this "
+          "computer; no data left the machine. Not a medical diagnosis.").format(
+            version=__version__),
         s["small"],
     ))
 
@@ -637,7 +655,7 @@ def _trend_chart(series: TrendSeries, width: float, height: float) -> Drawing:
     legend.fontSize = 6
     legend.deltax = 50
     legend.colorNamePairs = [(colors.HexColor(PHASE_COLOURS[phase]), REPORT_TEXT[word])
-                             for phase, word in (("pre", "before"), ("post", "after"))]
+                             for phase, word in (("pre", _("before")), ("post", _("after")))]
     drawing.add(legend)
     return drawing
 

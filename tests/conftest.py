@@ -37,6 +37,10 @@ from tests import datasets
 # The throw-away PostgreSQL server (one per test session) and the db_url fixture.
 pytest_plugins = ["tests.pg"]
 
+# The tests read rom's English words, whatever language the machine is set to (rom.i18n);
+# servers and apps started by the tests inherit it.
+os.environ["ROM_LANG"] = "en"
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:

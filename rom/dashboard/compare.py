@@ -16,6 +16,7 @@ from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows
 from rom.errors import RomError
+from rom.i18n import N_, Texts, _
 from rom.measurement import Measurement
 from rom.protocols import CATALOGUE
 from rom.store import Store
@@ -26,14 +27,14 @@ from rom.vocabulary import PHASES
 
 # Verdict kinds, in the order they are decided, with their table sentence and headline word.
 _VERDICT_TEXT = {
-    "incomplete": ("Needs both a before and an after value", "–"),
-    "unreliable": ("⚠ Unreliable — film again", "Unreliable"),
-    "no_mdc": ("No published MDC for this test", "No published MDC"),
-    "improved": ("✔ Better — real change: yes", "Yes, better"),
-    "worse": ("✔ Worse — real change: yes", "Yes, worse"),
-    "uncertain": ("≈ Beyond the MDC but within rom's uncertainty — real change: no",
-                  "No, uncertain"),
-    "noise": ("≈ Within measurement noise — real change: no", "No, noise"),
+    "incomplete": (N_("Needs both a before and an after value"), "–"),
+    "unreliable": (N_("⚠ Unreliable — film again"), N_("Unreliable")),
+    "no_mdc": (N_("No published MDC for this test"), N_("No published MDC")),
+    "improved": (N_("✔ Better — real change: yes"), N_("Yes, better")),
+    "worse": (N_("✔ Worse — real change: yes"), N_("Yes, worse")),
+    "uncertain": (N_("≈ Beyond the MDC but within rom's uncertainty — real change: no"),
+                  N_("No, uncertain")),
+    "noise": (N_("≈ Within measurement noise — real change: no"), N_("No, noise")),
 }
 
 
@@ -54,44 +55,44 @@ def _verdict_kind(line: ComparisonLine) -> str:
 
 def verdict(line: ComparisonLine) -> str:
     """Plain words (with a symbol, never colour alone) for one pre/post line."""
-    return _VERDICT_TEXT[_verdict_kind(line)][0]
+    return _(_VERDICT_TEXT[_verdict_kind(line)][0])
 
 
 def short_verdict(line: ComparisonLine) -> str:
     """One or two words for the headline (the table has the full sentence)."""
-    return _VERDICT_TEXT[_verdict_kind(line)][1]
+    return _(_VERDICT_TEXT[_verdict_kind(line)][1])
 
 
 #: The verdict card's end of sentence per verdict kind ({mdc} is the MDC with its unit).
-_CARD_VERDICT = {
-    "incomplete": "needs both a before and an after value",
-    "unreliable": "unreliable, film again",
+_CARD_VERDICT = Texts({
+    "incomplete": N_("needs both a before and an after value"),
+    "unreliable": N_("unreliable, film again"),
     "no_mdc": "{why}",
-    "improved": "real change: yes, better (MDC {mdc})",
-    "worse": "real change: yes, worse (MDC {mdc})",
-    "uncertain": "real change: no, beyond the MDC ({mdc}) but within rom's uncertainty",
-    "noise": "real change: no, within measurement noise (MDC {mdc})",
-}
+    "improved": N_("real change: yes, better (MDC {mdc})"),
+    "worse": N_("real change: yes, worse (MDC {mdc})"),
+    "uncertain": N_("real change: no, beyond the MDC ({mdc}) but within rom's uncertainty"),
+    "noise": N_("real change: no, within measurement noise (MDC {mdc})"),
+})
 
 #: What a larger / smaller primary value means, per test, for the change in words.
 CHANGE_DIRECTION: dict[str, tuple[str, str]] = {
-    "ankle-dorsiflexion": ("more dorsiflexion", "less dorsiflexion"),
-    "knee-flexion": ("more knee bend", "less knee bend"),
-    "knee-flexion-prone": ("more knee bend", "less knee bend"),
-    "hip-extension": ("more hip extension", "less hip extension"),
-    "hip-flexion": ("more hip flexion", "less hip flexion"),
-    "toe-touch": ("further from the floor", "closer to the floor"),
+    "ankle-dorsiflexion": (N_("more dorsiflexion"), N_("less dorsiflexion")),
+    "knee-flexion": (N_("more knee bend"), N_("less knee bend")),
+    "knee-flexion-prone": (N_("more knee bend"), N_("less knee bend")),
+    "hip-extension": (N_("more hip extension"), N_("less hip extension")),
+    "hip-flexion": (N_("more hip flexion"), N_("less hip flexion")),
+    "toe-touch": (N_("further from the floor"), N_("closer to the floor")),
 }
 
 #: The card's words (one table, ready for translation).
-CARD_TEXT = {
-    "anchor": "rom-verdict",
+CARD_TEXT = Texts({
+    "anchor": "rom-verdict",  # codes, not words: never in the catalogue
     "key": "verdict_card_",  # each card's key prefix (its CSS class is st-key-<key>)
-    "heading": "Your result",
-    "before": "Before",
-    "after": "After",
-    "knee_to_wall": "Knee-to-wall: {value}",
-}
+    "heading": N_("Your result"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "knee_to_wall": N_("Knee-to-wall: {value}"),
+})
 
 
 def change_words(line: ComparisonLine) -> str:
@@ -101,9 +102,10 @@ def change_words(line: ComparisonLine) -> str:
     if delta is None:
         return ""
     if delta == 0:
-        return "no change"
-    more, less = CHANGE_DIRECTION.get(line.test, ("higher", "lower"))
-    return f"{labels.format_value(abs(delta), line.unit)} {more if delta > 0 else less}"
+        return _("no change")
+    more, less = CHANGE_DIRECTION.get(line.test, (N_("higher"), N_("lower")))
+    return _("{size} {direction}").format(size=labels.format_value(abs(delta), line.unit),
+                                         direction=_(more if delta > 0 else less))
 
 
 def verdict_sentence(line: ComparisonLine) -> str:
@@ -118,7 +120,8 @@ def verdict_sentence(line: ComparisonLine) -> str:
         shown += f" ({labels.format_value(delta, line.unit, signed=True)})"
     ending = _CARD_VERDICT[_verdict_kind(line)].format(
         mdc=labels.format_value(line.mdc, line.unit), why=no_mdc_reason(line.test))
-    return f"{name} · {line.side}: {shown} — {ending}"
+    return _("{test} · {side}: {values} — {verdict}").format(
+        test=name, side=line.side, values=shown, verdict=ending)
 
 
 def knee_to_wall_text(measurement: Measurement | None) -> str:
@@ -131,7 +134,7 @@ def knee_to_wall_text(measurement: Measurement | None) -> str:
     text = CARD_TEXT["knee_to_wall"].format(value=labels.format_value(distance, "cm"))
     band = norms.reference_range(measurement.test, norms.KNEE_TO_WALL)
     sentence = norms.range_sentence(distance, band)
-    return f"{text}, {sentence}" if sentence else text
+    return _("{distance}, {judged}").format(distance=text, judged=sentence) if sentence else text
 
 
 def range_text(measurement: Measurement | None) -> str:
@@ -140,14 +143,14 @@ def range_text(measurement: Measurement | None) -> str:
         return ""
     band = norms.reference_range(measurement.test)
     if band is None or band.unit != measurement.unit:
-        return norms.NO_RANGE_REASON.get(measurement.test, "no published range")
+        return norms.NO_RANGE_REASON.get(measurement.test, _("no published range"))
     return norms.range_sentence(measurement.value, band)
 
 
 def verdict_lines() -> list[ComparisonLine]:
     """One line per test and side analysed in this browser session, the latest pair first."""
     found = state.analyses()
-    pairs = sorted({(test, side) for test, side, _ in found})
+    pairs = sorted({(test, side) for test, side, _phase in found})
     last = st.session_state.get(state.LAST_PAIR)
     if last in pairs:
         pairs.remove(last)
@@ -179,7 +182,7 @@ def asymmetry_threshold_texts(lines: Sequence[ComparisonLine]) -> list[str]:
         name = labels.test_label(pair.test).split(" (")[0]
         threshold = norms.ASYMMETRY_THRESHOLDS.get(pair.test)
         if threshold is None:
-            texts.append(f"{name}: no published left/right threshold")
+            texts.append(_("{test}: no published left/right threshold").format(test=name))
             continue
         if threshold.quantity == "value":
             left, right = pair.left.value, pair.right.value
@@ -191,13 +194,15 @@ def asymmetry_threshold_texts(lines: Sequence[ComparisonLine]) -> list[str]:
         apart = labels.format_value(abs(left - right), threshold.unit)
         limit = labels.format_value(threshold.limit, threshold.unit)
         beyond = norms.asymmetric(left, right, threshold)
-        verdict_words = (f"beyond {limit}: asymmetric" if beyond
-                         else f"within {limit}: not asymmetric")
+        verdict_words = (_("beyond {limit}: asymmetric") if beyond
+                         else _("within {limit}: not asymmetric")).format(limit=limit)
         texts.append(
-            f"{name} ({pair.phase}): left {labels.format_value(left, threshold.unit)}, right "
-            f"{labels.format_value(right, threshold.unit)}, {apart} apart, {verdict_words} "
-            f"({threshold.meaning}; {threshold.source})"
-            + ("" if pair.reliable else " ⚠ a side is unreliable"))
+            _("{test} ({phase}): left {left}, right {right}, {apart} apart, {verdict} "
+              "({meaning}; {source})").format(
+                test=name, phase=pair.phase, left=labels.format_value(left, threshold.unit),
+                right=labels.format_value(right, threshold.unit), apart=apart,
+                verdict=verdict_words, meaning=_(threshold.meaning), source=threshold.source)
+            + ("" if pair.reliable else _(" ⚠ a side is unreliable")))
     return texts
 
 
@@ -224,16 +229,18 @@ def show_verdict_card(line: ComparisonLine) -> None:
                                         (cols[1], line.post, CARD_TEXT["after"])):
             with col:
                 if measurement is None:
-                    st.caption(f"{title}: not analysed yet")
+                    st.caption(_("{phase}: not analysed yet").format(phase=title))
                     continue
                 value = labels.trusted_value(measurement.value, line.unit,
                                              measurement.reliable,
                                              uncertainty=measurement.uncertainty)
-                trust = (f"reliable, quality {measurement.quality:.0%}" if measurement.reliable
-                         else "unreliable, do not use this number")
+                trust = (_("reliable, quality {quality}").format(
+                    quality=f"{measurement.quality:.0%}") if measurement.reliable
+                         else _("unreliable, do not use this number"))
                 if is_corrected(measurement):
-                    trust += f", {CORRECTED_LABEL}"
-                st.markdown(f"{title}: **{literal(value)}** ({trust})")
+                    trust += f", {_(CORRECTED_LABEL)}"
+                st.markdown(_("{phase}: **{value}** ({trust})").format(
+                    phase=title, value=literal(value), trust=trust))
                 for extra in (knee_to_wall_text(measurement), range_text(measurement)):
                     if extra:
                         st.caption(literal(extra))
@@ -244,7 +251,7 @@ def show_verdict_card(line: ComparisonLine) -> None:
 
 def _trials_note(line: ComparisonLine) -> str:
     """Which trials the card's values summarise (empty with one trial per phase)."""
-    found = {slot for test, slot, _ in state.analyses() if test == line.test}
+    found = {slot for test, slot, _phase in state.analyses() if test == line.test}
     for slot in sorted(found):
         by_phase = state.measured_trials(line.test, slot, line.side)
         if any(by_phase.values()):
@@ -257,19 +264,19 @@ def _trials_note(line: ComparisonLine) -> str:
 def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:
     return [
         {
-            "Test": labels.test_label(line.test),
-            "Side": line.side.capitalize(),
-            "Before": labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"),
-                                        marker=" ⚠", uncertainty=line.uncertainty("pre"))
+            _("Test"): labels.test_label(line.test),
+            _("Side"): line.side.capitalize(),
+            _("Before"): labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"),
+                                              marker=" ⚠", uncertainty=line.uncertainty("pre"))
             + adjusted_suffix(line.pre),
-            "After": labels.trusted_value(line.value("post"), line.unit, line.reliable("post"),
-                                         marker=" ⚠", uncertainty=line.uncertainty("post"))
+            _("After"): labels.trusted_value(line.value("post"), line.unit, line.reliable("post"),
+                                             marker=" ⚠", uncertainty=line.uncertainty("post"))
             + adjusted_suffix(line.post),
-            "Change": labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
-                                           signed=True, marker=" ⚠"),
-            "% change": labels.format_percent(_percent(line)),
-            "MDC": labels.format_value(line.mdc, line.unit),
-            "Real change?": verdict(line),
+            _("Change"): labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
+                                              signed=True, marker=" ⚠"),
+            _("% change"): labels.format_percent(_percent(line)),
+            _("MDC"): labels.format_value(line.mdc, line.unit),
+            _("Real change?"): verdict(line),
         }
         for line in lines
     ]
@@ -294,7 +301,7 @@ def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
             fig.add_trace(go.Scatter(x=[pre * scale, post * scale], y=[name, name],
                                      mode="lines", line={"color": MUTED_HEX, "width": 4},
                                      showlegend=False, hoverinfo="skip"))
-    titles = {"pre": "before", "post": "after"}
+    titles = {"pre": _("before"), "post": _("after")}
     for phase in PHASES:
         title = titles[phase]
         xs, ys, texts, fills = [], [], [], []
@@ -328,7 +335,7 @@ def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
 #: How many MDCs the value axis spans at least, so noise never fills the chart.
 AXIS_SPAN_MDCS = 3.0
 #: Name of the MDC band's trace (the band of noise around each before value).
-MDC_BAND_NAME = "MDC band around before"
+MDC_BAND_NAME = N_("MDC band around before")
 
 
 def axis_range(lines: Sequence[ComparisonLine]) -> tuple[float, float] | None:
@@ -371,7 +378,7 @@ def _add_mdc_bands(fig: go.Figure, lines: Sequence[ComparisonLine], names: list[
         xs += [(pre - line.mdc) * scale, (pre + line.mdc) * scale, None]
         ys += [name, name, None]
     if xs:
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=MDC_BAND_NAME,
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=_(MDC_BAND_NAME),
                                  line={"color": PHASE_COLOURS["pre"], "width": 18},
                                  opacity=0.18, hoverinfo="skip"))
 
@@ -386,14 +393,15 @@ def _add_reference_band(fig: go.Figure, lines: Sequence[ComparisonLine]) -> None
         return
     high = band.high if band.high is not None else band.low + 360.0
     fig.add_vrect(x0=band.low, x1=high, fillcolor=REFERENCE_FILL, opacity=0.25, line_width=0,
-                  layer="below", annotation_text=f"typical range: {band.meaning}",
+                  layer="below",
+                  annotation_text=_("typical range: {meaning}").format(meaning=_(band.meaning)),
                   annotation_position="bottom left")
 
 
 def _axis_title(lines: Sequence[ComparisonLine]) -> str:
     units = {line.unit for line in lines}
-    names = {"deg": "degrees", "cm": "centimetres", "fraction_of_height": "% of height"}
-    return names.get(units.pop(), "value") if len(units) == 1 else "value (° or cm)"
+    names = {"deg": _("degrees"), "cm": _("centimetres"), "fraction_of_height": _("% of height")}
+    return names.get(units.pop(), _("value")) if len(units) == 1 else _("value (° or cm)")
 
 
 def show_session(store: Store, person: PersonInfo) -> None:
@@ -409,10 +417,10 @@ def show_session(store: Store, person: PersonInfo) -> None:
     lines = session_lines(trials, dashboard_trials.chosen_statistic(store))
     if not lines:
         return
-    st.subheader("4 · Before and after in this session")
+    st.subheader(_("4 · Before and after in this session"))
     technique = st.session_state.get(state.SESSION_FINGERPRINT, ("", ""))[1]
-    st.caption(f"{literal(person.name)} · {literal(technique)} · saved to the history "
-               "automatically")
+    st.caption(_("{person} · {technique} · saved to the history automatically").format(
+        person=literal(person.name), technique=literal(technique)))
     last = st.session_state.get(state.LAST_PAIR)
     headline = next((line for line in lines if last and line.test == last[0]
                      and (line.side == last[1] or last[1] == "auto")), None)
@@ -424,25 +432,25 @@ def show_session(store: Store, person: PersonInfo) -> None:
 def show_headline(line: ComparisonLine) -> None:
     """The latest test's answer in four numbers a runner can read at a glance."""
     cols = st.columns(4)
-    cols[0].metric("Before", labels.trusted_value(line.value("pre"), line.unit,
+    cols[0].metric(CARD_TEXT["before"], labels.trusted_value(line.value("pre"), line.unit,
                                                   line.reliable("pre"),
                                                   uncertainty=line.uncertainty("pre")),
                    border=True)
-    cols[1].metric("After", labels.trusted_value(line.value("post"), line.unit,
+    cols[1].metric(CARD_TEXT["after"], labels.trusted_value(line.value("post"), line.unit,
                                                  line.reliable("post"),
                                                  uncertainty=line.uncertainty("post")),
                    border=True)
-    cols[2].metric("Change", labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
+    cols[2].metric(_("Change"), labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
                                                   signed=True),
                    delta=change_words(line) or None,
                    # An arrow would mislead: for the toe touch, down is better.
                    delta_color="off", delta_arrow="off", border=True)
-    cols[3].metric("Real change?", short_verdict(line), border=True,
-                   delta=f"MDC {labels.format_value(line.mdc, line.unit)}"
+    cols[3].metric(_("Real change?"), short_verdict(line), border=True,
+                   delta=_("MDC {mdc}").format(mdc=labels.format_value(line.mdc, line.unit))
                    if line.mdc is not None else None, delta_color="off", delta_arrow="off",
-                   help="Real when the change is larger than the minimal detectable change "
-                   "(MDC) and than the two values' combined uncertainty (± beside each "
-                   "value); smaller changes can be measurement noise.")
+                   help=_("Real when the change is larger than the minimal detectable change "
+                          "(MDC) and than the two values' combined uncertainty (± beside each "
+                          "value); smaller changes can be measurement noise."))
 
 
 def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
@@ -455,21 +463,21 @@ def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
             st.plotly_chart(dumbbell_chart(same), key=f"dumbbell_{key}_{unit}")
     notes = list(dict.fromkeys(note for line in lines for note in line.notes))
     if notes:
-        st.markdown("**What the videos tell you**")
+        st.markdown("**" + _("What the videos tell you") + "**")
         for note in notes:
             st.markdown(f"- {literal(note)}")  # stored reasons are data
     asymmetry = report.asymmetry_texts(lines)
     thresholds = asymmetry_threshold_texts(lines)
     if asymmetry or thresholds:
-        st.markdown("**Left vs right**")
+        st.markdown("**" + _("Left vs right") + "**")
         for text in asymmetry:
             st.markdown(f"- {text}")
         for text in thresholds:
             st.markdown(f"- {literal(text)}")
     sources = sorted({line.mdc_source for line in lines if line.mdc_source})
     st.caption(
-        "MDC = minimal detectable change: a change smaller than this can be measurement noise. "
-        "± = rom's own uncertainty of a value (about 95 %); a change is real only when it is "
-        "larger than the MDC and than the two values' combined uncertainty. "
-        + ("Sources: " + "; ".join(sources) + "." if sources else "")
+        _("MDC = minimal detectable change: a change smaller than this can be measurement "
+          "noise. ± = rom's own uncertainty of a value (about 95 %); a change is real only "
+          "when it is larger than the MDC and than the two values' combined uncertainty. ")
+        + (_("Sources: {sources}.").format(sources="; ".join(sources)) if sources else "")
     )

@@ -43,6 +43,7 @@ from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.services import AnalysedVideo
 from rom.dashboard.text import literal
 from rom.errors import MeasurementError, RomError
+from rom.i18n import N_, Texts
 from rom.landmarks import Landmark
 from rom.measurement import Measurement
 from rom.protocols import CATALOGUE
@@ -51,42 +52,43 @@ from rom.video import iter_frames
 ASSETS = Path(__file__).resolve().parent / "assets"
 #: The frame is sent to the browser at most this many pixels on its long side.
 MAX_SIDE_PX = 900
-TEXT = {
-    "heading": ":material/edit_location_alt: Correct landmarks",
-    "intro": "Drag a point to where the joint really is, or choose it below and click its "
-             "place. The value is measured again with the test's own definition.",
-    "point": "Point to move",
-    "frame": "Frame (the measured moment is frame {frame})",
-    "frame_help": "Step to another frame to correct the points there; the value is then "
-                  "measured at that frame.",
-    "no_frame": "The key frame could not be read from the video: {error}",
-    "nothing": "This clip has no measured moment whose points could be corrected.",
-    "automatic": "Automatic",
-    "corrected": "With your points",
-    "saved_value": "Saved: manually adjusted",
-    "clinician": "Corrected by",
-    "clinician_help": "Your name, kept with the correction (the report's clinician by default).",
-    "save": "Save correction",
-    "undo": "Undo",
-    "automatic_button": "Back to automatic",
-    "saved": "Correction saved: {test}, {phase}: {value} (manually adjusted; automatic "
-             "{automatic}).",
-    "restored": "Back to the automatic value: {test}, {phase}: {value}.",
-    "save_failed": "The correction could not be saved: {error}",
-    "moved": "Moved: {moves}.",
-    "knee_bones": "Knee flexion is measured from the bones (hip-to-ankle distance): moving "
-                  "the hip or the ankle changes it, the knee point changes only the drawn "
-                  "angle.",
-    "no_session": "Analyse the clip again to save a correction: its session is no longer open.",
-    "kept": "Your manual correction of the {clip} clip was applied again to the new "
-            "analysis of the same video: {value} ({label}; automatic now {automatic}).",
-    "dropped": "Your manual correction of the {clip} clip ({value}, {label}) was dropped: "
-               "{why}. Correct the points again if the value needs it.",
-    "replaced": "that clip was replaced by another video",
-}
-PHASE_WORDS = {"pre": "before", "post": "after"}
+TEXT = Texts({
+    "heading": N_(":material/edit_location_alt: Correct landmarks"),
+    "intro": N_("Drag a point to where the joint really is, or choose it below and click its "
+                "place. The value is measured again with the test's own definition."),
+    "point": N_("Point to move"),
+    "frame": N_("Frame (the measured moment is frame {frame})"),
+    "frame_help": N_("Step to another frame to correct the points there; the value is then "
+                     "measured at that frame."),
+    "no_frame": N_("The key frame could not be read from the video: {error}"),
+    "nothing": N_("This clip has no measured moment whose points could be corrected."),
+    "automatic": N_("Automatic"),
+    "corrected": N_("With your points"),
+    "saved_value": N_("Saved: manually adjusted"),
+    "clinician": N_("Corrected by"),
+    "clinician_help": N_("Your name, kept with the correction (the report's clinician by "
+                         "default)."),
+    "save": N_("Save correction"),
+    "undo": N_("Undo"),
+    "automatic_button": N_("Back to automatic"),
+    "saved": N_("Correction saved: {test}, {phase}: {value} (manually adjusted; automatic "
+                "{automatic})."),
+    "restored": N_("Back to the automatic value: {test}, {phase}: {value}."),
+    "save_failed": N_("The correction could not be saved: {error}"),
+    "moved": N_("Moved: {moves}."),
+    "knee_bones": N_("Knee flexion is measured from the bones (hip-to-ankle distance): moving "
+                     "the hip or the ankle changes it, the knee point changes only the drawn "
+                     "angle."),
+    "no_session": N_("Analyse the clip again to save a correction: its session is no longer open."),
+    "kept": N_("Your manual correction of the {clip} clip was applied again to the new "
+               "analysis of the same video: {value} ({label}; automatic now {automatic})."),
+    "dropped": N_("Your manual correction of the {clip} clip ({value}, {label}) was dropped: "
+                  "{why}. Correct the points again if the value needs it."),
+    "replaced": N_("that clip was replaced by another video"),
+})
+PHASE_WORDS = Texts({"pre": N_("before"), "post": N_("after")})
 #: How a landmark's part reads in the point choice.
-PART_WORDS = {"FOOT_INDEX": "toe", "INDEX": "index knuckle"}
+PART_WORDS = Texts({"FOOT_INDEX": N_("toe"), "INDEX": N_("index knuckle")})
 # Session-state keys, one set per analysed clip (``{key}`` is the clip's widget key).
 SECTION_KEY = "correct_section_{key}"  # the expander (open or not)
 FRAME_CHOICE_KEY = "correct_frame_{key}"  # the frame corrected (a number input)
@@ -115,7 +117,7 @@ class ShownFrame:
 
 def landmark_label(name: str) -> str:
     """``"LEFT_FOOT_INDEX"`` -> ``"left toe"``, ``"LEFT_KNEE"`` -> ``"left knee"``."""
-    side, _, part = name.partition("_")
+    side, _sep, part = name.partition("_")
     if side not in ("LEFT", "RIGHT"):
         return name.replace("_", " ").lower()
     return f"{side.lower()} {PART_WORDS.get(part, part.replace('_', ' ').lower())}"

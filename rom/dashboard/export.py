@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 import streamlit as st
 
@@ -11,6 +12,7 @@ from rom import report
 from rom.dashboard import record, state, summary, trials
 from rom.dashboard.text import literal
 from rom.errors import RomError
+from rom.i18n import N_, Texts, _
 from rom.store import Store
 from rom.store.bundle_file import parse_bundle
 from rom.store.records import PersonInfo, SessionInfo
@@ -21,16 +23,16 @@ def _slug(text: str) -> str:
 
 
 #: The export tab's words (one table, ready for translation).
-EXPORT_TEXT: dict[str, str] = {
-    "download": "Download the report",
-    "download_help": "The one-page PDF of this session, for the client file.",
-    "header": "Clinic header",
-    "header_help": "Printed at the top of every report; set once, kept for all clients.",
-    "clinic": "Clinic",
-    "clinician": "Clinician",
-    "save_header": "Save the header",
-    "saved_header": "The report header is saved.",
-}
+EXPORT_TEXT: Mapping[str, str] = Texts({
+    "download": N_("Download the report"),
+    "download_help": N_("The one-page PDF of this session, for the client file."),
+    "header": N_("Clinic header"),
+    "header_help": N_("Printed at the top of every report; set once, kept for all clients."),
+    "clinic": N_("Clinic"),
+    "clinician": N_("Clinician"),
+    "save_header": N_("Save the header"),
+    "saved_header": N_("The report header is saved."),
+})
 #: Session-state keys of this module.
 EXPORT_SESSION = "export_session"  # the session chosen for the PDF
 _NEWEST_SEEN = "_export_newest_seen"  # the newest session when the choice was last drawn
@@ -72,7 +74,7 @@ def saved_session_download(store: Store) -> None:
     try:
         pdf = report.session_pdf(session_report(store, person, session))
     except RomError as exc:
-        st.error(f"The report could not be made: {literal(exc)}")
+        st.error(_("The report could not be made: {error}").format(error=literal(exc)))
         return
     st.download_button(EXPORT_TEXT["download"], pdf, type="primary",
                        icon=":material/picture_as_pdf:", help=EXPORT_TEXT["download_help"],
@@ -113,7 +115,7 @@ def _default_to_newest(newest_id: int, known_ids: list[int]) -> None:
 
 def show(store: Store, person: PersonInfo | None) -> None:
     if person is None:
-        st.info("Choose a person in the sidebar to export their data.")
+        st.info(_("Choose a person in the sidebar to export their data."))
     else:
         _exports(store, person)
     clinic_header_form(store)  # for every report, so also before anybody has a session
@@ -124,71 +126,75 @@ def show(store: Store, person: PersonInfo | None) -> None:
 def _exports(store: Store, person: PersonInfo) -> None:
     sessions = store.sessions(person.id)
     if not sessions:
-        st.info(f"Nothing to export for {literal(person.name)} yet.")
+        st.info(_("Nothing to export for {person} yet.").format(person=literal(person.name)))
         return
     slug = _slug(person.name)
 
-    st.subheader("Session report (PDF)")
-    st.caption("One page for a client file: before vs after, whether each change is real, left vs "
-               "right, and advice where a video was not good enough.")
+    st.subheader(_("Session report (PDF)"))
+    st.caption(_("One page for a client file: before vs after, whether each change is real, "
+                 "left vs right, and advice where a video was not good enough."))
     newest_first = sorted(sessions, key=lambda s: (s.date, s.id), reverse=True)
     _default_to_newest(newest_first[0].id, [s.id for s in newest_first])
-    chosen_id = st.selectbox("Session", [s.id for s in newest_first], key=EXPORT_SESSION,
+    chosen_id = st.selectbox(_("Session"), [s.id for s in newest_first], key=EXPORT_SESSION,
                              format_func=lambda i: summary.session_label(
                                  next(s for s in sessions if s.id == i)))
     session = next(s for s in sessions if s.id == chosen_id)
     try:
         pdf = report.session_pdf(session_report(store, person, session))
     except RomError as exc:
-        st.error(f"The report could not be made: {literal(exc)}")
+        st.error(_("The report could not be made: {error}").format(error=literal(exc)))
     else:
-        st.download_button("Download the PDF report", pdf, type="primary",
+        st.download_button(_("Download the PDF report"), pdf, type="primary",
                            icon=":material/picture_as_pdf:",
                            file_name=pdf_file_name(person, session),
                            mime="application/pdf", key="download_pdf", on_click="ignore")
 
-    st.subheader("All measurements (CSV)")
+    st.subheader(_("All measurements (CSV)"))
     trials = {s.id: store.trials(s.id) for s in sessions}
     rows = summary.measurement_rows(person, sessions, trials)
-    st.caption(f"{len(rows)} measurement(s) from {len(sessions)} session(s); opens in any "
-               "spreadsheet. Values are in the unit given on each row.")
-    st.download_button("Download the CSV", report.measurements_csv(rows),
+    st.caption(_("{measurements} measurement(s) from {sessions} session(s); opens in any "
+                 "spreadsheet. Values are in the unit given on each row.").format(
+        measurements=len(rows), sessions=len(sessions)))
+    st.download_button(_("Download the CSV"), report.measurements_csv(rows),
                        icon=":material/table_view:",
                        file_name=f"rom-{slug}-measurements.csv", mime="text/csv",
                        key="download_csv", on_click="ignore")
 
-    st.subheader("Backup")
-    st.caption("The person's whole history as one file, to move it to another computer "
-               "(videos are not included).")
+    st.subheader(_("Backup"))
+    st.caption(_("The person's whole history as one file, to move it to another computer "
+                 "(videos are not included)."))
     bundle = json.dumps(store.export_bundle(person.id), indent=1).encode()
-    st.download_button("Download the backup (JSON)", bundle, icon=":material/save:",
+    st.download_button(_("Download the backup (JSON)"), bundle, icon=":material/save:",
                        file_name=f"rom-{slug}-backup.json", mime="application/json",
                        key="download_bundle", on_click="ignore")
 
 
 def restore_section(store: Store) -> None:
     """Add a person's history from a backup file (what is already here is kept as is)."""
-    st.subheader("Restore from a backup")
-    upload = st.file_uploader("Backup file (JSON) made by rom", type=["json"],
+    st.subheader(_("Restore from a backup"))
+    upload = st.file_uploader(_("Backup file (JSON) made by rom"), type=["json"],
                               key="restore_upload")
-    if upload is None or not st.button("Restore", key="restore"):
+    if upload is None or not st.button(_("Restore"), key="restore"):
         return
     try:
         # Size and nesting are checked before parsing (a hostile file cannot crash the page).
         bundle = parse_bundle(upload.getvalue(), "it")
     except RomError as exc:
-        st.error(f"“{literal(upload.name)}” is not a rom backup file ({literal(exc)}).")
+        st.error(_("“{file}” is not a rom backup file ({error}).").format(
+            file=literal(upload.name), error=literal(exc)))
         return
     try:
         result = store.import_bundle(bundle)
     except RomError as exc:
-        st.error(f"“{literal(upload.name)}” could not be restored: {literal(exc)}")
+        st.error(_("“{file}” could not be restored: {error}").format(
+            file=literal(upload.name), error=literal(exc)))
         return
     if result.anything_added:
-        state.flash("success", f"Restored {result.sessions_added} session(s) and "
-                               f"{result.measurements_added} measurement(s).")
+        state.flash("success", _("Restored {sessions} session(s) and {measurements} "
+                                 "measurement(s).").format(
+            sessions=result.sessions_added, measurements=result.measurements_added))
     else:
-        state.flash("info", "Everything in that backup is already here.")
+        state.flash("info", _("Everything in that backup is already here."))
     st.session_state[state.PERSON_ID] = result.person_id
     st.session_state[record.PENDING_PERSON] = result.person_id
     st.rerun()

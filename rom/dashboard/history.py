@@ -18,6 +18,7 @@ from rom.dashboard.results import PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows, plot_literal
 from rom.errors import RomError
 from rom.history import session_changes, technique_effects
+from rom.i18n import N_, Texts, _
 from rom.norms import include_in_trend
 from rom.store import Store
 from rom.store.records import HistoryPoint, PersonInfo
@@ -25,32 +26,32 @@ from rom.style import CHART_TEXT_HEX, MUTED_HEX, OKABE_ITO, REFERENCE_FILL, WARN
 from rom.trials import summarised_points
 from rom.vocabulary import PHASES
 
-INCLUDE_UNRELIABLE = "Include values flagged unreliable"
-INCLUDE_UNRELIABLE_HELP = ("Values rom could not measure reliably are kept out of the trends and "
-                           "the technique averages unless you tick this; they are shown hollow.")
+INCLUDE_UNRELIABLE = N_("Include values flagged unreliable")
+INCLUDE_UNRELIABLE_HELP = N_("Values rom could not measure reliably are kept out of the trends and "
+                             "the technique averages unless you tick this; they are shown hollow.")
 
 #: The History tab's chart words (one table, ready for translation).
-HISTORY_TEXT: dict[str, str] = {
-    "before": "before",
-    "after": "after",
-    "trace": "{side} · {phase}",
-    "mdc_band": "MDC band · {side} (± {mdc} around the first before)",
-    "range": "typical range: {meaning}",
-    "asymmetry": "left–right difference · {phase}",
-    "threshold": "published threshold {limit}",
-    "threshold_note": "Left/right threshold {limit}: {meaning} ({source}).",
-    "range_note": "Typical range: {meaning} ({source}).",
-    "mdc_line": "MDC {mdc} (no published left/right threshold)",
-    "value_axis": "{test} ({unit})",
-    "asymmetry_axis": "Left–right {quantity} ({unit})",
-    "knee_to_wall": "knee-to-wall",
-    "difference": "difference",
+HISTORY_TEXT: Mapping[str, str] = Texts({
+    "before": N_("before"),
+    "after": N_("after"),
+    "trace": N_("{side} · {phase}"),
+    "mdc_band": N_("MDC band · {side} (± {mdc} around the first before)"),
+    "range": N_("typical range: {meaning}"),
+    "asymmetry": N_("left–right difference · {phase}"),
+    "threshold": N_("published threshold {limit}"),
+    "threshold_note": N_("Left/right threshold {limit}: {meaning} ({source})."),
+    "range_note": N_("Typical range: {meaning} ({source})."),
+    "mdc_line": N_("MDC {mdc} (no published left/right threshold)"),
+    "value_axis": N_("{test} ({unit})"),
+    "asymmetry_axis": N_("Left–right {quantity} ({unit})"),
+    "knee_to_wall": N_("knee-to-wall"),
+    "difference": N_("difference"),
     "hover": "%{customdata}<br>%{text}<extra></extra>",
-    "no_technique": "No technique named",
-    "tests": "Tests",
-    "techniques": "Techniques",
-    "no_values": "No values of these tests with these techniques to show.",
-}
+    "no_technique": N_("No technique named"),
+    "tests": N_("Tests"),
+    "techniques": N_("Techniques"),
+    "no_values": N_("No values of these tests with these techniques to show."),
+})
 
 #: Each side's colour on the history chart (Okabe–Ito, 3:1 or more on white); before and
 #: after are told apart by shape and line (circle and dotted, diamond and solid), as in
@@ -121,7 +122,7 @@ def history_figure(data: trend.Trend,
                         "line": {"color": colour, "width": 2}},
                 # The value in words for the hover; an unreliable one is never shown bare.
                 text=[labels.trusted_value(v.value(phase), data.unit, v.reliable(phase),
-                                           marker=" ⚠ unreliable") for v in shown],
+                                           marker=_(" ⚠ unreliable")) for v in shown],
                 customdata=[_session_text(v.session_id, v.date, session_labels) for v in shown],
                 hovertemplate=HISTORY_TEXT["hover"],
             ), row=1, col=1)
@@ -136,7 +137,7 @@ def history_figure(data: trend.Trend,
         top = band.high if band.high is not None else max(band.low, limits[1])
         fig.add_hrect(y0=band.low * scale, y1=top * scale, fillcolor=REFERENCE_FILL,
                       opacity=0.2, line_width=0, layer="below",
-                      annotation_text=HISTORY_TEXT["range"].format(meaning=band.meaning),
+                      annotation_text=HISTORY_TEXT["range"].format(meaning=_(band.meaning)),
                       annotation_position="top left", row=1, col=1)
     suffix = labels.UNIT_SUFFIX.get(data.unit, data.unit).strip()
     name = labels.test_label(data.test).split(" (")[0]
@@ -158,12 +159,12 @@ def chart_notes(data: trend.Trend) -> list[str]:
     """The sources of the chart's typical range and left/right threshold, in words."""
     notes = []
     if data.reference is not None:
-        notes.append(HISTORY_TEXT["range_note"].format(meaning=data.reference.meaning,
+        notes.append(HISTORY_TEXT["range_note"].format(meaning=_(data.reference.meaning),
                                                        source=data.reference.source))
     if data.threshold is not None and data.asymmetry:
         notes.append(HISTORY_TEXT["threshold_note"].format(
             limit=labels.format_value(data.threshold.limit, data.threshold.unit),
-            meaning=data.threshold.meaning, source=data.threshold.source))
+            meaning=_(data.threshold.meaning), source=data.threshold.source))
     return notes
 
 
@@ -206,7 +207,7 @@ def _add_asymmetry(fig: go.Figure, data: trend.Trend, session_labels: Mapping[in
                     "color": [MUTED_HEX if a.reliable else "white" for a in shown],
                     "line": {"color": MUTED_HEX, "width": 2}},
             text=[labels.trusted_value(a.difference, data.asymmetry_unit, a.reliable,
-                                       marker=" ⚠ unreliable") for a in shown],
+                                       marker=_(" ⚠ unreliable")) for a in shown],
             customdata=[_session_text(a.session_id, a.date, session_labels) for a in shown],
             hovertemplate=HISTORY_TEXT["hover"],
         ), row=2, col=1)
@@ -234,43 +235,45 @@ def _add_asymmetry(fig: go.Figure, data: trend.Trend, session_labels: Mapping[in
 
 def show(store: Store, person: PersonInfo | None) -> None:
     if person is None:
-        st.info("Choose a person in the sidebar to see their history.")
+        st.info(_("Choose a person in the sidebar to see their history."))
         return
     sessions = store.sessions(person.id)
     if not sessions:
-        st.info(f"No sessions saved for {literal(person.name)} yet. Analyse a before and an "
-                "after video on the first tab; results are saved automatically.")
+        st.info(_("No sessions saved for {person} yet. Analyse a before and an after video on "
+                  "the first tab; results are saved automatically.").format(
+            person=literal(person.name)))
         return
     # Unreliable values stay out of the trends unless the user asks for them (issue 13).
-    opt_in = st.checkbox(INCLUDE_UNRELIABLE, key="trend_include_unreliable",
-                         help=INCLUDE_UNRELIABLE_HELP)
+    opt_in = st.checkbox(_(INCLUDE_UNRELIABLE), key="trend_include_unreliable",
+                         help=_(INCLUDE_UNRELIABLE_HELP))
     # Several trials of a phase count as the verdict card shows them (mean or best).
     history = summarised_points([point for point in store.history(person.id)
                                  if include_in_trend(point.measurement, opt_in)],
                                 dashboard_trials.chosen_statistic(store))
     _technique_effects(history)
-    st.subheader(f"Trends for {literal(person.name)}")
+    st.subheader(_("Trends for {person}").format(person=literal(person.name)))
     session_labels = {s.id: summary.session_label(s) for s in sessions}
     _trends(history, session_labels, person.id, opt_in)
     adjusted = [p for p in history if is_corrected(p.measurement)]
     if adjusted:
-        st.caption(f"✎ {CORRECTED_LABEL.capitalize()} (points moved by hand): " + "; ".join(
+        st.caption(_("✎ {adjusted} (points moved by hand): ").format(
+            adjusted=_(CORRECTED_LABEL).capitalize()) + "; ".join(
             f"{literal(session_labels.get(p.session_id, str(p.date)))} · "
             f"{labels.test_label(p.measurement.test)} · {literal(p.measurement.side)} · "
             f"{_phase_word(p.phase)}: "
             f"{labels.format_value(p.measurement.value, p.measurement.unit)}"
             for p in adjusted))
     if len(sessions) == 1:
-        st.caption("One session so far: each new before/after session adds a point to these "
-                   "trends.")
+        st.caption(_("One session so far: each new before/after session adds a point to these "
+                     "trends."))
 
-    st.subheader("Sessions")
+    st.subheader(_("Sessions"))
     st.table(literal_rows(summary.sessions_table(sessions)), hide_index=True)
-    with st.expander("Delete a session"):
-        choice = st.selectbox("Session", [s.id for s in sessions], key="delete_session_pick",
+    with st.expander(_("Delete a session")):
+        choice = st.selectbox(_("Session"), [s.id for s in sessions], key="delete_session_pick",
                               format_func=lambda i: summary.session_label(
                                   next(s for s in sessions if s.id == i)))
-        if st.button("Delete this session", key="delete_session"):
+        if st.button(_("Delete this session"), key="delete_session"):
             try:
                 deletion.delete_session(store, int(choice))
             except RomError as exc:
@@ -278,7 +281,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
             else:
                 if st.session_state.get(state.SESSION_ID) == choice:
                     st.session_state.pop(state.SESSION_ID, None)
-                state.flash("info", "The session was deleted.")
+                state.flash("info", _("The session was deleted."))
                 st.rerun()
 
 
@@ -287,7 +290,7 @@ def _trends(history: list[HistoryPoint], session_labels: Mapping[int, str], pers
     """One time chart per test, filtered by test and technique."""
     tests = trend.trend_tests(history)
     if not tests:
-        st.info("The saved sessions hold no measurements yet.")
+        st.info(_("The saved sessions hold no measurements yet."))
         return
     # "" stands for sessions with no technique named (a typed technique is never empty).
     techniques = [t or "" for t in trend.trend_techniques(history)]
@@ -311,7 +314,7 @@ def _trends(history: list[HistoryPoint], session_labels: Mapping[int, str], pers
         st.info(HISTORY_TEXT["no_values"])
     if any(not v.reliable(phase) for data in shown for _side, values in data.sides
            for v in values for phase in PHASES):
-        st.caption("Hollow markers are unreliable measurements (see the session's advice).")
+        st.caption(_("Hollow markers are unreliable measurements (see the session's advice)."))
 
 
 def _technique_effects(history: list[HistoryPoint]) -> None:
@@ -319,8 +322,8 @@ def _technique_effects(history: list[HistoryPoint]) -> None:
     effects = technique_effects(session_changes(history))
     if not effects:
         return
-    st.subheader("What each technique did")
+    st.subheader(_("What each technique did"))
     for effect in effects:
         st.markdown(f"- {literal(summary.effect_sentence(effect))}")
-    st.caption("The change from before to after within each session, averaged over the "
-               "sessions with reliable before and after values of the same test and side.")
+    st.caption(_("The change from before to after within each session, averaged over the "
+                 "sessions with reliable before and after values of the same test and side."))

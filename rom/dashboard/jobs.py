@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Generic, Literal, TypeVar
 
+from rom.i18n import N_, _
+
 C = TypeVar("C")  # what the job was started with (e.g. the analysis request)
 T = TypeVar("T")  # one item's result (e.g. one analysed video)
 
@@ -32,11 +34,11 @@ STAGE_SPAN: dict[Stage, tuple[float, float]] = {"tracking": (0.0, 0.85),
                                                 "drawing": (0.85, 1.0)}
 #: Progress words per stage (``{label}``: the item, ``{frame}``/``{frames}``: frame counts).
 STAGE_TEXT: dict[Stage, str] = {
-    "tracking": "{label}: finding the body… frame {frame} of {frames}",
-    "drawing": "{label}: drawing the annotated video…",
+    "tracking": N_("{label}: finding the body… frame {frame} of {frames}"),
+    "drawing": N_("{label}: drawing the annotated video…"),
 }
-STARTING_TEXT = "Starting the analysis…"
-DONE_TEXT = "Analysis finished."
+STARTING_TEXT = N_("Starting the analysis…")
+DONE_TEXT = N_("Analysis finished.")
 #: A job id as made by :func:`new_job_id`; anything else in a URL is ignored.
 JOB_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}")
 
@@ -161,11 +163,11 @@ def fraction(job: JobState[C, T]) -> float:
 def progress_text(job: JobState[C, T]) -> str:
     """The progress bar's words."""
     if job.finished:
-        return DONE_TEXT
+        return _(DONE_TEXT)
     if not job.label:
-        return STARTING_TEXT
-    return STAGE_TEXT[job.stage].format(label=job.label, frame=job.frame,
-                                        frames=job.frames or "?")
+        return _(STARTING_TEXT)
+    return _(STAGE_TEXT[job.stage]).format(label=job.label, frame=job.frame,
+                                           frames=job.frames or "?")
 
 
 # -- the registry (threads) -----------------------------------------------------------------

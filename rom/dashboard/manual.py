@@ -36,6 +36,7 @@ from rom.dashboard import correct, state
 from rom.dashboard.services import AnalysedVideo
 from rom.dashboard.text import literal
 from rom.errors import MeasurementError, RomError
+from rom.i18n import N_, Texts, _
 from rom.manual import (
     HAND_READINGS,
     Point,
@@ -55,34 +56,35 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 #: The photo is shown (and its points measured) at most this many pixels on its long side.
 MAX_SIDE_PX = 1600
 #: The two ends of the reference of typed length, for a toe-spread width in cm.
-REFERENCE_POINTS: tuple[str, str] = ("one end of the reference", "its other end")
+REFERENCE_POINTS: tuple[str, str] = (N_("one end of the reference"), N_("its other end"))
 #: Toe spreading is an angle (3 points) or a forefoot width (2 points and a reference).
-SPREAD_MODES = {"angle": "Angle between the big and little toe", "width": "Forefoot width (cm)"}
-PHASES = {"pre": "Before the technique", "post": "After the technique"}
-SIDES = {"left": "Left foot", "right": "Right foot"}
-TEXT = {
-    "heading": ":material/straighten: Measure by hand on a photo (toe tests)",
-    "test": "Toe test",
-    "side": "Foot",
-    "phase": "When",
-    "mode": "Measure",
-    "reference": "Reference length (cm)",
-    "reference_help": "The true length between the two reference points you click, e.g. a "
-                      "card 8.56 cm wide lying flat beside the foot.",
-    "upload": "Photo of the foot (JPEG, PNG or HEIC)",
-    "upload_help": "A still photo from a phone, as it comes (an iPhone's HEIC too).",
-    "unreadable": "This file could not be read as a photo: {error}",
-    "click": "Click point {number} of {count}: **{name}**",
-    "done": "All points marked. Undo the last point or clear them to mark again.",
-    "undo": "Undo last point",
-    "clear": "Clear points",
-    "value": "Measured by hand",
-    "save": "Save into this session",
-    "saved": "Saved by hand: {test}, {side}, {phase}: {value}.",
-    "save_failed": "The value could not be saved: {error}",
-    "level": "Hold the phone level: a photo has no wall marker, so the image's up is taken "
-             "as true up.",
-}
+SPREAD_MODES = Texts({"angle": N_("Angle between the big and little toe"),
+                      "width": N_("Forefoot width (cm)")})
+PHASES = Texts({"pre": N_("Before the technique"), "post": N_("After the technique")})
+SIDES = Texts({"left": N_("Left foot"), "right": N_("Right foot")})
+TEXT = Texts({
+    "heading": N_(":material/straighten: Measure by hand on a photo (toe tests)"),
+    "test": N_("Toe test"),
+    "side": N_("Foot"),
+    "phase": N_("When"),
+    "mode": N_("Measure"),
+    "reference": N_("Reference length (cm)"),
+    "reference_help": N_("The true length between the two reference points you click, e.g. a "
+                         "card 8.56 cm wide lying flat beside the foot."),
+    "upload": N_("Photo of the foot (JPEG, PNG or HEIC)"),
+    "upload_help": N_("A still photo from a phone, as it comes (an iPhone's HEIC too)."),
+    "unreadable": N_("This file could not be read as a photo: {error}"),
+    "click": N_("Click point {number} of {count}: **{name}**"),
+    "done": N_("All points marked. Undo the last point or clear them to mark again."),
+    "undo": N_("Undo last point"),
+    "clear": N_("Clear points"),
+    "value": N_("Measured by hand"),
+    "save": N_("Save into this session"),
+    "saved": N_("Saved by hand: {test}, {side}, {phase}: {value}."),
+    "save_failed": N_("The value could not be saved: {error}"),
+    "level": N_("Hold the phone level: a photo has no wall marker, so the image's up is taken "
+                "as true up."),
+})
 _POINT_NAMES: dict[str, tuple[str, ...]] = {
     "big-toe-extension": toe_extension.POINTS,
     "big-toe-flexion": toe_flexion.POINTS,
@@ -94,29 +96,30 @@ PHOTO_KEY = "_manual_photo"  # the ShownPhoto on screen
 _MARKED_FOR = "_manual_marked_for"  # (photo id, test, mode) the points belong to
 
 #: The free tools on a video frame (:func:`rom.manual.hand_reading`) and their points.
-FRAME_TOOLS = {"angle": "Angle (3 points)", "distance": "Distance (2 points)",
-               "vertical": "Angle to true vertical (2 points)"}
+FRAME_TOOLS = Texts({"angle": N_("Angle (3 points)"), "distance": N_("Distance (2 points)"),
+                     "vertical": N_("Angle to true vertical (2 points)")})
 FRAME_POINTS: dict[str, tuple[str, ...]] = {
-    "angle": ("one end", "the vertex (the joint)", "the other end"),
-    "distance": ("one end", "the other end"),
-    "vertical": ("one end of the line", "its other end"),
+    "angle": (N_("one end"), N_("the vertex (the joint)"), N_("the other end")),
+    "distance": (N_("one end"), N_("the other end")),
+    "vertical": (N_("one end of the line"), N_("its other end")),
 }
-FRAME_SCALES = {"marker": "The marker's scale", "reference": "A reference of known length"}
-FRAME_TEXT = {
-    "heading": ":material/straighten: Measure by hand on this clip",
-    "intro": "Step to a frame and click the points: a goniometer angle, a distance or a "
-             "line's angle to true vertical. Saved into the session as a value by hand "
-             "(no MDC: before and after are shown, not judged).",
-    "frame": "Frame (the measured moment is frame {frame})",
-    "tool": "Tool",
-    "scale": "Scale",
-    "no_scale": "No marker scale on this clip: click a reference of known length too.",
-    "roll": "True vertical from the clip's calibration (camera tilt {roll:+.1f}°).",
-    "no_roll": "The camera's tilt is unknown on this clip: the frame's up is taken as true "
-               "up, and the angle is marked unreliable.",
-    "no_frame": "The frame could not be read from the video: {error}",
-    "saved": "Saved by hand: {test}, {side}, {phase}: {value} (frame {frame}).",
-}
+FRAME_SCALES = Texts({"marker": N_("The marker's scale"),
+                      "reference": N_("A reference of known length")})
+FRAME_TEXT = Texts({
+    "heading": N_(":material/straighten: Measure by hand on this clip"),
+    "intro": N_("Step to a frame and click the points: a goniometer angle, a distance or a "
+                "line's angle to true vertical. Saved into the session as a value by hand "
+                "(no MDC: before and after are shown, not judged)."),
+    "frame": N_("Frame (the measured moment is frame {frame})"),
+    "tool": N_("Tool"),
+    "scale": N_("Scale"),
+    "no_scale": N_("No marker scale on this clip: click a reference of known length too."),
+    "roll": N_("True vertical from the clip's calibration (camera tilt {roll:+.1f}°)."),
+    "no_roll": N_("The camera's tilt is unknown on this clip: the frame's up is taken as "
+                  "true up, and the angle is marked unreliable."),
+    "no_frame": N_("The frame could not be read from the video: {error}"),
+    "saved": N_("Saved by hand: {test}, {side}, {phase}: {value} (frame {frame})."),
+})
 
 _component = st.components.v2.component(
     "rom_manual_points", js=(ASSETS / "manual.js").read_text(encoding="utf-8"))
@@ -247,7 +250,7 @@ def _mark(names: tuple[str, ...], data: dict[str, object], *, points_key: str = 
     marked = points(points_key)
     if len(marked) < len(names):
         st.markdown(TEXT["click"].format(number=len(marked) + 1, count=len(names),
-                                         name=names[len(marked)]))
+                                         name=_(names[len(marked)])))
     else:
         st.caption(TEXT["done"])
     result = _component(key=f"{prefix}_widget", on_click_change=lambda: None,
@@ -256,7 +259,7 @@ def _mark(names: tuple[str, ...], data: dict[str, object], *, points_key: str = 
     if isinstance(click, dict) and len(marked) < len(names):
         st.session_state[points_key].append([float(click["x"]), float(click["y"])])
         st.rerun()  # draw the new point
-    b1, b2, _ = st.columns([1, 1, 3])
+    b1, b2, _spare = st.columns([1, 1, 3])
     if b1.button(TEXT["undo"], key=f"{prefix}_undo", disabled=not marked):
         st.session_state[points_key].pop()
         st.rerun()

@@ -22,6 +22,7 @@ from rom.dashboard import (
 )
 from rom.dashboard.text import literal
 from rom.errors import RomError
+from rom.i18n import N_, Texts, _
 from rom.store import Store
 from rom.store.records import PersonInfo
 from rom.version import __version__
@@ -40,17 +41,17 @@ _CSS = f"""
 # or an image from another host.
 PAGE_ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 #: The words of the delete box in the sidebar.
-DELETE_TEXT = {
-    "expander": "Delete this person",
-    "caption": "Removes the person with all their sessions and measurements. This cannot be "
-               "undone.",
-    "confirm": "Type “{name}” to confirm",
-    "button": "Delete permanently",
-    "done": "The person and their data were deleted.",
-}
-FAILURE_MESSAGE = ("Something went wrong and the page stopped here. Nothing you saved is lost; "
-                   "reload the page to continue. The details are in rom's log on this computer "
-                   "(reference {reference}).")
+DELETE_TEXT = Texts({
+    "expander": N_("Delete this person"),
+    "caption": N_("Removes the person with all their sessions and measurements. This cannot be "
+                  "undone."),
+    "confirm": N_("Type “{name}” to confirm"),
+    "button": N_("Delete permanently"),
+    "done": N_("The person and their data were deleted."),
+})
+FAILURE_MESSAGE = N_("Something went wrong and the page stopped here. Nothing you saved is lost; "
+                     "reload the page to continue. The details are in rom's log on this computer "
+                     "(reference {reference}).")
 
 
 def run() -> None:
@@ -60,16 +61,16 @@ def run() -> None:
     to the local log only (:mod:`rom.dashboard.failsafe`).
     """
     # "auto": open on a desktop, closed on a phone, where an open sidebar covers the page.
-    st.set_page_config(page_title="rom · range of motion", page_icon=str(PAGE_ICON),
+    st.set_page_config(page_title=_("rom · range of motion"), page_icon=str(PAGE_ICON),
                        layout="wide", initial_sidebar_state="auto")
     if not _host_is_allowed():
-        st.error("This address is not allowed to open rom. Use http://127.0.0.1 or "
-                 "http://localhost, or add the name to ROM_ALLOWED_HOSTS.")
+        st.error(_("This address is not allowed to open rom. Use http://127.0.0.1 or "
+                   "http://localhost, or add the name to ROM_ALLOWED_HOSTS."))
         st.stop()
     try:
         _draw()
     except Exception as exc:  # st.stop() and st.rerun() are BaseExceptions and pass through
-        st.error(FAILURE_MESSAGE.format(reference=failsafe.report_unexpected(exc)))
+        st.error(_(FAILURE_MESSAGE).format(reference=failsafe.report_unexpected(exc)))
 
 
 def _host_is_allowed() -> bool:
@@ -84,12 +85,12 @@ def _host_is_allowed() -> bool:
 
 def _draw() -> None:
     st.markdown(_CSS, unsafe_allow_html=True)
-    st.title("rom · range of motion, before and after")
+    st.title(_("rom · range of motion, before and after"))
     intro = st.empty()  # filled below unless the welcome says it at length
     try:
         store = state.get_store()
     except RomError as exc:
-        st.error(f"The database cannot be opened: {literal(exc)}")
+        st.error(_("The database cannot be opened: {error}").format(error=literal(exc)))
         st.stop()
         return
     results.adopt_analysis()  # a reloaded page finds its analysis (and person) again
@@ -102,12 +103,13 @@ def _draw() -> None:
     if person is None and not store.list_people():
         welcome.show(store)
         return
-    intro.caption("Film a mobility test from the side before and after a technique, and see "
-                  "what changed. Everything stays on this computer.")
+    intro.caption(_("Film a mobility test from the side before and after a technique, and see "
+                    "what changed. Everything stays on this computer."))
 
     session_tab, history_tab, export_tab = st.tabs(
-        [":material/videocam: Before / after session", ":material/show_chart: History",
-         ":material/description: Export"], key="main_tabs"
+        [":material/videocam: " + _("Before / after session"),
+         ":material/show_chart: " + _("History"), ":material/description: " + _("Export")],
+        key="main_tabs"
     )
     with session_tab:
         _session_tab(store, person)
@@ -122,13 +124,14 @@ def _draw() -> None:
 
 def _session_tab(store: Store, person: PersonInfo | None) -> None:
     if person is None:
-        st.info("Start by choosing or adding the person being measured in the sidebar on the "
-                "left.", icon=":material/person_add:")
+        st.info(_("Start by choosing or adding the person being measured in the sidebar on "
+                  "the left."), icon=":material/person_add:")
     elif welcome.is_demo(person):
-        st.info(f"**Demo:** “{literal(person.name)}” is a synthetic body from the bundled "
-                "sample clips. Choose another test under 1 and press **Analyse before and after** "
-                "to try it. When you are ready, use **Add another person** in the sidebar; "
-                "delete the demo person there at any time.", icon=":material/science:")
+        st.info(_("**Demo:** “{person}” is a synthetic body from the bundled sample clips. "
+                  "Choose another test under 1 and press **Analyse before and after** to try "
+                  "it. When you are ready, use **Add another person** in the sidebar; delete "
+                  "the demo person there at any time.").format(person=literal(person.name)),
+                icon=":material/science:")
     switch = results.take_side_switch()
     if switch is not None and person is not None:
         # Before the form is drawn: the switch may set the form's side.
@@ -151,7 +154,8 @@ def _session_tab(store: Store, person: PersonInfo | None) -> None:
             try:
                 state.save_session(store, request.person_id, request.technique)
             except RomError as exc:
-                st.error(f"The results could not be saved: {literal(exc)}")
+                st.error(_("The results could not be saved: {error}").format(
+                    error=literal(exc)))
     if person is None:
         return
     compare.show_verdicts()  # the answer first, right under the form
@@ -175,7 +179,7 @@ def _switch_side(store: Store, person: PersonInfo, switch: results.SideSwitch) -
     try:
         state.save_session(store, person.id, fingerprint[1])
     except RomError as exc:
-        st.error(f"The results could not be saved: {literal(exc)}")
+        st.error(_("The results could not be saved: {error}").format(error=literal(exc)))
 
 
 def _scroll_to(anchor: str) -> None:
@@ -203,8 +207,9 @@ def _sidebar_footer(store: Store, person: PersonInfo | None) -> None:
         st.divider()
         if person is not None:
             _delete_person_box(store, person)
-        st.caption(f"rom {__version__} · tests: "
-                   + ", ".join(labels.test_label(t).split(" (")[0] for t in record.tests_offered()))
+        st.caption(_("rom {version} · tests: {tests}").format(
+            version=__version__,
+            tests=", ".join(labels.test_label(t).split(" (")[0] for t in record.tests_offered())))
 
 
 def _delete_person_box(store: Store, person: PersonInfo) -> None:

@@ -18,6 +18,7 @@ from rom.calibrate.floor import MAX_FLOOR_ROLL_DEG
 from rom.dashboard import services, sessions, state
 from rom.dashboard.text import literal
 from rom.errors import RomError
+from rom.i18n import N_, Texts, _, ngettext
 from rom.pipeline import AnalysisOptions
 from rom.protocols import TESTS
 from rom.store import Store
@@ -25,18 +26,19 @@ from rom.store.records import PersonInfo
 from rom.video import VIDEO_TYPES
 from rom.vocabulary import HEIGHT_RANGE_CM, SIDE_CHOICES, SIDES
 
-NEW_PERSON = "+ Add a new person…"
-SOURCE_UPLOAD = "Upload my videos"
-SOURCE_SAMPLES = "Use the sample videos"
-SOURCE_WEBCAM = "Record with the webcam"
+# Option values (kept in the session state and compared), shown through _().
+NEW_PERSON = N_("+ Add a new person…")
+SOURCE_UPLOAD = N_("Upload my videos")
+SOURCE_SAMPLES = N_("Use the sample videos")
+SOURCE_WEBCAM = N_("Record with the webcam")
 PENDING_PERSON = "_person_to_select"
 PERSON_PARAM = "person"  # the chosen person's id in the page's address, for reloads
-DUPLICATE_NAME = ("“{name}” is already on record: choose them in the list above, or tell the "
-                  "two apart (e.g. add an initial or a year of birth).")
+DUPLICATE_NAME = N_("“{name}” is already on record: choose them in the list above, or tell the "
+                    "two apart (e.g. add an initial or a year of birth).")
 
 #: Bounds of a person's height, cm (:data:`rom.vocabulary.HEIGHT_RANGE_CM`; whole cm here).
 HEIGHT_MIN_CM, HEIGHT_MAX_CM = (round(bound) for bound in HEIGHT_RANGE_CM)
-HEIGHT_HELP = (
+HEIGHT_HELP = N_(
     "Optional. Only used as the scale for the toe-touch reach when rom's wall marker is not in "
     "view: rom measures how tall you stand in the video and turns the reach into centimetres. "
     "Without a marker or a height, the reach is given as a percentage of your height."
@@ -45,13 +47,13 @@ HEIGHT_HELP = (
 #: The side radio offers :data:`rom.vocabulary.SIDE_CHOICES`, automatic first and so chosen
 #: until the user picks a leg: a default leg measured the straight standing leg of a
 #: right-leg quad stretch and called it reliable.
-SIDE_HELP = ("The leg being measured. 'Detect automatically' picks the leg that does the test's "
-             "movement; choose a leg when both legs move.")
+SIDE_HELP = N_("The leg being measured. 'Detect automatically' picks the leg that does the test's "
+               "movement; choose a leg when both legs move.")
 
 #: Largest phone tilt the form accepts, degrees (the pipeline's own limit for a typed roll).
 ROLL_LIMIT_DEG = MAX_FLOOR_ROLL_DEG
-ROLL_LABEL = "Phone tilt (roll, degrees, from a level app)"
-ROLL_HELP = (
+ROLL_LABEL = N_("Phone tilt (roll, degrees, from a level app)")
+ROLL_HELP = N_(
     "Optional. How far the phone leaned sideways while filming, read from a level app with "
     "the phone in its filming position; positive when a door frame looks tilted to the "
     "right in the video (its top right of its bottom), negative when to the left. Angles "
@@ -70,21 +72,21 @@ CLIENT_CHOICES: dict[str, str] = {
 #: Most clips (trials) per phase: clinicians record the best or the mean of 3 trials.
 MAX_TRIALS = 3
 #: The upload boxes' words (one table, ready for translation).
-UPLOAD_TEXT = {
-    "pre": "Before the technique (1–3 clips)",
-    "post": "After the technique (1–3 clips)",
-    "help": ("A phone video (MP4 or MOV), portrait or landscape. Clinicians repeat a test: "
-             "add up to 3 clips of the same test, each one trial, and rom shows each trial "
-             "and their mean (or the best)."),
-    "too_many": ("Up to 3 clips per phase: {phase} has {count}, so only the first 3 are "
-                 "analysed ({names}). Remove a clip to choose which."),
-}
-PHASE_NAMES = {"pre": "before", "post": "after"}
+UPLOAD_TEXT = Texts({
+    "pre": N_("Before the technique (1–3 clips)"),
+    "post": N_("After the technique (1–3 clips)"),
+    "help": (N_("A phone video (MP4 or MOV), portrait or landscape. Clinicians repeat a test: "
+                "add up to 3 clips of the same test, each one trial, and rom shows each trial "
+                "and their mean (or the best).")),
+    "too_many": (N_("Up to 3 clips per phase: {phase} has {count}, so only the first 3 are "
+                    "analysed ({names}). Remove a clip to choose which.")),
+})
+PHASE_NAMES = Texts({"pre": N_("before"), "post": N_("after")})
 
-FPS_CHOICES: dict[str, float | None] = {
-    "Every frame (most accurate)": None,
-    "30 frames per second": 30.0,
-    "15 frames per second (fastest)": 15.0,
+FPS_CHOICES: dict[str, float | None] = {  # the labels are the option values, shown via _()
+    N_("Every frame (most accurate)"): None,
+    N_("30 frames per second"): 30.0,
+    N_("15 frames per second (fastest)"): 15.0,
 }
 
 
@@ -127,7 +129,7 @@ def tests_offered() -> tuple[str, ...]:
 
 def person_sidebar(store: Store) -> PersonInfo | None:
     """Pick or add a person in the sidebar; returns the chosen ``PersonInfo`` or ``None``."""
-    st.sidebar.header("Person")
+    st.sidebar.header(_("Person"))
     people = list(store.list_people())
     by_id = {p.id: p for p in people}
     options: list[Any] = [p.id for p in people] + [NEW_PERSON]
@@ -149,12 +151,12 @@ def person_sidebar(store: Store) -> PersonInfo | None:
         index = (options.index(current) if current is not None
                  else 0 if people else len(options) - 1)
     choice = st.sidebar.selectbox(
-        "Who is being measured?",
+        _("Who is being measured?"),
         options,
         index=index,
-        format_func=lambda o: o if o == NEW_PERSON else by_id[o].name,
+        format_func=lambda o: _(o) if o == NEW_PERSON else by_id[o].name,
         key="person_select",
-        help="A name or a pseudonym. Everything stays on this computer.",
+        help=_("A name or a pseudonym. Everything stays on this computer."),
     )
     if choice == NEW_PERSON:
         st.query_params.pop(PERSON_PARAM, None)
@@ -173,7 +175,7 @@ def person_sidebar(store: Store) -> PersonInfo | None:
         st.session_state[state.SHOWN_PERSON] = person.id
     if person.name != labels.DEMO_PERSON_NAME:
         _forget_demo_choices()
-    st.sidebar.button("Add another person", icon=":material/person_add:", type="tertiary",
+    st.sidebar.button(_("Add another person"), icon=":material/person_add:", type="tertiary",
                       key="add_another_person", on_click=_choose_new_person)
     return person
 
@@ -207,8 +209,12 @@ def _choose_new_person() -> None:
 def person_caption(store: Store, person: PersonInfo) -> str:
     """One line about the person, counted after this run's saves."""
     count = len(store.sessions(person.id))
-    height = f"{person.height_cm:.0f} cm tall · " if person.height_cm else ""
-    return f"{height}{count} session{'s' if count != 1 else ''} on record"
+    sessions_on_record = ngettext("{n} session on record", "{n} sessions on record",
+                                  count).format(n=count)
+    if not person.height_cm:
+        return sessions_on_record
+    return _("{height} cm tall · {sessions}").format(height=f"{person.height_cm:.0f}",
+                                                    sessions=sessions_on_record)
 
 
 def name_key(name: str) -> str:
@@ -224,20 +230,20 @@ def same_name_as(name: str, people: Sequence[PersonInfo]) -> PersonInfo | None:
 
 def _new_person_form(store: Store) -> None:
     with st.sidebar.form("new_person", clear_on_submit=True):
-        name = st.text_input("Name or pseudonym", max_chars=200, key="new_person_name")
+        name = st.text_input(_("Name or pseudonym"), max_chars=200, key="new_person_name")
         height = st.number_input(
-            "Height in cm (optional)", min_value=HEIGHT_MIN_CM, max_value=HEIGHT_MAX_CM,
-            value=None, step=1, format="%d", placeholder="e.g. 172", help=HEIGHT_HELP,
+            _("Height in cm (optional)"), min_value=HEIGHT_MIN_CM, max_value=HEIGHT_MAX_CM,
+            value=None, step=1, format="%d", placeholder=_("e.g. 172"), help=_(HEIGHT_HELP),
             key="new_person_height",
         )
-        submitted = st.form_submit_button("Add person", type="primary")
+        submitted = st.form_submit_button(_("Add person"), type="primary")
     if submitted:
         if not name.strip():
-            st.sidebar.warning("Please type a name or a pseudonym first.")
+            st.sidebar.warning(_("Please type a name or a pseudonym first."))
             return
         taken = same_name_as(name, store.list_people())
         if taken is not None:
-            st.sidebar.warning(DUPLICATE_NAME.format(name=literal(taken.name)))
+            st.sidebar.warning(_(DUPLICATE_NAME).format(name=literal(taken.name)))
             return
         try:
             person = store.add_person(name.strip(),
@@ -248,7 +254,7 @@ def _new_person_form(store: Store) -> None:
         st.session_state[state.PERSON_ID] = person.id
         st.session_state[PENDING_PERSON] = person.id
         st.session_state.pop(state.SESSION_ID, None)
-        state.flash("success", f"Added {literal(person.name)}.")
+        state.flash("success", _("Added {person}.").format(person=literal(person.name)))
         st.rerun()
 
 
@@ -260,32 +266,34 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
 
     ``submit=True`` acts as if the button was pressed (the welcome page's sample demo).
     """
-    st.subheader("1 · What are you testing?")
+    st.subheader(_("1 · What are you testing?"))
     c1, c2, c3 = st.columns([3, 2, 3])
     tests = tests_offered()
-    test = c1.selectbox("Test", tests, format_func=labels.test_label, key="test")
+    test = c1.selectbox(_("Test"), tests, format_func=labels.test_label, key="test")
     sample_sides = _sample_sides(test) if st.session_state.get("source") == SOURCE_SAMPLES else ()
     if sample_sides and st.session_state.get("side") not in sample_sides:
         # The sample clips show one particular leg: show that leg rather than a wrong one.
         st.session_state["side"] = sample_sides[0]
-    side_help = SIDE_HELP
+    side_help = _(SIDE_HELP)
     if len(sample_sides) == 1:
-        side_help = f"The sample clips of this test show the {sample_sides[0]} leg."
+        side_help = _("The sample clips of this test show the {side} leg.").format(
+            side=sample_sides[0])
     # Automatic first, so it is the default (index 0) wherever the form is drawn.
-    side: str = c2.radio("Side", SIDE_CHOICES, format_func=labels.SIDE_LABELS.get,
+    side: str = c2.radio(_("Side"), SIDE_CHOICES, format_func=labels.SIDE_LABELS.get,
                     horizontal=True, key="side", disabled=len(sample_sides) == 1,
                     help=side_help)
-    technique = c3.selectbox("Technique done between before and after", labels.TECHNIQUES,
+    technique = c3.selectbox(_("Technique done between before and after"), labels.TECHNIQUES,
                              key="technique")
     if technique == "Other":
-        technique = c3.text_input("Which technique?", key="technique_other",
-                                  placeholder="e.g. calf foam rolling").strip() or "Other"
-    tip = labels.FILMING_TIPS.get(test, "Film from the side, the whole body in frame.")
-    st.caption(f":material/videocam: **How to film:** {tip}")
+        technique = c3.text_input(_("Which technique?"), key="technique_other",
+                                  placeholder=_("e.g. calf foam rolling")).strip() or "Other"
+    tip = labels.FILMING_TIPS.get(test) or _("Film from the side, the whole body in frame.")
+    st.caption(_(":material/videocam: **How to film:** {tip}").format(tip=tip))
 
-    st.subheader("2 · Videos before and after")
-    source = st.radio("Where are the videos?", (SOURCE_UPLOAD, SOURCE_SAMPLES, SOURCE_WEBCAM),
-                      horizontal=True, key="source", label_visibility="collapsed")
+    st.subheader(_("2 · Videos before and after"))
+    source = st.radio(_("Where are the videos?"), (SOURCE_UPLOAD, SOURCE_SAMPLES, SOURCE_WEBCAM),
+                      format_func=_, horizontal=True, key="source",
+                      label_visibility="collapsed")
     videos: list[VideoInput] = []
     problems: list[str] = []
     if source == SOURCE_UPLOAD:
@@ -304,28 +312,30 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
     if person is not None:
         sessions.new_session_button()
 
-    with st.expander("Settings (optional)"):
+    with st.expander(_("Settings (optional)")):
         s1, s2, s3 = st.columns(3)
-        model = s1.selectbox("Pose model", ("full", "lite", "heavy"), key="model",
-                             help="'full' works offline; 'lite' and 'heavy' are downloaded once.")
-        fps_label = s2.selectbox("Frames analysed", tuple(FPS_CHOICES), key="fps")
+        model = s1.selectbox(_("Pose model"), ("full", "lite", "heavy"), key="model",
+                             help=_("'full' works offline; 'lite' and 'heavy' are downloaded "
+                                    "once."))
+        fps_label = s2.selectbox(_("Frames analysed"), tuple(FPS_CHOICES), format_func=_,
+                                 key="fps")
         stored = person.height_cm if person is not None else None
         default_height = (round(stored) if stored and HEIGHT_MIN_CM <= round(stored)
                           <= HEIGHT_MAX_CM else None)
         # Keyed by person: another person's height must not carry over.
-        height = s3.number_input("Height in cm (optional)", min_value=HEIGHT_MIN_CM,
+        height = s3.number_input(_("Height in cm (optional)"), min_value=HEIGHT_MIN_CM,
                                  max_value=HEIGHT_MAX_CM, value=default_height, step=1,
-                                 format="%d", placeholder="not given",
+                                 format="%d", placeholder=_("not given"),
                                  key=f"height_cm_{person.id if person is not None else 'none'}",
-                                 help=HEIGHT_HELP)
+                                 help=_(HEIGHT_HELP))
         m1, m2 = st.columns([2, 1])
         use_marker = m1.checkbox(
-            "Use rom's wall marker when it is in view", value=True, key="use_marker",
-            help="The printed marker on the wall levels the camera's tilt and gives a scale "
-                 "in centimetres.")
-        roll = m2.number_input(ROLL_LABEL, min_value=-ROLL_LIMIT_DEG, max_value=ROLL_LIMIT_DEG,
-                               value=None, step=0.1, format="%.1f", placeholder="not given",
-                               key="roll_deg", help=ROLL_HELP)
+            _("Use rom's wall marker when it is in view"), value=True, key="use_marker",
+            help=_("The printed marker on the wall levels the camera's tilt and gives a scale "
+                   "in centimetres."))
+        roll = m2.number_input(_(ROLL_LABEL), min_value=-ROLL_LIMIT_DEG,
+                               max_value=ROLL_LIMIT_DEG, value=None, step=0.1, format="%.1f",
+                               placeholder=_("not given"), key="roll_deg", help=_(ROLL_HELP))
     # A lens profile is an AnalysisOptions field too; the form does not offer it yet.
     options = AnalysisOptions(model=model, fps=FPS_CHOICES[fps_label], side=side,
                               height_cm=float(height) if height is not None else None,
@@ -334,14 +344,16 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
 
     for problem in problems:
         st.error(literal(problem))
-    pressed = st.button("Analyse before and after", type="primary", key="analyse") or submit
+    pressed = st.button(_("Analyse before and after"), type="primary", key="analyse") or submit
     if not pressed:
         return None
     if person is None:
-        st.warning("First choose or add the person being measured (in the sidebar on the left).")
+        st.warning(_("First choose or add the person being measured (in the sidebar on the "
+                     "left)."))
         return None
     if not videos:
-        st.warning("Add a video first: upload a before and an after video, or use the samples.")
+        st.warning(_("Add a video first: upload a before and an after video, or use the "
+                     "samples."))
         return None
     return AnalysisRequest(person_id=int(person.id), test=test, side=side, technique=technique,
                            videos=tuple(videos), options=options)
@@ -392,20 +404,23 @@ def _sample_sides(test: str) -> tuple[str, ...]:
 
 def _clip_line(clip: services.SampleClip) -> str:
     truth = ("" if clip.true_value is None
-             else f" · posed at **{labels.format_value(clip.true_value, clip.unit)}**")
-    return f":material/movie: {literal(clip.path.name)} · {literal(clip.side)} side{truth}"
+             else _(" · posed at **{value}**").format(
+                 value=labels.format_value(clip.true_value, clip.unit)))
+    return _(":material/movie: {file} · {side} side{truth}").format(
+        file=literal(clip.path.name), side=literal(clip.side), truth=truth)
 
 
 def _samples(test: str, side: str) -> tuple[list[VideoInput], list[str]]:
     pair = services.sample_pair(test, side)
     problems = []
     if pair is None:
-        problems.append(f"There are no sample videos of “{labels.test_label(test)}”. Choose "
-                        "another test above, or upload your own videos.")
+        problems.append(_("There are no sample videos of “{test}”. Choose another test "
+                          "above, or upload your own videos.").format(
+            test=labels.test_label(test)))
     else:
         cols = st.columns(2)
-        for col, clip, title in ((cols[0], pair[0], "Before the technique"),
-                                 (cols[1], pair[1], "After the technique")):
+        for col, clip, title in ((cols[0], pair[0], _("Before the technique")),
+                                 (cols[1], pair[1], _("After the technique"))):
             with col.container(border=True):
                 st.markdown(f"**{title}**")
                 st.markdown(_clip_line(clip))
@@ -428,19 +443,20 @@ def _sample_catalogue() -> None:
             pre, post = pair
             covered.add(test)
             rows.append({
-                "Test": labels.test_label(test), "Side": literal(pre.side.capitalize()),
+                _("Test"): labels.test_label(test), _("Side"): literal(pre.side.capitalize()),
                 # st.table renders its cells as Markdown.
-                "Before clip": literal(pre.path.name), "After clip": literal(post.path.name),
-                "True value before → after": (
+                _("Before clip"): literal(pre.path.name),
+                _("After clip"): literal(post.path.name),
+                _("True value before → after"): (
                     f"{labels.format_value(pre.true_value, pre.unit)} → "
                     f"{labels.format_value(post.true_value, post.unit)}"
                     if pre.true_value is not None and post.true_value is not None else "–"),
             })
-    with st.expander(f"All sample clips ({len(rows)} before/after pairs)"):
-        st.caption("Synthetic side-view clips of a rendered body, with the exact angle or "
-                   "distance it was posed at. Pick a test above to analyse its pair.")
+    with st.expander(_("All sample clips ({count} before/after pairs)").format(count=len(rows))):
+        st.caption(_("Synthetic side-view clips of a rendered body, with the exact angle or "
+                     "distance it was posed at. Pick a test above to analyse its pair."))
         if rows:
             st.table(rows, hide_index=True)
         missing = [labels.test_label(t) for t in tests_offered() if t not in covered]
         if missing:
-            st.caption("No sample clips yet for: " + ", ".join(missing) + ".")
+            st.caption(_("No sample clips yet for: {tests}.").format(tests=", ".join(missing)))

@@ -27,18 +27,19 @@ from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.record import AnalysisRequest
 from rom.dashboard.text import literal
 from rom.errors import NoPersonError, RomError
+from rom.i18n import N_, Texts, _, ngettext
 from rom.measurement import Measurement
 from rom.style import CHART_TEXT_HEX, OKABE_ITO, PHASE_COLOURS
 from rom.vocabulary import SIDES, Side, other_side
 
-PHASE_TITLES = {"pre": "Before", "post": "After"}
+PHASE_TITLES = Texts({"pre": N_("Before"), "post": N_("After")})
 #: Each phase in a sentence ("in the before and after clips").
-PHASE_WORDS = {"pre": "before", "post": "after"}
+PHASE_WORDS = Texts({"pre": N_("before"), "post": N_("after")})
 PHASE_SYMBOLS = {"pre": "circle", "post": "diamond"}
 #: HTML id of the results' heading (the page scrolls there after an analysis).
 RESULTS_ANCHOR = "rom-results"
 #: Title of the expander holding each clip's video, chart and key frame.
-DETAILS_TITLE = "Details: videos, charts and key frames"
+DETAILS_TITLE = N_("Details: videos, charts and key frames")
 
 
 def _friendly(exc: Exception, path: Path, name: str) -> str:
@@ -48,13 +49,13 @@ def _friendly(exc: Exception, path: Path, name: str) -> str:
 
 #: The process-wide registry of analyses running in the background (see rom.dashboard.jobs).
 JOBS: jobs.JobRegistry[AnalysisRequest, services.AnalysedVideo] = jobs.JobRegistry(
-    on_crash=lambda exc: FAILURE_TEXT.format(reference=failsafe.report_unexpected(exc)))
+    on_crash=lambda exc: _(FAILURE_TEXT).format(reference=failsafe.report_unexpected(exc)))
 #: Session-state key of this browser session's running analysis (its job id).
 JOB = "_analysis_job"
 #: Query parameter holding the job id, so a reloaded page finds its analysis again.
 JOB_PARAM = "job"
-FAILURE_TEXT = ("The analysis stopped unexpectedly. The details are in rom's log on this "
-                "computer (reference {reference}).")
+FAILURE_TEXT: str = N_("The analysis stopped unexpectedly. The details are in rom's log on this "
+                       "computer (reference {reference}).")
 #: How long one page run waits for the job between two redraws of its progress, seconds.
 POLL_S = 0.5
 
@@ -87,9 +88,11 @@ def _analyse(request: AnalysisRequest,
             analysis = pipeline.analyse_trial(video.path, request.test, request.options,
                                               on_progress)
         except RomError as exc:
-            advice = (" Film from the side with the whole body in frame, in good light."
+            advice = (_(" Film from the side with the whole body in frame, in good light.")
                       if isinstance(exc, NoPersonError) else "")
-            report.error(f"{title}: {literal(_friendly(exc, video.path, video.name))}.{advice}")
+            report.error(_("{clip}: {error}.{advice}").format(
+                clip=title, error=literal(_friendly(exc, video.path, video.name)),
+                advice=advice))
             continue
         truth = (services.SampleTruth(video.true_value, video.true_unit)
                  if video.true_value is not None else None)
@@ -223,17 +226,18 @@ def quality_box(measurement: Measurement) -> None:
     # Stored or imported reason codes are data: an unknown one is shown as typed.
     advice = [literal(text) for text in labels.reason_texts(measurement.reasons)]
     if measurement.reliable:
-        text = f"**Reliable** · quality {measurement.quality:.0%}"
+        text = _("**Reliable** · quality {quality}").format(quality=f"{measurement.quality:.0%}")
         if advice:
             # Advisory reasons: the number stands, but the person should know these.
-            text += "\n\nWorth knowing:\n" + "\n".join(f"- {a}" for a in advice)
+            text += "\n\n" + _("Worth knowing:") + "\n" + "\n".join(f"- {a}" for a in advice)
         st.success(text, icon=":material/check_circle:")
     else:
-        head = ("**Could not be measured.**" if measurement.value is None
-                else "**Unreliable — do not use this number.**")
+        head = (_("**Could not be measured.**") if measurement.value is None
+                else _("**Unreliable — do not use this number.**"))
         body = "\n".join(f"- {a}" for a in advice)
-        body = body or "- Film from the side, the whole body in frame."
-        st.warning(f"{head} What to do:\n{body}", icon=":material/warning:")
+        body = body or "- " + _("Film from the side, the whole body in frame.")
+        st.warning(_("{verdict} What to do:").format(verdict=head) + "\n" + body,
+                   icon=":material/warning:")
 
 
 def value_chart(analysis: services.AnalysedVideo) -> go.Figure:
@@ -243,12 +247,12 @@ def value_chart(analysis: services.AnalysedVideo) -> go.Figure:
     colour = PHASE_COLOURS.get(analysis.phase, OKABE_ITO["blue"])
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=result.time_s, y=np.asarray(result.raw_values) * scale,
-                             mode="lines", name="raw", line={"color": "#BBBBBB", "width": 1}))
+                             mode="lines", name=_("raw"), line={"color": "#BBBBBB", "width": 1}))
     fig.add_trace(go.Scatter(x=result.time_s, y=np.asarray(result.values) * scale, mode="lines",
-                             name="smoothed", line={"color": colour, "width": 3}))
+                             name=_("smoothed"), line={"color": colour, "width": 3}))
     if m.peak_time_s is not None and m.value is not None and math.isfinite(m.value):
         fig.add_trace(go.Scatter(
-            x=[m.peak_time_s], y=[m.value * scale], mode="markers+text", name="peak",
+            x=[m.peak_time_s], y=[m.value * scale], mode="markers+text", name=_("peak"),
             marker={"color": OKABE_ITO["reddish_purple"], "size": 14, "symbol": "star",
                     "line": {"color": "black", "width": 1}},
             text=[labels.trusted_value(m.value, m.unit, m.reliable, marker=" ⚠")],
@@ -257,7 +261,8 @@ def value_chart(analysis: services.AnalysedVideo) -> go.Figure:
     unit = labels.UNIT_SUFFIX.get(m.unit, m.unit).strip()
     fig.update_layout(
         height=260, margin={"l": 10, "r": 10, "t": 36, "b": 10}, showlegend=False,
-        xaxis_title="time (s)", yaxis_title=f"{labels.test_label(m.test).split(' (')[0]} ({unit})",
+        xaxis_title=_("time (s)"),
+        yaxis_title=f"{labels.test_label(m.test).split(' (')[0]} ({unit})",
         template="plotly_white", font={"color": CHART_TEXT_HEX},
     )
     return fig
@@ -267,9 +272,9 @@ def show_analysis(analysis: services.AnalysedVideo, key: str, *, trial: str = ""
     """One clip's value, quality, video, chart and key frame (``trial``: e.g. "trial 2")."""
     m = analysis.measurement
     title = PHASE_TITLES[analysis.phase] + (f" · {trial}" if trial else "")
-    st.metric(f"{title} · {literal(m.side)} side", value_text(m))
+    st.metric(_("{clip} · {side} side").format(clip=title, side=literal(m.side)), value_text(m))
     if is_corrected(m):
-        st.caption(f":material/edit: {CORRECTED_LABEL}")
+        st.caption(f":material/edit: {_(CORRECTED_LABEL)}")
     quality_box(m)
     if analysis.rendered_video is not None and analysis.rendered_video.exists():
         st.video(str(analysis.rendered_video))
@@ -277,14 +282,17 @@ def show_analysis(analysis: services.AnalysedVideo, key: str, *, trial: str = ""
         st.caption(literal(analysis.render_error))
     st.plotly_chart(value_chart(analysis), key=f"chart_{key}")
     if analysis.key_frame_png:
-        peak = f" at {m.peak_time_s:.1f} s" if m.peak_time_s is not None else ""
+        peak = (_(" at {time} s").format(time=f"{m.peak_time_s:.1f}")
+                if m.peak_time_s is not None else "")
         st.image(analysis.key_frame_png,
-                 caption=f"Key frame at the peak{peak} · {labels.measured_side(m.side)}",
+                 caption=_("Key frame at the peak{at} · {side}").format(
+                     at=peak, side=labels.measured_side(m.side)),
                  width=380)
     correct.show(analysis, key)  # move the measured points by hand
     manual.show_on_frame(analysis, key)  # the goniometer and ruler on any frame
     camera = calibration_text(analysis.calibration, m)
-    st.caption(f"Video: {literal(analysis.video_name)} · {camera}")
+    st.caption(_("Video: {file} · {camera}").format(file=literal(analysis.video_name),
+                                                    camera=camera))
     st.caption(f":material/straighten: {vertical_text(analysis.calibration)}")
     truth = truth_text(analysis)
     if truth:
@@ -298,16 +306,16 @@ def truth_text(analysis: services.AnalysedVideo) -> str:
     if known is None:
         return ""
     true_value, unit = known.value, known.unit
-    text = (f":material/science: Sample clip: the synthetic body was posed at "
-            f"{labels.format_value(true_value, unit)}")
+    text = _(":material/science: Sample clip: the synthetic body was posed at {value}").format(
+        value=labels.format_value(true_value, unit))
     if m.value is not None and unit == m.unit:
-        text += (f"; rom is off by {labels.format_value(m.value - true_value, unit, signed=True)}"
-                 " on this clip")
+        text += _("; rom is off by {error} on this clip").format(
+            error=labels.format_value(m.value - true_value, unit, signed=True))
     return text + "."
 
 
-SCALE_WORDS = {"height": "the stated height", "marker": "the marker",
-               "checkerboard": "the checkerboard", "calibration": "the calibration"}
+SCALE_WORDS = Texts({"height": N_("the stated height"), "marker": N_("the marker"),
+                     "checkerboard": N_("the checkerboard"), "calibration": N_("the calibration")})
 
 
 def calibration_text(
@@ -320,9 +328,10 @@ def calibration_text(
     say (an older record, or none given) names the calibration's own.
     """
     if calibration is None or calibration.roll_source == "none":
-        tilt = "camera assumed level"
+        tilt = _("camera assumed level")
     else:
-        tilt = f"camera tilt {calibration.roll_deg:+.1f}° (from the {calibration.roll_source})"
+        tilt = _("camera tilt {tilt}° (from the {source})").format(
+            tilt=f"{calibration.roll_deg:+.1f}", source=calibration.roll_source)
     used = measurement.calibration if measurement is not None else None
     known = used is not None
     if used is not None:
@@ -330,19 +339,20 @@ def calibration_text(
     else:
         source = calibration.scale_source if calibration is not None else None
     if source is not None:
-        tilt += f"; scale from {SCALE_WORDS.get(source, 'the ' + source)}"
+        tilt += _("; scale from {source}").format(
+            source=SCALE_WORDS.get(source) or _("the {source}").format(source=source))
     elif known and measurement is not None and measurement.unit in ("cm", "fraction_of_height"):
-        tilt += "; no scale in centimetres"
+        tilt += _("; no scale in centimetres")
     return tilt
 
 
 #: Where the true vertical came from (``Calibration.roll_source``), in words.
-ROLL_SOURCE_WORDS = {
-    "marker": "rom's marker",
-    "user": "your typed roll",
-    "scene": "the room's edges",
-    "floor": "the floor line you marked",
-}
+ROLL_SOURCE_WORDS = Texts({
+    "marker": N_("rom's marker"),
+    "user": N_("your typed roll"),
+    "scene": N_("the room's edges"),
+    "floor": N_("the floor line you marked"),
+})
 
 
 def vertical_text(calibration: Calibration | None) -> str:
@@ -356,19 +366,20 @@ def vertical_text(calibration: Calibration | None) -> str:
     (:data:`rom.labels.REASON_TEXT`).
     """
     if calibration is None or calibration.roll_source == "none":
-        text = ("Vertical unknown: the camera is assumed level, so angles to vertical are off "
-                "by however much the phone leaned.")
+        text = _("Vertical unknown: the camera is assumed level, so angles to vertical are "
+                 "off by however much the phone leaned.")
     else:
         source = ROLL_SOURCE_WORDS.get(calibration.roll_source,
                                        literal(calibration.roll_source))
         bound = calibration.roll_bound_deg()
-        known = (f"known to ±{bound:.1f}°" if bound is not None and math.isfinite(bound)
-                 else "accuracy unknown")
-        text = f"Vertical from {source}, {known} (camera tilt {calibration.roll_deg:+.1f}°)."
+        known = (_("known to ±{bound}°").format(bound=f"{bound:.1f}")
+                 if bound is not None and math.isfinite(bound) else _("accuracy unknown"))
+        text = _("Vertical from {source}, {known} (camera tilt {tilt}°).").format(
+            source=source, known=known, tilt=f"{calibration.roll_deg:+.1f}")
     rejection = calibration.marker_rejection if calibration is not None else None
     if rejection:
         (why,) = labels.reason_texts([f"marker_{rejection}"])
-        text += f" The marker was not used: {literal(why)}"
+        text += _(" The marker was not used: {why}").format(why=literal(why))
     return text
 
 
@@ -378,7 +389,8 @@ def show_pair(test: str, side: str) -> None:
     pre, post = found.get((test, side, "pre")), found.get((test, side, "post"))
     if pre is None and post is None:
         return
-    st.subheader(f"3 · Results: {labels.test_label(test)}", anchor=RESULTS_ANCHOR)
+    st.subheader(_("3 · Results: {test}").format(test=labels.test_label(test)),
+                 anchor=RESULTS_ANCHOR)
     switched = st.session_state.pop(state.SIDE_SWITCHED, None)
     if switched:
         st.success(switched, icon=":material/swap_horiz:")
@@ -395,12 +407,12 @@ def show_pair(test: str, side: str) -> None:
             test, first.unit, {phase: trials for phase, trials in measured.items() if trials},
             key=f"{test}_{side}", store=state.get_store())
     # The verdict cards above say the answer; the evidence follows, one click to fold away.
-    with st.expander(DETAILS_TITLE, expanded=True):
+    with st.expander(_(DETAILS_TITLE), expanded=True):
         cols = st.columns(2, gap="large")
         for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
             with col:
                 if analysis is None:
-                    st.info(f"No {phase} video analysed yet.")
+                    st.info(_("No {phase} video analysed yet.").format(phase=phase))
                     continue
                 numbered = several and len(by_phase[phase]) > 1
                 for number, trial in enumerate(by_phase[phase], start=1):
@@ -462,13 +474,17 @@ def side_switch_offers(test: str, slot_side: str) -> list[SideSwitch]:
 
 def show_side_switch(offer: SideSwitch) -> None:
     """The "switch side?" hint with its one-click re-measurement."""
-    clips = " and ".join(PHASE_WORDS.get(p, p) for p in offer.phases)
-    noun = "clips" if len(offer.phases) > 1 else "clip"
-    st.info(f"**Switch side?** In the {clips} {noun} the {offer.other} leg did the movement "
-            f"of this test and the {offer.measured} leg, which was measured, barely moved. "
-            f"Measure the {offer.other} leg instead: rom measures the same {noun} again "
-            "without finding the body again.", icon=":material/swap_horiz:")
-    st.button(f"Measure the {offer.other} leg instead", type="primary",
+    clips = _(" and ").join(PHASE_WORDS.get(p, p) for p in offer.phases)
+    st.info(ngettext(
+        "**Switch side?** In the {phases} clip the {other} leg did the movement of this test "
+        "and the {measured} leg, which was measured, barely moved. Measure the {other} leg "
+        "instead: rom measures the same clip again without finding the body again.",
+        "**Switch side?** In the {phases} clips the {other} leg did the movement of this test "
+        "and the {measured} leg, which was measured, barely moved. Measure the {other} leg "
+        "instead: rom measures the same clips again without finding the body again.",
+        len(offer.phases)).format(phases=clips, other=offer.other, measured=offer.measured),
+        icon=":material/swap_horiz:")
+    st.button(_("Measure the {side} leg instead").format(side=offer.other), type="primary",
               icon=":material/swap_horiz:", on_click=_request_switch, args=(offer,),
               key=f"switch_{offer.test}_{offer.slot_side}_{offer.measured}")
 
@@ -504,18 +520,21 @@ def switch_side(offer: SideSwitch) -> list[str]:
         if before is None or before.measurement.side != offer.measured:
             continue  # already switched, or analysed again since the offer was made
         title = PHASE_TITLES[phase]
-        bar = st.progress(0.0, text=f"{title}: measuring the {offer.other} leg…")
+        bar = st.progress(0.0, text=_("{clip}: measuring the {side} leg…").format(
+            clip=title, side=offer.other))
         try:
             analysis = pipeline.remeasure(
                 before.analysis, replace(before.analysis.options, side=offer.other))
         except RomError as exc:
             bar.empty()
-            st.error(f"{title}: the {offer.other} leg could not be measured: {literal(exc)}")
+            st.error(_("{clip}: the {side} leg could not be measured: {error}").format(
+                clip=title, side=offer.other, error=literal(exc)))
             continue
 
         def on_render(i: int, total: int, bar: Any = bar, title: str = title) -> None:
             fraction = min(1.0, i / total) if total else 0.0
-            bar.progress(fraction, text=f"{title}: drawing the annotated video…")
+            bar.progress(fraction, text=_("{clip}: drawing the annotated video…").format(
+                clip=title))
 
         several = len(state.phase_trials(*slot)) > 1
         if is_corrected(before.measurement):  # its points are the other leg's
@@ -552,8 +571,9 @@ def _switch_extra_trials(slot: tuple[str, str, str],
             analysis = pipeline.remeasure(extra.analysis,
                                           replace(extra.analysis.options, side=offer.other))
         except RomError as exc:
-            st.error(f"{PHASE_TITLES[slot[2]]} · {dashboard_trials.trial_label(number)}: the "
-                     f"{offer.other} leg could not be measured: {literal(exc)}")
+            st.error(_("{clip}: the {side} leg could not be measured: {error}").format(
+                clip=f"{PHASE_TITLES[slot[2]]} · {dashboard_trials.trial_label(number)}",
+                side=offer.other, error=literal(exc)))
             continue
         if is_corrected(extra.measurement):
             notes.append(("warning", correct.dropped_note(extra, True, _leg_why(offer))))
@@ -586,6 +606,7 @@ def _move_pair_if_whole(test: str, from_side: str, to_side: str) -> None:
 
 def side_switch_summary(offer: SideSwitch, done: Sequence[str]) -> str:
     """One line for the page after a switch."""
-    clips = " and ".join(PHASE_WORDS.get(p, p) for p in done)
-    return (f"Measured the {offer.other} leg in the {clips} "
-            f"{'clips' if len(done) > 1 else 'clip'} (from the stored pose track).")
+    clips = _(" and ").join(PHASE_WORDS.get(p, p) for p in done)
+    return ngettext("Measured the {side} leg in the {phases} clip (from the stored pose track).",
+                    "Measured the {side} leg in the {phases} clips (from the stored pose track).",
+                    len(done)).format(side=offer.other, phases=clips)

@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike
 
 from rom import labels
 from rom.dashboard import services
+from rom.i18n import N_, Texts
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 #: How far from its starting level to the peak the value must have gone for the movement to
@@ -32,14 +33,21 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 START_FRACTION = 0.2
 #: The starting level is the median of this many first seconds.
 BASELINE_S = 0.3
-ALIGN_CHOICES = {"start": "Start of the movement", "peak": "The peak"}
-TEXT = {
-    "heading": "Review before and after side by side",
-    "align": "Align the videos at",
-    "caption": ("One play button for both videos; step with ±1 frame or ±0.1 s. The chart's "
-                "line follows the playhead; click the chart to jump there."),
-    "missing": "Side-by-side review needs both annotated videos.",
-}
+ALIGN_CHOICES = Texts({"start": N_("Start of the movement"), "peak": N_("The peak")})
+TEXT = Texts({
+    "heading": N_("Review before and after side by side"),
+    "align": N_("Align the videos at"),
+    "caption": (N_("One play button for both videos; step with ±1 frame or ±0.1 s. The chart's "
+                   "line follows the playhead; click the chart to jump there.")),
+    "missing": N_("Side-by-side review needs both annotated videos."),
+})
+#: The words inside the widget (its buttons, their tips, the frame captions).
+WIDGET_WORDS = Texts({
+    "play": N_("Play"), "pause": N_("Pause"), "play_both": N_("play or pause both"),
+    "frame": N_("frame"), "back_frame": N_("back one frame"),
+    "forward_frame": N_("forward one frame"), "back_step": N_("back 0.1 s"),
+    "forward_step": N_("forward 0.1 s"), "position": N_("position"), "speed": N_("speed"),
+})
 
 _component = st.components.v2.component(
     "rom_review", js=(ASSETS / "review.js").read_text(encoding="utf-8"))
@@ -173,5 +181,6 @@ def show_side_by_side(pre: services.AnalysedVideo, post: services.AnalysedVideo,
                     (pre_video.duration, post_video.duration))
     _component(key=f"review_{key}",
                data={"videos": [asdict(pre_video), asdict(post_video)], "unit": unit, "css": _CSS,
+                     "words": dict(WIDGET_WORDS),
                      "start": line.start_s, "end": line.end_s})
     st.caption(TEXT["caption"])

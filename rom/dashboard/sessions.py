@@ -39,25 +39,27 @@ from rom.dashboard.state import (
 )
 from rom.dashboard.text import literal
 from rom.errors import RomError
+from rom.i18n import N_, Texts, _
 
 #: The user-facing words of this module.
-TEXT = {
-    "expander": "Session: date, notes, technique details",
-    "date": "Session date",
-    "date_help": "Filled from the recording time stored in the video, when it has one; "
-                 "otherwise today. Change it if the videos were filmed on another day.",
-    "notes": "Notes",
-    "notes_placeholder": "e.g. sore left calf after Saturday's long run",
-    "minutes": "Technique duration (minutes)",
-    "side": "Technique applied to",
-    "new": "New session",
-    "new_help": "Start another session for this person: the results shown here are kept in "
-                "the history, and the next analysis is saved as a new, separately dated "
-                "session.",
-    "started": "A new session was started.",
-    "not_updated": "The session details could not be saved: {error}",
-}
-SIDE_LABELS = {"": "not recorded", "left": "left", "right": "right", "both": "both sides"}
+TEXT = Texts({
+    "expander": N_("Session: date, notes, technique details"),
+    "date": N_("Session date"),
+    "date_help": N_("Filled from the recording time stored in the video, when it has one; "
+                    "otherwise today. Change it if the videos were filmed on another day."),
+    "notes": N_("Notes"),
+    "notes_placeholder": N_("e.g. sore left calf after Saturday's long run"),
+    "minutes": N_("Technique duration (minutes)"),
+    "side": N_("Technique applied to"),
+    "new": N_("New session"),
+    "new_help": N_("Start another session for this person: the results shown here are kept in "
+                   "the history, and the next analysis is saved as a new, separately dated "
+                   "session."),
+    "started": N_("A new session was started."),
+    "not_updated": N_("The session details could not be saved: {error}"),
+})
+SIDE_LABELS = Texts({"": N_("not recorded"), "left": N_("left"), "right": N_("right"),
+                     "both": N_("both sides")})
 
 
 def parse_creation_time(value: str | None) -> dt.datetime | None:
@@ -118,7 +120,7 @@ def details_form(video_paths: Sequence[str | os.PathLike[str]]) -> SessionDetail
         c1.date_input(TEXT["date"], key=DATE, help=TEXT["date_help"], on_change=_date_edited,
                       min_value=earliest, max_value=latest)
         c2.number_input(TEXT["minutes"], min_value=0.0, max_value=1440.0, value=None,
-                        step=0.5, format="%.1f", placeholder="not recorded", key=MINUTES,
+                        step=0.5, format="%.1f", placeholder=_("not recorded"), key=MINUTES,
                         on_change=_update_saved)
         c3.selectbox(TEXT["side"], tuple(SIDE_LABELS), format_func=SIDE_LABELS.__getitem__,
                      key=SIDE, on_change=_update_saved)

@@ -11,31 +11,30 @@ from collections.abc import Mapping, Sequence
 
 from rom import labels
 from rom.history import TechniqueEffect
+from rom.i18n import N_, Texts, _, ngettext
 from rom.store.records import PersonInfo, SessionInfo, TrialInfo
 
 #: The words of the technique summary (see :func:`effect_sentence`).
-EFFECT_TEXT = {
-    "sentence": "{technique} · {test}: {change} on average over {count}, {verdict}",
-    "no_technique": "No technique named",
-    "sessions": "{n} session{s}",
-    "pairs": "{pairs} before/after pairs in {n} session{s}",
-    "beyond": "beyond the MDC ({mdc}) in {k}",
-    "no_mdc": "no MDC to judge it by",
-}
+EFFECT_TEXT = Texts({
+    "sentence": N_("{technique} · {test}: {change} on average over {count}, {verdict}"),
+    "no_technique": N_("No technique named"),
+    "beyond": N_("beyond the MDC ({mdc}) in {k}"),
+    "no_mdc": N_("no MDC to judge it by"),
+})
 
 
 def session_label(session: SessionInfo) -> str:
     """``"25 Nov 2026 · Toe Spreaders (#3)"``: date, technique and id (dates can repeat)."""
-    technique = session.technique or "no technique named"
+    technique = session.technique or _("no technique named")
     return f"{session.date:%d %b %Y} · {technique} (#{session.id})"
 
 
 def sessions_table(sessions: Sequence[SessionInfo]) -> list[dict[str, str | int]]:
     """Rows for a sessions table, newest first."""
     return [
-        {"Date": s.date.isoformat(), "Technique": s.technique or "–",
-         "Details": session_details_text(s) or "–", "Notes": s.notes or "–",
-         "Trials": s.trial_count, "Session": f"#{s.id}"}
+        {_("Date"): s.date.isoformat(), _("Technique"): s.technique or "–",
+         _("Details"): session_details_text(s) or "–", _("Notes"): s.notes or "–",
+         _("Trials"): s.trial_count, _("Session"): f"#{s.id}"}
         for s in sorted(sessions, key=lambda s: (s.date, s.id), reverse=True)
     ]
 
@@ -44,9 +43,9 @@ def session_details_text(session: SessionInfo) -> str:
     """The technique's details in words, e.g. ``"1.5 min · left"`` (empty when none)."""
     parts: list[str] = []
     if session.technique_duration_s is not None:
-        parts.append(f"{session.technique_duration_s / 60.0:g} min")
+        parts.append(_("{minutes} min").format(minutes=f"{session.technique_duration_s / 60.0:g}"))
     if session.technique_side is not None:
-        parts.append("both sides" if session.technique_side == "both"
+        parts.append(_("both sides") if session.technique_side == "both"
                      else session.technique_side)
     return " · ".join(parts)
 
@@ -72,10 +71,11 @@ def measurement_rows(
 def effect_sentence(effect: TechniqueEffect) -> str:
     """``"Sock Pull · Ankle dorsiflexion: +3.1° on average over 4 sessions, beyond the MDC
     (4.7°) in 3"``: one technique's average immediate change in words."""
-    plural = "s" if effect.sessions != 1 else ""
-    count = (EFFECT_TEXT["sessions"].format(n=effect.sessions, s=plural)
-             if effect.pairs == effect.sessions
-             else EFFECT_TEXT["pairs"].format(pairs=effect.pairs, n=effect.sessions, s=plural))
+    sessions = ngettext("{n} session", "{n} sessions", effect.sessions).format(
+        n=effect.sessions)
+    count = (sessions if effect.pairs == effect.sessions
+             else _("{pairs} before/after pairs in {sessions}").format(
+                 pairs=effect.pairs, sessions=sessions))
     verdict = (EFFECT_TEXT["no_mdc"] if effect.mdc is None else EFFECT_TEXT["beyond"].format(
         mdc=labels.format_value(effect.mdc, effect.unit), k=effect.beyond_mdc))
     return EFFECT_TEXT["sentence"].format(

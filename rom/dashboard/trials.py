@@ -16,6 +16,7 @@ from rom import labels
 from rom.dashboard import state
 from rom.dashboard.text import literal
 from rom.errors import RomError
+from rom.i18n import N_, Texts, _, ngettext
 from rom.measurement import Measurement
 from rom.store import Store
 from rom.trials import (
@@ -35,24 +36,24 @@ __all__ = ["PHASE_WORDS", "STATISTIC_SETTING", "TEXT", "card_note", "chosen_stat
            "trial_label", "verdict_line"]
 
 #: User-facing words of this module.
-TEXT = {
-    "heading": "Trials",
-    "statistic": "Summarise each phase by",
-    "mean": "Mean of the trials",
-    "best": "Best trial",
-    "before": "before",
-    "after": "after",
-    "real_yes": "real change: yes",
-    "real_no": "real change: no",
-    "no_summary": "Both before and after need at least one reliable trial for a summary.",
-    "trial": "trial {n}",
-    "card_phase": "{phase}: {how} of {n} trials ({values})",
-    "card_one": "{phase}: one trial ({values})",
-    "card_mean": "mean",
-    "card_best": "best",
-    "card_spread": "± includes the spread between the trials",
-}
-PHASE_WORDS = {"pre": TEXT["before"], "post": TEXT["after"]}
+TEXT = Texts({
+    "heading": N_("Trials"),
+    "statistic": N_("Summarise each phase by"),
+    "mean": N_("Mean of the trials"),
+    "best": N_("Best trial"),
+    "before": N_("before"),
+    "after": N_("after"),
+    "real_yes": N_("real change: yes"),
+    "real_no": N_("real change: no"),
+    "no_summary": N_("Both before and after need at least one reliable trial for a summary."),
+    "trial": N_("trial {n}"),
+    "card_phase": N_("{phase}: {how} of {n} trials ({values})"),
+    "card_one": N_("{phase}: one trial ({values})"),
+    "card_mean": N_("mean"),
+    "card_best": N_("best"),
+    "card_spread": N_("± includes the spread between the trials"),
+})
+PHASE_WORDS = Texts({"pre": N_("before"), "post": N_("after")})
 
 
 def chosen_statistic(store: Store | None) -> Statistic:
@@ -74,10 +75,13 @@ def trial_label(n: int) -> str:
 def summary_line(summary: PhaseSummary, unit: str) -> str:
     """``mean ± spread (n trials), best X`` in the test's display unit."""
     spread = ("" if summary.spread is None
-              else f" ± {labels.format_value(summary.spread, unit)}"
-              f" ({'range' if summary.n == 2 else 'SD'})")
-    return (f"mean {labels.format_value(summary.mean, unit)}{spread} of {summary.n} "
-            f"trial{'s' if summary.n != 1 else ''}, best {labels.format_value(summary.best, unit)}")
+              else " ± {spread} ({kind})".format(
+                  spread=labels.format_value(summary.spread, unit),
+                  kind=_("range") if summary.n == 2 else _("SD")))
+    return ngettext("mean {mean}{spread} of {n} trial, best {best}",
+                    "mean {mean}{spread} of {n} trials, best {best}", summary.n).format(
+        mean=labels.format_value(summary.mean, unit), spread=spread, n=summary.n,
+        best=labels.format_value(summary.best, unit))
 
 
 def verdict_line(test: str, summaries: Mapping[str, PhaseSummary], statistic: Statistic,
@@ -87,9 +91,10 @@ def verdict_line(test: str, summaries: Mapping[str, PhaseSummary], statistic: St
         return None
     result = trials_change(summaries["pre"], summaries["post"], statistic, unit=unit)
     verdict = TEXT["real_yes"] if result.real_change else TEXT["real_no"]
-    return (f"{TEXT[statistic]}: {labels.format_value(result.pre, unit)} → "
-            f"{labels.format_value(result.post, unit)} "
-            f"({labels.format_value(result.absolute, unit, signed=True)}) · {verdict}")
+    return _("{statistic}: {before} → {after} ({change}) · {verdict}").format(
+        statistic=TEXT[statistic], before=labels.format_value(result.pre, unit),
+        after=labels.format_value(result.post, unit),
+        change=labels.format_value(result.absolute, unit, signed=True), verdict=verdict)
 
 
 def card_note(test: str, unit: str, trials_by_phase: Mapping[str, Sequence[Measurement]],
@@ -141,6 +146,7 @@ def show_trials(test: str, unit: str, trials_by_phase: Mapping[str, Sequence[Mea
     for phase, trials in trials_by_phase.items():
         values = ", ".join(labels.format_value(m.value, unit) for m in trials)
         line = summary_line(summaries[phase], unit) if phase in summaries else "–"
-        st.markdown(f"**{PHASE_WORDS.get(phase, phase)}**: {values} · {line}")
+        st.markdown(_("**{phase}**: {values} · {summary}").format(
+            phase=PHASE_WORDS.get(phase, phase), values=values, summary=line))
     verdict = verdict_line(test, summaries, statistic, unit)
     st.markdown(verdict if verdict is not None else TEXT["no_summary"])

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import streamlit as st
 
@@ -25,6 +25,7 @@ from rom.cache import keep_recording
 from rom.dashboard.live import LiveRecorder
 from rom.dashboard.text import literal
 from rom.errors import RomError
+from rom.i18n import N_, Texts
 from rom.paths import cache_dir
 from rom.vocabulary import PHASES, Phase
 
@@ -39,39 +40,39 @@ CLIPS = "webcam_clips"  # st.session_state: {phase: (path, seconds, (width, heig
 #: wall marker is too small to be found.
 VIDEO_CONSTRAINTS: dict[str, Any] = {"width": {"ideal": 1280}, "height": {"ideal": 720}}
 MARKER_MIN_HEIGHT_PX = 720
-TEXT = {
-    "pre": "Before the technique",
-    "post": "After the technique",
-    "now": "Recording {step} of 2: **{phase}**",
-    "how": ("Press START and get into position during the 3-2-1 countdown; "
-            "then do the test side-on to the camera ({tips}) and press STOP. The skeleton, "
-            "angle and peak shown live are a preview; the measurement is made from the "
-            "recording."),
-    "next": "Now the after clip: do the technique, then press START again.",
-    "both": "Both clips recorded. Retake either if needed, then analyse them below.",
-    "recorded": "{phase} clip recorded ({seconds:.1f} s, {width}×{height})",
+TEXT = Texts({
+    "pre": N_("Before the technique"),
+    "post": N_("After the technique"),
+    "now": N_("Recording {step} of 2: **{phase}**"),
+    "how": N_("Press START and get into position during the 3-2-1 countdown; "
+              "then do the test side-on to the camera ({tips}) and press STOP. The skeleton, "
+              "angle and peak shown live are a preview; the measurement is made from the "
+              "recording."),
+    "next": N_("Now the after clip: do the technique, then press START again."),
+    "both": N_("Both clips recorded. Retake either if needed, then analyse them below."),
+    "recorded": N_("{phase} clip recorded ({seconds:.1f} s, {width}×{height})"),
     # WebRTC sends less than the camera films when the computer or the light is poor.
-    "small": ("This clip is {width}×{height}: rom's wall marker may not be found below "
-              "1280×720. Light the room well and retake it, or film with a phone and upload "
-              "the videos."),
-    "retake": "Retake the {phase} clip",
+    "small": N_("This clip is {width}×{height}: rom's wall marker may not be found below "
+                "1280×720. Light the room well and retake it, or film with a phone and "
+                "upload the videos."),
+    "retake": N_("Retake the {phase} clip"),
     # The recorder itself shows the browser's own words when START finds no camera.
-    "no_camera": ("No camera? If the recorder says “Requested device not found” or "
-                  "“Permission denied”, the browser found no camera or may not use it: plug "
-                  "one in or allow it in the address bar, then press START again; or choose "
-                  "“Upload my videos” above."),
-    "too_short": "Stopped during the countdown: nothing was recorded. Press START again.",
-}
-WORD = {"pre": "before", "post": "after"}
+    "no_camera": N_("No camera? If the recorder says “Requested device not found” or "
+                    "“Permission denied”, the browser found no camera or may not use it: "
+                    "plug one in or allow it in the address bar, then press START again; or "
+                    "choose “Upload my videos” above."),
+    "too_short": N_("Stopped during the countdown: nothing was recorded. Press START again."),
+})
+WORD = Texts({"pre": N_("before"), "post": N_("after")})
 #: The recorder's own messages in its SELECT DEVICE dialog when the camera fails.
-TRANSLATIONS: Translations = {
-    "device_not_available": ("No camera found. Plug one in (or close the program using it) "
-                             "and press START again, or choose “Upload my videos”."),
-    "device_access_denied": ("The browser may not use the camera. Allow it in the address "
-                             "bar and press START again, or choose “Upload my videos”."),
-    "media_api_not_available": ("This browser gives no camera access here (it needs "
-                                "localhost or https). Choose “Upload my videos” instead."),
-}
+TRANSLATIONS = Texts({
+    "device_not_available": N_("No camera found. Plug one in (or close the program using "
+                               "it) and press START again, or choose “Upload my videos”."),
+    "device_access_denied": N_("The browser may not use the camera. Allow it in the address "
+                               "bar and press START again, or choose “Upload my videos”."),
+    "media_api_not_available": N_("This browser gives no camera access here (it needs "
+                                  "localhost or https). Choose “Upload my videos” instead."),
+})
 
 
 def next_phase(recorded: Collection[str]) -> Phase | None:
@@ -147,7 +148,7 @@ def _recorder(phase: Phase, test: str, side: str) -> bool:
         rtc_configuration={"iceServers": []},
         server_rtc_configuration={"iceServers": []},
         media_stream_constraints={"video": VIDEO_CONSTRAINTS, "audio": False},
-        translations=TRANSLATIONS,
+        translations=cast("Translations", dict(TRANSLATIONS)),
         video_frame_callback=callback, async_processing=True,
     )
     recorder = _RECORDERS.get(key)

@@ -10,6 +10,7 @@ function frameIndex(time, fps, frames) {
 
 function build(root, data) {
   const vids = data.videos;
+  const w = data.words;  // the widget's words in the page's language (review.WIDGET_WORDS)
   const start = data.start, end = data.end;  // review.timeline
   root.innerHTML = "";
   const box = document.createElement("div");
@@ -25,13 +26,13 @@ function build(root, data) {
         <figcaption data-testid="rom-review-frame-post"></figcaption></figure>
     </div>
     <div class="controls">
-      <button data-step="-0.1" title="back 0.1 s">−0.1 s</button>
-      <button data-frames="-1" title="back one frame">−1 frame</button>
-      <button class="play" title="play or pause both">Play</button>
-      <button data-frames="1" title="forward one frame">+1 frame</button>
-      <button data-step="0.1" title="forward 0.1 s">+0.1 s</button>
-      <input type="range" class="scrub" aria-label="position" step="any">
-      <select class="speed" aria-label="speed"></select>
+      <button data-step="-0.1">−0.1 s</button>
+      <button data-frames="-1"></button>
+      <button class="play"></button>
+      <button data-frames="1"></button>
+      <button data-step="0.1">+0.1 s</button>
+      <input type="range" class="scrub" step="any">
+      <select class="speed"></select>
       <span class="clock" data-testid="rom-review-clock"></span>
     </div>
     <svg class="chart" viewBox="0 0 1000 160" preserveAspectRatio="none"
@@ -44,6 +45,13 @@ function build(root, data) {
   const speed = box.querySelector(".speed");
   const clock = box.querySelector(".clock");
   const chart = box.querySelector(".chart");
+  // Words as text, never as HTML (a translation is not markup).
+  const [back, backFrame, , forwardFrame, forward] = box.querySelectorAll(".controls button");
+  back.title = w.back_step; forward.title = w.forward_step; play.title = w.play_both;
+  backFrame.title = w.back_frame; backFrame.textContent = `−1 ${w.frame}`;
+  forwardFrame.title = w.forward_frame; forwardFrame.textContent = `+1 ${w.frame}`;
+  play.textContent = w.play;
+  scrub.setAttribute("aria-label", w.position); speed.setAttribute("aria-label", w.speed);
   SPEEDS.forEach((s) => {
     const o = document.createElement("option");
     o.value = String(s); o.textContent = `${s}×`; o.selected = s === 1;
@@ -82,7 +90,7 @@ function build(root, data) {
     videos.forEach((v, i) => {
       // The frame the video element really is at, not the one asked for.
       const frame = frameIndex(v.currentTime, vids[i].fps, vids[i].frames);
-      captions[i].textContent = `${vids[i].label} · frame ${frame}`;
+      captions[i].textContent = `${vids[i].label} · ${w.frame} ${frame}`;
     });
   }
   function seek(shared) {
@@ -97,7 +105,7 @@ function build(root, data) {
   }
   function pause() {
     const was = playing;
-    playing = false; play.textContent = "Play";
+    playing = false; play.textContent = w.play;
     videos.forEach((v) => v.pause());
     if (was) seek(t);  // both onto the same shared frame again
   }
@@ -119,7 +127,7 @@ function build(root, data) {
   play.addEventListener("click", () => {
     if (playing) { pause(); return; }
     if (t >= end - 1e-3) seek(start);
-    playing = true; play.textContent = "Pause";
+    playing = true; play.textContent = w.pause;
     videos.forEach((v, i) => {
       v.playbackRate = Number(speed.value);
       const want = vids[i].anchor + t;
