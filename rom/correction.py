@@ -18,7 +18,8 @@ Conventions
     ankle changes it and moving the knee changes only ``knee_angle_landmarks_deg``.
 
 The corrected measurement keeps the automatic one's reasons, quality and uncertainty (a
-moved point mends the pose, not the filming), takes the corrected frame as its measured
+moved point mends the pose, not the filming) -- except the reasons a person's check of the
+points answers (:data:`RESOLVED_BY_CHECK`) -- takes the corrected frame as its measured
 moment and says what was done in its provenance: ``method`` is
 :data:`CORRECTED_METHOD` and ``correction`` the audit record (:class:`Correction` as
 JSON): who, when (UTC, ISO 8601), which points moved from where to where and by how many
@@ -41,7 +42,7 @@ from rom.calibration import Calibration, level_points, rotate_points
 from rom.errors import MeasurementError
 from rom.i18n import N_, _
 from rom.landmarks import Landmark
-from rom.measurement import Measurement, TrialResult
+from rom.measurement import INVALIDATING_REASONS, Measurement, TrialResult
 from rom.pose import PoseTrack
 from rom.protocols import CATALOGUE
 from rom.protocols.prepare import PreparedTrack, Settings, prepare
@@ -49,6 +50,9 @@ from rom.vocabulary import Side
 
 #: ``provenance["method"]`` of a measurement whose points a person moved.
 CORRECTED_METHOD = "manually adjusted"
+#: Reasons that say only "a person should check these points": a saved correction is
+#: that check, so the corrected value no longer carries them.
+RESOLVED_BY_CHECK: frozenset[str] = frozenset({"lying_pose_unverified"})
 #: How a corrected value is marked wherever it is shown (result, verdict, history, report).
 CORRECTED_LABEL = N_("manually adjusted")  # shown through rom.i18n._
 #: ``provenance`` key of the audit record (JSON of :meth:`Correction.to_dict`).
@@ -361,9 +365,11 @@ def corrected_measurement(
         "method": CORRECTED_METHOD,
         CORRECTION_KEY: json.dumps(record.to_dict(), sort_keys=True),
     }
+    reasons = tuple(r for r in original.reasons if r not in RESOLVED_BY_CHECK)
     return replace(
         original, value=round(value, digits), peak_frame=int(k), peak_time_s=record.time_s,
-        provenance=provenance,
+        provenance=provenance, reasons=reasons,
+        reliable=not any(r in INVALIDATING_REASONS for r in reasons),
     )
 
 
@@ -426,6 +432,7 @@ __all__ = [
     "CORRECTED_LABEL",
     "CORRECTED_METHOD",
     "CORRECTION_KEY",
+    "RESOLVED_BY_CHECK",
     "Correction",
     "CorrectionContext",
     "MovedPoint",

@@ -80,6 +80,10 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "not_lying_prone": N_("This is the prone test, but the person was not lying face down "
     "at the measured moment. Lie on a mat with the camera at your side, or choose the "
     "standing quad stretch."),
+    "lying_pose_unverified": N_("The pose model learnt mostly from people standing; lying "
+    "face down, its knee and ankle points were off by up to 10 degrees in rom's tests. "
+    "Check the points on the key frame (Correct landmarks): once you have checked or moved "
+    "them and saved, the value counts as reliable."),
     "hip_not_flat": N_("The thigh left the line of the trunk at the measured moment (the "
     "hip lifted off the mat or the thigh was raised). A lifted hip slackens the front of "
     "the thigh and lets the knee bend further; keep the front of the hip on the mat, with "

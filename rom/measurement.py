@@ -33,6 +33,7 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
         "implausible_pose",
         "not_this_test",
         "not_lying_prone",
+        "lying_pose_unverified",
         "other_leg_moved",
         "movement_incomplete",
         "identity_uncertain",

@@ -29,6 +29,7 @@ from PIL import Image
 from rom import labels, render, report
 from rom.correction import (
     CORRECTED_LABEL,
+    RESOLVED_BY_CHECK,
     CorrectionContext,
     Point,
     automatic_measurement,
@@ -432,8 +433,10 @@ def _editor(analysis: AnalysedVideo, slot: state.TrialSlot, key: str,
                               help=TEXT["clinician_help"], key=f"correct_clinician_{key}")
     b1, b2, b3 = st.columns([1.1, 0.7, 1.4])  # room for "Back to automatic"
     undo_stack = st.session_state.get(UNDO_KEY.format(key=key), [])
+    # A value that waits only for a person's check may be saved with no point moved.
+    checked_as_is = bool(RESOLVED_BY_CHECK.intersection(automatic.reasons))
     if b1.button(TEXT["save"], key=f"correct_save_{key}", type="primary",
-                 disabled=corrected is None or not moved):
+                 disabled=corrected is None or not (moved or checked_as_is)):
         _save(slot, key, context, moved, frame, clinician)
     if b2.button(TEXT["undo"], key=f"correct_undo_{key}", disabled=not undo_stack):
         undo(key)

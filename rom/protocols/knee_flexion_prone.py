@@ -38,6 +38,13 @@ Validity
     prone test exists to prevent.  ``deep_flexion_underread`` (advisory) from
     :data:`rom.protocols.knee_flexion.DEEP_FLEXION_DEG`, as standing.
 
+    ``lying_pose_unverified`` (invalidating) on every value until a person checks it: the
+    pose model learnt mostly from upright people, and on synthetic prone clips
+    (``make_set --prone``) it misplaced the knee or ankle so that 4 of 12 values were 6.5-10
+    deg low with nothing in the picture to show it (lengths, visibility and view all
+    normal).  Checking the points on the key frame and saving them
+    (:func:`rom.correction.corrected_measurement`) removes it.
+
 Secondary values
     ``heel_to_hip_cm`` (with a scale) — heel landmark to hip joint centre at the peak;
     ``hip_off_line_deg`` — how far the thigh leaves the trunk's line at the peak, degrees,
@@ -115,6 +122,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         hip_off_line = None if hip_angle is None else abs(hip_angle)
         if hip_off_line is not None and hip_off_line > HIP_OFF_LINE_MAX_DEG:
             a.reasons.append("hip_not_flat")
+        a.reasons.append("lying_pose_unverified")
         if a.peak.value >= knee_flexion.DEEP_FLEXION_DEG:
             a.reasons.append("deep_flexion_underread")
         if scale.cm_per_px is not None:
