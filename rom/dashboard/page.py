@@ -95,6 +95,7 @@ def _draw() -> None:
     person = record.person_sidebar(store)
     if person is not None:
         results.drop_analysis_of_another(person.id)
+        record.restore_session(store, person)
     person_line = st.sidebar.empty()  # filled last, so it counts this run's saves
     _sidebar_footer(store, person)
     state.show_flash()
@@ -116,6 +117,7 @@ def _draw() -> None:
         export.show(store, person)
     if person is not None:
         person_line.caption(record.person_caption(store, person))
+    record.keep_in_address(store)
     results.wait_for_analysis()  # last: the whole page is drawn while it runs
 
 
