@@ -248,10 +248,18 @@ def show(store: Store, person: PersonInfo | None) -> None:
     history = summarised_points([point for point in store.history(person.id)
                                  if include_in_trend(point.measurement, opt_in)],
                                 dashboard_trials.chosen_statistic(store))
-    _technique_effects(history)
-    st.subheader(f"Trends for {literal(person.name)}")
     session_labels = {s.id: summary.session_label(s) for s in sessions}
-    _trends(history, session_labels, person.id, opt_in)
+    chosen = _filters(history, person.id)
+    if chosen is None:
+        st.info("The saved sessions hold no measurements yet.")
+    else:
+        # The filters apply to everything below them: the techniques' averages and the trends.
+        tests, techniques = chosen
+        filtered = [p for p in history
+                    if p.measurement.test in tests and p.technique in techniques]
+        _technique_effects(filtered)
+        st.subheader(f"Trends for {literal(person.name)}")
+        _trends(filtered, tests, session_labels, opt_in)
     adjusted = [p for p in history if is_corrected(p.measurement)]
     if adjusted:
         st.caption(f"✎ {CORRECTED_LABEL.capitalize()} (points moved by hand): " + "; ".join(
@@ -282,13 +290,13 @@ def show(store: Store, person: PersonInfo | None) -> None:
                 st.rerun()
 
 
-def _trends(history: list[HistoryPoint], session_labels: Mapping[int, str], person_id: int,
-            opt_in: bool) -> None:
-    """One time chart per test, filtered by test and technique."""
+def _filters(history: Sequence[HistoryPoint],
+             person_id: int) -> tuple[list[str], set[str | None]] | None:
+    """The tab's test and technique filters: the tests and the techniques chosen (None in
+    them: sessions with no technique named); None when the history has no measurements."""
     tests = trend.trend_tests(history)
     if not tests:
-        st.info("The saved sessions hold no measurements yet.")
-        return
+        return None
     # "" stands for sessions with no technique named (a typed technique is never empty).
     techniques = [t or "" for t in trend.trend_techniques(history)]
     cols = st.columns(2)
@@ -299,9 +307,13 @@ def _trends(history: list[HistoryPoint], session_labels: Mapping[int, str], pers
         HISTORY_TEXT["techniques"], techniques, default=techniques,
         key=f"trend_techniques_{person_id}",
         format_func=lambda t: t or HISTORY_TEXT["no_technique"])
-    wanted = {t or None for t in chosen}
-    shown = [data for test in chosen_tests
-             if (data := trend.trend_for(history, test, opt_in=opt_in, techniques=wanted))]
+    return chosen_tests, {t or None for t in chosen}
+
+
+def _trends(history: list[HistoryPoint], tests: Sequence[str],
+            session_labels: Mapping[int, str], opt_in: bool) -> None:
+    """One time chart per test of ``tests`` (``history`` already filtered)."""
+    shown = [data for test in tests if (data := trend.trend_for(history, test, opt_in=opt_in))]
     for data in shown:
         st.markdown(f"**{labels.test_label(data.test)}**")
         st.plotly_chart(history_figure(data, session_labels), key=f"trend_{data.test}")
