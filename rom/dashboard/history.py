@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from rom import deletion, labels, norms, trend
 from rom.correction import CORRECTED_LABEL, is_corrected
-from rom.dashboard import state, summary
+from rom.dashboard import layout, state, summary
 from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.results import PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows, plot_literal
@@ -273,7 +273,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
                    "trends.")
 
     st.subheader("Sessions")
-    st.table(literal_rows(summary.sessions_table(sessions)), hide_index=True)
+    layout.table_or_cards(literal_rows(summary.sessions_table(sessions)), key="sessions")
     with st.expander("Delete a session"):
         choice = st.selectbox("Session", [s.id for s in sessions], key="delete_session_pick",
                               format_func=lambda i: summary.session_label(

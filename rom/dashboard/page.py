@@ -12,6 +12,7 @@ from rom.dashboard import (
     export,
     failsafe,
     history,
+    layout,
     manual,
     record,
     results,
@@ -33,6 +34,7 @@ _CSS = f"""
   /* WCAG AA (rom.style): captions 4.5:1, the keyboard focus ring 3:1. */
   [data-testid="stCaptionContainer"] {{color: {style.CAPTION_HEX}; opacity: 1;}}
   :focus-visible {{outline: 2px solid {style.FOCUS_HEX} !important; outline-offset: 2px;}}
+  {layout.CSS}
 </style>
 """
 # Served by the dashboard itself: a Material or emoji icon makes the browser fetch a font

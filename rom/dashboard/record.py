@@ -16,7 +16,7 @@ import streamlit as st
 
 from rom import labels
 from rom.calibrate.floor import MAX_FLOOR_ROLL_DEG
-from rom.dashboard import services, sessions, state
+from rom.dashboard import layout, services, sessions, state
 from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.pipeline import AnalysisOptions
@@ -481,7 +481,7 @@ def _sample_catalogue() -> None:
         st.caption("Synthetic side-view clips of a rendered body, with the exact angle or "
                    "distance it was posed at. Pick a test above to analyse its pair.")
         if rows:
-            st.table(rows, hide_index=True)
+            layout.table_or_cards(rows, key="sample_clips")
         missing = [labels.test_label(t) for t in tests_offered() if t not in covered]
         if missing:
             st.caption("No sample clips yet for: " + ", ".join(missing) + ".")
