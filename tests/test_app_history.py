@@ -60,13 +60,27 @@ def test_the_history_tab_draws_both_sides_over_two_dated_sessions(
     assert traces["left–right difference · after"]["y"] == [2.0, 0.5]
     assert figure["layout"]["shapes"][0]["y0"] == 1.5  # type: ignore[index]
 
-    # Filtered to one technique: only its session is drawn.
+    # What each technique did: ankle left +6 and right +3 with the sock pull, +1 and +6
+    # with the toe spreaders (a pair per leg, one session each).
+    pairs = "on average over 2 before/after pairs in 1 session"
+    assert _effects(at) == [f"Sock Pull · Ankle dorsiflexion: +4.5° {pairs}",
+                            f"Toe Spreaders · Ankle dorsiflexion: +3.5° {pairs}"]
+
+    # Filtered to one technique: only its session is drawn, only its average is given.
     techniques.set_value(["Toe Spreaders"]).run()
     assert not at.exception, at.exception
     (figure,) = _figures(at).values()
     traces = {trace["name"]: trace for trace in figure["data"]}  # type: ignore[index]
     assert traces["left · before"]["y"] == [33.0]
+    assert _effects(at) == [f"Toe Spreaders · Ankle dorsiflexion: +3.5° {pairs}"]
     # No test chosen: nothing drawn, and the page says so.
     at.multiselect(key=f"trend_tests_{person.id}").set_value([]).run()
     assert _figures(at) == {}
+    assert _effects(at) == []
     assert any("No values of these tests" in str(i.value) for i in at.info)
+
+
+def _effects(at: AppTest) -> list[str]:
+    """The sentences of "What each technique did", up to their verdict on the MDC."""
+    return [str(m.value)[2:].split(", beyond")[0] for m in at.markdown
+            if " on average over " in str(m.value)]

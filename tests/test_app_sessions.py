@@ -146,20 +146,115 @@ def test_the_person_is_in_the_address_and_comes_back_after_a_reload() -> None:
     at = _add_person(_app(), name="Ana Runner")
     at = _add_person(_choose_new(at), name="Ben Walker", height=None)
     store = Store()
+    uids = {p.name: p.uid for p in store.list_people()}
     ids = {p.name: p.id for p in store.list_people()}
     store.close()
-    assert at.query_params[record.PERSON_PARAM] == str(ids["Ben Walker"])
+    # By uid: never a name, nor a row number another database would give someone else.
+    assert at.query_params[record.PERSON_PARAM] == uids["Ben Walker"]
 
     reloaded = AppTest.from_file(APP, default_timeout=120)
-    reloaded.query_params[record.PERSON_PARAM] = str(ids["Ana Runner"])
+    reloaded.query_params[record.PERSON_PARAM] = uids["Ana Runner"]
     reloaded.run()
     assert not reloaded.exception
     assert reloaded.sidebar.selectbox(key="person_select").value == ids["Ana Runner"]
     # An id nobody has is ignored: the first person on record, as without an address.
-    stale = AppTest.from_file(APP, default_timeout=120)
-    stale.query_params[record.PERSON_PARAM] = "999"
-    stale.run()
-    assert stale.sidebar.selectbox(key="person_select").value == ids["Ana Runner"]
+    for stale_id in ("00000000-0000-0000-0000-000000000000", str(ids["Ben Walker"])):
+        stale = AppTest.from_file(APP, default_timeout=120)
+        stale.query_params[record.PERSON_PARAM] = stale_id
+        stale.run()
+        assert not stale.exception
+        assert stale.sidebar.selectbox(key="person_select").value == ids["Ana Runner"]
+        assert stale.query_params[record.PERSON_PARAM] == uids["Ana Runner"]
+
+
+def _analyse_fake(at: AppTest, test: str) -> AppTest:
+    at.selectbox(key="test").set_value(test).run()
+    at.radio(key="side").set_value("left").run()
+    at.button(key="analyse").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_reload_goes_on_with_the_session_in_the_address(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rom.dashboard import record
+    from tests.test_app import APP
+
+    def analyse(video: Path, test: str, options: pipeline.AnalysisOptions,
+                progress: object = None) -> pipeline.TrialAnalysis:
+        return _fake_analysis(video, test, options, {"left": (), "right": ()}, None)
+
+    monkeypatch.setattr(pipeline, "analyse_trial", analyse)
+    monkeypatch.setattr(pipeline, "render_trial",
+                        lambda analysis, progress=None: pipeline.RenderedTrial(error="no video"))
+    clip = _clip(tmp_path / "clip.mp4", RECORDED).read_bytes()
+    at = _add_person(_app())
+    at.selectbox(key="technique").set_value("Sock Pull").run()
+    at.text_area(key="session_notes").input("sore calf").run()
+    for phase in ("pre", "post"):
+        at.file_uploader(key=f"upload_{phase}").set_value(
+            (f"{phase}.mp4", clip, "video/mp4")).run()
+    at = _analyse_fake(at, "knee-flexion")
+    store = Store()
+    (person,) = store.list_people()
+    (saved,) = store.sessions(person.id)
+    assert at.query_params[record.SESSION_PARAM] == saved.uid
+
+    def reload(session_uid: str) -> AppTest:
+        page = AppTest.from_file(APP, default_timeout=120)
+        page.query_params[record.PERSON_PARAM] = person.uid
+        page.query_params[record.SESSION_PARAM] = session_uid
+        page.run()
+        assert not page.exception, page.exception
+        return page
+
+    page = reload(saved.uid)
+    # The session's technique and details are back in the form, its results on the page.
+    assert page.selectbox(key="technique").value == "Sock Pull"
+    assert page.text_area(key="session_notes").value == "sore calf"
+    assert page.date_input(key="session_date").value == dt.date(2026, 11, 3)
+    assert "4 · Before and after in this session" in [h.value for h in page.subheader]
+    assert page.query_params[record.SESSION_PARAM] == saved.uid
+    # Another test in the reloaded page joins the same session; the first test's trials stay.
+    for phase in ("pre", "post"):
+        page.file_uploader(key=f"upload_{phase}").set_value(
+            (f"{phase}.mp4", clip, "video/mp4")).run()
+    page = _analyse_fake(page, "hip-extension")
+    (continued,) = store.sessions(person.id)
+    tests = sorted((t.test, t.phase) for t in store.trials(continued.id))
+    assert tests == [("hip-extension", "post"), ("hip-extension", "pre"),
+                     ("knee-flexion", "post"), ("knee-flexion", "pre")]
+    assert (continued.notes, continued.technique) == ("sore calf", "Sock Pull")
+    assert page.query_params[record.SESSION_PARAM] == continued.uid
+    # "New session" is not undone by the address read on the reload.
+    page.button(key="new_session").click().run()
+    assert not page.exception
+    assert record.SESSION_PARAM not in page.query_params
+    assert page.text_area(key="session_notes").value == ""
+
+    # Deleted (the earlier save is gone), unknown: dropped without a word.
+    for gone in (saved.uid, "not-a-session"):
+        stale = reload(gone)
+        assert not stale.error and not stale.warning
+        assert record.SESSION_PARAM not in stale.query_params
+        assert "4 · Before and after in this session" not in [h.value for h in stale.subheader]
+        assert stale.text_area(key="session_notes").value == ""
+
+    # Another person's session is not theirs: switching person also updates the address.
+    other = store.add_person("Ben Walker")
+    page = reload(continued.uid)
+    page.sidebar.selectbox(key="person_select").set_value(other.id).run()
+    assert not page.exception
+    assert page.query_params[record.PERSON_PARAM] == other.uid
+    assert record.SESSION_PARAM not in page.query_params
+    foreign = AppTest.from_file(APP, default_timeout=120)
+    foreign.query_params[record.PERSON_PARAM] = other.uid
+    foreign.query_params[record.SESSION_PARAM] = continued.uid
+    foreign.run()
+    assert not foreign.exception
+    assert record.SESSION_PARAM not in foreign.query_params
+    assert len(store.sessions(person.id)) == 1 and not store.sessions(other.id)
+    store.close()
 
 
 def _choose_new(at: AppTest) -> AppTest:

@@ -11,7 +11,7 @@ from rom import labels, norms, report
 from rom.compare import no_mdc_reason
 from rom.comparison import ComparisonLine, asymmetry_lines, compare_pair
 from rom.correction import CORRECTED_LABEL, adjusted_suffix, is_corrected
-from rom.dashboard import export, state
+from rom.dashboard import export, layout, state
 from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.results import PHASE_COLOURS, PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows
@@ -454,7 +454,7 @@ def show_headline(line: ComparisonLine) -> None:
 
 
 def show_lines(lines: Sequence[ComparisonLine], key: str) -> None:
-    st.table(literal_rows(table_rows(lines)), hide_index=True)
+    layout.table_or_cards(literal_rows(table_rows(lines)), key=key)
     # One chart per unit: degrees and centimetres never share an axis.
     for unit in sorted({line.unit for line in lines}):
         same = [line for line in lines if line.unit == unit]

@@ -12,7 +12,7 @@ from plotly.subplots import make_subplots
 
 from rom import deletion, labels, norms, trend
 from rom.correction import CORRECTED_LABEL, is_corrected
-from rom.dashboard import state, summary
+from rom.dashboard import layout, state, summary
 from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.results import PHASE_SYMBOLS
 from rom.dashboard.text import literal, literal_rows, plot_literal
@@ -250,10 +250,18 @@ def show(store: Store, person: PersonInfo | None) -> None:
     history = summarised_points([point for point in store.history(person.id)
                                  if include_in_trend(point.measurement, opt_in)],
                                 dashboard_trials.chosen_statistic(store))
-    _technique_effects(history)
-    st.subheader(_("Trends for {person}").format(person=literal(person.name)))
     session_labels = {s.id: summary.session_label(s) for s in sessions}
-    _trends(history, session_labels, person.id, opt_in)
+    chosen = _filters(history, person.id)
+    if chosen is None:
+        st.info(_("The saved sessions hold no measurements yet."))
+    else:
+        # The filters apply to everything below them: the techniques' averages and the trends.
+        tests, techniques = chosen
+        filtered = [p for p in history
+                    if p.measurement.test in tests and p.technique in techniques]
+        _technique_effects(filtered)
+        st.subheader(_("Trends for {person}").format(person=literal(person.name)))
+        _trends(filtered, tests, session_labels, opt_in)
     adjusted = [p for p in history if is_corrected(p.measurement)]
     if adjusted:
         st.caption(_("✎ {adjusted} (points moved by hand): ").format(
@@ -268,7 +276,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
                      "trends."))
 
     st.subheader(_("Sessions"))
-    st.table(literal_rows(summary.sessions_table(sessions)), hide_index=True)
+    layout.table_or_cards(literal_rows(summary.sessions_table(sessions)), key="sessions")
     with st.expander(_("Delete a session")):
         choice = st.selectbox(_("Session"), [s.id for s in sessions], key="delete_session_pick",
                               format_func=lambda i: summary.session_label(
@@ -285,13 +293,13 @@ def show(store: Store, person: PersonInfo | None) -> None:
                 st.rerun()
 
 
-def _trends(history: list[HistoryPoint], session_labels: Mapping[int, str], person_id: int,
-            opt_in: bool) -> None:
-    """One time chart per test, filtered by test and technique."""
+def _filters(history: Sequence[HistoryPoint],
+             person_id: int) -> tuple[list[str], set[str | None]] | None:
+    """The tab's test and technique filters: the tests and the techniques chosen (None in
+    them: sessions with no technique named); None when the history has no measurements."""
     tests = trend.trend_tests(history)
     if not tests:
-        st.info(_("The saved sessions hold no measurements yet."))
-        return
+        return None
     # "" stands for sessions with no technique named (a typed technique is never empty).
     techniques = [t or "" for t in trend.trend_techniques(history)]
     cols = st.columns(2)
@@ -302,9 +310,13 @@ def _trends(history: list[HistoryPoint], session_labels: Mapping[int, str], pers
         HISTORY_TEXT["techniques"], techniques, default=techniques,
         key=f"trend_techniques_{person_id}",
         format_func=lambda t: t or HISTORY_TEXT["no_technique"])
-    wanted = {t or None for t in chosen}
-    shown = [data for test in chosen_tests
-             if (data := trend.trend_for(history, test, opt_in=opt_in, techniques=wanted))]
+    return chosen_tests, {t or None for t in chosen}
+
+
+def _trends(history: list[HistoryPoint], tests: Sequence[str],
+            session_labels: Mapping[int, str], opt_in: bool) -> None:
+    """One time chart per test of ``tests`` (``history`` already filtered)."""
+    shown = [data for test in tests if (data := trend.trend_for(history, test, opt_in=opt_in))]
     for data in shown:
         st.markdown(f"**{labels.test_label(data.test)}**")
         st.plotly_chart(history_figure(data, session_labels), key=f"trend_{data.test}")

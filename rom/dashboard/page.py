@@ -13,6 +13,7 @@ from rom.dashboard import (
     export,
     failsafe,
     history,
+    layout,
     manual,
     record,
     results,
@@ -35,6 +36,7 @@ _CSS = f"""
   /* WCAG AA (rom.style): captions 4.5:1, the keyboard focus ring 3:1. */
   [data-testid="stCaptionContainer"] {{color: {style.CAPTION_HEX}; opacity: 1;}}
   :focus-visible {{outline: 2px solid {style.FOCUS_HEX} !important; outline-offset: 2px;}}
+  {layout.CSS}
 </style>
 """
 # Served by the dashboard itself: a Material or emoji icon makes the browser fetch a font
@@ -97,6 +99,7 @@ def _draw() -> None:
     person = record.person_sidebar(store)
     if person is not None:
         results.drop_analysis_of_another(person.id)
+        record.restore_session(store, person)
     person_line = st.sidebar.empty()  # filled last, so it counts this run's saves
     _sidebar_footer(store, person)
     state.show_flash()
@@ -119,6 +122,7 @@ def _draw() -> None:
         export.show(store, person)
     if person is not None:
         person_line.caption(record.person_caption(store, person))
+    record.keep_in_address(store)
     results.wait_for_analysis()  # last: the whole page is drawn while it runs
 
 

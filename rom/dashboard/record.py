@@ -6,6 +6,7 @@ short form on the session tab.  Nothing is analysed until the button is pressed.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ import streamlit as st
 
 from rom import labels
 from rom.calibrate.floor import MAX_FLOOR_ROLL_DEG
-from rom.dashboard import services, sessions, state
+from rom.dashboard import layout, services, sessions, state
 from rom.dashboard.text import literal
 from rom.errors import RomError
 from rom.i18n import N_, Texts, _, ngettext
@@ -32,7 +33,11 @@ SOURCE_UPLOAD = N_("Upload my videos")
 SOURCE_SAMPLES = N_("Use the sample videos")
 SOURCE_WEBCAM = N_("Record with the webcam")
 PENDING_PERSON = "_person_to_select"
-PERSON_PARAM = "person"  # the chosen person's id in the page's address, for reloads
+# The chosen person and the session being recorded in the page's address, by uid (a name
+# must not appear in a URL), so that a reload restores them.
+PERSON_PARAM = "person"
+SESSION_PARAM = "session"
+ADDRESS_READ = "_address_read"  # the session in the address was looked at (once per page)
 DUPLICATE_NAME = N_("“{name}” is already on record: choose them in the list above, or tell the "
                     "two apart (e.g. add an initial or a year of birth).")
 
@@ -164,8 +169,8 @@ def person_sidebar(store: Store) -> PersonInfo | None:
         return None
     person = by_id[int(choice)]
     st.session_state[state.PERSON_ID] = person.id
-    if st.query_params.get(PERSON_PARAM) != str(person.id):
-        st.query_params[PERSON_PARAM] = str(person.id)
+    if st.query_params.get(PERSON_PARAM) != person.uid:
+        st.query_params[PERSON_PARAM] = person.uid
     shown = st.session_state.get(state.SHOWN_PERSON)
     if shown != person.id:
         # Another person: a new session, and never the previous person's results.
@@ -188,9 +193,45 @@ def _forget_previous_client() -> None:
 
 
 def _person_in_url(by_id: Mapping[int, PersonInfo]) -> int | None:
-    """The person id in the address (``?person=3``) when it names someone on record."""
-    text = st.query_params.get(PERSON_PARAM, "")
-    return int(text) if text.isdigit() and int(text) in by_id else None
+    """The id of the person whose uid is in the address (``?person=<uid>``), if on record."""
+    uid = st.query_params.get(PERSON_PARAM)
+    return next((p.id for p in by_id.values() if p.uid == uid), None)
+
+
+def restore_session(store: Store, person: PersonInfo) -> None:
+    """After a reload: go on with the person's session named in the address.
+
+    Looked at once per page (a "New session" click must not bring it back); a session that
+    is unknown, deleted or another person's is ignored, and :func:`keep_in_address` drops
+    it.  Call before the form is drawn: the session's technique and details fill it.
+    """
+    if st.session_state.get(ADDRESS_READ):
+        return
+    st.session_state[ADDRESS_READ] = True
+    uid = st.query_params.get(SESSION_PARAM)
+    if uid is None or st.session_state.get(state.SESSION_ID) is not None:
+        return
+    session = next((s for s in store.sessions(person.id) if s.uid == uid), None)
+    if session is None:
+        return
+    state.continue_session(store, session)
+    technique = session.technique or labels.TECHNIQUES[0]
+    offered = technique in labels.TECHNIQUES
+    st.session_state.update({"technique": technique if offered else "Other",
+                             "technique_other": "" if offered else technique})
+
+
+def keep_in_address(store: Store) -> None:
+    """Put the session being recorded into the address (``?session=<uid>``), or take it out."""
+    session_id = st.session_state.get(state.SESSION_ID)
+    uid = None
+    if session_id is not None:
+        with contextlib.suppress(RomError):  # deleted meanwhile
+            uid = store.get_session(int(session_id)).uid
+    if uid is None:
+        st.query_params.pop(SESSION_PARAM, None)
+    elif st.query_params.get(SESSION_PARAM) != uid:
+        st.query_params[SESSION_PARAM] = uid
 
 
 def _forget_demo_choices() -> None:
@@ -456,7 +497,7 @@ def _sample_catalogue() -> None:
         st.caption(_("Synthetic side-view clips of a rendered body, with the exact angle or "
                      "distance it was posed at. Pick a test above to analyse its pair."))
         if rows:
-            st.table(rows, hide_index=True)
+            layout.table_or_cards(rows, key="sample_clips")
         missing = [labels.test_label(t) for t in tests_offered() if t not in covered]
         if missing:
             st.caption(_("No sample clips yet for: {tests}.").format(tests=", ".join(missing)))

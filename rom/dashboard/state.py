@@ -20,7 +20,7 @@ from rom.dashboard.services import AnalysedVideo
 from rom.errors import RomError
 from rom.measurement import Measurement
 from rom.store import Store
-from rom.store.records import NewTrial
+from rom.store.records import NewTrial, SessionInfo
 from rom.store.validate import TECHNIQUE_SIDES
 
 PERSON_ID = "person_id"
@@ -48,6 +48,8 @@ DETAIL_KEYS = (SESSION_DATE, SESSION_NOTES, TECHNIQUE_MINUTES, TECHNIQUE_SIDE,
 UPLOAD_ROUND = "_upload_round"  # counts client switches: each client gets new upload widgets
 DELETE_OPEN = "delete_person_open"  # the "Delete this person" expander is open
 DELETE_CONFIRM = "delete_person_confirm"  # the name typed to confirm the delete
+# (session id, trials) of a session continued after a reload: see continue_session.
+CONTINUED = "_continued_trials"
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ def show_flash() -> None:
 
 def forget_session() -> None:
     """Drop this browser's session and its analyses (another person was chosen)."""
-    for key in (SESSION_ID, SESSION_FINGERPRINT, LAST_PAIR):
+    for key in (SESSION_ID, SESSION_FINGERPRINT, LAST_PAIR, CONTINUED):
         st.session_state.pop(key, None)
     clear_analyses()
     manual_measurements().clear()
@@ -265,6 +267,38 @@ def forget_client() -> None:
     st.session_state[UPLOAD_ROUND] = int(st.session_state.get(UPLOAD_ROUND, 0)) + 1
 
 
+def continue_session(store: Store, session: SessionInfo) -> None:
+    """Go on recording a saved session (a reload found it in the page's address).
+
+    Its details come back into the form, and its stored trials are kept: the analyses of
+    the page that saved them are gone, so :func:`save_session` copies the stored trials of
+    every test and leg not analysed again into each new save.
+    """
+    st.session_state[SESSION_ID] = session.id
+    st.session_state[SESSION_FINGERPRINT] = (session.person_id, session.technique or "")
+    st.session_state[CONTINUED] = (session.id, tuple(
+        NewTrial(phase=t.phase, test=t.test, side=t.side, video_path=t.video_path,
+                 video_sha256=t.video_sha256, settings=t.settings,
+                 measurements=tuple(m.measurement for m in t.measurements))
+        for t in store.trials(session.id)))
+    minutes = session.technique_duration_s
+    st.session_state.update({
+        SESSION_DATE: session.date, SESSION_DATE_EDITED: True,
+        SESSION_NOTES: session.notes or "",
+        TECHNIQUE_MINUTES: None if minutes is None else minutes / 60.0,
+        TECHNIQUE_SIDE: session.technique_side or "",
+    })
+
+
+def _continued_trials(session_id: object) -> tuple[NewTrial, ...]:
+    """The stored trials of the continued session, while ``session_id`` is still it."""
+    continued = st.session_state.get(CONTINUED)
+    if continued is None or session_id is None or continued[0] != session_id:
+        return ()
+    trials: tuple[NewTrial, ...] = continued[1]
+    return trials
+
+
 def start_session_if_needed(person: int, technique: str) -> None:
     """Begin a new session when the person or the technique changed since the last one."""
     fingerprint = (person, technique)
@@ -285,6 +319,8 @@ def save_session(store: Store, person: int, technique: str,
     ``details`` (date, notes, technique details) default to what the form holds.  A phase
     with several trials is saved as that many trials of the phase, in order, each with its
     clip's number in its settings (``"trial": 1, 2, 3``; a clip that failed leaves a gap).
+    A session continued after a reload (:func:`continue_session`) keeps its stored trials
+    of the tests and legs not analysed since.
     """
     told = details if details is not None else current_details()
     trials = [
@@ -306,6 +342,9 @@ def save_session(store: Store, person: int, technique: str,
         for (test, side, phase), m in manual_measurements().items()
     ]
     previous = st.session_state.get(SESSION_ID)
+    continued = _continued_trials(previous)
+    analysed = {(t.test, t.side) for t in trials}
+    trials += [t for t in continued if (t.test, t.side) not in analysed]
     saved = store.add_session(person, date=told.date, technique=technique, notes=told.notes,
                               technique_duration_s=told.technique_duration_s,
                               technique_side=told.technique_side, trials=trials)
@@ -314,4 +353,6 @@ def save_session(store: Store, person: int, technique: str,
         with contextlib.suppress(RomError):
             store.delete_session(int(previous))
     st.session_state[SESSION_ID] = saved.id
+    if continued:
+        st.session_state[CONTINUED] = (saved.id, continued)
     return int(saved.id)
