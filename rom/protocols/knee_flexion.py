@@ -53,7 +53,14 @@ from __future__ import annotations
 
 from rom import geometry
 from rom.measurement import TrialResult
-from rom.protocols.assessment import Signal, assess, bone_lengths, finish, value_at
+from rom.protocols.assessment import (
+    Assessment,
+    Signal,
+    assess,
+    bone_lengths,
+    finish,
+    value_at,
+)
 from rom.protocols.body import (
     hip_flexion_signal,
     knee_flexion_signal,
@@ -63,7 +70,7 @@ from rom.protocols.body import (
 )
 from rom.protocols.conformance import MovementSignature, leg_to_report
 from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
-from rom.protocols.scale import resolve_scale
+from rom.protocols.scale import Scale, resolve_scale
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.vocabulary import Side, TestName, other_side
 
@@ -120,13 +127,17 @@ def moving_leg(prep: PreparedTrack) -> Side:
     return side_with_larger_peak(prep, knee_flexion_signal, SIDE_DIFFERENCE_DEG)
 
 
-def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
-    """Measure knee flexion (see module docstring)."""
-    side = side or moving_leg(prep)
+def assess_knee_bend(
+    prep: PreparedTrack, side: Side, test: TestName, height_cm: float | None
+) -> tuple[Assessment, Scale]:
+    """The knee's bend from the bones, assessed as this module's docstring says (shared
+    with :mod:`rom.protocols.knee_flexion_prone`): the quad-stretch signature
+    (``not_this_test`` / ``other_leg_moved``), ``deep_flexion_underread`` and, with a
+    scale, ``heel_to_hip_cm``.  Returns the assessment and the scale used."""
     signal = Signal(
-        test=TEST,
+        test=test,
         side=side,
-        unit=SPEC.unit,
+        unit="deg",
         values=knee_flexion_from_bones(prep, side),
         raw_values=knee_flexion_from_bones(prep, side, raw=True),
         required=tuple(landmark_indices(side, ("HIP", "KNEE", "ANKLE"))),
@@ -136,7 +147,6 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
     )
     scale = resolve_scale(prep, height_cm)
     a = assess(prep, signal, scale=scale)
-    cm_per_px = scale.cm_per_px
     if a.peak is not None:
         i = a.peak.index
         other = knee_flexion_signal(prep, other_side(side))
@@ -148,11 +158,20 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             a.reasons.append(verdict)
         if a.peak.value >= DEEP_FLEXION_DEG:
             a.reasons.append("deep_flexion_underread")
-        heel_hip_px = float(
-            geometry.distance(prep.point("HEEL", side)[i], prep.point("HIP", side)[i])
-        )
-        if cm_per_px is not None:
-            a.add_secondary("heel_to_hip_cm", heel_hip_px * cm_per_px)
+        if scale.cm_per_px is not None:
+            heel_hip_px = float(
+                geometry.distance(prep.point("HEEL", side)[i], prep.point("HIP", side)[i])
+            )
+            a.add_secondary("heel_to_hip_cm", heel_hip_px * scale.cm_per_px)
+    return a, scale
+
+
+def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
+    """Measure knee flexion (see module docstring)."""
+    side = side or moving_leg(prep)
+    a, scale = assess_knee_bend(prep, side, TEST, height_cm)
+    if a.peak is not None:
+        i = a.peak.index
         a.add_secondary("hip_flexion_deg", value_at(hip_flexion_signal(prep, side), i))
         a.add_secondary("knee_angle_landmarks_deg", value_at(knee_flexion_signal(prep, side), i))
     return finish(prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm})

@@ -59,22 +59,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from rom import geometry
 from rom.measurement import TrialResult
 from rom.protocols import knee_flexion
-from rom.protocols.assessment import Signal, assess, finish, value_at
+from rom.protocols.assessment import finish, value_at
 from rom.protocols.body import (
     hip_flexion_signal,
     knee_flexion_signal,
-    landmark_indices,
-    peak_of,
     trunk_inclination_deg,
 )
-from rom.protocols.conformance import leg_to_report
 from rom.protocols.prepare import PreparedTrack, finite_median
-from rom.protocols.scale import resolve_scale
 from rom.protocols.spec import TestSpec
-from rom.vocabulary import Side, TestName, other_side
+from rom.vocabulary import Side, TestName
 
 TEST: TestName = "knee-flexion-prone"
 #: Largest tilt of the trunk line from horizontal over the held peak for a person lying
@@ -93,28 +88,10 @@ HIP_OFF_LINE_MAX_DEG = 20.0
 def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
     """Measure prone knee flexion (see module docstring)."""
     side = side or knee_flexion.moving_leg(prep)
-    signal = Signal(
-        test=TEST,
-        side=side,
-        unit=SPEC.unit,
-        values=knee_flexion.knee_flexion_from_bones(prep, side),
-        raw_values=knee_flexion.knee_flexion_from_bones(prep, side, raw=True),
-        required=tuple(landmark_indices(side, ("HIP", "KNEE", "ANKLE"))),
-        segments=SPEC.segments(side),
-        side_on_max_ratio=knee_flexion.SIDE_ON_MAX_RATIO,
-        max_world_yaw_deg=knee_flexion.MAX_WORLD_YAW_DEG,
-    )
-    scale = resolve_scale(prep, height_cm)
-    a = assess(prep, signal, scale=scale)
+    a, scale = knee_flexion.assess_knee_bend(prep, side, TEST, height_cm)
     if a.peak is not None:
         i = a.peak.index
         held = slice(a.peak.start, a.peak.stop)
-        other = knee_flexion_signal(prep, other_side(side))
-        verdict = leg_to_report(knee_flexion.SIGNATURE, a.peak.value, peak_of(prep, other))
-        if verdict is None and finite_median(other[held]) > knee_flexion.OTHER_KNEE_MAX_DEG:
-            verdict = "not_this_test"
-        if verdict is not None:
-            a.reasons.append(verdict)
         trunk_from_horizontal = 90.0 - finite_median(np.abs(trunk_inclination_deg(prep)[held]))
         if not abs(trunk_from_horizontal) <= LYING_MAX_DEG:
             a.reasons.append("not_lying_prone")
@@ -123,13 +100,6 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         if hip_off_line is not None and hip_off_line > HIP_OFF_LINE_MAX_DEG:
             a.reasons.append("hip_not_flat")
         a.reasons.append("lying_pose_unverified")
-        if a.peak.value >= knee_flexion.DEEP_FLEXION_DEG:
-            a.reasons.append("deep_flexion_underread")
-        if scale.cm_per_px is not None:
-            heel_hip_px = float(
-                geometry.distance(prep.point("HEEL", side)[i], prep.point("HIP", side)[i])
-            )
-            a.add_secondary("heel_to_hip_cm", heel_hip_px * scale.cm_per_px)
         a.add_secondary("hip_off_line_deg", hip_off_line)
         a.add_secondary("knee_angle_landmarks_deg", value_at(knee_flexion_signal(prep, side), i))
     return finish(prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm})
