@@ -167,9 +167,14 @@ def test_record_before_then_after_with_the_countdown_and_retake(
             counted.append("retake")
         recorded("pre").wait_for(timeout=PAGE_TIMEOUT_MS)
         page.get_by_text(webcam.TEXT["both"]).wait_for(timeout=PAGE_TIMEOUT_MS)
+        # Streamlit keeps the last run's video element on the page while it redraws, so wait
+        # until only the two clips are left and both have loaded (a timeout fails the test).
+        clips = "Array.from(document.querySelectorAll('[data-testid=\"stVideo\"]'))"
+        page.wait_for_function(
+            f"{clips}.length === 2 && {clips}.every(v => v.readyState >= 1 || v.error)",
+            timeout=PAGE_TIMEOUT_MS)
         videos = page.evaluate(
-            "Array.from(document.querySelectorAll('[data-testid=\"stVideo\"]'))"
-            ".map(v => ({ready: v.readyState, error: v.error && v.error.code}))")
+            f"{clips}.map(v => ({{ready: v.readyState, error: v.error && v.error.code}}))")
         browser.close()
 
         # A browser with no camera at all: the recorder says so in words.
