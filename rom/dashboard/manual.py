@@ -448,6 +448,6 @@ def _frame_value(analysis: AnalysedVideo, phase: str, key: str, tool: str,
             st.error(TEXT["save_failed"].format(error=literal(exc)))
             return
         state.flash("success", FRAME_TEXT["saved"].format(
-            test=labels.test_label(reading.test), side=reading.side,
+            test=labels.test_label(reading.test), side=labels.side_word(reading.side),
             phase=PHASES[phase].lower(), value=shown, frame=frame))
         st.rerun()  # the session's before/after comparison takes the value in
