@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
@@ -363,6 +363,20 @@ def save_frame_reading(phase: str, measurement: Measurement) -> None:
     state.manual_measurements()[(measurement.test, measurement.side, phase)] = measurement
     if not correct.save_current_session():
         raise RomError(correct.TEXT["no_session"])
+
+
+def frame_readings_of(readings: Mapping[tuple[str, str, str], Measurement], phase: str,
+                      side: str, videos: Collection[str]) -> list[tuple[str, str, str]]:
+    """The keys of the hand readings taken on a frame of one of ``videos`` in ``phase``
+    and filed under ``side`` (the clip's measured side when they were taken).
+
+    Used when a clip is measured on the other leg: such a reading's side came from the
+    clip, not from the points clicked, so it cannot follow the clip to the other leg.
+    """
+    return [key for key, m in readings.items()
+            if key[2] == phase and m.side == side
+            and m.provenance.get("source") == "video frame"
+            and m.provenance.get("video") in videos]
 
 
 def show_on_frame(analysis: AnalysedVideo, key: str) -> None:

@@ -540,6 +540,8 @@ def switch_side(offer: SideSwitch) -> list[str]:
                 clip=title))
 
         several = len(state.phase_trials(*slot)) > 1
+        videos = {trial.video_name for trial in state.phase_trials(*slot)}
+        notes += _drop_hand_readings(offer, phase, videos)
         if is_corrected(before.measurement):  # its points are the other leg's
             notes.append(("warning", correct.dropped_note(before, several, _leg_why(offer))))
         found[slot] = replace(before, analysis=analysis,
@@ -553,6 +555,30 @@ def switch_side(offer: SideSwitch) -> list[str]:
         if offer.slot_side in SIDES:
             _move_pair_if_whole(offer.test, offer.slot_side, offer.other)
     return done
+
+
+def _drop_hand_readings(offer: SideSwitch, phase: str, videos: set[str]) -> list[tuple[str, str]]:
+    """Remove the hand readings taken on a frame of the ``phase`` clips ``videos`` (filed
+    under the leg measured until now) and return a warning note for each.
+
+    A hand reading takes its side from the clip it was taken on, not from the points a
+    person clicked; after the switch nobody knows which leg those points are on, so it is
+    neither kept under the old leg (which the clip no longer measures) nor moved to the
+    new one (it may be the old leg's angle): the physio is told and measures again.
+    """
+    readings = state.manual_measurements()
+    notes = []
+    for key in manual.frame_readings_of(readings, phase, offer.measured, videos):
+        reading = readings.pop(key)
+        notes.append(("warning", _(
+            "Your hand reading “{tool}” on the {clip} clip ({value}, filed under the {measured} "
+            "leg) was removed: the {other} leg is measured now, and which leg its points are "
+            "on is not known. Measure it again on the clip if you need it.").format(
+                tool=labels.test_label(reading.test), clip=PHASE_WORDS[phase],
+                value=labels.format_value(reading.value, reading.unit),
+                measured=labels.side_word(offer.measured),
+                other=labels.side_word(offer.other))))
+    return notes
 
 
 def _leg_why(offer: SideSwitch) -> str:
