@@ -181,12 +181,35 @@ DEMO_TECHNIQUE = "Sample clips (demo)"
 MEASURED_SIDE = N_("Measured: {side} leg")
 
 
+#: A side in a sentence ("the left leg"), lower case; the keys are the side codes.
+SIDE_WORDS: Mapping[str, str] = Texts({"left": N_("left"), "right": N_("right")})
+#: A phase in a sentence ("the before clip"), lower case; the keys are the phase codes.
+PHASE_WORDS: Mapping[str, str] = Texts({"pre": N_("before"), "post": N_("after")})
+
+
+def side_word(side: str) -> str:
+    """``"left"`` / ``"right"`` in the current language for a side code (others as given).
+
+    Every sentence naming a side goes through this, never the raw code, so a translated
+    page does not say "the left leg" in English in the middle of another language.
+    """
+    return SIDE_WORDS.get(side, side)
+
+
+def phase_word(phase: str) -> str:
+    """``"before"`` / ``"after"`` in the current language for ``"pre"`` / ``"post"``."""
+    return PHASE_WORDS.get(phase, phase)
+
+
 def measured_side(side: str, *, plain: bool = False) -> str:
     """``"Measured: LEFT leg"`` for ``side="left"`` (any other text is shown in capitals).
 
-    ``plain``: in English, for drawing on video (OpenCV's fonts have ASCII only).
+    ``plain``: in English, for drawing on video (OpenCV's fonts have ASCII only); otherwise
+    the side word is translated too (:func:`side_word`).
     """
-    return (MEASURED_SIDE if plain else _(MEASURED_SIDE)).format(side=side.upper())
+    if plain:
+        return MEASURED_SIDE.format(side=side.upper())
+    return _(MEASURED_SIDE).format(side=side_word(side).upper())
 
 
 UNIT_SUFFIX: Mapping[str, str] = Texts({"deg": "°", "cm": N_(" cm"),

@@ -287,6 +287,54 @@ def test_measuring_the_other_leg_says_the_correction_was_dropped(
                          "value needs it.")
 
 
+def _stored_readings(tmp_path: Path) -> list[tuple[str, str, str]]:
+    """The saved session's hand readings on frames: ``(phase, test, side)``."""
+    with Store(f"sqlite:///{tmp_path / 'data' / 'rom.sqlite3'}") as store:
+        (person,) = store.list_people()
+        (session,) = store.sessions(person.id)
+        return [(t.phase, t.test, t.side) for t in store.trials(session.id)
+                if t.settings.get("source") == "video frame"]
+
+
+def test_measuring_the_other_leg_removes_the_hand_readings_of_its_clips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hand reading's side is the clip's measured side when it was taken, not the leg its
+    points are on: after "measure the other leg" it is removed from that clip, with a note,
+    rather than left under the leg the clip no longer measures (or moved to a leg it may not
+    be on).  A reading on the other phase's clip, not switched, is kept."""
+    from rom.dashboard import manual
+
+    at = _analysed(monkeypatch, side="right")  # the lunge's rear leg: "the other leg moved"
+    found = at.session_state[state.ANALYSES]
+    readings = {}
+    for phase in ("pre", "post"):
+        held = found[("ankle-dorsiflexion", "right", phase)]
+        reading = manual.frame_reading(held, "angle", [(10.0, 10.0), (50.0, 10.0), (50.0, 60.0)],
+                                       frame=3)
+        readings[(reading.test, reading.side, phase)] = reading
+    # The post clip was analysed from another video: its reading is not on the switched clip.
+    (post_key,) = [k for k in readings if k[2] == "post"]
+    readings[post_key] = replace(readings[post_key], provenance={
+        **readings[post_key].provenance, "video": "another.mp4"})
+    assert readings[post_key].value == pytest.approx(90.0)
+    at.session_state[state.MANUAL] = readings
+    at.button(key="analyse").click().run()  # saves the session with the readings
+    assert not at.exception, at.exception
+    assert sorted(_stored_readings(tmp_path)) == [("post", "hand-angle", "right"),
+                                                  ("pre", "hand-angle", "right")]
+
+    at.button(key="switch_ankle-dorsiflexion_right_right").click().run()
+    assert not at.exception, at.exception
+    assert _stored_readings(tmp_path) == [("post", "hand-angle", "right")]
+    assert list(at.session_state[state.MANUAL]) == [post_key]
+    notes = [str(w.value) for w in at.warning if "hand reading" in str(w.value)]
+    assert notes == [
+        "Your hand reading “Angle by hand (three points)” on the before clip (90.0°, filed "
+        "under the right leg) was removed: the left leg is measured now, and which leg its "
+        "points are on is not known. Measure it again on the clip if you need it."]
+
+
 def test_undo_takes_back_the_last_move(monkeypatch: pytest.MonkeyPatch) -> None:
     def page() -> None:
         import streamlit as st

@@ -137,6 +137,76 @@ def untranslated_texts(path: Path) -> list[str]:
     return found
 
 
+#: A side or phase code held in a variable or attribute (``side``, ``line.side``, ``phase``,
+#: ``offer.other``): English words ("left", "pre") if put into a sentence as they are.
+RAW_CODE = re.compile(r"(^|_)(side|phase|other)$")
+#: Calls that change a code's case or escape it but leave it an English word.
+KEEPS_THE_CODE = frozenset({"literal", "upper", "lower", "capitalize", "title", "str"})
+
+
+def _raw_code(node: ast.expr) -> str | None:
+    """The code's name if ``node`` is a side/phase code, as stored, maybe re-cased or escaped."""
+    while isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name not in KEEPS_THE_CODE:
+            return None
+        if node.args:  # literal(side), str(side)
+            node = node.args[0]
+        elif isinstance(func, ast.Attribute):  # side.upper()
+            node = func.value
+        else:
+            return None
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+    return name if name is not None and RAW_CODE.search(name) else None
+
+
+def raw_codes_in_sentences(path: Path) -> list[str]:
+    """``"file:line: code"`` for each side or phase code put into a sentence untranslated.
+
+    Looked at: the fields of ``"…".format(side=…, phase=…)`` and the ``{…}`` parts of an
+    f-string that has words or separators around them (not a key such as ``f"upload_{phase}"``).
+    A code goes into a sentence through :func:`rom.labels.side_word` /
+    :func:`rom.labels.phase_word` (or a table of translated words) instead.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    found = []
+    for node in ast.walk(tree):
+        values: list[ast.expr] = []
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "format"):
+            values = [k.value for k in node.keywords]
+        elif isinstance(node, ast.JoinedStr) and any(
+                isinstance(v, ast.Constant) and re.search(r"[\s·:]", str(v.value))
+                for v in node.values):
+            values = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+        for value in values:
+            code = _raw_code(value)
+            if code is not None:
+                found.append(f"{name}:{value.lineno}: {code}")
+    return found
+
+
+def test_the_code_checker_finds_raw_sides_and_phases(tmp_path: Path) -> None:
+    page = tmp_path / "page.py"
+    page.write_text(
+        'st.metric(_("{clip} · {side} side").format(clip=t, side=literal(m.side)), v)\n'
+        'st.button(_("Measure the {side} leg").format(side=offer.other))\n'
+        'names = [f"{name} · {line.side.capitalize()}" for line in lines]\n'
+        'st.info(_("No {phase} video.").format(phase=phase))\n'
+        'st.info(_("No {phase} video.").format(phase=labels.phase_word(phase)))\n'
+        'st.button(_("Measure the {side} leg").format(side=labels.side_word(offer.other)))\n'
+        'key = f"upload_{phase}"\n', encoding="utf-8")
+    found = [line.split(": ", 1)[1] for line in raw_codes_in_sentences(page)]
+    assert found == ["side", "other", "side", "phase"]
+
+
+@pytest.mark.parametrize("path", DASHBOARD, ids=lambda p: p.name)
+def test_no_side_or_phase_code_is_put_into_a_sentence(path: Path) -> None:
+    assert raw_codes_in_sentences(path) == []
+
+
 def test_the_checker_finds_plain_texts_and_passes_translated_ones(tmp_path: Path) -> None:
     page = tmp_path / "page.py"
     page.write_text(
@@ -240,3 +310,24 @@ def test_the_dashboard_speaks_the_catalogue_s_language(
     # What has no translation yet stays English; the option behind the words is the code.
     assert any("press **Add person**" in c.value for c in at.caption)
     assert at.sidebar.selectbox(key="person_select").value == record.NEW_PERSON
+
+
+def test_side_and_phase_words_follow_the_catalogue(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rom.dashboard import correct
+
+    _german_catalogue(tmp_path, {"left": "links", "right": "rechts", "before": "vorher",
+                                 "Measured: {side} leg": "Gemessen: Bein {side}",
+                                 "knee": "Knie", "{side} {part}": "{part} {side}"})
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setenv("ROM_LANG", "de")
+    assert labels.side_word("left") == "links"
+    assert labels.phase_word("pre") == "vorher"
+    assert labels.phase_word("post") == "after"  # no translation yet: English
+    assert labels.measured_side("right") == "Gemessen: Bein RECHTS"
+    assert labels.measured_side("right", plain=True) == "Measured: RIGHT leg"  # on video
+    assert correct.landmark_label("LEFT_KNEE") == "Knie links"
+    monkeypatch.setenv("ROM_LANG", "C")
+    assert labels.side_word("left") == "left"
+    assert labels.side_word("both") == "both"  # not a side code: as given
+    assert correct.landmark_label("LEFT_KNEE") == "left knee"

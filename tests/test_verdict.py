@@ -212,7 +212,7 @@ def test_left_right_uses_the_wblt_threshold_on_knee_to_wall() -> None:
              compare_pair("ankle-dorsiflexion", "right", ankle("right", 12.0),
                           ankle("right", 12.0))]
     (text,) = dashboard_compare.asymmetry_threshold_texts(lines)
-    assert text.startswith("Ankle dorsiflexion (post): left 10.0 cm, right 12.0 cm, 2.0 cm "
+    assert text.startswith("Ankle dorsiflexion (after): left 10.0 cm, right 12.0 cm, 2.0 cm "
                            "apart, beyond 1.5 cm: asymmetric")
     close = [compare_pair("ankle-dorsiflexion", side, None, ankle(side, cm))
              for side, cm in (("left", 11.0), ("right", 12.0))]

@@ -49,3 +49,39 @@ def test_after_follows_before_on_one_screen_and_a_retake_goes_back(
     assert not at.exception
     assert set(at.session_state[webcam.CLIPS]) == {"post"}
     assert "Recording 1 of 2: **Before the technique**" in _texts(at)
+
+
+def test_a_retaken_recording_is_deleted_from_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rom.cache import keep_recording
+
+    monkeypatch.setattr(webcam, "_recorder", lambda phase, test, side: False)
+    at = _add_person(_app(), name="Cam Coach")
+    at.radio(key="source").set_value(record.SOURCE_WEBCAM).run()
+    first = keep_recording(_clip(tmp_path / "first.mp4", RECORDED), "webcam-pre.mp4")
+    other = tmp_path / "kept-by-the-user.mp4"  # not a recording of rom's: never deleted
+    other.write_bytes(b"not rom's")
+    assert first.exists() and first.is_relative_to(tmp_path / "cache" / "webcam")
+    at.session_state[webcam.CLIPS] = {"pre": (str(first), 2.0, (1280, 720)),
+                                      "post": (str(other), 3.0, (1280, 720))}
+    at.run()
+    at.button(key="webcam_retake_pre").click().run()
+    assert not at.exception
+    assert not first.exists() and not first.parent.exists()  # its content folder too
+    assert at.session_state[webcam.REPLACED] == []
+    at.button(key="webcam_retake_post").click().run()
+    assert other.exists()
+    assert at.session_state[webcam.REPLACED] == []
+
+
+def test_a_retaken_recording_still_analysed_on_the_page_is_kept_until_replaced(
+        tmp_path: Path) -> None:
+    recording = tmp_path / "cache" / "webcam" / "abc" / "webcam-pre.mp4"
+    recording.parent.mkdir(parents=True)
+    recording.write_bytes(b"clip")
+    # Its analysis is still on the page (the review and the correction read its frames).
+    assert webcam.delete_replaced([str(recording)], [recording]) == [str(recording)]
+    assert recording.exists()
+    # Analysed again with the new clip: nothing uses it, it goes.
+    assert webcam.delete_replaced([str(recording)], [tmp_path / "new.mp4"]) == []
+    assert not recording.exists()

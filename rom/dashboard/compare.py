@@ -121,7 +121,7 @@ def verdict_sentence(line: ComparisonLine) -> str:
     ending = _CARD_VERDICT[_verdict_kind(line)].format(
         mdc=labels.format_value(line.mdc, line.unit), why=no_mdc_reason(line.test))
     return _("{test} · {side}: {values} — {verdict}").format(
-        test=name, side=line.side, values=shown, verdict=ending)
+        test=name, side=labels.side_word(line.side), values=shown, verdict=ending)
 
 
 def knee_to_wall_text(measurement: Measurement | None) -> str:
@@ -199,7 +199,8 @@ def asymmetry_threshold_texts(lines: Sequence[ComparisonLine]) -> list[str]:
         texts.append(
             _("{test} ({phase}): left {left}, right {right}, {apart} apart, {verdict} "
               "({meaning}; {source})").format(
-                test=name, phase=pair.phase, left=labels.format_value(left, threshold.unit),
+                test=name, phase=labels.phase_word(pair.phase),
+                left=labels.format_value(left, threshold.unit),
                 right=labels.format_value(right, threshold.unit), apart=apart,
                 verdict=verdict_words, meaning=_(threshold.meaning), source=threshold.source)
             + ("" if pair.reliable else _(" ⚠ a side is unreliable")))
@@ -265,7 +266,7 @@ def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:
     return [
         {
             _("Test"): labels.test_label(line.test),
-            _("Side"): line.side.capitalize(),
+            _("Side"): labels.SIDE_LABELS.get(line.side, line.side),
             _("Before"): labels.trusted_value(line.value("pre"), line.unit, line.reliable("pre"),
                                               marker=" ⚠", uncertainty=line.uncertainty("pre"))
             + adjusted_suffix(line.pre),
@@ -293,7 +294,8 @@ def _percent(line: ComparisonLine) -> float | None:
 def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
     """Pre → post per test and side: a circle, a diamond and the line between them."""
     fig = go.Figure()
-    names = [f"{labels.test_label(line.test).split(' (')[0]} · {line.side}" for line in lines]
+    names = [f"{labels.test_label(line.test).split(' (')[0]} · {labels.side_word(line.side)}"
+             for line in lines]
     for line, name in zip(lines, names, strict=True):
         pre, post = line.value("pre"), line.value("post")
         if pre is not None and post is not None:

@@ -44,7 +44,7 @@ from rom.dashboard import trials as dashboard_trials
 from rom.dashboard.services import AnalysedVideo
 from rom.dashboard.text import literal
 from rom.errors import MeasurementError, RomError
-from rom.i18n import N_, Texts
+from rom.i18n import N_, Texts, _
 from rom.landmarks import Landmark
 from rom.measurement import Measurement
 from rom.protocols import CATALOGUE
@@ -89,7 +89,10 @@ TEXT = Texts({
 })
 PHASE_WORDS = Texts({"pre": N_("before"), "post": N_("after")})
 #: How a landmark's part reads in the point choice.
-PART_WORDS = Texts({"FOOT_INDEX": N_("toe"), "INDEX": N_("index knuckle")})
+PART_WORDS = Texts({"FOOT_INDEX": N_("toe"), "INDEX": N_("index knuckle"),
+                    "SHOULDER": N_("shoulder"), "ELBOW": N_("elbow"), "WRIST": N_("wrist"),
+                    "HIP": N_("hip"), "KNEE": N_("knee"), "ANKLE": N_("ankle"),
+                    "HEEL": N_("heel")})
 # Session-state keys, one set per analysed clip (``{key}`` is the clip's widget key).
 SECTION_KEY = "correct_section_{key}"  # the expander (open or not)
 FRAME_CHOICE_KEY = "correct_frame_{key}"  # the frame corrected (a number input)
@@ -121,7 +124,9 @@ def landmark_label(name: str) -> str:
     side, _sep, part = name.partition("_")
     if side not in ("LEFT", "RIGHT"):
         return name.replace("_", " ").lower()
-    return f"{side.lower()} {PART_WORDS.get(part, part.replace('_', ' ').lower())}"
+    # TRANSLATORS: a body point, e.g. "left knee"; reorder for your language.
+    return _("{side} {part}").format(side=labels.side_word(side.lower()),
+                                     part=PART_WORDS.get(part, part.replace("_", " ").lower()))
 
 
 def context_for(analysis: AnalysedVideo) -> CorrectionContext:
@@ -424,7 +429,8 @@ def _editor(analysis: AnalysedVideo, slot: state.TrialSlot, key: str,
         record = correction_of(corrected)
         if record is not None and record.moved:
             st.caption(TEXT["moved"].format(moves="; ".join(
-                f"{landmark_label(m.landmark)} by {m.moved_px or 0.0:.0f} px"
+                _("{point} by {pixels} px").format(point=landmark_label(m.landmark),
+                                                   pixels=f"{m.moved_px or 0.0:.0f}")
                 for m in record.moved)))
     if is_corrected(analysis.measurement):
         st.caption(f":material/edit: {TEXT['saved_value']} "

@@ -114,7 +114,8 @@ def history_figure(data: trend.Trend,
                 x=[v.date for v in shown],
                 y=[cast(float, v.value(phase)) * scale for v in shown],
                 mode="lines+markers",
-                name=HISTORY_TEXT["trace"].format(side=side, phase=_phase_word(phase)),
+                name=HISTORY_TEXT["trace"].format(side=labels.side_word(side),
+                                                  phase=_phase_word(phase)),
                 line={"color": colour, "width": 2 if phase == "post" else 1.5,
                       "dash": _DASHES[phase]},
                 marker={"size": _SIZES[phase], "symbol": PHASE_SYMBOLS[phase],
@@ -185,7 +186,7 @@ def _add_mdc_band(fig: go.Figure, data: trend.Trend, side: str,
     fig.add_trace(go.Scatter(
         x=[start, end, end, start, start], y=[low, low, high, high, low], mode="lines",
         fill="toself", fillcolor=colour, opacity=0.12, line={"width": 0},
-        name=HISTORY_TEXT["mdc_band"].format(side=side,
+        name=HISTORY_TEXT["mdc_band"].format(side=labels.side_word(side),
                                              mdc=labels.format_value(data.mdc, data.unit)),
         hoverinfo="skip",
     ), row=1, col=1)
@@ -267,7 +268,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
         st.caption(_("✎ {adjusted} (points moved by hand): ").format(
             adjusted=_(CORRECTED_LABEL).capitalize()) + "; ".join(
             f"{literal(session_labels.get(p.session_id, str(p.date)))} · "
-            f"{labels.test_label(p.measurement.test)} · {literal(p.measurement.side)} · "
+            f"{labels.test_label(p.measurement.test)} · {labels.side_word(p.measurement.side)} · "
             f"{_phase_word(p.phase)}: "
             f"{labels.format_value(p.measurement.value, p.measurement.unit)}"
             for p in adjusted))

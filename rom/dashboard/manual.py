@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
@@ -365,6 +365,20 @@ def save_frame_reading(phase: str, measurement: Measurement) -> None:
         raise RomError(correct.TEXT["no_session"])
 
 
+def frame_readings_of(readings: Mapping[tuple[str, str, str], Measurement], phase: str,
+                      side: str, videos: Collection[str]) -> list[tuple[str, str, str]]:
+    """The keys of the hand readings taken on a frame of one of ``videos`` in ``phase``
+    and filed under ``side`` (the clip's measured side when they were taken).
+
+    Used when a clip is measured on the other leg: such a reading's side came from the
+    clip, not from the points clicked, so it cannot follow the clip to the other leg.
+    """
+    return [key for key, m in readings.items()
+            if key[2] == phase and m.side == side
+            and m.provenance.get("source") == "video frame"
+            and m.provenance.get("video") in videos]
+
+
 def show_on_frame(analysis: AnalysedVideo, key: str) -> None:
     """The "Measure by hand on this clip" expander of one analysed clip (``key``: its widget
     key): the manual goniometer and ruler on any of its frames."""
@@ -448,6 +462,6 @@ def _frame_value(analysis: AnalysedVideo, phase: str, key: str, tool: str,
             st.error(TEXT["save_failed"].format(error=literal(exc)))
             return
         state.flash("success", FRAME_TEXT["saved"].format(
-            test=labels.test_label(reading.test), side=reading.side,
+            test=labels.test_label(reading.test), side=labels.side_word(reading.side),
             phase=PHASES[phase].lower(), value=shown, frame=frame))
         st.rerun()  # the session's before/after comparison takes the value in

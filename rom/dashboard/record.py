@@ -318,7 +318,7 @@ def record_form(person: PersonInfo | None, *, submit: bool = False) -> AnalysisR
     side_help = _(SIDE_HELP)
     if len(sample_sides) == 1:
         side_help = _("The sample clips of this test show the {side} leg.").format(
-            side=sample_sides[0])
+            side=labels.side_word(sample_sides[0]))
     # Automatic first, so it is the default (index 0) wherever the form is drawn.
     side: str = c2.radio(_("Side"), SIDE_CHOICES, format_func=labels.SIDE_LABELS.get,
                     horizontal=True, key="side", disabled=len(sample_sides) == 1,
@@ -448,7 +448,7 @@ def _clip_line(clip: services.SampleClip) -> str:
              else _(" · posed at **{value}**").format(
                  value=labels.format_value(clip.true_value, clip.unit)))
     return _(":material/movie: {file} · {side} side{truth}").format(
-        file=literal(clip.path.name), side=literal(clip.side), truth=truth)
+        file=literal(clip.path.name), side=labels.side_word(clip.side), truth=truth)
 
 
 def _samples(test: str, side: str) -> tuple[list[VideoInput], list[str]]:
@@ -484,7 +484,8 @@ def _sample_catalogue() -> None:
             pre, post = pair
             covered.add(test)
             rows.append({
-                _("Test"): labels.test_label(test), _("Side"): literal(pre.side.capitalize()),
+                _("Test"): labels.test_label(test),
+                _("Side"): labels.SIDE_LABELS.get(pre.side, literal(pre.side)),
                 # st.table renders its cells as Markdown.
                 _("Before clip"): literal(pre.path.name),
                 _("After clip"): literal(post.path.name),

@@ -272,7 +272,8 @@ def show_analysis(analysis: services.AnalysedVideo, key: str, *, trial: str = ""
     """One clip's value, quality, video, chart and key frame (``trial``: e.g. "trial 2")."""
     m = analysis.measurement
     title = PHASE_TITLES[analysis.phase] + (f" · {trial}" if trial else "")
-    st.metric(_("{clip} · {side} side").format(clip=title, side=literal(m.side)), value_text(m))
+    st.metric(_("{clip} · {side} side").format(clip=title, side=labels.side_word(m.side)),
+              value_text(m))
     if is_corrected(m):
         st.caption(f":material/edit: {_(CORRECTED_LABEL)}")
     quality_box(m)
@@ -412,7 +413,7 @@ def show_pair(test: str, side: str) -> None:
         for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
             with col:
                 if analysis is None:
-                    st.info(_("No {phase} video analysed yet.").format(phase=phase))
+                    st.info(_("No {phase} video analysed yet.").format(phase=PHASE_WORDS[phase]))
                     continue
                 numbered = several and len(by_phase[phase]) > 1
                 for number, trial in enumerate(by_phase[phase], start=1):
@@ -482,9 +483,11 @@ def show_side_switch(offer: SideSwitch) -> None:
         "**Switch side?** In the {phases} clips the {other} leg did the movement of this test "
         "and the {measured} leg, which was measured, barely moved. Measure the {other} leg "
         "instead: rom measures the same clips again without finding the body again.",
-        len(offer.phases)).format(phases=clips, other=offer.other, measured=offer.measured),
+        len(offer.phases)).format(phases=clips, other=labels.side_word(offer.other),
+                                 measured=labels.side_word(offer.measured)),
         icon=":material/swap_horiz:")
-    st.button(_("Measure the {side} leg instead").format(side=offer.other), type="primary",
+    st.button(_("Measure the {side} leg instead").format(side=labels.side_word(offer.other)),
+              type="primary",
               icon=":material/swap_horiz:", on_click=_request_switch, args=(offer,),
               key=f"switch_{offer.test}_{offer.slot_side}_{offer.measured}")
 
@@ -521,14 +524,14 @@ def switch_side(offer: SideSwitch) -> list[str]:
             continue  # already switched, or analysed again since the offer was made
         title = PHASE_TITLES[phase]
         bar = st.progress(0.0, text=_("{clip}: measuring the {side} leg…").format(
-            clip=title, side=offer.other))
+            clip=title, side=labels.side_word(offer.other)))
         try:
             analysis = pipeline.remeasure(
                 before.analysis, replace(before.analysis.options, side=offer.other))
         except RomError as exc:
             bar.empty()
             st.error(_("{clip}: the {side} leg could not be measured: {error}").format(
-                clip=title, side=offer.other, error=literal(exc)))
+                clip=title, side=labels.side_word(offer.other), error=literal(exc)))
             continue
 
         def on_render(i: int, total: int, bar: Any = bar, title: str = title) -> None:
@@ -537,6 +540,8 @@ def switch_side(offer: SideSwitch) -> list[str]:
                 clip=title))
 
         several = len(state.phase_trials(*slot)) > 1
+        videos = {trial.video_name for trial in state.phase_trials(*slot)}
+        notes += _drop_hand_readings(offer, phase, videos)
         if is_corrected(before.measurement):  # its points are the other leg's
             notes.append(("warning", correct.dropped_note(before, several, _leg_why(offer))))
         found[slot] = replace(before, analysis=analysis,
@@ -552,9 +557,33 @@ def switch_side(offer: SideSwitch) -> list[str]:
     return done
 
 
+def _drop_hand_readings(offer: SideSwitch, phase: str, videos: set[str]) -> list[tuple[str, str]]:
+    """Remove the hand readings taken on a frame of the ``phase`` clips ``videos`` (filed
+    under the leg measured until now) and return a warning note for each.
+
+    A hand reading takes its side from the clip it was taken on, not from the points a
+    person clicked; after the switch nobody knows which leg those points are on, so it is
+    neither kept under the old leg (which the clip no longer measures) nor moved to the
+    new one (it may be the old leg's angle): the physio is told and measures again.
+    """
+    readings = state.manual_measurements()
+    notes = []
+    for key in manual.frame_readings_of(readings, phase, offer.measured, videos):
+        reading = readings.pop(key)
+        notes.append(("warning", _(
+            "Your hand reading “{tool}” on the {clip} clip ({value}, filed under the {measured} "
+            "leg) was removed: the {other} leg is measured now, and which leg its points are "
+            "on is not known. Measure it again on the clip if you need it.").format(
+                tool=labels.test_label(reading.test), clip=PHASE_WORDS[phase],
+                value=labels.format_value(reading.value, reading.unit),
+                measured=labels.side_word(offer.measured),
+                other=labels.side_word(offer.other))))
+    return notes
+
+
 def _leg_why(offer: SideSwitch) -> str:
-    return (f"it moved the {offer.measured} leg's points, and the {offer.other} leg is "
-            "measured now")
+    return _("it moved the {measured} leg's points, and the {other} leg is measured now").format(
+        measured=labels.side_word(offer.measured), other=labels.side_word(offer.other))
 
 
 def _switch_extra_trials(slot: tuple[str, str, str],
@@ -573,7 +602,7 @@ def _switch_extra_trials(slot: tuple[str, str, str],
         except RomError as exc:
             st.error(_("{clip}: the {side} leg could not be measured: {error}").format(
                 clip=f"{PHASE_TITLES[slot[2]]} · {dashboard_trials.trial_label(number)}",
-                side=offer.other, error=literal(exc)))
+                side=labels.side_word(offer.other), error=literal(exc)))
             continue
         if is_corrected(extra.measurement):
             notes.append(("warning", correct.dropped_note(extra, True, _leg_why(offer))))
@@ -609,4 +638,4 @@ def side_switch_summary(offer: SideSwitch, done: Sequence[str]) -> str:
     clips = _(" and ").join(PHASE_WORDS.get(p, p) for p in done)
     return ngettext("Measured the {side} leg in the {phases} clip (from the stored pose track).",
                     "Measured the {side} leg in the {phases} clips (from the stored pose track).",
-                    len(done)).format(side=offer.other, phases=clips)
+                    len(done)).format(side=labels.side_word(offer.other), phases=clips)

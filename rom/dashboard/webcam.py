@@ -11,17 +11,18 @@ phase lives in a module-level registry keyed by the browser session, not in
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import streamlit as st
 
 from rom import labels
-from rom.cache import keep_recording
+from rom.cache import WEBCAM, keep_recording
 from rom.dashboard.live import LiveRecorder
 from rom.dashboard.text import literal
 from rom.errors import RomError
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 _RECORDERS: dict[str, LiveRecorder] = {}
 _REGISTRY_LOCK = threading.Lock()
 CLIPS = "webcam_clips"  # st.session_state: {phase: (path, seconds, (width, height))}
+REPLACED = "_webcam_replaced"  # st.session_state: [path] of retaken clips, to be deleted
 #: Asked of the camera.  ``ideal``, never ``exact``: a camera (or Chromium's fake one) that
 #: cannot give 1280×720 still gives its best instead of failing.  Below 720 lines rom's
 #: wall marker is too small to be found.
@@ -81,7 +83,45 @@ def next_phase(recorded: Collection[str]) -> Phase | None:
 
 
 def _retake(phase: str) -> None:
-    st.session_state.setdefault(CLIPS, {}).pop(phase, None)
+    clip = st.session_state.setdefault(CLIPS, {}).pop(phase, None)
+    if clip is not None:  # a recording of a person: deleted once nothing shows it
+        st.session_state.setdefault(REPLACED, []).append(str(clip[0]))
+
+
+def delete_replaced(paths: Iterable[str], in_use: Collection[Path]) -> list[str]:
+    """Delete the retaken recordings ``paths`` that nothing uses any more; returns the rest.
+
+    A path still in ``in_use`` (a clip shown, or an analysis held on this page, whose
+    video the review and the landmark correction read) is kept for a later call.  Only
+    files in the cache's webcam folder are deleted (with their folder, once empty); a
+    recording is health data and must not outlive its use.
+    """
+    webcam_dir = (cache_dir() / WEBCAM).resolve()
+    used = {Path(p).resolve() for p in in_use}
+    kept = []
+    for text in paths:
+        path = Path(text).resolve()
+        if path in used:
+            kept.append(text)
+            continue
+        if not path.is_relative_to(webcam_dir) or path == webcam_dir:
+            continue  # not a recording of rom's: never deleted here
+        path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # not empty (another recording there): kept
+            path.parent.rmdir()
+    return kept
+
+
+def _delete_replaced_recordings(clips: Mapping[str, tuple[str, float, tuple[int, int]]]) -> None:
+    replaced = st.session_state.get(REPLACED)
+    if not replaced:
+        return
+    from rom.dashboard import state
+
+    in_use = [Path(clip[0]) for clip in clips.values()]
+    in_use += [a.video_path for a in state.analyses().values()]
+    in_use += [a.video_path for held in state.extra_trials().values() for a in held]
+    st.session_state[REPLACED] = delete_replaced(replaced, in_use)
 
 
 def _session_key() -> str:
@@ -92,6 +132,7 @@ def _session_key() -> str:
 def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     """Draw the webcam recorder; returns ``(phase, path, name)`` of the clips recorded."""
     clips: dict[str, tuple[str, float, tuple[int, int]]] = st.session_state.setdefault(CLIPS, {})
+    _delete_replaced_recordings(clips)
     phase = next_phase(clips)
     if phase is None:
         st.success(TEXT["both"], icon=":material/check_circle:")
