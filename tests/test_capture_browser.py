@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 import pytest
 
+from rom import labels
 from rom.render import OKABE_ITO, SEGMENT_RGB, hex_to_rgb
 from tests.test_browser import (  # noqa: F401  (app is a fixture)
     CHROMIUM,
@@ -112,7 +113,7 @@ def test_record_before_then_after_with_the_countdown_and_retake(
         return f"Recording {n} of 2: {webcam.TEXT[phase]}"
 
     def recorded(phase: str) -> object:
-        word = webcam.WORD[phase].capitalize()
+        word = labels.phase_word(phase).capitalize()
         return page.get_by_text(f"{word} clip recorded (")
 
     counted: list[str] = []

@@ -87,7 +87,6 @@ TEXT = Texts({
                   "{why}. Correct the points again if the value needs it."),
     "replaced": N_("that clip was replaced by another video"),
 })
-PHASE_WORDS = Texts({"pre": N_("before"), "post": N_("after")})
 #: How a landmark's part reads in the point choice.
 PART_WORDS = Texts({"FOOT_INDEX": N_("toe"), "INDEX": N_("index knuckle"),
                     "SHOULDER": N_("shoulder"), "ELBOW": N_("elbow"), "WRIST": N_("wrist"),
@@ -220,7 +219,7 @@ def reset_draft(key: str, measurement: Measurement) -> None:
 def clip_words(analysis: AnalysedVideo, several: bool) -> str:
     """A held clip in a sentence: ``"before"``, or ``"before, trial 2"`` in a phase of
     ``several`` trials."""
-    words = PHASE_WORDS.get(analysis.phase, analysis.phase)
+    words = labels.phase_word(analysis.phase)
     return f"{words}, {dashboard_trials.trial_label(analysis.trial)}" if several else words
 
 

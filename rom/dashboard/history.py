@@ -32,8 +32,6 @@ INCLUDE_UNRELIABLE_HELP = N_("Values rom could not measure reliably are kept out
 
 #: The History tab's chart words (one table, ready for translation).
 HISTORY_TEXT: Mapping[str, str] = Texts({
-    "before": N_("before"),
-    "after": N_("after"),
     "trace": N_("{side} · {phase}"),
     "mdc_band": N_("MDC band · {side} (± {mdc} around the first before)"),
     "range": N_("typical range: {meaning}"),
@@ -61,10 +59,6 @@ _DASHES = {"pre": "dot", "post": "solid"}
 _SIZES = {"pre": 10, "post": 13}
 #: The time axis is ticked at each session's date up to this many sessions.
 MAX_DATE_TICKS = 8
-
-
-def _phase_word(phase: str) -> str:
-    return HISTORY_TEXT["before" if phase == "pre" else "after"]
 
 
 def _session_text(session_id: int, date: dt.date, session_labels: Mapping[int, str]) -> str:
@@ -115,7 +109,7 @@ def history_figure(data: trend.Trend,
                 y=[cast(float, v.value(phase)) * scale for v in shown],
                 mode="lines+markers",
                 name=HISTORY_TEXT["trace"].format(side=labels.side_word(side),
-                                                  phase=_phase_word(phase)),
+                                                  phase=labels.phase_word(phase)),
                 line={"color": colour, "width": 2 if phase == "post" else 1.5,
                       "dash": _DASHES[phase]},
                 marker={"size": _SIZES[phase], "symbol": PHASE_SYMBOLS[phase],
@@ -202,7 +196,7 @@ def _add_asymmetry(fig: go.Figure, data: trend.Trend, session_labels: Mapping[in
         fig.add_trace(go.Scatter(
             x=[a.date for a in shown], y=[a.difference * scale for a in shown],
             mode="lines+markers",
-            name=HISTORY_TEXT["asymmetry"].format(phase=_phase_word(phase)),
+            name=HISTORY_TEXT["asymmetry"].format(phase=labels.phase_word(phase)),
             line={"color": MUTED_HEX, "width": 1.5, "dash": _DASHES[phase]},
             marker={"size": _SIZES[phase] - 2, "symbol": PHASE_SYMBOLS[phase],
                     "color": [MUTED_HEX if a.reliable else "white" for a in shown],
@@ -269,7 +263,7 @@ def show(store: Store, person: PersonInfo | None) -> None:
             adjusted=_(CORRECTED_LABEL).capitalize()) + "; ".join(
             f"{literal(session_labels.get(p.session_id, str(p.date)))} · "
             f"{labels.test_label(p.measurement.test)} · {labels.side_word(p.measurement.side)} · "
-            f"{_phase_word(p.phase)}: "
+            f"{labels.phase_word(p.phase)}: "
             f"{labels.format_value(p.measurement.value, p.measurement.unit)}"
             for p in adjusted))
     if len(sessions) == 1:

@@ -34,7 +34,6 @@ from rom.vocabulary import SIDES, Side, other_side
 
 PHASE_TITLES = Texts({"pre": N_("Before"), "post": N_("After")})
 #: Each phase in a sentence ("in the before and after clips").
-PHASE_WORDS = Texts({"pre": N_("before"), "post": N_("after")})
 PHASE_SYMBOLS = {"pre": "circle", "post": "diamond"}
 #: HTML id of the results' heading (the page scrolls there after an analysis).
 RESULTS_ANCHOR = "rom-results"
@@ -413,7 +412,8 @@ def show_pair(test: str, side: str) -> None:
         for col, analysis, phase in ((cols[0], pre, "pre"), (cols[1], post, "post")):
             with col:
                 if analysis is None:
-                    st.info(_("No {phase} video analysed yet.").format(phase=PHASE_WORDS[phase]))
+                    st.info(_("No {phase} video analysed yet.").format(
+                        phase=labels.phase_word(phase)))
                     continue
                 numbered = several and len(by_phase[phase]) > 1
                 for number, trial in enumerate(by_phase[phase], start=1):
@@ -475,7 +475,7 @@ def side_switch_offers(test: str, slot_side: str) -> list[SideSwitch]:
 
 def show_side_switch(offer: SideSwitch) -> None:
     """The "switch side?" hint with its one-click re-measurement."""
-    clips = _(" and ").join(PHASE_WORDS.get(p, p) for p in offer.phases)
+    clips = _(" and ").join(labels.phase_word(p) for p in offer.phases)
     st.info(ngettext(
         "**Switch side?** In the {phases} clip the {other} leg did the movement of this test "
         "and the {measured} leg, which was measured, barely moved. Measure the {other} leg "
@@ -574,7 +574,7 @@ def _drop_hand_readings(offer: SideSwitch, phase: str, videos: set[str]) -> list
             "Your hand reading “{tool}” on the {clip} clip ({value}, filed under the {measured} "
             "leg) was removed: the {other} leg is measured now, and which leg its points are "
             "on is not known. Measure it again on the clip if you need it.").format(
-                tool=labels.test_label(reading.test), clip=PHASE_WORDS[phase],
+                tool=labels.test_label(reading.test), clip=labels.phase_word(phase),
                 value=labels.format_value(reading.value, reading.unit),
                 measured=labels.side_word(offer.measured),
                 other=labels.side_word(offer.other))))
@@ -635,7 +635,7 @@ def _move_pair_if_whole(test: str, from_side: str, to_side: str) -> None:
 
 def side_switch_summary(offer: SideSwitch, done: Sequence[str]) -> str:
     """One line for the page after a switch."""
-    clips = _(" and ").join(PHASE_WORDS.get(p, p) for p in done)
+    clips = _(" and ").join(labels.phase_word(p) for p in done)
     return ngettext("Measured the {side} leg in the {phases} clip (from the stored pose track).",
                     "Measured the {side} leg in the {phases} clips (from the stored pose track).",
                     len(done)).format(side=labels.side_word(offer.other), phases=clips)

@@ -31,7 +31,7 @@ from rom.trials import (
 )
 from rom.vocabulary import PHASES
 
-__all__ = ["PHASE_WORDS", "STATISTIC_SETTING", "TEXT", "card_note", "chosen_statistic",
+__all__ = ["STATISTIC_SETTING", "TEXT", "card_note", "chosen_statistic",
            "phase_summaries", "reliable_values", "show_trials", "summary_line",
            "trial_label", "verdict_line"]
 
@@ -53,7 +53,6 @@ TEXT = Texts({
     "card_best": N_("best"),
     "card_spread": N_("± includes the spread between the trials"),
 })
-PHASE_WORDS = Texts({"pre": N_("before"), "post": N_("after")})
 
 
 def chosen_statistic(store: Store | None) -> Statistic:
@@ -110,7 +109,7 @@ def card_note(test: str, unit: str, trials_by_phase: Mapping[str, Sequence[Measu
     how = TEXT["card_mean"] if statistic == "mean" else TEXT["card_best"]
     parts = [
         TEXT["card_phase" if summaries[phase].n > 1 else "card_one"].format(
-            phase=PHASE_WORDS[phase], how=how, n=summaries[phase].n,
+            phase=labels.phase_word(phase), how=how, n=summaries[phase].n,
             values=", ".join(labels.format_value(v, unit) for v in summaries[phase].values))
         for phase in PHASES if phase in summaries
     ]
@@ -147,6 +146,6 @@ def show_trials(test: str, unit: str, trials_by_phase: Mapping[str, Sequence[Mea
         values = ", ".join(labels.format_value(m.value, unit) for m in trials)
         line = summary_line(summaries[phase], unit) if phase in summaries else "–"
         st.markdown(_("**{phase}**: {values} · {summary}").format(
-            phase=PHASE_WORDS.get(phase, phase), values=values, summary=line))
+            phase=labels.phase_word(phase), values=values, summary=line))
     verdict = verdict_line(test, summaries, statistic, unit)
     st.markdown(verdict if verdict is not None else TEXT["no_summary"])

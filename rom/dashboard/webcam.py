@@ -65,7 +65,6 @@ TEXT = Texts({
                     "choose “Upload my videos” above."),
     "too_short": N_("Stopped during the countdown: nothing was recorded. Press START again."),
 })
-WORD = Texts({"pre": N_("before"), "post": N_("after")})
 #: The recorder's own messages in its SELECT DEVICE dialog when the camera fails.
 TRANSLATIONS = Texts({
     "device_not_available": N_("No camera found. Plug one in (or close the program using "
@@ -150,12 +149,12 @@ def record(test: str, side: str) -> list[tuple[str, Path, str]]:
     for col, p in zip(st.columns(2), PHASES, strict=True):
         if p in clips:
             path_text, seconds, (width, height) = clips[p]
-            col.caption(TEXT["recorded"].format(phase=WORD[p].capitalize(), seconds=seconds,
-                                                width=width, height=height))
+            col.caption(TEXT["recorded"].format(phase=labels.phase_word(p).capitalize(),
+                                                seconds=seconds, width=width, height=height))
             if height < MARKER_MIN_HEIGHT_PX:
                 col.warning(TEXT["small"].format(width=width, height=height))
             col.video(path_text)
-            col.button(TEXT["retake"].format(phase=WORD[p]),
+            col.button(TEXT["retake"].format(phase=labels.phase_word(p)),
                        key=f"webcam_retake_{p}", icon=":material/replay:",
                        on_click=_retake, args=(p,))
             found.append((p, Path(path_text), f"webcam-{p}.mp4"))
