@@ -41,6 +41,7 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
         "hand_hidden",
         "scale_conflict",
         "too_uncertain",
+        "views_disagree",
     }
 )
 

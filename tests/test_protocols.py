@@ -868,6 +868,31 @@ def test_an_ankle_drawn_in_an_impossible_place_is_implausible() -> None:
     assert "implausible_pose" in m.reasons and not m.reliable
 
 
+@pytest.mark.parametrize(("depth_per_length", "disagree"), [(2.0, True), (0.5, False)])
+def test_knee_views_disagree_when_the_models_3d_shank_leaves_the_image_plane(
+    depth_per_length: float, disagree: bool
+) -> None:
+    """The image shows a 120 deg quad stretch; the world landmarks put the ankle
+    ``depth_per_length`` shank image-lengths out of the picture's plane.  The 3-D flexion is
+    then ``180 - acos(cos(60 deg) / sqrt(1 + k^2))``: 102.9 deg for k = 2 (17 deg from the
+    image, beyond the 10 deg a 5 deg promise allows) and 116.6 deg for k = 0.5 (3.4 deg)."""
+
+    def out_of_plane(i: int, t: float, row: np.ndarray) -> None:
+        knee, ankle = row[sided("right", "KNEE"), 5:8], row[sided("right", "ANKLE"), 5:8]
+        ankle[2] = knee[2] + depth_per_length * np.linalg.norm(ankle[:2] - knee[:2])
+
+    m = measure(
+        make_track(quad_stretch(120.0, side="right"), edit=out_of_plane), "knee-flexion",
+        side="right", calibration=LEVEL,
+    ).measurement
+    expected = 180.0 - math.degrees(
+        math.acos(math.cos(math.radians(60.0)) / math.sqrt(1 + depth_per_length**2)))
+    assert m.secondary["knee_angle_world_deg"] == pytest.approx(expected, abs=0.5)
+    assert m.value == pytest.approx(120.0, abs=1.0)
+    assert ("views_disagree" in m.reasons) is disagree
+    assert m.reliable is not disagree
+
+
 def test_a_knee_bent_backwards_is_implausible() -> None:
     m = measure(
         make_track(quad_stretch(-70.0, side="left")), "knee-flexion", side="left",

@@ -40,6 +40,10 @@ Validity
     disturb the ankle landmark much (within ~10 px on the synthetic clips) but moves the
     heel landmark by up to ~25 px,
     so ``heel_to_hip_cm`` is less certain than the angle.
+    ``views_disagree`` (invalid) when the value and the pose model's own 3-D reading of the
+    knee (its world landmarks, :func:`world_knee_flexion_deg`) differ by more than
+    :data:`MAX_VIEW_DISAGREEMENT_DEG` over the held peak: a leg out of the image plane
+    (a close camera, a turned leg) or a misplaced joint.
 
 Secondary values
     ``heel_to_hip_cm`` — distance from the heel landmark to the hip landmark at the peak,
@@ -50,6 +54,8 @@ Secondary values
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from rom import geometry
 from rom.measurement import TrialResult
@@ -91,6 +97,13 @@ SIDE_ON_MAX_RATIO = 0.19
 #: 15 deg admitted up to 3.7 deg of projection error.
 MAX_WORLD_YAW_DEG = 10.0
 SIDE_DIFFERENCE_DEG = 15.0
+#: Largest difference between the knee flexion from the image and the pose model's 3-D
+#: reading of it (its world landmarks) before the value is ``views_disagree``, degrees.
+#: Not fitted: when two readings differ by more than twice rom's 5-deg promise, at least
+#: one is off by more than 5 deg, and nothing tells which.  The two are independent in
+#: what matters here: a leg leaving the image plane (a camera too close for the body's
+#: depth, a turned leg) changes the projected angle but not the 3-D one.
+MAX_VIEW_DISAGREEMENT_DEG = 10.0
 #: Measured flexion from which ``deep_flexion_underread`` is reported.  In a 0-130 deg
 #: sweep on synthetic bodies MediaPipe under-read knee flexion by 5.4 deg on average and by
 #: up to 15 deg near 130 deg (shared/notes/synthetic-bodies.md); on the synthetic
@@ -120,6 +133,18 @@ def knee_flexion_from_bones(prep: PreparedTrack, side: Side, raw: bool = False) 
     return 180.0 - geometry.included_angle_from_lengths_deg(
         hip_to_ankle, bones["thigh"], bones["shank"]
     )
+
+
+def world_knee_flexion_deg(prep: PreparedTrack, side: Side) -> FloatArray:
+    """Knee flexion from the pose model's world landmarks, degrees (T,); NaN where absent.
+
+    ``180 - angle(hip, knee, ankle)`` in 3-D (metres, :mod:`rom.pose`): the same convention
+    as the primary value (0 = straight, + = flexion), but in the model's estimate of the
+    body's depth, so it does not change when the leg turns out of the image plane.
+    """
+    world = np.asarray(prep.track.world_xyz, dtype=np.float64)
+    hip, knee, ankle = (world[:, i] for i in landmark_indices(side, ("HIP", "KNEE", "ANKLE")))
+    return 180.0 - geometry.joint_angle_deg(hip, knee, ankle)
 
 
 def moving_leg(prep: PreparedTrack) -> Side:
@@ -174,6 +199,11 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         i = a.peak.index
         a.add_secondary("hip_flexion_deg", value_at(hip_flexion_signal(prep, side), i))
         a.add_secondary("knee_angle_landmarks_deg", value_at(knee_flexion_signal(prep, side), i))
+        world = finite_median(world_knee_flexion_deg(prep, side)[a.peak.start : a.peak.stop])
+        if np.isfinite(world):
+            a.add_secondary("knee_angle_world_deg", world)
+            if abs(world - a.peak.value) > MAX_VIEW_DISAGREEMENT_DEG:
+                a.reasons.append("views_disagree")
     return finish(prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm})
 
 
