@@ -135,16 +135,22 @@ def standing_stature_px(prep: PreparedTrack, frames: NDArray[np.bool_] | None = 
     the floor being the lowest heel or toe landmark; the median over upright frames is
     returned.
     """
-    upright = (
-        (np.abs(trunk_inclination_deg(prep)) < 10.0)
-        & (knee_flexion_signal(prep, "left") < 10.0)
-        & (knee_flexion_signal(prep, "right") < 10.0)
-    )
+    upright = upright_frames(prep)
     if frames is not None:
         upright &= frames
     if not upright.any():
         return float("nan")
     return finite_median(geometry.standing_stature_px(prep.xy)[upright])
+
+
+def upright_frames(prep: PreparedTrack) -> NDArray[np.bool_]:
+    """Frames (T,) with the trunk within 10 deg of vertical and both knees within 10 deg
+    of straight: where a standing stature can be read."""
+    return np.asarray(
+        (np.abs(trunk_inclination_deg(prep)) < 10.0)
+        & (knee_flexion_signal(prep, "left") < 10.0)
+        & (knee_flexion_signal(prep, "right") < 10.0)
+    )
 
 
 def feet_lowest_y(prep: PreparedTrack) -> FloatArray:

@@ -83,7 +83,10 @@ Validity
     shifts it by ``d * sin(e)``, ``d`` being the horizontal distance between the
     fingertip and the measured foot, so the roll must be known within
     ``asin(MAX_TILT_ERROR_CM / d)`` (an unknown roll counts as
-    :data:`rom.protocols.uncertainty.ASSUMED_MAX_ROLL_DEG`).  The same ``d * sin(e)``, in
+    :data:`rom.protocols.uncertainty.ASSUMED_MAX_ROLL_DEG`).  ``views_disagree`` (invalid)
+    when, over the held reach, the index knuckle's height above the floor in the image and
+    in the pose model's 3-D reading (:func:`world_knuckle_reach_fraction`) differ by more
+    than :data:`MAX_VIEW_DISAGREEMENT_CM`.  The same ``d * sin(e)``, in
     the value's unit, is the roll's part of the value's uncertainty; the spread of hand
     lengths between people (:func:`fingertip_model_uncertainty_px`) is another part.  The
     common reasons, ``not_levelled`` (advisory).  No value when the person's standing
@@ -102,6 +105,7 @@ from __future__ import annotations
 import numpy as np
 
 from rom import geometry
+from rom.calibration import level_points
 from rom.measurement import TrialResult
 from rom.protocols.assessment import Signal, assess, finish, landmarks_hidden, value_at
 from rom.protocols.body import (
@@ -112,8 +116,9 @@ from rom.protocols.body import (
     nearer_side,
     standing_stature_px,
     trunk_inclination_deg,
+    upright_frames,
 )
-from rom.protocols.prepare import PreparedTrack, finite_median
+from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
 from rom.protocols.scale import resolve_scale, stature_conflict
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.protocols.uncertainty import roll_error_deg
@@ -178,6 +183,30 @@ def fingertip_model_uncertainty_px(
     if not (np.isfinite(norm) and norm > 0 and np.isfinite(hand_length_px)):
         return float("nan")
     return HAND_LENGTH_RELATIVE_UNCERTAINTY * float(hand_length_px) * abs(direction[1]) / norm
+
+
+#: Largest difference between the knuckle's height above the floor in the image and in the
+#: pose model's 3-D reading (its world landmarks), cm, before the reach is
+#: ``views_disagree``.  Not fitted: two readings more than twice rom's 3 cm promise apart
+#: cannot both keep it, and nothing tells which one misses.
+MAX_VIEW_DISAGREEMENT_CM = 6.0
+
+
+def world_knuckle_reach_fraction(prep: PreparedTrack, side: Side) -> FloatArray:
+    """Height of ``side``'s index knuckle above its foot, from the world landmarks (T,).
+
+    As a fraction of the standing stature read the same way (eyes to the lowest heel or
+    toe over 0.936, median over upright frames), so the model's metric scale cancels.
+    World landmarks are centred on the hips in every frame, so the floor is taken in the
+    same frame: the measured foot's lower heel or toe point.  Levelled by the calibration's
+    roll, as the image points are (the world axes follow the camera's).  NaN where absent.
+    """
+    world = np.asarray(prep.track.world_xyz, dtype=np.float64)[..., :2]
+    world = level_points(world, prep.calibration)
+    stature = finite_median(geometry.standing_stature_px(world)[upright_frames(prep)])
+    heel, toe, knuckle = landmark_indices(side, ("HEEL", "FOOT_INDEX", "INDEX"))
+    floor = np.fmax(world[:, heel, 1], world[:, toe, 1])
+    return np.asarray((floor - world[:, knuckle, 1]) / stature)
 
 
 def floor_level_y(prep: PreparedTrack, side: Side | None = None) -> float:
@@ -301,6 +330,13 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             a.add_secondary(
                 "fingertip_to_floor_fraction_of_height", a.peak.value / cm_per_px / stature, 4
             )
+            window = slice(a.peak.start, a.peak.stop)
+            world_reach = finite_median(world_knuckle_reach_fraction(prep, side)[window])
+            if np.isfinite(world_reach):
+                world_cm = world_reach * stature * cm_per_px
+                a.add_secondary("knuckle_to_floor_world_cm", world_cm)
+                if abs(world_cm - knuckle_reach) > MAX_VIEW_DISAGREEMENT_CM:
+                    a.reasons.append("views_disagree")
     return finish(
         prep,
         a,
