@@ -18,7 +18,7 @@ import os
 import queue
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -101,7 +101,14 @@ class _Reader:
 
     _DONE = object()
 
-    def __init__(self, path: Path, fps: float | None, report: DecodeReport) -> None:
+    def __init__(
+        self,
+        path: Path,
+        fps: float | None,
+        report: DecodeReport,
+        only: Container[int] | None = None,
+    ) -> None:
+        self._only = only
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_FRAMES)
         self._stop = threading.Event()
         self._path, self._fps, self._report = path, fps, report
@@ -124,6 +131,7 @@ class _Reader:
                 max_long_side=INFERENCE_MAX_SIDE,
                 report=self._report,
                 threads=DECODER_THREADS,
+                only=self._only,
             )
             for frame in frames:
                 if not self._put(frame):
@@ -284,8 +292,9 @@ def detect_frames(
     """Every person a model finds in chosen frames of a video, and in no others.
 
     The frames are decoded as :func:`track_video` decodes them (same ``fps`` subsampling,
-    same downscaling, same frame indices); frames not asked for are decoded and skipped
-    (:func:`rom.video.iter_frames` cannot seek) and decoding stops after the last one.
+    same downscaling, same frame indices); frames not asked for are decoded but neither
+    converted nor queued (:func:`rom.video.iter_frames` cannot seek) and decoding stops
+    after the last one.
     One VIDEO-mode detector sees the chosen frames in order, so ask for a few frames
     before the ones that matter: its tracking settles on them.
 
@@ -312,7 +321,7 @@ def detect_frames(
     if not wanted:
         return found
     last = max(wanted)
-    with _Reader(Path(path), fps, DecodeReport()) as reader, PoseDetector(
+    with _Reader(Path(path), fps, DecodeReport(), only=wanted) as reader, PoseDetector(
         model_path, num_poses=NUM_POSES
     ) as detector:
         for frame in reader:

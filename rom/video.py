@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Container, Generator, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -311,6 +311,7 @@ def iter_frames(
     max_long_side: int | None = None,
     report: DecodeReport | None = None,
     threads: int = 0,
+    only: Container[int] | None = None,
 ) -> Generator[Frame, None, None]:
     """Stream the upright RGB frames of a video with their presentation timestamps.
 
@@ -329,6 +330,10 @@ def iter_frames(
         Filled in while iterating: counts, decode errors, whether the file is truncated.
     threads : int
         Decoder threads (0 lets FFmpeg choose).
+    only : container of int, optional
+        Yield only the frames with these :attr:`Frame.index` values (the ``fps``
+        subsampling is unchanged); the others are decoded but not converted to RGB, the
+        costly step for large frames.  ``None`` yields every kept frame.
 
     Yields
     ------
@@ -389,6 +394,8 @@ def iter_frames(
                 next_target_s = (time_s if next_target_s is None else next_target_s) + step_s
                 while next_target_s <= time_s + _TARGET_TOLERANCE_S:
                     next_target_s += step_s
+            if only is not None and this_index not in only:
+                continue  # not asked for: no colour conversion, no rotation
 
             image, full_size = _to_upright_rgb(frame, max_long_side)
             if not checked_size:

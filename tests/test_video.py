@@ -197,6 +197,26 @@ def test_dropped_frames_skip_colour_conversion(make_video, monkeypatch):
     assert report.frames_decoded == 60  # ... though every frame was decoded
 
 
+def test_only_chosen_frames_are_converted_and_yielded(make_video, monkeypatch):
+    path = make_video("clip.mp4", marker_frames(60))
+    every = {f.index: f for f in iter_frames(path, fps=10)}
+    calls = []
+    original = video._to_upright_rgb
+
+    def counting(frame, max_long_side):
+        calls.append(frame.pts)
+        return original(frame, max_long_side)
+
+    monkeypatch.setattr(video, "_to_upright_rgb", counting)
+    # 4 is dropped by the fps subsampling (kept: 0, 3, 6, ...): asking for it yields nothing.
+    chosen = list(iter_frames(path, fps=10, only={4, 9, 30, 57}))
+    assert [f.index for f in chosen] == [9, 30, 57]
+    assert len(calls) == 3  # the other kept frames were not converted
+    for frame in chosen:  # same time and pixels as without ``only``
+        assert frame.time_s == every[frame.index].time_s
+        assert np.array_equal(frame.image, every[frame.index].image)
+
+
 def test_huge_frames_are_downscaled_but_keep_their_full_size(make_video):
     path = make_video("big.mp4", marker_frames(3, width=2400, height=1200))
     frame = next(iter_frames(path, max_long_side=1920))
