@@ -180,8 +180,8 @@ def test_fps_subsampling_of_variable_frame_rate(make_video):
     assert kept == [0.0, 0.2, 0.5, 0.9, 1.0, 1.4]
 
 
-def test_dropped_frames_skip_colour_conversion(make_video, monkeypatch):
-    path = make_video("clip.mp4", marker_frames(60))
+def _count_conversions(monkeypatch) -> list:
+    """The pts of every frame converted to RGB from now on, in order."""
     calls = []
     original = video._to_upright_rgb
 
@@ -190,6 +190,12 @@ def test_dropped_frames_skip_colour_conversion(make_video, monkeypatch):
         return original(frame, max_long_side)
 
     monkeypatch.setattr(video, "_to_upright_rgb", counting)
+    return calls
+
+
+def test_dropped_frames_skip_colour_conversion(make_video, monkeypatch):
+    path = make_video("clip.mp4", marker_frames(60))
+    calls = _count_conversions(monkeypatch)
     report = DecodeReport()
     kept = list(iter_frames(path, fps=5, report=report))
     assert len(kept) == 10
@@ -200,14 +206,7 @@ def test_dropped_frames_skip_colour_conversion(make_video, monkeypatch):
 def test_only_chosen_frames_are_converted_and_yielded(make_video, monkeypatch):
     path = make_video("clip.mp4", marker_frames(60))
     every = {f.index: f for f in iter_frames(path, fps=10)}
-    calls = []
-    original = video._to_upright_rgb
-
-    def counting(frame, max_long_side):
-        calls.append(frame.pts)
-        return original(frame, max_long_side)
-
-    monkeypatch.setattr(video, "_to_upright_rgb", counting)
+    calls = _count_conversions(monkeypatch)
     # 4 is dropped by the fps subsampling (kept: 0, 3, 6, ...): asking for it yields nothing.
     chosen = list(iter_frames(path, fps=10, only={4, 9, 30, 57}))
     assert [f.index for f in chosen] == [9, 30, 57]
