@@ -55,6 +55,7 @@ from rom.labels import (
     display_scale,
     format_percent,
     format_value,
+    phase_word,
     test_label,
     trusted_value,
 )
@@ -383,8 +384,8 @@ def asymmetry_text(line: AsymmetryLine) -> str:
                else f" ({format_percent(result.percent, signed=False)})")
     text = _("{test} ({phase}): left {left}, right {right} — difference {difference}"
              "{percent}; {judged}").format(
-        test=test_label(line.test), phase=line.phase, left=format_value(result.left, line.unit),
-        right=format_value(result.right, line.unit),
+        test=test_label(line.test), phase=phase_word(line.phase),
+        left=format_value(result.left, line.unit), right=format_value(result.right, line.unit),
         difference=format_value(abs(result.difference), line.unit), percent=percent,
         judged=judged)
     if not line.reliable:
