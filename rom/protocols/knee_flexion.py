@@ -41,9 +41,11 @@ Validity
     heel landmark by up to ~25 px,
     so ``heel_to_hip_cm`` is less certain than the angle.
     ``views_disagree`` (invalid) when the value and the pose model's own 3-D reading of the
-    knee (its world landmarks, :func:`world_knee_flexion_deg`) differ by more than
-    :data:`MAX_VIEW_DISAGREEMENT_DEG` over the held peak: a leg out of the image plane
-    (a close camera, a turned leg) or a misplaced joint.
+    knee (its world landmarks, :func:`world_knee_flexion_deg`) differ over the held peak
+    by more than twice the 5-deg promise
+    (:func:`rom.protocols.uncertainty.readings_disagree`): a leg out of the image plane (a
+    close camera, a turned leg) changes the projected angle but not the 3-D one, or a
+    joint was misplaced.
 
 Secondary values
     ``heel_to_hip_cm`` — distance from the heel landmark to the hip landmark at the peak,
@@ -78,6 +80,7 @@ from rom.protocols.conformance import MovementSignature, leg_to_report
 from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
 from rom.protocols.scale import Scale, resolve_scale
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
+from rom.protocols.uncertainty import readings_disagree
 from rom.vocabulary import Side, TestName, other_side
 
 TEST: TestName = "knee-flexion"
@@ -97,13 +100,6 @@ SIDE_ON_MAX_RATIO = 0.19
 #: 15 deg admitted up to 3.7 deg of projection error.
 MAX_WORLD_YAW_DEG = 10.0
 SIDE_DIFFERENCE_DEG = 15.0
-#: Largest difference between the knee flexion from the image and the pose model's 3-D
-#: reading of it (its world landmarks) before the value is ``views_disagree``, degrees.
-#: Not fitted: when two readings differ by more than twice rom's 5-deg promise, at least
-#: one is off by more than 5 deg, and nothing tells which.  The two are independent in
-#: what matters here: a leg leaving the image plane (a camera too close for the body's
-#: depth, a turned leg) changes the projected angle but not the 3-D one.
-MAX_VIEW_DISAGREEMENT_DEG = 10.0
 #: Measured flexion from which ``deep_flexion_underread`` is reported.  In a 0-130 deg
 #: sweep on synthetic bodies MediaPipe under-read knee flexion by 5.4 deg on average and by
 #: up to 15 deg near 130 deg (shared/notes/synthetic-bodies.md); on the synthetic
@@ -202,7 +198,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         world = finite_median(world_knee_flexion_deg(prep, side)[a.peak.start : a.peak.stop])
         if np.isfinite(world):
             a.add_secondary("knee_angle_world_deg", world)
-            if abs(world - a.peak.value) > MAX_VIEW_DISAGREEMENT_DEG:
+            if readings_disagree(world, a.peak.value, "deg"):
                 a.reasons.append("views_disagree")
     return finish(prep, a, {"test": TEST, "scale_source": scale.source, "height_cm": height_cm})
 

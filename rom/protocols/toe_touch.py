@@ -86,11 +86,12 @@ Validity
     :data:`rom.protocols.uncertainty.ASSUMED_MAX_ROLL_DEG`).  ``views_disagree`` (invalid)
     when, over the held reach, the index knuckle's height above the floor in the image and
     in the pose model's 3-D reading (:func:`world_knuckle_reach_fraction`) differ by more
-    than :data:`MAX_VIEW_DISAGREEMENT_CM`.  The same ``d * sin(e)``, in
-    the value's unit, is the roll's part of the value's uncertainty; the spread of hand
-    lengths between people (:func:`fingertip_model_uncertainty_px`) is another part.  The
-    common reasons, ``not_levelled`` (advisory).  No value when the person's standing
-    height cannot be seen and no scale is known.
+    than twice the 3 cm promise (:func:`rom.protocols.uncertainty.readings_disagree`).
+    The same ``d * sin(e)``, in the value's unit, is the roll's part of the value's
+    uncertainty; the spread of hand lengths between people
+    (:func:`fingertip_model_uncertainty_px`) is another part.  The common reasons,
+    ``not_levelled`` (advisory).  No value when the person's standing height cannot be
+    seen and no scale is known.
 
 Secondary values
     ``trunk_flexion_deg`` (trunk line hip midpoint -> shoulder midpoint from true vertical,
@@ -121,7 +122,7 @@ from rom.protocols.body import (
 from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
 from rom.protocols.scale import resolve_scale, stature_conflict
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
-from rom.protocols.uncertainty import roll_error_deg
+from rom.protocols.uncertainty import readings_disagree, roll_error_deg
 from rom.vocabulary import Side, TestName
 
 TEST: TestName = "toe-touch"
@@ -183,13 +184,6 @@ def fingertip_model_uncertainty_px(
     if not (np.isfinite(norm) and norm > 0 and np.isfinite(hand_length_px)):
         return float("nan")
     return HAND_LENGTH_RELATIVE_UNCERTAINTY * float(hand_length_px) * abs(direction[1]) / norm
-
-
-#: Largest difference between the knuckle's height above the floor in the image and in the
-#: pose model's 3-D reading (its world landmarks), cm, before the reach is
-#: ``views_disagree``.  Not fitted: two readings more than twice rom's 3 cm promise apart
-#: cannot both keep it, and nothing tells which one misses.
-MAX_VIEW_DISAGREEMENT_CM = 6.0
 
 
 def world_knuckle_reach_fraction(prep: PreparedTrack, side: Side) -> FloatArray:
@@ -335,7 +329,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             if np.isfinite(world_reach):
                 world_cm = world_reach * stature * cm_per_px
                 a.add_secondary("knuckle_to_floor_world_cm", world_cm)
-                if abs(world_cm - knuckle_reach) > MAX_VIEW_DISAGREEMENT_CM:
+                if readings_disagree(world_cm, knuckle_reach, "cm"):
                     a.reasons.append("views_disagree")
     return finish(
         prep,

@@ -68,6 +68,18 @@ RELIABILITY_TOLERANCE: Mapping[str, float] = {
 }
 
 
+def readings_disagree(first: float, second: float, unit: str) -> bool:
+    """Whether two readings of one quantity are more than twice the promise apart.
+
+    Two readings further apart than twice :data:`RELIABILITY_TOLERANCE` (10 deg, 6 cm)
+    cannot both be within it of the truth, and nothing tells which one misses, so neither
+    can be promised (``views_disagree``: the image against the pose model's 3-D reading).
+    Nothing here is fitted.  False for a unit without a tolerance.
+    """
+    tolerance = RELIABILITY_TOLERANCE.get(unit)
+    return tolerance is not None and abs(first - second) > 2.0 * tolerance
+
+
 def held_peak_uncertainty(
     time_s: ArrayLike,
     values: ArrayLike,
