@@ -656,7 +656,7 @@ def _trend_chart(series: TrendSeries, width: float, height: float) -> Drawing:
     legend.fontSize = 6
     legend.deltax = 50
     legend.colorNamePairs = [(colors.HexColor(PHASE_COLOURS[phase]), REPORT_TEXT[word])
-                             for phase, word in (("pre", _("before")), ("post", _("after")))]
+                             for phase, word in (("pre", "before"), ("post", "after"))]
     drawing.add(legend)
     return drawing
 
