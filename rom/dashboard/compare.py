@@ -303,9 +303,8 @@ def dumbbell_chart(lines: Sequence[ComparisonLine]) -> go.Figure:
             fig.add_trace(go.Scatter(x=[pre * scale, post * scale], y=[name, name],
                                      mode="lines", line={"color": MUTED_HEX, "width": 4},
                                      showlegend=False, hoverinfo="skip"))
-    titles = {"pre": _("before"), "post": _("after")}
     for phase in PHASES:
-        title = titles[phase]
+        title = labels.phase_word(phase)
         xs, ys, texts, fills = [], [], [], []
         for line, name in zip(lines, names, strict=True):
             value = line.value(phase)

@@ -86,7 +86,6 @@ UPLOAD_TEXT = Texts({
     "too_many": (N_("Up to 3 clips per phase: {phase} has {count}, so only the first 3 are "
                     "analysed ({names}). Remove a clip to choose which.")),
 })
-PHASE_NAMES = Texts({"pre": N_("before"), "post": N_("after")})
 
 FPS_CHOICES: dict[str, float | None] = {  # the labels are the option values, shown via _()
     N_("Every frame (most accurate)"): None,
@@ -429,7 +428,7 @@ def capped_uploads(phase: str, names: Sequence[str]) -> tuple[list[str], str | N
     if len(names) <= MAX_TRIALS:
         return kept, None
     return kept, UPLOAD_TEXT["too_many"].format(
-        phase=PHASE_NAMES.get(phase, phase), count=len(names),
+        phase=labels.phase_word(phase), count=len(names),
         names=", ".join(f"“{name}”" for name in kept))
 
 

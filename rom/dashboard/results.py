@@ -539,8 +539,9 @@ def switch_side(offer: SideSwitch) -> list[str]:
             bar.progress(fraction, text=_("{clip}: drawing the annotated video…").format(
                 clip=title))
 
-        several = len(state.phase_trials(*slot)) > 1
-        videos = {trial.video_name for trial in state.phase_trials(*slot)}
+        trials = state.phase_trials(*slot)
+        several = len(trials) > 1
+        videos = {trial.video_name for trial in trials}
         notes += _drop_hand_readings(offer, phase, videos)
         if is_corrected(before.measurement):  # its points are the other leg's
             notes.append(("warning", correct.dropped_note(before, several, _leg_why(offer))))

@@ -41,8 +41,6 @@ TEXT = Texts({
     "statistic": N_("Summarise each phase by"),
     "mean": N_("Mean of the trials"),
     "best": N_("Best trial"),
-    "before": N_("before"),
-    "after": N_("after"),
     "real_yes": N_("real change: yes"),
     "real_no": N_("real change: no"),
     "no_summary": N_("Both before and after need at least one reliable trial for a summary."),
