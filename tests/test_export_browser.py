@@ -61,23 +61,25 @@ def test_the_pdf_downloaded_is_the_session_chosen(tmp_path: Path,
         page.get_by_role("tab", name="Export").click(timeout=60_000)
         page.get_by_text("Session report (PDF)").wait_for(timeout=60_000)
         chooser = page.get_by_role("combobox", name="Session", exact=True)
+
+        def download_pdf(to: Path) -> str:
+            """Click the PDF button once the page is still, save the file, its name."""
+            _settle(page)
+            with page.expect_download(timeout=60_000) as pending:
+                page.get_by_role("button", name="Download the PDF report").click()
+            pending.value.save_as(str(to))
+            return str(pending.value.suggested_filename)
+
         expect(chooser).to_have_value(re.compile(f"^{NEWER:%d %b %Y}"))
-        _settle(page)
         # The newest is offered first; its PDF is downloaded once, as a user would.
-        with page.expect_download(timeout=60_000) as first:
-            page.get_by_role("button", name="Download the PDF report").click()
         newer_pdf = tmp_path / "newer.pdf"
-        first.value.save_as(str(newer_pdf))
+        download_pdf(newer_pdf)
         # Then the older session.
         chooser.click()
         page.get_by_role("option", name=re.compile(f"^{OLDER:%d %b %Y}")).click()
         expect(chooser).to_have_value(re.compile(f"^{OLDER:%d %b %Y}"))
-        _settle(page)
-        with page.expect_download(timeout=60_000) as second:
-            page.get_by_role("button", name="Download the PDF report").click()
         older_pdf = shots / "export-older-session.pdf"
-        second.value.save_as(str(older_pdf))
-        suggested = second.value.suggested_filename
+        suggested = download_pdf(older_pdf)
         browser.close()  # type: ignore[attr-defined]
 
     assert f"Date: {NEWER:%d %B %Y}" in _pdf_text(newer_pdf)
