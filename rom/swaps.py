@@ -58,6 +58,9 @@ CONTINUITY_WEIGHT = 5.0
 HANDEDNESS_WEIGHT = 0.6
 #: Cost of each exchanged frame: keeps the labels given unless evidence says otherwise.
 EXCHANGE_COST = 0.05
+#: Standing, a foot whose lowest point is more than this many foot lengths above the
+#: other's is off the floor: its pointing says nothing of the way the body faces.
+RAISED_FOOT_LENGTHS = 0.5
 
 _LEFT = np.array([pair[0] for pair in LEFT_RIGHT_PAIRS], dtype=np.intp)
 _RIGHT = np.array([pair[1] for pair in LEFT_RIGHT_PAIRS], dtype=np.intp)
@@ -89,7 +92,8 @@ def foot_handedness(xy: ArrayLike, z: ArrayLike | None) -> FloatArray:
     The triple product ``det[left - right, forward, up]`` of unit-free vectors in image
     coordinates (``x`` right, ``y`` down, MediaPipe's ``z`` away from the camera, all in
     pixels): ``left - right`` from the hip and shoulder pairs, ``forward`` from the heels'
-    midpoint to the toes' midpoint, ``up`` the image's up (standing; the trunk would lie
+    midpoint to the toes' midpoint (standing with one foot raised, the lower foot's heel to
+    toe), ``up`` the image's up (standing; the trunk would lie
     along ``forward`` in a forward bend), or, for a body lying along the floor (the
     ankles-to-hips line nearer horizontal than vertical), that line, towards the head.
     Divided by the three vectors' lengths, so it lies in [-1, 1].
@@ -123,6 +127,17 @@ def foot_handedness(xy: ArrayLike, z: ArrayLike | None) -> FloatArray:
         - points[:, lm.RIGHT_HIP] - points[:, lm.RIGHT_SHOULDER]
     )
     forward = mid(lm.LEFT_FOOT_INDEX, lm.RIGHT_FOOT_INDEX) - mid(lm.LEFT_HEEL, lm.RIGHT_HEEL)
+    # Only a foot on the floor points the way the body faces: in a quad stretch the foot
+    # held behind points backwards (and outweighed a foreshortened standing foot at 480p,
+    # so whole stretches were relabelled).  When one foot is clearly the higher, standing,
+    # the lower foot alone gives the direction.
+    left_foot = points[:, lm.LEFT_FOOT_INDEX] - points[:, lm.LEFT_HEEL]
+    right_foot = points[:, lm.RIGHT_FOOT_INDEX] - points[:, lm.RIGHT_HEEL]
+    left_low = np.fmax(points[:, lm.LEFT_HEEL, 1], points[:, lm.LEFT_FOOT_INDEX, 1])
+    right_low = np.fmax(points[:, lm.RIGHT_HEEL, 1], points[:, lm.RIGHT_FOOT_INDEX, 1])
+    foot_px = (
+        np.linalg.norm(left_foot[:, :2], axis=-1) + np.linalg.norm(right_foot[:, :2], axis=-1)
+    ) / 2
     # "Up" is the image's up, not the trunk: in a forward bend the trunk lies along the
     # feet's forward direction and the triple product would lose (then flip) its sign.
     # Standing, the image's vertical is the body's up to within the camera's roll.  Lying
@@ -134,6 +149,10 @@ def foot_handedness(xy: ArrayLike, z: ArrayLike | None) -> FloatArray:
     legs[:, 2] = 0.0
     lying = np.abs(legs[:, 0]) > np.abs(legs[:, 1])
     up[lying] = legs[lying]
+    with np.errstate(invalid="ignore"):
+        raised = ~lying & (np.abs(left_low - right_low) > RAISED_FOOT_LENGTHS * foot_px)
+    lower_foot = np.where((left_low > right_low)[:, None], left_foot, right_foot)
+    forward[raised] = lower_foot[raised]
     with np.errstate(invalid="ignore", divide="ignore"):
         det = np.linalg.det(np.stack([left_minus_right, forward, up], axis=1))
         norms = (

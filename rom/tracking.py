@@ -32,7 +32,7 @@ from rom.swaps import repair_track
 from rom.video import DecodeReport, Frame, iter_frames, probe
 
 #: Bump when a change in this pipeline changes the tracks it produces (invalidates caches).
-PIPELINE_VERSION = 2  # 2: lying bodies keep their labels (rom.swaps.foot_handedness)
+PIPELINE_VERSION = 3  # 2: lying bodies keep their labels; 3: a raised foot is no cue (rom.swaps)
 
 #: Frames are downscaled for inference above this long side (pixels); landmarks are still
 #: reported in original pixels. MediaPipe resizes to 224-256 px internally, so larger

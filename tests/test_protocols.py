@@ -24,6 +24,7 @@ from rom.landmarks import Landmark, sided
 from rom.measurement import Measurement
 from rom.pose import PoseTrack
 from rom.protocols import TESTS, measure
+from rom.protocols.assessment import rest_frames
 
 PX_PER_CM = 4.0
 FRAME = (1000, 900)
@@ -963,6 +964,35 @@ def test_a_camera_turn_seen_in_the_3d_shoulders_is_not_side_on() -> None:
     assert "not_side_on" in turned.measurement.reasons and not turned.measurement.reliable
     straight = measure(make_track(quad_stretch(120.0)), "knee-flexion", calibration=LEVEL)
     assert "not_side_on" not in straight.measurement.reasons
+
+
+def test_knee_flexion_reads_the_3d_turn_at_rest_not_in_the_stretch() -> None:
+    # The model's 3-D shoulders turn ~37 deg only while the knee is held bent (a hand
+    # reaching back for the ankle), not while standing: the camera did not turn.
+    def turn_in_the_hold(i: int, t: float, row: np.ndarray) -> None:
+        if 2.0 <= t <= 3.0:
+            row[Landmark.LEFT_SHOULDER, 5] += 0.06
+
+    stretch = measure(
+        make_track(quad_stretch(120.0), edit=turn_in_the_hold), "knee-flexion",
+        calibration=LEVEL,
+    ).measurement
+    assert "not_side_on" not in stretch.reasons and stretch.reliable
+    # A lunge reads it over the held peak, where it stays a reason.
+    lunging = measure(
+        make_track(runners_lunge(20.0), edit=turn_in_the_hold), "hip-extension",
+        calibration=LEVEL,
+    ).measurement
+    assert "not_side_on" in lunging.reasons
+
+
+def test_rest_frames_are_those_far_from_the_peak() -> None:
+    values = np.array([10.0, 12.0, np.nan, 60.0, 110.0, 108.0, 40.0, 20.0])
+    # excursion 10..110, rest within 25 deg of the minimum
+    np.testing.assert_array_equal(rest_frames(values, "max"), [0, 1, 7])
+    np.testing.assert_array_equal(rest_frames(values, "min"), [4, 5])
+    assert rest_frames(np.full(4, 5.0)).size == 0
+    assert rest_frames(np.full(4, np.nan)).size == 0
 
 
 def test_every_reason_a_protocol_can_give_has_words() -> None:

@@ -275,3 +275,28 @@ def test_a_forward_bend_is_not_taken_for_a_flip() -> None:
         clip = groundtruth.load(SAMPLES / f"{name}.json")
         _, swapped = repair_track(clip.pose_track())
         assert not swapped.any(), name
+
+
+def test_a_foot_held_behind_in_a_quad_stretch_is_not_taken_for_a_flip() -> None:
+    """The raised foot points backwards; only the standing foot shows the way one faces.
+
+    As on a 480p synthetic clip (make_set --hard 12 --seed 45, hard009): the held foot's
+    heel-to-toe pointed backwards by more than the foreshortened standing foot pointed
+    forwards, and the whole stretch was relabelled onto the wrong leg.
+    """
+    xy, z, vis, t = walker(n=90, speed=0.0, stride_hz=0.0, noise=0.002)
+    lm = Landmark
+    hold = slice(20, 70)
+    hip = xy[hold, lm.LEFT_HIP]
+    xy[hold, lm.LEFT_KNEE] = hip + [0.0, 0.25 * HEIGHT_PX]
+    xy[hold, lm.LEFT_ANKLE] = hip + [-0.12 * HEIGHT_PX, 0.05 * HEIGHT_PX]
+    xy[hold, lm.LEFT_HEEL] = hip + [-0.12 * HEIGHT_PX, 0.0]
+    xy[hold, lm.LEFT_FOOT_INDEX] = hip + [-0.25 * HEIGHT_PX, 0.08 * HEIGHT_PX]
+    heel = xy[hold, lm.RIGHT_HEEL]
+    xy[hold, lm.RIGHT_FOOT_INDEX] = heel + [0.03 * HEIGHT_PX, 0.02 * HEIGHT_PX]
+    assert not find_left_right_swaps(xy, z, vis, t).any()
+    # Both feet down, a mirrored labelling is still found.
+    xy_down, z_down, vis_down, t_down = walker(n=90, speed=0.0, stride_hz=0.0, noise=0.002)
+    swaps = flips_in_runs(90, [(30, 60)])
+    mirrored = flipped(swaps, xy_down, z_down, vis_down)
+    np.testing.assert_array_equal(find_left_right_swaps(*mirrored, t_down), swaps)

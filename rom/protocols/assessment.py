@@ -59,6 +59,10 @@ class Signal:
         The test's limit on the camera's turn as the pose model's 3-D shoulders show it
         (:func:`rom.protocols.body.world_shoulder_yaw_deg`), degrees; beyond it the view
         is ``not_side_on`` too.
+    world_yaw_at_rest : bool
+        Read that 3-D turn in the rest frames (:func:`rest_frames`) instead of the held
+        peak: for a test whose pose moves the shoulders but not the camera (a hand reaching
+        back for the ankle turns the model's 3-D shoulders by 10-15 deg on a side-on view).
     """
 
     test: str
@@ -72,6 +76,7 @@ class Signal:
     reasons: tuple[str, ...] = ()
     side_on_max_ratio: float = 0.35
     max_world_yaw_deg: float = 30.0
+    world_yaw_at_rest: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,13 +107,15 @@ def find_peak(
     known_reasons: Sequence[str] = (),
     side_on_max_ratio: float = 0.35,
     max_world_yaw_deg: float = 30.0,
+    world_yaw_at_rest: bool = False,
 ) -> PeakFinding:
     """Robust peak of ``values`` plus the reasons every protocol checks.
 
     Reports ``no_person``, ``too_few_frames``, ``out_of_frame``, ``low_visibility``,
     ``not_side_on`` and ``left_right_swap`` as found.  ``known_reasons`` (found before)
     can explain a missing peak: ``too_few_frames`` is then not added when no frame has a
-    value at all.
+    value at all.  The 3-D turn is read over the held peak, or with ``world_yaw_at_rest``
+    over the rest frames when there are any (see :class:`Signal`).
     """
     cfg = prep.settings
     det = prep.detected
@@ -153,7 +160,8 @@ def find_peak(
         factors["side_on"] = float(np.clip(1.0 - 0.5 * (ratio / limit) ** 2, 0.0, 1.0))
         if ratio > limit:
             reasons.append("not_side_on")
-    yaw = world_shoulder_yaw_deg(prep, window)
+    rest = rest_frames(values, mode) if world_yaw_at_rest else np.empty(0, dtype=np.int64)
+    yaw = world_shoulder_yaw_deg(prep, rest if len(rest) else window)
     if np.isfinite(yaw) and yaw > max_world_yaw_deg and "not_side_on" not in reasons:
         reasons.append("not_side_on")
     coverage = float(np.isfinite(values[det]).mean())
@@ -162,6 +170,31 @@ def find_peak(
         reasons.append("left_right_swap")
     reasons.extend(trust_reasons(prep, peak, near))
     return PeakFinding(peak, tuple(reasons), factors)
+
+
+#: A rest frame's value lies within this share of the clip's excursion from the end
+#: opposite the peak (the minimum of a ``"max"`` signal).
+REST_FRACTION = 0.25
+
+
+def rest_frames(values: FloatArray, mode: str = "max") -> NDArray[np.int64]:
+    """Indices of the frames at rest: before or after the movement, far from its peak.
+
+    A frame is at rest when its value lies within :data:`REST_FRACTION` of the excursion
+    (finite maximum minus minimum) from the extreme opposite the peak: near the minimum
+    for ``mode="max"``, near the maximum for ``"min"``.  Empty when no value is finite or
+    the signal does not move.
+    """
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.empty(0, dtype=np.int64)
+    low, high = float(np.min(values[finite])), float(np.max(values[finite]))
+    if high <= low:
+        return np.empty(0, dtype=np.int64)
+    margin = REST_FRACTION * (high - low)
+    with np.errstate(invalid="ignore"):
+        at_rest = values <= low + margin if mode == "max" else values >= high - margin
+    return np.flatnonzero(at_rest & finite).astype(np.int64)
 
 
 #: Share of detected frames with somebody else in view from which
@@ -370,7 +403,7 @@ def assess(
     """
     found = find_peak(
         prep, signal.values, signal.required, signal.mode, signal.reasons,
-        signal.side_on_max_ratio, signal.max_world_yaw_deg,
+        signal.side_on_max_ratio, signal.max_world_yaw_deg, signal.world_yaw_at_rest,
     )
     reasons = [*signal.reasons, *found.reasons]
     if check_roll and not roll_known(prep.calibration):
