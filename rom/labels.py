@@ -74,8 +74,8 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "repeat."),
     "views_disagree": N_("What the picture shows and the pose model's own 3-D estimate of "
     "the same body differ by more than twice rom's tolerance (10 degrees for the knee's "
-    "bend, 6 cm for the hand's height), so the body was probably not square to the camera "
-    "(a camera too close, a turned leg) or a joint or the hand was misplaced. Film side-on "
+    "bend), so the body was probably not square to the camera "
+    "(a camera too close, a turned leg) or a joint was misplaced. Film side-on "
     "from 2-3 m with the whole body in the picture, in good light, and repeat."),
     "not_this_test": N_("The clip does not show this test's movement (for example the knee "
     "never bent past 60 degrees for a quad stretch, the shin never tilted forward in a "

@@ -33,10 +33,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rom.fileio import sha256_bytes
-from rom.landmarker import Rows, match_cost
+from rom.landmarker import Rows, box_diagonal, match_cost, person_box
 from rom.measurement import TrialResult
 from rom.pose import PoseTrack
-from rom.swaps import MIRRORED
+from rom.swaps import LEFT_RIGHT_PAIRS, MIRRORED
 
 __all__ = [
     "ANCHOR_FPS",
@@ -49,6 +49,7 @@ __all__ = [
     "WARMUP_S",
     "anchor_rows",
     "choose_pose",
+    "labelled_like",
     "landmark_rows",
     "model_available",
     "parse_model_spec",
@@ -60,7 +61,7 @@ __all__ = [
 ]
 
 #: Bump when a change here changes the refined tracks (part of their cache key).
-REFINE_VERSION = 1
+REFINE_VERSION = 2  # 2: labels chosen on the sided landmarks (labelled_like)
 #: Seconds refined either side of the held peak (the peak may move a little when the
 #: accurate model reads it).
 MARGIN_S = 1.0
@@ -87,6 +88,9 @@ AUTO = "auto"
 #: flagged on the good sample clips), knee (samples 9.36 -> 9.63 deg) or toe-touch (worse on
 #: the hard set).
 DEFAULT_REFINEMENT: dict[str, str] = {"hip-extension": "heavy"}
+
+#: Every left or right landmark (the ones a label exchange moves).
+_SIDED = np.array([i for pair in LEFT_RIGHT_PAIRS for i in pair], dtype=np.intp)
 
 #: Columns of landmark rows (see :mod:`rom.landmarker`) that are probabilities.
 _PROBABILITY_COLUMNS = (3, 4)
@@ -277,19 +281,43 @@ def choose_pose(
 ) -> Rows | None:
     """The candidate that is the reference's person, labelled like the reference.
 
-    Each candidate is compared as labelled and with every left/right pair exchanged (the
-    reference's labels are already repaired, see :func:`rom.swaps.repair_track`); the
-    nearest by :func:`rom.landmarker.match_cost` is returned in that labelling, or None
-    when even it costs more than ``max_cost`` (somebody else, or the person lost).
+    Each candidate takes the labelling, as given or with every left/right pair exchanged,
+    that is nearer the reference's (:func:`labelled_like`; the reference's labels are
+    already repaired, see :func:`rom.swaps.repair_track`); the nearest candidate by
+    :func:`rom.landmarker.match_cost` is returned, or None when even it costs more than
+    ``max_cost`` (somebody else, or the person lost).
     """
     best: Rows | None = None
     best_cost = max_cost
     for candidate in candidates:
-        for labelled in (candidate, candidate[MIRRORED]):
-            cost = match_cost(reference, labelled)
-            if cost <= best_cost:
-                best, best_cost = labelled, cost
+        labelled = labelled_like(reference, candidate)
+        cost = match_cost(reference, labelled)
+        if cost <= best_cost:
+            best, best_cost = labelled, cost
     return best
+
+
+def labelled_like(reference: Rows, candidate: Rows) -> Rows:
+    """``candidate`` as labelled or with its left/right pairs exchanged, whichever is nearer.
+
+    Nearness is judged on the sided landmarks only (the face's middle and nothing else
+    changes with the labels): their mean distance to the reference's, in the reference's
+    box diagonals, plus their mean visibility difference.  Seen from the side the two legs
+    and arms can overlap, so position alone is a coin toss there; the near side is the
+    well-seen one for either model, so visibility settles it.
+    """
+    diagonal = box_diagonal(person_box(reference))
+
+    def unlike(rows: Rows) -> float:
+        distance = np.hypot(*(rows[_SIDED, 0:2] - reference[_SIDED, 0:2]).T) / diagonal
+        visibility = np.abs(rows[_SIDED, 3] - reference[_SIDED, 3])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: no evidence
+            mean_distance, mean_visibility = np.nanmean(distance), np.nanmean(visibility)
+        return float(np.nan_to_num(mean_distance) + np.nan_to_num(mean_visibility))
+
+    exchanged = candidate[MIRRORED]
+    return exchanged if unlike(exchanged) < unlike(candidate) else candidate
 
 
 def splice(
@@ -394,6 +422,7 @@ def refine_track(
     model: str,
     use_cache: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    mirrored: bool = False,
 ) -> PoseTrack | None:
     """Re-run ``model`` on the frames around ``result``'s peak and splice them in.
 
@@ -413,6 +442,10 @@ def refine_track(
         track's identity, both models, the window and the anchor rate).
     progress : callable(done, total), optional
         Called after each frame the accurate model sees.
+    mirrored : bool
+        Show ``model`` the frames mirrored left to right (:func:`rom.tracking.detect_frames`):
+        the same window read a second time, independently, for
+        :func:`rom.mirror.mirrored_reading`.
 
     Returns
     -------
@@ -445,6 +478,7 @@ def refine_track(
         "warmup_s": WARMUP_S,
         "same_person_cost": SAME_PERSON_COST,
         "version": REFINE_VERSION,
+        **({"mirrored": True} if mirrored else {}),
     }
     key = cache_key(track.source_sha256, resolved.sha256, json.loads(json.dumps(params)))
     cache_file = track_cache_path(track.source_sha256, key)
@@ -463,6 +497,7 @@ def refine_track(
         model_path=resolved.path,
         fps=track.settings.get("fps"),
         progress=None if progress is None else (lambda done: progress(done, total)),
+        mirrored=mirrored,
     )
     full = landmark_rows(track)
     accurate: dict[int, Rows] = {}
@@ -482,7 +517,7 @@ def refine_track(
     refined = splice(
         track, accurate, start, stop, model_name=resolved.name, model_sha256=resolved.sha256,
         meta={"anchor_fps": ANCHOR_FPS, "warmup_rows": len(warmup), "rejected_rows": rejected,
-              "peak_row": int(peak)},
+              "peak_row": int(peak), "mirrored": mirrored},
     )
     if use_cache:
         try:

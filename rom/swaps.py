@@ -86,6 +86,33 @@ def mirror_labels(values: ArrayLike, swapped: ArrayLike) -> NDArray[np.generic]:
     return out
 
 
+def rows_of_mirrored_image(rows: ArrayLike, width_px: float) -> NDArray[np.float32]:
+    """One person's landmark rows found in a left-right mirrored frame, put back.
+
+    A pose model shown the mirror image of a frame sees the same body flipped: image x
+    becomes ``width_px - x``, the world x (metres, camera-aligned) changes sign, and each
+    limb looks like its opposite (a mirrored left leg is a right leg), so the labels come
+    back exchanged.  Undoing all three gives the rows in the frame's own coordinates and
+    labels.
+
+    Parameters
+    ----------
+    rows : array_like, shape (33, 8)
+        Columns as :meth:`rom.pose.PoseTrack.from_frames` takes them: pixel x, y, image z,
+        visibility, presence, world x, y, z.
+    width_px : float
+        The frame's width in the pixels of column 0.
+
+    Returns
+    -------
+    ndarray, shape (33, 8), float32
+    """
+    out = np.array(rows, dtype=np.float32, copy=True)[MIRRORED]
+    out[:, 0] = width_px - out[:, 0]
+    out[:, 5] = -out[:, 5]
+    return out
+
+
 def foot_handedness(xy: ArrayLike, z: ArrayLike | None) -> FloatArray:
     """Signed handedness of each frame's labelling, from the feet's pointing direction.
 

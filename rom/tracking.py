@@ -23,12 +23,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rom import cache
 from rom.errors import NoPersonError
 from rom.fileio import sha256_bytes, sha256_file
 from rom.landmarker import PersonChoice, PersonFollower, PoseDetector, Rows
 from rom.pose import TRACK_FORMAT_VERSION, PoseTrack
-from rom.swaps import repair_track
+from rom.swaps import repair_track, rows_of_mirrored_image
 from rom.video import DecodeReport, Frame, iter_frames, probe
 
 #: Bump when a change in this pipeline changes the tracks it produces (invalidates caches).
@@ -288,6 +290,7 @@ def detect_frames(
     model_path: str | os.PathLike[str],
     fps: float | None = None,
     progress: Callable[[int], None] | None = None,
+    mirrored: bool = False,
 ) -> dict[int, list[Rows]]:
     """Every person a model finds in chosen frames of a video, and in no others.
 
@@ -309,6 +312,10 @@ def detect_frames(
         The ``fps`` the track was made with (``PoseTrack.settings["fps"]``).
     progress : callable(done), optional
         Called after each detected frame.
+    mirrored : bool
+        Show the model each frame mirrored left to right, and put the people it finds
+        back into the frame's coordinates and labels
+        (:func:`rom.swaps.rows_of_mirrored_image`): a second, independent reading.
 
     Returns
     -------
@@ -328,7 +335,15 @@ def detect_frames(
             if frame.index > last:
                 break
             if frame.index in wanted:
-                found[frame.index] = detector.detect(frame.image, frame.time_s, frame.full_size)
+                if mirrored:
+                    image = np.ascontiguousarray(frame.image[:, ::-1])
+                    people = detector.detect(image, frame.time_s, frame.full_size)
+                    width = float(frame.full_size[0])
+                    found[frame.index] = [rows_of_mirrored_image(p, width) for p in people]
+                else:
+                    found[frame.index] = detector.detect(
+                        frame.image, frame.time_s, frame.full_size
+                    )
                 if progress is not None:
                     progress(len(found))
     return found

@@ -99,3 +99,31 @@ def test_hip_flexion_signal_is_geometrys_hip_flexion(trunk_side: str | None) -> 
         trunk_hip=trunk_hip,
     )
     np.testing.assert_array_equal(flexion, expected)
+
+
+def _result(value: float, uncertainty: float, unit: str = "cm", quality: float = 0.9):  # type: ignore[no-untyped-def]
+    from rom.measurement import Measurement, TrialResult
+
+    m = Measurement("toe-touch", "left", value, unit, quality, True, ("scale_plane_mismatch",),
+                    2.0, 60, uncertainty=uncertainty)
+    t = np.arange(3.0)
+    return TrialResult(m, t, t, t, ())
+
+
+def test_a_second_reading_gives_the_mean_and_widens_the_uncertainty() -> None:
+    from rom.protocols.assessment import with_second_reading
+
+    agreeing = with_second_reading(_result(10.0, 1.0), 11.0).measurement
+    assert agreeing.value == pytest.approx(10.5)
+    assert agreeing.uncertainty == pytest.approx(np.hypot(1.0, 1.0), abs=0.01)
+    assert agreeing.reliable and agreeing.reasons == ("scale_plane_mismatch",)
+    assert agreeing.secondary == {"reading_as_filmed_cm": 10.0, "reading_mirrored_cm": 11.0}
+    # precision factor 1 - 0.5 (u / 3 cm)^2 replaces the old one in the quality
+    expected = 0.9 * (1 - 0.5 * (2**0.5 / 3) ** 2) / (1 - 0.5 * (1 / 3) ** 2)
+    assert agreeing.quality == pytest.approx(expected, abs=0.002)
+    apart = with_second_reading(_result(10.0, 1.0), 14.0).measurement  # sqrt(1 + 16) > 3 cm
+    assert apart.value == pytest.approx(12.0) and not apart.reliable
+    assert apart.reasons[-1] == "too_uncertain" and apart.quality <= 0.3
+    unchanged = _result(10.0, 1.0)
+    assert with_second_reading(unchanged, None) is unchanged
+    assert with_second_reading(unchanged, float("nan")) is unchanged

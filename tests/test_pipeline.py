@@ -46,6 +46,8 @@ def tracked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
         return tracks[path]
 
     monkeypatch.setattr(pipeline, "track_video", fake_track_video)
+    # A true track has no frames of its own to read again (see test_mirrored_reading_*).
+    monkeypatch.setattr(pipeline, "MIRRORED_READING_TESTS", frozenset())
     return calls
 
 
@@ -161,3 +163,33 @@ def test_impossible_options_fail_on_construction(changes: dict[str, object],
                                                  error: type[Exception]) -> None:
     with pytest.raises(error):
         AnalysisOptions(**changes)  # type: ignore[arg-type]
+
+
+def test_a_mirrored_reading_is_taken_in_and_survives_a_remeasure(
+    tracked: list[dict[str, object]], marker_search: list[object],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pipeline, "MIRRORED_READING_TESTS", frozenset({"knee-flexion"}))
+    asked: list[dict[str, object]] = []
+
+    def fake_refine_track(video: Path, track: PoseTrack, result: object,
+                          **kwargs: object) -> PoseTrack:
+        asked.append(kwargs)
+        # The "mirrored" reading: the ankle 30 px further forward at every frame.
+        moved = track.image_xy.copy()
+        moved[:, 28, 0] += 30.0
+        return replace(track, image_xy=moved)
+
+    monkeypatch.setattr(pipeline, "refine_track", fake_refine_track)
+    options = AnalysisOptions(side="right", refine=None)
+    analysis = analyse_trial(CLIP.video, "knee-flexion", options)
+    assert asked and asked[0]["mirrored"] is True and asked[0]["model"] == "full"
+    m = analysis.measurement
+    first, second = m.secondary["reading_as_filmed_deg"], m.secondary["reading_mirrored_deg"]
+    assert abs(first - second) > 1.0
+    assert m.value == pytest.approx((first + second) / 2, abs=0.01)
+    plain = measure(analysis.track, "knee-flexion", "right", calibration=analysis.calibration)
+    assert first == pytest.approx(plain.measurement.value)
+    assert m.uncertainty is not None and m.uncertainty >= abs(first - second) - 0.01
+    again = remeasure(analysis, replace(options, height_cm=180.0))
+    assert again.measurement.secondary["reading_mirrored_deg"] == pytest.approx(second)

@@ -288,12 +288,12 @@ def test_a_foot_held_behind_in_a_quad_stretch_is_not_taken_for_a_flip() -> None:
     lm = Landmark
     hold = slice(20, 70)
     hip = xy[hold, lm.LEFT_HIP]
-    xy[hold, lm.LEFT_KNEE] = hip + [0.0, 0.25 * HEIGHT_PX]
-    xy[hold, lm.LEFT_ANKLE] = hip + [-0.12 * HEIGHT_PX, 0.05 * HEIGHT_PX]
-    xy[hold, lm.LEFT_HEEL] = hip + [-0.12 * HEIGHT_PX, 0.0]
-    xy[hold, lm.LEFT_FOOT_INDEX] = hip + [-0.25 * HEIGHT_PX, 0.08 * HEIGHT_PX]
+    xy[hold, lm.LEFT_KNEE] = hip + np.array([0.0, 0.25 * HEIGHT_PX])
+    xy[hold, lm.LEFT_ANKLE] = hip + np.array([-0.12 * HEIGHT_PX, 0.05 * HEIGHT_PX])
+    xy[hold, lm.LEFT_HEEL] = hip + np.array([-0.12 * HEIGHT_PX, 0.0])
+    xy[hold, lm.LEFT_FOOT_INDEX] = hip + np.array([-0.25 * HEIGHT_PX, 0.08 * HEIGHT_PX])
     heel = xy[hold, lm.RIGHT_HEEL]
-    xy[hold, lm.RIGHT_FOOT_INDEX] = heel + [0.03 * HEIGHT_PX, 0.02 * HEIGHT_PX]
+    xy[hold, lm.RIGHT_FOOT_INDEX] = heel + np.array([0.03 * HEIGHT_PX, 0.02 * HEIGHT_PX])
     assert not find_left_right_swaps(xy, z, vis, t).any()
     # Both feet down, a mirrored labelling is still found.
     xy_down, z_down, vis_down, t_down = walker(n=90, speed=0.0, stride_hz=0.0, noise=0.002)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -587,3 +587,54 @@ def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> Tria
         raw_values=np.asarray(signal.raw_values, dtype=np.float64),
         segments=signal.segments,
     )
+
+
+def with_second_reading(result: TrialResult, second_value: float | None) -> TrialResult:
+    """``result`` with a second, independent reading of its measured moment taken in.
+
+    The second reading is the same moment measured again on the frames mirrored left to
+    right (:func:`rom.pipeline.analyse_trial`): test-time flip augmentation, as pose
+    estimators are commonly evaluated.  A model's error on an image is not its error on the
+    mirror image, so:
+
+    * the value becomes the mean of the two readings (both are kept as the secondaries
+      ``reading_as_filmed_<unit>`` and ``reading_mirrored_<unit>``; the per-frame curve
+      stays the one as filmed);
+    * their difference ``d`` is evidence of how far the model can be off on this video,
+      which the held peak's spread cannot show (a misplaced landmark may hold still).  It
+      is added in quadrature to the 95 % uncertainty, whole: two readings cannot bound the
+      error tighter.  A value whose uncertainty then exceeds the tolerance is
+      ``too_uncertain`` (invalid), and the quality's precision factor follows the new
+      uncertainty (:func:`precision_factor`).
+
+    Without a value or a second reading (NaN or None), ``result`` is returned unchanged.
+    """
+    m = result.measurement
+    if m.value is None or second_value is None or not np.isfinite(second_value):
+        return result
+    digits = 4 if m.unit == "fraction_of_height" else 2
+    first, second = float(m.value), float(second_value)
+    before = m.uncertainty
+    after = round(uncertainty.combined(before or 0.0, abs(first - second)), digits)
+    reasons = list(m.reasons)
+    if uncertainty.exceeds_tolerance(after, m.unit) and "too_uncertain" not in reasons:
+        reasons.append("too_uncertain")
+    reliable = m.reliable and not any(r in INVALIDATING_REASONS for r in reasons)
+    old_factor = precision_factor(before, m.unit) if before is not None else 1.0
+    new_factor = precision_factor(after, m.unit)
+    quality = m.quality
+    if new_factor is not None and old_factor:
+        quality = quality * new_factor / old_factor
+    if not reliable:
+        quality = min(quality, 0.3)
+    secondary = {
+        **m.secondary,
+        f"reading_as_filmed_{m.unit}": round(first, digits),
+        f"reading_mirrored_{m.unit}": round(second, digits),
+    }
+    measurement = replace(
+        m, value=round((first + second) / 2.0, digits), uncertainty=after,
+        reasons=tuple(reasons), reliable=reliable,
+        quality=round(float(np.clip(quality, 0.0, 1.0)), 3), secondary=secondary,
+    )
+    return replace(result, measurement=measurement)
