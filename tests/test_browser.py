@@ -95,18 +95,11 @@ def _wait_uploaded(page: object, name: str) -> None:
 def _expected(test: str, paths: tuple[Path, Path], side: str, cache: Path,
               monkeypatch: pytest.MonkeyPatch, height_cm: float | None = None) -> list[object]:
     """The pipeline's measurements of the clips, from the app's own track cache."""
-    from rom.calibrate import calibration_for_video
-    from rom.protocols import measure
-    from rom.tracking import track_video
+    from rom.pipeline import AnalysisOptions, analyse_trial
 
     monkeypatch.setenv("ROM_CACHE_DIR", str(cache))  # read back, not recomputed
-    expected = []
-    for path in paths:
-        track = track_video(path)
-        calibration = calibration_for_video(path, track.frame_size)
-        expected.append(measure(track, test, side, calibration=calibration,
-                                height_cm=height_cm).measurement)
-    return expected
+    options = AnalysisOptions(side=side, height_cm=height_cm)
+    return [analyse_trial(path, test, options).measurement for path in paths]
 
 
 def _check_results(page: object, test: str, expected: list[object],
