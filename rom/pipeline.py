@@ -306,9 +306,10 @@ def analyse_trial(
 #: error on the mirror image, so the two readings differ by about the model's error there;
 #: the held peak's own spread cannot show a landmark that is misplaced but steady.  On the
 #: synthetic clips of make_set seeds 77, 303 (clean) and 45 (hard), 2026-12-03: toe
-#: touches off by 5.8 and 6.4 cm read 7.3 and 3.6 cm apart (within tolerance: 1.5 and
-#: 2.7 cm apart); a knee flexion 16 deg low read 8.5 deg apart (others 0.2-0.9 deg).  Not
-#: the ankle: on one hard clip a right value (2 deg off) read 9.3 deg apart.
+#: touches off by 5.8, 6.0 and 6.4 cm read 6.6, 7.0 and 5.2 cm apart (0.5 and 4.7 cm for
+#: two within tolerance); a knee flexion 16 deg low read 5.5 deg apart (the samples' 0.4
+#: and 1.8 deg).  Not the ankle: a whole clip of seed 45 read mirrored put a right value
+#: (2 deg off) 9.3 deg away.
 MIRRORED_READING_TESTS: frozenset[str] = frozenset({"knee-flexion", "toe-touch"})
 
 
