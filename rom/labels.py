@@ -56,9 +56,10 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "the before and after clips."),
     "deep_flexion_underread": N_("In deep knee bends the knee point is the least certain "
     "part of the picture (thigh and calf overlap). rom measures the angle from the thigh "
-    "and shin lengths seen while standing, which undoes most of the pose model's "
-    "under-reading, but compare it only with other deep-bend measurements filmed the same "
-    "way."),
+    "and shin lengths seen while standing, which undoes much of the pose model's "
+    "under-reading, but on test clips the value could still read 5-8 degrees low. Compare "
+    "it only with other deep-bend measurements filmed the same way: the change between "
+    "them is more trustworthy than the value itself."),
     "not_levelled": N_("The camera's tilt is unknown, so angles to vertical assume the phone "
                        "was held level. Use a tripod with a level or calibrate the camera's tilt."),
     "no_person": N_("No person was found in the video."),
