@@ -36,7 +36,7 @@ from rom.fileio import sha256_bytes
 from rom.landmarker import Rows, box_diagonal, match_cost, person_box
 from rom.measurement import TrialResult
 from rom.pose import PoseTrack
-from rom.swaps import LEFT_RIGHT_PAIRS, MIRRORED
+from rom.swaps import MIRRORED, SIDED
 
 __all__ = [
     "ANCHOR_FPS",
@@ -88,9 +88,6 @@ AUTO = "auto"
 #: flagged on the good sample clips), knee (samples 9.36 -> 9.63 deg) or toe-touch (worse on
 #: the hard set).
 DEFAULT_REFINEMENT: dict[str, str] = {"hip-extension": "heavy"}
-
-#: Every left or right landmark (the ones a label exchange moves).
-_SIDED = np.array([i for pair in LEFT_RIGHT_PAIRS for i in pair], dtype=np.intp)
 
 #: Columns of landmark rows (see :mod:`rom.landmarker`) that are probabilities.
 _PROBABILITY_COLUMNS = (3, 4)
@@ -309,8 +306,8 @@ def labelled_like(reference: Rows, candidate: Rows) -> Rows:
     diagonal = box_diagonal(person_box(reference))
 
     def unlike(rows: Rows) -> float:
-        distance = np.hypot(*(rows[_SIDED, 0:2] - reference[_SIDED, 0:2]).T) / diagonal
-        visibility = np.abs(rows[_SIDED, 3] - reference[_SIDED, 3])
+        distance = np.hypot(*(rows[SIDED, 0:2] - reference[SIDED, 0:2]).T) / diagonal
+        visibility = np.abs(rows[SIDED, 3] - reference[SIDED, 3])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all NaN: no evidence
             mean_distance, mean_visibility = np.nanmean(distance), np.nanmean(visibility)
@@ -444,8 +441,8 @@ def refine_track(
         Called after each frame the accurate model sees.
     mirrored : bool
         Show ``model`` the frames mirrored left to right (:func:`rom.tracking.detect_frames`):
-        the same window read a second time, independently, for
-        :func:`rom.mirror.mirrored_reading`.
+        the same window read a second time, independently (see
+        :func:`rom.pipeline.analyse_trial`).
 
     Returns
     -------

@@ -64,6 +64,8 @@ RAISED_FOOT_LENGTHS = 0.5
 
 _LEFT = np.array([pair[0] for pair in LEFT_RIGHT_PAIRS], dtype=np.intp)
 _RIGHT = np.array([pair[1] for pair in LEFT_RIGHT_PAIRS], dtype=np.intp)
+#: Every left and every right landmark: the ones a label exchange moves.
+SIDED: NDArray[np.intp] = np.concatenate([_LEFT, _RIGHT])
 
 
 def mirror_labels(values: ArrayLike, swapped: ArrayLike) -> NDArray[np.generic]:
@@ -255,8 +257,7 @@ def find_left_right_swaps(
     swapped = np.zeros(n, dtype=bool)
     weight = np.nan_to_num(np.asarray(visibility, dtype=np.float64), nan=0.0).clip(0.0, 1.0)
     finite = np.asarray(np.isfinite(points).all(axis=-1))
-    sided = np.concatenate([_LEFT, _RIGHT])
-    frames = np.flatnonzero(finite[:, sided].mean(axis=1) >= 0.5)
+    frames = np.flatnonzero(finite[:, SIDED].mean(axis=1) >= 0.5)
     scale = _torso_length(points)
     if frames.size == 0 or not np.isfinite(scale):
         return swapped

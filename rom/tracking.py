@@ -335,15 +335,12 @@ def detect_frames(
             if frame.index > last:
                 break
             if frame.index in wanted:
+                image = np.ascontiguousarray(frame.image[:, ::-1]) if mirrored else frame.image
+                people = detector.detect(image, frame.time_s, frame.full_size)
                 if mirrored:
-                    image = np.ascontiguousarray(frame.image[:, ::-1])
-                    people = detector.detect(image, frame.time_s, frame.full_size)
                     width = float(frame.full_size[0])
-                    found[frame.index] = [rows_of_mirrored_image(p, width) for p in people]
-                else:
-                    found[frame.index] = detector.detect(
-                        frame.image, frame.time_s, frame.full_size
-                    )
+                    people = [rows_of_mirrored_image(p, width) for p in people]
+                found[frame.index] = people
                 if progress is not None:
                     progress(len(found))
     return found

@@ -541,6 +541,23 @@ def measured_uncertainty(prep: PreparedTrack, a: Assessment, digits: int) -> flo
     return round(total, digits) if np.isfinite(total) else None
 
 
+def value_digits(unit: str) -> int:
+    """Decimals a value in ``unit`` is rounded to (a fraction of height needs four)."""
+    return 4 if unit == "fraction_of_height" else 2
+
+
+def judged_reasons(
+    reasons: Sequence[str], value_uncertainty: float | None, unit: str
+) -> tuple[str, ...]:
+    """``reasons`` (unique, order kept) with ``too_uncertain`` added when the value's
+    uncertainty exceeds rom's reliability tolerance
+    (:func:`rom.protocols.uncertainty.exceeds_tolerance`)."""
+    found = list(reasons)
+    if uncertainty.exceeds_tolerance(value_uncertainty, unit):
+        found.append("too_uncertain")
+    return tuple(dict.fromkeys(found))
+
+
 def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> TrialResult:
     """Turn an assessment into the contract's :class:`TrialResult`.
 
@@ -552,12 +569,9 @@ def finish(prep: PreparedTrack, a: Assessment, extra: dict[str, object]) -> Tria
     """
     value = a.value
     signal = a.signal
-    digits = 4 if signal.unit == "fraction_of_height" else 2
+    digits = value_digits(signal.unit)
     value_uncertainty = measured_uncertainty(prep, a, digits)
-    found = list(a.reasons)
-    if uncertainty.exceeds_tolerance(value_uncertainty, signal.unit):
-        found.append("too_uncertain")
-    reasons = tuple(dict.fromkeys(found))  # unique, order kept
+    reasons = judged_reasons(a.reasons, value_uncertainty, signal.unit)
     reliable = value is not None and not any(r in INVALIDATING_REASONS for r in reasons)
     factors = dict(a.quality_factors)
     precision = precision_factor(value_uncertainty, signal.unit)
@@ -612,13 +626,11 @@ def with_second_reading(result: TrialResult, second_value: float | None) -> Tria
     m = result.measurement
     if m.value is None or second_value is None or not np.isfinite(second_value):
         return result
-    digits = 4 if m.unit == "fraction_of_height" else 2
+    digits = value_digits(m.unit)
     first, second = float(m.value), float(second_value)
     before = m.uncertainty
     after = round(uncertainty.combined(before or 0.0, abs(first - second)), digits)
-    reasons = list(m.reasons)
-    if uncertainty.exceeds_tolerance(after, m.unit) and "too_uncertain" not in reasons:
-        reasons.append("too_uncertain")
+    reasons = judged_reasons(m.reasons, after, m.unit)
     reliable = m.reliable and not any(r in INVALIDATING_REASONS for r in reasons)
     old_factor = precision_factor(before, m.unit) if before is not None else 1.0
     new_factor = precision_factor(after, m.unit)
@@ -634,7 +646,7 @@ def with_second_reading(result: TrialResult, second_value: float | None) -> Tria
     }
     measurement = replace(
         m, value=round((first + second) / 2.0, digits), uncertainty=after,
-        reasons=tuple(reasons), reliable=reliable,
+        reasons=reasons, reliable=reliable,
         quality=round(float(np.clip(quality, 0.0, 1.0)), 3), secondary=secondary,
     )
     return replace(result, measurement=measurement)
