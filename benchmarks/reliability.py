@@ -26,8 +26,10 @@ only lower it as their evidence of error grows -- the view, the visibility, the 
 the value's own uncertainty against the tolerance (``precision``), each advisory doubt --
 and is capped at 0.3 by any invalidating reason; nothing in it is fitted to these clips,
 so the bins and tau are the check that it falls as the error grows; then every
-condition's breakdown of the confident misses (from the truth JSON) and the list of
-misses.  The last line is ``reliable_within_tolerance <share>`` over all tests;
+condition's breakdown of the confident misses (from the truth JSON), how often
+``heel_lift`` was flagged per band of the true heel rise (knee-to-wall clips whose truth
+has it, e.g. ``make_set --heel-lift N``), and the list of misses.  The last line is
+``reliable_within_tolerance <share>`` over all tests;
 ``--json`` prints one JSON document instead (with the same share under that key).
 """
 
@@ -69,6 +71,7 @@ class Verdict:
     conditions: dict[str, object]
     clean: bool
     note: str
+    true_heel_rise_cm: float | None = None  # knee-to-wall clips whose truth has it
 
     @property
     def within(self) -> bool:
@@ -97,6 +100,7 @@ def verdict(trial: Trial) -> Verdict:
         conditions=truth.conditions(clip.doc),
         clean="conditions" not in clip.doc,
         note=trial.notes.get("rom", ""),
+        true_heel_rise_cm=clip.doc.get("true_secondary", {}).get("heel_rise_cm"),
     )
 
 
@@ -126,6 +130,31 @@ def per_test(verdicts: list[Verdict]) -> list[dict[str, object]]:
                 "good_flagged": _share(sum(not v.reliable for v in good), len(good)),
             }
         )
+    return out
+
+
+#: Bands of the true heel rise at the measured moment, cm: rom must flag ``heel_lift``
+#: above its 1.5 cm limit and leave the heel alone below 1 cm (in between it may go
+#: either way: the landmarks are not that precise).
+HEEL_RISE_BANDS_CM = ((0.0, 1.0), (1.0, 1.5), (1.5, float("inf")))
+
+
+def heel_lift_detection(verdicts: list[Verdict]) -> list[dict[str, object]]:
+    """Per band of the true heel rise: how many knee-to-wall clips, how many flagged."""
+    out = []
+    for lo, hi in HEEL_RISE_BANDS_CM:
+        group = [
+            v for v in verdicts
+            if v.true_heel_rise_cm is not None and lo <= v.true_heel_rise_cm < hi
+        ]
+        if group:
+            out.append(
+                {
+                    "true_rise_cm": f"{lo:g}-{hi:g}" if np.isfinite(hi) else f">={lo:g}",
+                    "n": len(group),
+                    "flagged": sum("heel_lift" in v.reasons for v in group),
+                }
+            )
     return out
 
 
@@ -210,6 +239,8 @@ def condition_bucket(key: str, value: object) -> str:
     if key == "noise_sigma":
         s = float(value)  # type: ignore[arg-type]
         return "0" if s == 0 else "2-6" if s < 6 else "6-12"
+    if key == "heel_lift_deg":
+        return "lifted" if float(value) > 0 else "down"  # type: ignore[arg-type]
     if key == "resolution":
         w, h = (int(x) for x in str(value).split("x"))
         return f"{min(w, h)}p"
@@ -277,6 +308,10 @@ def report(verdicts: list[Verdict]) -> list[str]:
             f"  {row['unit']:<4} all {row['n']:>3}: {_fmt(row['tau_all'], '+.2f')}   "
             f"reliable {row['n_reliable']:>3}: {_fmt(row['tau_reliable'], '+.2f')}"
         )
+    detection = heel_lift_detection(verdicts)
+    if detection:
+        lines += ["", "heel_lift flagged, by the true heel rise at the peak (knee-to-wall)"]
+        lines += [f"  {r['true_rise_cm']} cm: {r['flagged']} of {r['n']}" for r in detection]
     lines += ["", "confident misses by condition (bucket: misses / reliable / n)"]
     for key, rows in by_condition(verdicts).items():
         cells = [f"{r['bucket']}: {r['confident_misses']}/{r['reliable']}/{r['n']}" for r in rows]
@@ -343,6 +378,7 @@ def main() -> None:
             "quality_bins": quality_bins(verdicts),
             "quality_monotonicity": quality_monotonicity(verdicts),
             "by_condition": by_condition(verdicts),
+            "heel_lift_detection": heel_lift_detection(verdicts),
             "trials": [
                 {**v.__dict__, "within": v.within, "confident_miss": v.confident_miss}
                 for v in verdicts

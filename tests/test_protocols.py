@@ -8,6 +8,7 @@ rolled camera.  Timing: stand, move into the test position, hold, come back.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from rom.landmarks import Landmark, sided
 from rom.measurement import Measurement
 from rom.pose import PoseTrack
 from rom.protocols import TESTS, measure
+from rom.protocols.ankle_dorsiflexion import heel_lifted
 from rom.protocols.assessment import rest_frames
 
 PX_PER_CM = 4.0
@@ -62,11 +64,19 @@ def leg_from_ankle(
     ankle: np.ndarray, shank_incl: float, thigh_fwd: float, heel_rise: float = 0.0
 ) -> Leg:
     """Leg built upwards from a planted ankle: shank ``shank_incl`` forward of vertical,
-    thigh with the knee ``thigh_fwd`` in front of the hip (degrees)."""
+    thigh with the knee ``thigh_fwd`` in front of the hip (degrees).  ``heel_rise`` (cm)
+    lifts the heel as a real foot does: the rigid foot turns about its toe tip, which
+    stays on the floor, so the ankle rises too (by 3/4 of the heel's rise here)."""
+    toe = ankle + np.array(TOE)
+    heel_from_toe = np.array(HEEL) - np.array(TOE)
+    turn = math.asin(heel_rise / float(np.linalg.norm(heel_from_toe)))
+    # Turning (f, u) offsets from the toe by -turn raises what lies behind the toe.
+    rotate = np.array([[math.cos(turn), math.sin(turn)], [-math.sin(turn), math.cos(turn)]])
+    ankle = toe + rotate @ (ankle - toe)
+    heel = toe + rotate @ heel_from_toe
     knee = ankle + SHANK * unit(shank_incl)
     hip = knee - THIGH * unit(180.0 - thigh_fwd)  # knee = hip + THIGH * down-rotated-forward
-    heel = ankle + np.array(HEEL) + np.array([0.0, heel_rise])
-    return Leg(hip, knee, ankle, heel, ankle + np.array(TOE))
+    return Leg(hip, knee, ankle, heel, toe)
 
 
 def leg_from_hip(hip: np.ndarray, thigh_fwd: float, knee_flex: float) -> Leg:
@@ -322,6 +332,31 @@ def test_ankle_heel_lift_flagged() -> None:
     assert m.secondary["heel_rise_cm"] == pytest.approx(3.0, abs=0.1)
     # The best heel-down value is below the lifted one (heel passes 1.5 cm at p = 0.5).
     assert m.secondary["tibial_inclination_heel_down_deg"] < m.value
+
+
+def test_ankle_heel_point_creeping_up_alone_is_not_a_lift() -> None:
+    # The pose model's heel point slides up the back of the heel as the shin tilts while
+    # the foot stays flat: the ankle does not rise, so the heel is down.
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM)
+    flat = lunge(38.0)
+
+    def creeping(p: float) -> Body:
+        body = flat(p)
+        left = dataclasses.replace(body.left, heel=body.left.heel + np.array([0.0, 3.0 * p]))
+        return dataclasses.replace(body, left=left)
+
+    m = measure(make_track(creeping), "ankle-dorsiflexion", calibration=cal).measurement
+    assert m.secondary["heel_rise_cm"] == pytest.approx(3.0, abs=0.1)
+    assert "heel_lift" not in m.reasons
+    assert m.reliable, m.reasons
+
+
+def test_heel_lifted_needs_the_ankle_to_rise_with_the_heel() -> None:
+    heel = np.array([0.0, 20.0, 20.0, 20.0, np.nan])
+    ankle = np.array([0.0, 0.0, 6.9, 7.1, 7.1])
+    # limit 10 px: the ankle must rise more than 0.7 * 10 = 7 px as well.
+    assert heel_lifted(heel, ankle, 10.0).tolist() == [False, False, False, True, False]
+    assert not heel_lifted(heel, ankle, float("nan")).any()
 
 
 def test_ankle_small_heel_motion_not_flagged_without_scale() -> None:

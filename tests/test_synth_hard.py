@@ -137,6 +137,7 @@ def test_conditions_of_a_sample_are_the_ideal_ones() -> None:
         "close_camera": False,
         "second_person": False,
         "step_height_m": 0.0,
+        "heel_lift_deg": 0.0,
         "marker": True,
         "body": "typical",
     }

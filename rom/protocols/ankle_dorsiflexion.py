@@ -21,19 +21,21 @@ Phase measured
     (default 0.3 s) by the smoothed signal (:func:`rom.signal.robust_peak`).
 
 Validity
-    ``heel_lift`` (invalid) when, at the measured frame, the heel is higher than its floor
-    level by more than 1.5 cm (if a scale is known) or else 7 % of the foot length (heel
-    to toe, about 1.5 cm on an adult foot).  The heel's floor level is the 90th percentile
-    of its image ``y`` over the trial, i.e. where it rests most of the time.  When the heel
-    lifted, the highest inclination held *with the heel down* is still given as
-    ``tibial_inclination_heel_down_deg``.  ``tilt_unknown`` (invalid) unless the camera
-    roll is known within :data:`ROLL_TOLERANCE_DEG`: the value is an angle to true
-    vertical, so every degree of unknown roll is a degree of error.  The movement must be
-    a knee-to-wall lunge (``not_this_test`` otherwise): the front shin held tilted forward
-    past :data:`SIGNATURE`'s 10 deg, and the front foot planted (its toe moving less than
-    half a foot length in the second before the peak); ``other_leg_moved`` when the
-    measured leg is the rear one (its ankle a foot length or more behind the other).  Also
-    the common reasons of :func:`rom.protocols.assessment.assess`.
+    ``heel_lift`` (invalid) when, at the measured frame, the heel is higher than its
+    floor level by more than 1.5 cm (if a scale is known) or else 7 % of the foot length
+    (heel to toe, about 1.5 cm on an adult foot), **and the ankle rose with it** by more
+    than :data:`ANKLE_RISE_PER_HEEL_RISE` of that limit (:func:`heel_lifted`).  A floor
+    level is the 90th percentile of the point's image ``y`` over the trial, i.e. where
+    it rests most of the time.  When the heel lifted, the highest inclination held *with
+    the heel down* is still given as ``tibial_inclination_heel_down_deg``.
+    ``tilt_unknown`` (invalid) unless the camera roll is known within
+    :data:`ROLL_TOLERANCE_DEG`: the value is an angle to true vertical, so every degree
+    of unknown roll is a degree of error.  The movement must be
+    a knee-to-wall lunge (``not_this_test`` otherwise): the front shin held tilted
+    forward past :data:`SIGNATURE`'s 10 deg, and the front foot planted (its toe moving
+    less than half a foot length in the second before the peak); ``other_leg_moved``
+    when the measured leg is the rear one (its ankle a foot length or more behind the
+    other).  Also the common reasons of :func:`rom.protocols.assessment.assess`.
 
 Secondary values
     ``shank_foot_angle_deg`` — angle between ankle->knee and heel->toe (about 90 when
@@ -49,6 +51,7 @@ Secondary values
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from rom import geometry
 from rom import signal as sig
@@ -56,7 +59,7 @@ from rom.measurement import TrialResult
 from rom.protocols.assessment import Signal, assess, finish
 from rom.protocols.body import foot_length_px, landmark_indices, nearer_side
 from rom.protocols.conformance import MovementSignature, stays_planted
-from rom.protocols.prepare import PreparedTrack, finite_median
+from rom.protocols.prepare import FloatArray, PreparedTrack, finite_median
 from rom.protocols.scale import resolve_scale
 from rom.protocols.spec import MinimalDetectableChange, TestSpec
 from rom.vocabulary import Side, TestName, other_side
@@ -75,6 +78,17 @@ SIDE_ON_MAX_RATIO = 0.11
 MAX_WORLD_YAW_DEG = 10.0
 HEEL_LIFT_CM = 1.5
 HEEL_LIFT_FOOT_FRACTION = 0.07
+#: How far the ankle joint rises for each unit of heel rise when the heel comes up.  The
+#: foot is a rigid lever pivoting about the ball of the foot (the metatarsal heads, about
+#: three quarters of the foot length ahead of the heel's back) and the ankle joint sits
+#: about a fifth of the foot length ahead of the heel, so it rises by about
+#: (0.75 - 0.2) / 0.75 = 0.7 of the heel's rise; with the heel planted it does not move
+#: at all, whatever the shin does.  The pose model's *heel* point, by contrast, creeps up
+#: the back of the heel as the shin tilts: on synthetic knee-to-wall lunges with the heel
+#: flat it rose 1.4-2.6 cm (5-14 % of the foot) while the ankle point rose under 0.8 cm
+#: (make_set --pairs 8, seeds 77, 303, 505), so the heel alone flagged one good lunge in
+#: two.
+ANKLE_RISE_PER_HEEL_RISE = 0.7
 #: The camera roll must be known within this many degrees (about 95 %) for the tibial
 #: inclination to be reliable: an inclinometer phone app, the clinical reference, agrees
 #: with video within about -1.8 to +1.5 deg (limits of agreement), so rom's own error
@@ -98,6 +112,29 @@ def front_leg(prep: PreparedTrack) -> Side:
     if np.isfinite(median_ahead) and np.isfinite(foot_len) and abs(median_ahead) > 0.25 * foot_len:
         return "left" if median_ahead > 0 else "right"
     return nearer_side(prep)
+
+
+def rise_above_floor(points: FloatArray) -> FloatArray:
+    """Height of image points above their floor level, px (T,); + = up, NaN where absent.
+
+    The floor level is the 90th percentile of ``y`` over the trial (image ``y`` grows
+    downwards): where the point rests most of the time.
+    """
+    y = points[:, 1]
+    floor_y = float(np.nanpercentile(y, 90)) if np.isfinite(y).any() else np.nan
+    return geometry.height_above(points, floor_y)
+
+
+def heel_lifted(
+    heel_rise_px: FloatArray, ankle_rise_px: FloatArray, limit_px: float
+) -> NDArray[np.bool_]:
+    """Frames where the heel is off the floor (T,): the heel point higher than ``limit_px``
+    above its floor level and the ankle point higher than
+    :data:`ANKLE_RISE_PER_HEEL_RISE` of it (a rigid foot lifts both; a heel point that
+    creeps up alone is the pose model, see :data:`ANKLE_RISE_PER_HEEL_RISE`).  Absent
+    points and an unknown limit are not a lift."""
+    with np.errstate(invalid="ignore"):
+        return (heel_rise_px > limit_px) & (ankle_rise_px > ANKLE_RISE_PER_HEEL_RISE * limit_px)
 
 
 def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> TrialResult:
@@ -147,10 +184,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             toe[:, 0], before, foot_len
         ):
             a.reasons.append("not_this_test")
-        heel_floor_y = (
-            float(np.nanpercentile(heel[:, 1], 90)) if np.isfinite(heel[:, 1]).any() else np.nan
-        )
-        heel_rise_px = geometry.height_above(heel, heel_floor_y)
+        heel_rise_px = rise_above_floor(heel)
         rise = float(heel_rise_px[i])
         if cm_per_px is not None:
             threshold_px = HEEL_LIFT_CM / cm_per_px
@@ -159,9 +193,10 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
             threshold_px = HEEL_LIFT_FOOT_FRACTION * foot_len
         if np.isfinite(foot_len) and foot_len > 0:
             a.add_secondary("heel_rise_foot_lengths", rise / foot_len, 3)
-        if np.isfinite(rise) and np.isfinite(threshold_px) and rise > threshold_px:
+        lifted = heel_lifted(heel_rise_px, rise_above_floor(ankle), threshold_px)
+        if lifted[i]:
             a.reasons.append("heel_lift")
-            heel_down = np.where(heel_rise_px <= threshold_px, signal.values, np.nan)
+            heel_down = np.where(~lifted, signal.values, np.nan)
             down_peak = sig.robust_peak(prep.time_s, heel_down, prep.settings.min_hold_s)
             if down_peak is not None:
                 a.add_secondary("tibial_inclination_heel_down_deg", down_peak.value)

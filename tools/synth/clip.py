@@ -112,6 +112,9 @@ class ClipSpec:
       person and the back wall, so ``wall_gap_m`` must be at least ~1.2 m).
     * ``step_height_m``: the person stands on a step of this height (the room's floor is
       that much lower), so that toe-touch can reach below the feet (negative values).
+    * ``heel_lift_deg``: knee-to-wall only, the front foot pitched heel-up by this much at
+      the peak (rolling onto its toes, the fault the test must catch), ramped in with the
+      lunge; the true heel rise is in the truth as ``heel_rise_cm``.
     """
 
     name: str
@@ -140,6 +143,7 @@ class ClipSpec:
     frame_margin: float = 0.04
     second_person: bool = False
     step_height_m: float = 0.0
+    heel_lift_deg: float = 0.0
 
     def hard_conditions(self) -> dict[str, object]:
         """The hard fields that differ from their defaults (empty for an ideal clip)."""
@@ -148,7 +152,10 @@ class ClipSpec:
 
 
 #: ClipSpec fields added for the hard set (issue 10): left out of ``"spec"`` at defaults.
-HARD_FIELDS = ("yaw_deg", "light", "noise_sigma", "frame_margin", "second_person", "step_height_m")
+HARD_FIELDS = (
+    "yaw_deg", "light", "noise_sigma", "frame_margin", "second_person", "step_height_m",
+    "heel_lift_deg",
+)
 
 #: Light conditions: the renderer's lighting (None = the original even light), the key
 #: light's direction relative to the camera side (``sign`` = the camera's side of the body)
@@ -454,7 +461,10 @@ def simulate(spec: ClipSpec) -> Simulation:
     letter = "L" if spec.side == "left" else "R"
     command = spec.peak_command_deg
     while True:
-        pose, anchor = MOTIONS[spec.test](body, times, letter, command, _timeline(spec.duration_s))
+        extra = {"heel_lift_deg": spec.heel_lift_deg} if spec.heel_lift_deg else {}
+        pose, anchor = MOTIONS[spec.test](
+            body, times, letter, command, _timeline(spec.duration_s), **extra
+        )
         verts, joints = body.skin(pose)
         verts, joints = _anchor(body, verts, joints, anchor, letter)
         landmarks = body.landmarks(verts, joints)

@@ -19,6 +19,10 @@ JSON's ``"conditions"``.
 
 ``--prone N`` draws N pairs of the prone knee flexion (lying face down, camera at mat
 height), from a random stream of their own so the other sets' draws do not change.
+
+``--heel-lift N`` draws N knee-to-wall pairs (their own random stream too) whose pre clip
+keeps the front heel down and whose post clip lifts it (:data:`HEEL_LIFT_DEG`), to check
+that ``heel_lift`` finds real lifts and leaves planted heels alone.
 """
 
 from __future__ import annotations
@@ -46,6 +50,9 @@ COMMANDS = {
 PRONE_COMMANDS = {"knee-flexion-prone": ((105.0, 135.0), (3.0, 7.0))}
 #: Camera height for a body lying on the floor: the filming tip's "at mat height", metres.
 PRONE_CAMERA_HEIGHT_M = (0.3, 0.7)
+#: ``--heel-lift``: the post clip's heel-up pitch of the front foot at the peak, degrees
+#: (about 0.5-4 cm of heel rise on an adult foot).
+HEEL_LIFT_DEG = (2.0, 13.0)
 
 
 #: Hard set: peak command ranges that give true values across each test's clinical range
@@ -175,9 +182,24 @@ def main() -> None:
         "--prone", type=int, default=0, metavar="N",
         help="draw N prone knee-flexion pairs instead (camera at mat height)",
     )
+    parser.add_argument(
+        "--heel-lift", type=int, default=0, metavar="N",
+        help="draw N knee-to-wall pairs instead, the post clip with the front heel lifted",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     tests = list(COMMANDS)
+    if args.heel_lift:
+        heel_rng = np.random.default_rng([args.seed, 3])
+        for i in range(args.start + args.heel_lift):
+            pre, post = draw_pair(heel_rng, i, "ankle-dorsiflexion")
+            lift = float(heel_rng.uniform(*HEEL_LIFT_DEG))
+            if i < args.start:
+                continue
+            for spec in (pre, replace(post, heel_lift_deg=lift)):
+                _render(replace(spec, name=spec.name.replace("set", "heel", 1),
+                                pair=spec.pair.replace("set", "heel", 1)), args.out)
+        return
     if args.prone:
         prone_rng = np.random.default_rng([args.seed, 2])
         for i in range(args.start + args.prone):

@@ -103,16 +103,27 @@ def _other(side: str) -> str:
 
 
 def ankle_dorsiflexion(
-    body: Body, times: np.ndarray, side: str, peak_cmd: float, tl: Timeline
+    body: Body,
+    times: np.ndarray,
+    side: str,
+    peak_cmd: float,
+    tl: Timeline,
+    heel_lift_deg: float = 0.0,
 ) -> tuple[np.ndarray, str]:
-    """Knee-to-wall lunge: measured foot in front, flat; knee drives forward over the toes."""
+    """Knee-to-wall lunge: measured foot in front, flat; knee drives forward over the toes.
+
+    ``heel_lift_deg`` pitches the front foot heel-up by that much at the peak (the foot
+    rolls onto its toes, which the clip's anchor keeps on the floor).
+    """
     s, o = side, _other(side)
     pose = _base(len(times))
     shin = deg_schedule(times, tl.keys(6.0, peak_cmd))
+    lift = deg_schedule(times, tl.keys(0.0, heel_lift_deg))
     thigh = 12.0 + 0.45 * shin
     pose[:, P[f"hip_flex_{s}"]] = thigh
     pose[:, P[f"knee_flex_{s}"]] = thigh + shin
-    pose[:, P[f"ankle_dorsi_{s}"]] = shin  # keeps the foot parallel to its rest pose: flat
+    # shin alone keeps the foot parallel to its rest pose (flat); less of it lifts the heel.
+    pose[:, P[f"ankle_dorsi_{s}"]] = shin - lift
     pose[:, P["spine_flex"]] = 6.0
     pose[:, P[f"hip_flex_{o}"]] = -22.0
     pose[:, P[f"knee_flex_{o}"]] = 20.0

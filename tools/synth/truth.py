@@ -97,7 +97,11 @@ def per_frame(
     """
     if test == "ankle-dorsiflexion":
         shin = _pt(xyz, "knee", side) - _pt(xyz, "ankle", side)
-        return {"value": inclination_from_up_deg(shin)}
+        heel_z = _pt(xyz, "heel", side)[:, 2]
+        return {
+            "value": inclination_from_up_deg(shin),
+            "heel_rise_cm": 100.0 * (heel_z - heel_z[0]),
+        }
     if test in ("knee-flexion", "knee-flexion-prone"):  # the same angle, lying or standing
         thigh = _pt(xyz, "hip", side) - _pt(xyz, "knee", side)
         shank = _pt(xyz, "ankle", side) - _pt(xyz, "knee", side)
@@ -159,7 +163,8 @@ def conditions(doc: dict[str, object]) -> dict[str, object]:
     ``roll_deg`` (camera roll as commanded, degrees), ``resolution`` (``"WxH"``),
     ``orientation``, ``crf`` (H.264 constant rate factor), ``light`` (even, dim, backlit,
     warm), ``noise_sigma`` (8-bit levels), ``close_camera`` (frame margin under 2 %),
-    ``second_person``, ``step_height_m``, ``marker`` and ``body`` (:func:`body_kind`).
+    ``second_person``, ``step_height_m``, ``heel_lift_deg`` (the front foot's heel-up
+    pitch at the peak of a knee-to-wall lunge), ``marker`` and ``body`` (:func:`body_kind`).
     """
     given = doc.get("conditions")
     if isinstance(given, dict):
@@ -179,6 +184,7 @@ def conditions(doc: dict[str, object]) -> dict[str, object]:
         "close_camera": float(spec.get("frame_margin", 0.04)) < 0.02,
         "second_person": bool(spec.get("second_person", False)),
         "step_height_m": float(spec.get("step_height_m", 0.0)),
+        "heel_lift_deg": float(spec.get("heel_lift_deg", 0.0)),
         "marker": bool(doc.get("marker")),
         "body": body_kind(phenotype if isinstance(phenotype, dict) else {}),
     }
