@@ -30,12 +30,12 @@ Validity
     the heel down* is still given as ``tibial_inclination_heel_down_deg``.
     ``tilt_unknown`` (invalid) unless the camera roll is known within
     :data:`ROLL_TOLERANCE_DEG`: the value is an angle to true vertical, so every degree
-    of unknown roll is a degree of error.  The movement must be
-    a knee-to-wall lunge (``not_this_test`` otherwise): the front shin held tilted
-    forward past :data:`SIGNATURE`'s 10 deg, and the front foot planted (its toe moving
-    less than half a foot length in the second before the peak); ``other_leg_moved``
-    when the measured leg is the rear one (its ankle a foot length or more behind the
-    other).  Also the common reasons of :func:`rom.protocols.assessment.assess`.
+    of unknown roll is a degree of error.  The movement must be a knee-to-wall lunge
+    (``not_this_test`` otherwise): the front shin held tilted forward past
+    :data:`SIGNATURE`'s 10 deg, and the front foot planted (its toe moving less than half
+    a foot length in the second before the peak); ``other_leg_moved`` when the measured
+    leg is the rear one (its ankle a foot length or more behind the other).  Also the
+    common reasons of :func:`rom.protocols.assessment.assess`.
 
 Secondary values
     ``shank_foot_angle_deg`` — angle between ankle->knee and heel->toe (about 90 when
