@@ -178,12 +178,22 @@ class PairResult:
         return self.measured_change - self.true_change
 
 
+def pair_key(clip: GroundTruth) -> str | None:
+    """The clip's pre/post pair, unique across folders: its path without the session
+    suffix (the truth's ``pair`` name repeats in every set made with the same options);
+    None for a clip that is not half of a pair."""
+    session = clip.doc.get("session")
+    if not clip.doc.get("pair") or session not in PHASES:
+        return None
+    return str(clip.path.with_name(clip.path.stem.removesuffix(f"_{session}")))
+
+
 def pairs(trials: list[Trial]) -> list[PairResult]:
     """Every complete pre/post pair, by name."""
     by_pair: dict[str, dict[str, Trial]] = {}
     for t in trials:
-        if t.clip.doc.get("pair") and t.clip.doc.get("session") in PHASES:
-            by_pair.setdefault(t.clip.doc["pair"], {})[t.clip.doc["session"]] = t
+        if (key := pair_key(t.clip)) is not None:
+            by_pair.setdefault(key, {})[t.clip.doc["session"]] = t
     results = []
     for name, ts in sorted(by_pair.items()):
         if set(ts) != {"pre", "post"}:
@@ -198,7 +208,8 @@ def pairs(trials: list[Trial]) -> list[PairResult]:
                 pre.clip.true_value + e_pre, post.clip.true_value + e_post, test, unit
             )
         results.append(PairResult(
-            test, name, truth.absolute, None if measured is None else measured.absolute,
+            test, f"{Path(name).parent.name}/{Path(name).name}", truth.absolute,
+            None if measured is None else measured.absolute,
             truth.improved, None if measured is None else measured.improved,
         ))
     return results

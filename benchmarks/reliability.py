@@ -28,7 +28,10 @@ and is capped at 0.3 by any invalidating reason; nothing in it is fitted to thes
 so the bins and tau are the check that it falls as the error grows; then every
 condition's breakdown of the confident misses (from the truth JSON), how often
 ``heel_lift`` was flagged per band of the true heel rise (knee-to-wall clips whose truth
-has it, e.g. ``make_set --heel-lift N``), and the list of misses.  The last line is
+has it, e.g. ``make_set --heel-lift N``), the pre/post pairs whose change rom promises
+(both ends :attr:`rom.measurement.Measurement.comparable`, some resting on values not
+reliable themselves, e.g. deep knee flexion) with the share of changes within tolerance,
+and the list of misses.  The last line is
 ``reliable_within_tolerance <share>`` over all tests;
 ``--json`` prints one JSON document instead (with the same share under that key).
 """
@@ -47,7 +50,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.accuracy import Trial, run_trial  # noqa: E402
+from benchmarks.accuracy import Trial, pair_key, run_trial  # noqa: E402
 from tools.synth import groundtruth, truth  # noqa: E402
 
 TOLERANCE = {"deg": 5.0, "cm": 3.0}
@@ -72,6 +75,9 @@ class Verdict:
     clean: bool
     note: str
     true_heel_rise_cm: float | None = None  # knee-to-wall clips whose truth has it
+    comparable: bool = False  # rom.measurement.Measurement.comparable: its change is promised
+    pair: str | None = None  # benchmarks.accuracy.pair_key, with ``session``
+    session: str | None = None
 
     @property
     def within(self) -> bool:
@@ -101,6 +107,9 @@ def verdict(trial: Trial) -> Verdict:
         clean="conditions" not in clip.doc,
         note=trial.notes.get("rom", ""),
         true_heel_rise_cm=clip.doc.get("true_secondary", {}).get("heel_rise_cm"),
+        comparable=bool(m is not None and m.comparable and error is not None),
+        pair=pair_key(clip),
+        session=clip.doc.get("session"),
     )
 
 
@@ -155,6 +164,34 @@ def heel_lift_detection(verdicts: list[Verdict]) -> list[dict[str, object]]:
                     "flagged": sum("heel_lift" in v.reasons for v in group),
                 }
             )
+    return out
+
+
+def change_promise(verdicts: list[Verdict]) -> list[dict[str, object]]:
+    """Per test, the pre/post pairs whose two ends are comparable (the change is promised):
+    how many, how many of those rest on a value that is not itself reliable, and the share
+    whose change error (measured change - true change) is within the tolerance."""
+    ends: dict[str, dict[str, Verdict]] = {}
+    for v in verdicts:
+        if v.pair and v.session in ("pre", "post"):
+            ends.setdefault(v.pair, {})[v.session] = v
+    out = []
+    for test in sorted({v.test for v in verdicts}):
+        promised = [(e["pre"], e["post"]) for e in ends.values()
+                    if set(e) == {"pre", "post"} and e["pre"].test == test
+                    and e["pre"].comparable and e["post"].comparable]
+        errors = [abs((post.error or 0.0) - (pre.error or 0.0)) for pre, post in promised]
+        if not promised:
+            continue
+        tolerance = TOLERANCE[promised[0][0].unit]
+        out.append({
+            "test": test,
+            "unit": promised[0][0].unit,
+            "pairs_promised": len(promised),
+            "change_only": sum(not (pre.reliable and post.reliable) for pre, post in promised),
+            "change_within": _share(sum(e <= tolerance for e in errors), len(errors)),
+            "worst_change_error": max(errors),
+        })
     return out
 
 
@@ -308,6 +345,13 @@ def report(verdicts: list[Verdict]) -> list[str]:
             f"  {row['unit']:<4} all {row['n']:>3}: {_fmt(row['tau_all'], '+.2f')}   "
             f"reliable {row['n_reliable']:>3}: {_fmt(row['tau_reliable'], '+.2f')}"
         )
+    promise = change_promise(verdicts)
+    if promise:
+        lines += ["", "pre/post changes promised (both ends comparable; change_only: an end "
+                  "not reliable itself)"]
+        lines += [f"  {r['test']:<20} pairs {r['pairs_promised']} change_only "
+                  f"{r['change_only']} within {_fmt(r['change_within'], '.0%')} worst "
+                  f"{_fmt(r['worst_change_error'], '.1f')} {r['unit']}" for r in promise]
     detection = heel_lift_detection(verdicts)
     if detection:
         lines += ["", "heel_lift flagged, by the true heel rise at the peak (knee-to-wall)"]
@@ -379,6 +423,7 @@ def main() -> None:
             "quality_monotonicity": quality_monotonicity(verdicts),
             "by_condition": by_condition(verdicts),
             "heel_lift_detection": heel_lift_detection(verdicts),
+            "change_promise": change_promise(verdicts),
             "trials": [
                 {**v.__dict__, "within": v.within, "confident_miss": v.confident_miss}
                 for v in verdicts

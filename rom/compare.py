@@ -121,7 +121,8 @@ class Change:
         True/False when the change is real (:attr:`real_change`) in the better/worse
         direction; None when it is not (or there is no MDC): no detectable change.
     reliable : bool
-        Both measurements were reliable; when False the change must not be interpreted.
+        Both measurements were comparable (:attr:`rom.measurement.Measurement.comparable`:
+        reliable, or sharing a known bias); when False the change must not be interpreted.
     uncertainty : float or None
         Combined uncertainty of the two values, ``sqrt(u_pre**2 + u_post**2)`` in ``unit``
         (:func:`combined_uncertainty`); None when neither value has one.
@@ -196,7 +197,7 @@ def compare_measurements(pre: Measurement, post: Measurement) -> Change:
     if pre.value is None or post.value is None:
         raise MeasurementError("both measurements need a value to be compared")
     return change(
-        pre.value, post.value, pre.test, pre.unit, reliable=pre.reliable and post.reliable,
+        pre.value, post.value, pre.test, pre.unit, reliable=pre.comparable and post.comparable,
         pre_uncertainty=pre.uncertainty, post_uncertainty=post.uncertainty,
     )
 

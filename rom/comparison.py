@@ -33,7 +33,8 @@ class ComparisonLine:
     change : compare.Change or None
         Post − pre, judged against the MDC95 and the two values' combined uncertainty;
         None unless both phases have a value and the test has an MDC table entry.
-        ``change.reliable`` is False when either end is.
+        ``change.reliable`` is False unless both ends are comparable
+        (:attr:`rom.measurement.Measurement.comparable`).
     mdc : float or None
         MDC95 of the test in ``unit`` (None when not established in that unit).
     mdc_source : str
@@ -71,9 +72,11 @@ class ComparisonLine:
         return measurement is not None and bool(measurement.reliable)
 
     @property
-    def both_reliable(self) -> bool:
-        """A change is only as trustworthy as both its ends."""
-        return self.reliable("pre") and self.reliable("post")
+    def comparable(self) -> bool:
+        """A change is only as trustworthy as both its ends: both recorded and comparable
+        (:attr:`rom.measurement.Measurement.comparable`), though a value may be unreliable."""
+        return self.pre is not None and self.post is not None and (
+            self.pre.comparable and self.post.comparable)
 
     @property
     def exceeds_mdc(self) -> bool | None:
@@ -115,7 +118,8 @@ class AsymmetryLine:
     asymmetry : compare.Asymmetry
         ``difference`` is left − right in ``unit``; ``exceeds_mdc`` None without an MDC.
     reliable : bool
-        Both sides' measurements are reliable.
+        Both sides' measurements are comparable
+        (:attr:`rom.measurement.Measurement.comparable`).
     """
 
     test: str
@@ -170,7 +174,7 @@ def compare_pair(test: str, side: str, pre: Measurement | None,
     if (entry is not None and pre is not None and post is not None
             and pre.value is not None and post.value is not None):
         delta = compare.change(pre.value, post.value, test, unit,
-                               reliable=bool(pre.reliable and post.reliable),
+                               reliable=pre.comparable and post.comparable,
                                pre_uncertainty=pre.uncertainty,
                                post_uncertainty=post.uncertainty)
     reasons = [code for m in present for code in m.reasons]
@@ -204,7 +208,7 @@ def asymmetry_lines(lines: Sequence[ComparisonLine]) -> list[AsymmetryLine]:
             result.append(AsymmetryLine(
                 test=test, unit=left.unit, phase=phase, left=lm, right=rm,
                 asymmetry=compare.asymmetry(lm.value, rm.value, test, left.unit),
-                reliable=bool(lm.reliable and rm.reliable),
+                reliable=lm.comparable and rm.comparable,
             ))
             break
     return result

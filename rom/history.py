@@ -84,7 +84,8 @@ class TechniqueEffect:
 
 def session_changes(points: Iterable[PhasePoint],
                     include: Include | None = None) -> list[SessionChange]:
-    """Every session's reliable pre/post changes, per test and side, in session order.
+    """Every session's pre/post changes whose ends are comparable
+    (:attr:`rom.measurement.Measurement.comparable`), per test and side, in session order.
 
     When a session holds several measurements of one test, side and phase, the latest
     recorded counts.  ``include`` keeps only the points it accepts (e.g. trials the user
@@ -111,7 +112,7 @@ def session_changes(points: Iterable[PhasePoint],
         if pre is None or post is None:
             continue
         a, b = pre.measurement, post.measurement
-        if a.value is None or b.value is None or not (a.reliable and b.reliable):
+        if not (a.comparable and b.comparable):
             continue
         if a.unit != b.unit or spec_for(test) is None:
             continue  # a free reading by hand (rom.manual.HAND_READINGS) has no test's rules

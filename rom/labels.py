@@ -54,12 +54,11 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "too large (about 15 % when it is half a metre behind you and you are 3 m from the "
     "camera). Enter your height so the scale can be checked, and use the same setting for "
     "the before and after clips."),
-    "deep_flexion_underread": N_("In deep knee bends the knee point is the least certain "
-    "part of the picture (thigh and calf overlap). rom measures the angle from the thigh "
-    "and shin lengths seen while standing, which undoes much of the pose model's "
-    "under-reading, but on test clips the value could still read 5-8 degrees low. Compare "
-    "it only with other deep-bend measurements filmed the same way: the change between "
-    "them is more trustworthy than the value itself."),
+    "deep_flexion_underread": N_("In deep knee bends the pose model places the knee and hip "
+    "points less well (thigh and calf overlap), and on test clips the value read 2-8 "
+    "degrees low, so it is not given as a reliable number. The bias is the same in every "
+    "deep bend of this knee filmed the same way, so the change between two such "
+    "measurements is still measured and judged."),
     "not_levelled": N_("The camera's tilt is unknown, so angles to vertical assume the phone "
                        "was held level. Use a tripod with a level or calibrate the camera's tilt."),
     "no_person": N_("No person was found in the video."),

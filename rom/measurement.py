@@ -42,8 +42,18 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
         "scale_conflict",
         "too_uncertain",
         "views_disagree",
+        "deep_flexion_underread",
     }
 )
+
+#: Invalidating reasons that leave a *change* measurable.  The value is not promised (it
+#: reads low by a bias that no single clip reveals), but the bias is the pose model's and
+#: shared by every reading with the same reason, so the difference of two readings of one
+#: test, side and camera set-up stays within the promise where the value does not
+#: (:attr:`Measurement.comparable`).  Deep knee flexion: on synthetic quad stretches
+#: (peaks 122-140 deg) the values read 2-8 deg low while their pre -> post changes were off
+#: by 1.2-1.6 deg; ``benchmarks/reliability.py`` prints both.
+CHANGE_ONLY_REASONS: frozenset[str] = frozenset({"deep_flexion_underread"})
 
 
 #: The keys of :meth:`Measurement.to_dict`, in order; the store keeps the same columns.
@@ -159,7 +169,8 @@ class Measurement:
     quality : float
         0..1; see :func:`rom.protocols.assessment.quality_score`.
     reliable : bool
-        False when any reason in :data:`INVALIDATING_REASONS` applies (or no value).
+        False when any reason in :data:`INVALIDATING_REASONS` applies (or no value).  A
+        change needs less: see :attr:`comparable`.
     reasons : tuple of str
         Machine codes; :data:`rom.labels.REASON_TEXT` says each in plain words.
     peak_time_s, peak_frame : float or None, int or None
@@ -190,6 +201,20 @@ class Measurement:
     provenance: dict[str, str] = field(default_factory=dict)
     uncertainty: float | None = None
     calibration: CalibrationUsed | None = None
+
+    @property
+    def comparable(self) -> bool:
+        """Whether a change to or from this value can be interpreted.
+
+        True when the value is reliable, or when the only invalidating reasons are
+        :data:`CHANGE_ONLY_REASONS` (a bias the other end of the change shares).  Pre/post
+        changes, left/right asymmetries and session-to-session changes need both ends
+        comparable; norms and the value itself need :attr:`reliable`.
+        """
+        if self.value is None:
+            return False
+        invalid = INVALIDATING_REASONS.intersection(self.reasons)
+        return self.reliable or (bool(invalid) and invalid <= CHANGE_ONLY_REASONS)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-compatible dict (tuples become lists)."""

@@ -164,9 +164,11 @@ def asymmetric(left: float, right: float, threshold: AsymmetryThreshold) -> bool
 def include_in_trend(measurement: Measurement, opt_in: bool) -> bool:
     """Whether ``measurement`` belongs in a trend over time.
 
-    Reliable values with a number always do; an unreliable one only when the user opted in
-    (``opt_in``) to see them; one without a value never does.
+    A trend shows change, so comparable values always do
+    (:attr:`rom.measurement.Measurement.comparable`: reliable, or sharing a known bias such
+    as deep knee flexion's); any other value with a number only when the user opted in
+    (``opt_in``) to see it; one without a value never does.
     """
     if measurement.value is None:
         return False
-    return bool(measurement.reliable) or opt_in
+    return measurement.comparable or opt_in

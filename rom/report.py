@@ -146,8 +146,8 @@ def measurements_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
 class TrendSeries:
     """One test and side over the person's sessions up to the reported one.
 
-    ``before``/``after`` hold the reliable values in stored units (``unit``), one per
-    date, None where that phase has no reliable value.
+    ``before``/``after`` hold the comparable values (:func:`rom.norms.include_in_trend`) in
+    stored units (``unit``), one per date, None where that phase has none.
     """
 
     test: str
@@ -166,8 +166,8 @@ def trend_series(history: Sequence[HistoryPoint], lines: Sequence[ComparisonLine
                  session_id: int, until: dt.date) -> list[TrendSeries]:
     """Each reported test and side over the sessions up to ``until`` (the report's date).
 
-    The values of the dashboard's history chart (:func:`rom.trend.session_values`), reliable
-    ones only (no opt-in); a series needs two sessions or more to be a trend.  Sessions
+    The values of the dashboard's history chart (:func:`rom.trend.session_values`),
+    comparable ones only (no opt-in); a series needs two sessions or more to be a trend.  Sessions
     dated after the reported one are left out; ``session_id`` (the reported one) is always in.
     """
     shown = [point for point in history
@@ -461,7 +461,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 def _verdict(line: ComparisonLine) -> tuple[str, colors.Color]:
     """Words (never colour alone) for whether the change is beyond measurement noise."""
-    if not line.both_reliable:
+    if not line.comparable:
         return _("Unreliable – re-film"), _WARN
     if line.exceeds_mdc is None:
         return _("No MDC known"), _MUTED
@@ -483,7 +483,7 @@ def _value_cell(value: float | None, unit: str, reliable: bool,
 
 def _change_cell(text: str, line: ComparisonLine) -> str:
     """A change is only as trustworthy as both its ends."""
-    return (text if line.both_reliable or text == "–"
+    return (text if line.comparable or text == "–"
             else _("{value} (unreliable)").format(value=text))
 
 

@@ -9,8 +9,8 @@ History tab (:func:`rom.dashboard.history.history_figure`) and the PDF report
 Values are in the test's stored unit (degrees or centimetres, the conventions of each
 protocol module in :mod:`rom.protocols`); ``before`` is the session's pre value (before the
 technique), ``after`` its post value.  Which values belong in a trend is
-:func:`rom.norms.include_in_trend`'s rule: reliable ones, and unreliable ones only when the
-user opted in.
+:func:`rom.norms.include_in_trend`'s rule: comparable ones (reliable, or sharing a known
+bias), and the others only when the user opted in.
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ class SessionValue:
         The pre and post values in the quantity's unit; None where that phase has no value
         that belongs in the trend.
     before_reliable, after_reliable : bool
-        Whether each value was measured reliably (False only when the user opted in to
-        unreliable values; a missing value counts as reliable).
+        Whether each value was measured reliably (False for a comparable value with a known
+        bias, or when the user opted in to unreliable values; a missing value counts as
+        reliable).
     """
 
     session_id: int

@@ -172,16 +172,17 @@ def trials_change(
 
 
 def summarised_trials(trials: Sequence[Measurement]) -> list[Measurement]:
-    """The trials a phase summary is made of: reliable, with a value, in one unit.
+    """The trials a phase summary is made of: comparable (reliable, or sharing a known bias,
+    :attr:`rom.measurement.Measurement.comparable`), with a value, in one unit.
 
     The unit is that of the first such trial (a toe-touch reach is in cm with a marker in
     view, as a fraction of height without); trials in another unit are left out.
     """
-    kept = [m for m in trials if m.reliable and m.value is not None]
+    kept = [m for m in trials if m.comparable]
     return [m for m in kept if m.unit == kept[0].unit] if kept else []
 
 
-def reliable_values(trials: Sequence[Measurement]) -> tuple[list[float], list[float | None]]:
+def summarised_values(trials: Sequence[Measurement]) -> tuple[list[float], list[float | None]]:
     """The values and uncertainties of :func:`summarised_trials`."""
     kept = summarised_trials(trials)
     return [float(m.value) for m in kept if m.value is not None], [m.uncertainty for m in kept]
@@ -189,10 +190,11 @@ def reliable_values(trials: Sequence[Measurement]) -> tuple[list[float], list[fl
 
 def phase_summaries(test: str, trials_by_phase: Mapping[str, Sequence[Measurement]]
                     ) -> dict[str, PhaseSummary]:
-    """Summary of each phase (``"pre"``/``"post"``) with at least one reliable trial."""
+    """Summary of each phase (``"pre"``/``"post"``) with at least one comparable trial
+    (:func:`summarised_trials`)."""
     summaries = {}
     for phase, trials in trials_by_phase.items():
-        values, uncertainties = reliable_values(trials)
+        values, uncertainties = summarised_values(trials)
         if values:
             summaries[phase] = summarise_phase(test, values, uncertainties)
     return summaries
@@ -225,13 +227,13 @@ def summary_measurement(trials: Sequence[Measurement], summary: PhaseSummary,
 def phase_measurement(trials: Sequence[Measurement], statistic: Statistic = "mean"
                       ) -> Measurement:
     """The one measurement standing for a phase's ``trials`` (at least one), as the verdict
-    card shows it: :func:`summary_measurement` of the reliable trials when there are two or
-    more, else the only reliable one, else the first trial (unreliable, as the card shows
-    it, :func:`summary_comparison`)."""
+    card shows it: :func:`summary_measurement` of the comparable trials
+    (:func:`summarised_trials`) when there are two or more, else the only comparable one,
+    else the first trial (not comparable, as the card shows it, :func:`summary_comparison`)."""
     kept = summarised_trials(trials)
     if len(kept) < 2:
         return kept[0] if kept else trials[0]
-    values, uncertainties = reliable_values(kept)
+    values, uncertainties = summarised_values(kept)
     return summary_measurement(kept, summarise_phase(kept[0].test, values, uncertainties),
                                statistic)
 
@@ -279,8 +281,8 @@ def summary_comparison(
 ) -> ComparisonLine | None:
     """The before/after line of one test and side when a phase has several trials.
 
-    Each phase with a reliable trial is represented by :func:`summary_measurement`; a phase
-    without one by its first trial (unreliable, as it is shown).  The change is
+    Each phase with a comparable trial is represented by :func:`summary_measurement`; a
+    phase without one by its first trial (unreliable, as it is shown).  The change is
     :func:`trials_change`, so the trials' spread is in its uncertainty.  None when no phase
     has more than one trial: the one-trial line is :func:`rom.comparison.compare_pair`'s.
     """

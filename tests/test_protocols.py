@@ -409,12 +409,12 @@ def test_left_right_swap_frames_rejected() -> None:
 def test_knee_flexion_known(side: str) -> None:
     cal = Calibration(cm_per_px=1 / PX_PER_CM)
     m = measure(
-        make_track(quad_stretch(130.0, side=side)), "knee-flexion", calibration=cal
+        make_track(quad_stretch(100.0, side=side)), "knee-flexion", calibration=cal
     ).measurement
     assert m.side == side
-    assert m.value == pytest.approx(130.0, abs=0.1)
+    assert m.value == pytest.approx(100.0, abs=0.1)
     assert m.reliable, m.reasons
-    leg = leg_from_hip(np.array([0.0, ANKLE_U + SHANK + THIGH]), -5.0, 130.0)
+    leg = leg_from_hip(np.array([0.0, ANKLE_U + SHANK + THIGH]), -5.0, 100.0)
     assert m.secondary["heel_to_hip_cm"] == pytest.approx(
         float(np.linalg.norm(leg.heel - leg.hip)), abs=0.2
     )
@@ -422,7 +422,7 @@ def test_knee_flexion_known(side: str) -> None:
 
 
 def test_knee_flexion_user_side_overrides() -> None:
-    m = measure(make_track(quad_stretch(120.0)), "knee-flexion", side="right").measurement
+    m = measure(make_track(quad_stretch(100.0)), "knee-flexion", side="right").measurement
     assert m.side == "right"
     assert m.value == pytest.approx(0.0, abs=0.1)
 
@@ -673,7 +673,10 @@ def test_deep_knee_flexion_is_flagged_as_likely_underread() -> None:
     deep = measure(make_track(quad_stretch(130.0)), "knee-flexion").measurement
     moderate = measure(make_track(quad_stretch(100.0)), "knee-flexion").measurement
     assert "deep_flexion_underread" in deep.reasons
-    assert deep.reliable and deep.value == pytest.approx(130.0, abs=0.1)
+    # Not promised as a value (it reads low in real footage), but its change is.
+    assert not deep.reliable and deep.comparable
+    assert deep.value == pytest.approx(130.0, abs=0.1)
+    assert moderate.reliable
     assert "deep_flexion_underread" not in moderate.reasons
     assert deep.quality < moderate.quality
 
@@ -788,8 +791,8 @@ def test_empty_track() -> None:
 
 def test_knee_flexion_lying_prone_is_orientation_free() -> None:
     # The whole figure turned 90 deg on screen (as if lying prone): the included angle holds.
-    m = measure(make_track(quad_stretch(125.0), roll_deg=90.0), "knee-flexion").measurement
-    assert m.value == pytest.approx(125.0, abs=0.1)
+    m = measure(make_track(quad_stretch(100.0), roll_deg=90.0), "knee-flexion").measurement
+    assert m.value == pytest.approx(100.0, abs=0.1)
     assert m.reliable, m.reasons
 
 
@@ -839,7 +842,7 @@ LEVEL = Calibration(roll_source="user")  # a typed roll, good to +-1 deg
 
 
 def test_quad_stretch_on_the_wrong_leg_says_other_leg_moved() -> None:
-    track = make_track(quad_stretch(120.0, side="right"))
+    track = make_track(quad_stretch(100.0, side="right"))
     auto = measure(track, "knee-flexion", calibration=LEVEL).measurement
     assert auto.side == "right" and auto.reliable, auto.reasons
     wrong = measure(track, "knee-flexion", side="left", calibration=LEVEL).measurement
@@ -917,7 +920,7 @@ def test_an_ankle_drawn_in_an_impossible_place_is_implausible() -> None:
             row[sided("right", "ANKLE"), :2] = knee + shank
 
     m = measure(
-        make_track(quad_stretch(120.0, side="right"), edit=misplace), "knee-flexion",
+        make_track(quad_stretch(100.0, side="right"), edit=misplace), "knee-flexion",
         side="right", calibration=LEVEL,
     ).measurement
     assert "implausible_pose" in m.reasons and not m.reliable
@@ -945,7 +948,7 @@ def test_knee_views_disagree_when_the_models_3d_shank_leaves_the_image_plane(
     assert m.secondary["knee_angle_world_deg"] == pytest.approx(expected, abs=0.5)
     assert m.value == pytest.approx(120.0, abs=1.0)
     assert ("views_disagree" in m.reasons) is disagree
-    assert m.reliable is not disagree
+    assert m.comparable is not disagree  # 120 deg is deep: comparable at best
 
 
 def test_a_knee_bent_backwards_is_implausible() -> None:
@@ -961,7 +964,7 @@ def test_a_knee_bent_backwards_is_implausible() -> None:
 def test_people_and_identity_flags_reach_the_measurement() -> None:
     from dataclasses import replace
 
-    track = make_track(quad_stretch(120.0))
+    track = make_track(quad_stretch(100.0))
     n = len(track)
     crowded = replace(track, people_count=np.full(n, 2, dtype=np.int16))
     m = measure(crowded, "knee-flexion", calibration=LEVEL).measurement
@@ -980,7 +983,7 @@ def test_people_and_identity_flags_reach_the_measurement() -> None:
 @pytest.mark.parametrize("why", ["too_small", "blurred", "too_few_frames", "inconsistent"])
 def test_a_rejected_marker_says_why(why: str) -> None:
     cal = Calibration(roll_source="user", marker_rejection=why)
-    m = measure(make_track(quad_stretch(120.0)), "knee-flexion", calibration=cal).measurement
+    m = measure(make_track(quad_stretch(100.0)), "knee-flexion", calibration=cal).measurement
     assert f"marker_{why}" in m.reasons and m.reliable
     assert REASON_TEXT[f"marker_{why}"]
 
@@ -990,30 +993,39 @@ def test_a_camera_turn_seen_in_the_3d_shoulders_is_not_side_on() -> None:
     def turn(i: int, t: float, row: np.ndarray) -> None:
         row[Landmark.LEFT_SHOULDER, 5] += 0.06  # x, metres; the shoulders are 0.08 m apart in z
 
-    turned = measure(make_track(quad_stretch(120.0), edit=turn), "knee-flexion", calibration=LEVEL)
+    turned = measure(make_track(quad_stretch(100.0), edit=turn), "knee-flexion", calibration=LEVEL)
     assert "not_side_on" in turned.measurement.reasons and not turned.measurement.reliable
-    straight = measure(make_track(quad_stretch(120.0)), "knee-flexion", calibration=LEVEL)
+    straight = measure(make_track(quad_stretch(100.0)), "knee-flexion", calibration=LEVEL)
     assert "not_side_on" not in straight.measurement.reasons
 
 
-def test_knee_flexion_reads_the_3d_turn_at_rest_not_in_the_stretch() -> None:
+def test_knee_and_hip_read_the_3d_turn_at_rest_not_in_the_movement() -> None:
     # The model's 3-D shoulders turn ~37 deg only while the knee is held bent (a hand
-    # reaching back for the ankle), not while standing: the camera did not turn.
+    # reaching back for the ankle) or the lunge is held, not while standing: the camera
+    # did not turn.
     def turn_in_the_hold(i: int, t: float, row: np.ndarray) -> None:
         if 2.0 <= t <= 3.0:
             row[Landmark.LEFT_SHOULDER, 5] += 0.06
 
+    def turn_throughout(i: int, t: float, row: np.ndarray) -> None:
+        row[Landmark.LEFT_SHOULDER, 5] += 0.06
+
     stretch = measure(
-        make_track(quad_stretch(120.0), edit=turn_in_the_hold), "knee-flexion",
+        make_track(quad_stretch(100.0), edit=turn_in_the_hold), "knee-flexion",
         calibration=LEVEL,
     ).measurement
     assert "not_side_on" not in stretch.reasons and stretch.reliable
-    # A lunge reads it over the held peak, where it stays a reason.
     lunging = measure(
         make_track(runners_lunge(20.0), edit=turn_in_the_hold), "hip-extension",
         calibration=LEVEL,
     ).measurement
-    assert "not_side_on" in lunging.reasons
+    assert "not_side_on" not in lunging.reasons and lunging.reliable, lunging.reasons
+    # A camera that is turned shows at rest too.
+    turned = measure(
+        make_track(runners_lunge(20.0), edit=turn_throughout), "hip-extension",
+        calibration=LEVEL,
+    ).measurement
+    assert "not_side_on" in turned.reasons and not turned.reliable
 
 
 def test_rest_frames_are_those_far_from_the_peak() -> None:
@@ -1052,12 +1064,12 @@ def test_too_uncertain_when_the_held_value_wavers_beyond_the_tolerance() -> None
     95 % uncertainty passes the 5 deg promise: the value is kept but not reliable; at
     1 px it is well inside and stays reliable."""
     cal = Calibration(cm_per_px=1 / PX_PER_CM)
-    noisy = measure(make_track(quad_stretch(120.0), noise_px=10.0), "knee-flexion",
+    noisy = measure(make_track(quad_stretch(100.0), noise_px=10.0), "knee-flexion",
                     calibration=cal).measurement
     assert noisy.uncertainty is not None and noisy.uncertainty > 5.0
     assert "too_uncertain" in noisy.reasons and not noisy.reliable
-    assert noisy.value == pytest.approx(120.0, abs=5.0)
-    steady = measure(make_track(quad_stretch(120.0), noise_px=1.0), "knee-flexion",
+    assert noisy.value == pytest.approx(100.0, abs=5.0)
+    steady = measure(make_track(quad_stretch(100.0), noise_px=1.0), "knee-flexion",
                      calibration=cal).measurement
     assert steady.uncertainty is not None and steady.uncertainty < 5.0
     assert "too_uncertain" not in steady.reasons and steady.reliable

@@ -224,3 +224,17 @@ def test_history_counts_several_trials_as_the_verdict_card_does() -> None:
     # By "best" the history follows the best trials, 102 -> 134.
     (best,) = session_changes(summarised_points(points, "best"))
     assert best.change.absolute == pytest.approx(32.0)
+
+
+def test_deep_bends_are_summarised_for_the_change_and_other_doubts_are_not() -> None:
+    deep = ("deep_flexion_underread",)
+    trials = {"pre": [dataclasses.replace(_m(v), reliable=False, reasons=deep)
+                      for v in (118.0, 120.0)],
+              "post": [dataclasses.replace(_m(v), reliable=False, reasons=deep)
+                       for v in (130.0, 132.0)]
+              + [dataclasses.replace(_m(90.0), reliable=False, reasons=("views_disagree",))]}
+    line = summary_comparison(KNEE, "left", trials, "mean")
+    assert line is not None and line.change is not None and line.change.reliable
+    assert line.value("pre") == pytest.approx(119.0)
+    assert line.value("post") == pytest.approx(131.0)  # the doubtful 90 left out
+    assert line.change.absolute == pytest.approx(12.0)

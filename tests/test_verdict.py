@@ -3,6 +3,7 @@ the clinical reference numbers (rom.norms) and the trend rule."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,10 @@ def test_unreliable_values_stay_out_of_trends_unless_opted_in() -> None:
     assert not norms.include_in_trend(_m(30.0, reliable=False), opt_in=False)
     assert norms.include_in_trend(_m(30.0, reliable=False), opt_in=True)
     assert not norms.include_in_trend(_m(None, reliable=False), opt_in=True)
+    # A deep knee bend reads low but its trend is a change: it belongs without opting in.
+    deep = dataclasses.replace(_m(128.0, test="knee-flexion", reliable=False),
+                               reasons=("deep_flexion_underread",))
+    assert norms.include_in_trend(deep, opt_in=False)
 
 
 def test_the_video_overlay_names_the_measured_leg() -> None:

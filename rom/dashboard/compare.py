@@ -42,7 +42,7 @@ def _verdict_kind(line: ComparisonLine) -> str:
     """What one pre/post line shows: a key of the verdict texts above."""
     if line.value("pre") is None or line.value("post") is None:
         return "incomplete"
-    if not line.both_reliable:
+    if not line.comparable:
         return "unreliable"
     if line.exceeds_mdc is None:
         return "no_mdc"
@@ -237,6 +237,8 @@ def show_verdict_card(line: ComparisonLine) -> None:
                                              uncertainty=measurement.uncertainty)
                 trust = (_("reliable, quality {quality}").format(
                     quality=f"{measurement.quality:.0%}") if measurement.reliable
+                         else _("reads low, so only its change is measured")
+                         if measurement.comparable
                          else _("unreliable, do not use this number"))
                 if is_corrected(measurement):
                     trust += f", {_(CORRECTED_LABEL)}"
@@ -273,7 +275,7 @@ def table_rows(lines: Sequence[ComparisonLine]) -> list[dict[str, str]]:
             _("After"): labels.trusted_value(line.value("post"), line.unit, line.reliable("post"),
                                              marker=" ⚠", uncertainty=line.uncertainty("post"))
             + adjusted_suffix(line.post),
-            _("Change"): labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
+            _("Change"): labels.trusted_value(_absolute(line), line.unit, line.comparable,
                                               signed=True, marker=" ⚠"),
             _("% change"): labels.format_percent(_percent(line)),
             _("MDC"): labels.format_value(line.mdc, line.unit),
@@ -441,7 +443,7 @@ def show_headline(line: ComparisonLine) -> None:
                                                  line.reliable("post"),
                                                  uncertainty=line.uncertainty("post")),
                    border=True)
-    cols[2].metric(_("Change"), labels.trusted_value(_absolute(line), line.unit, line.both_reliable,
+    cols[2].metric(_("Change"), labels.trusted_value(_absolute(line), line.unit, line.comparable,
                                                   signed=True),
                    delta=change_words(line) or None,
                    # An arrow would mislead: for the toe touch, down is better.

@@ -73,7 +73,8 @@ def history_figure(data: trend.Trend,
     """One test over time: left and right against the session date, and their difference.
 
     The top panel has each side's before and after values per session (after: solid line,
-    diamonds; hollow markers are unreliable values, shown only when opted in), the ± MDC
+    diamonds; hollow markers are unreliable values: comparable ones such as deep knee
+    flexion, and the others only when opted in), the ± MDC
     band around each side's first before value (values inside it are indistinguishable
     from that baseline) and the published typical range shaded.  The bottom panel, when
     both sides were measured in a session, has ``|left - right|`` per session and phase
@@ -238,7 +239,8 @@ def show(store: Store, person: PersonInfo | None) -> None:
                   "the first tab; results are saved automatically.").format(
             person=literal(person.name)))
         return
-    # Unreliable values stay out of the trends unless the user asks for them (issue 13).
+    # Values that are not comparable stay out of the trends unless the user asks for them
+    # (issue 13).
     opt_in = st.checkbox(_(INCLUDE_UNRELIABLE), key="trend_include_unreliable",
                          help=_(INCLUDE_UNRELIABLE_HELP))
     # Several trials of a phase count as the verdict card shows them (mean or best).

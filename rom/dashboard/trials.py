@@ -25,14 +25,14 @@ from rom.trials import (
     PhaseSummary,
     Statistic,
     phase_summaries,
-    reliable_values,
     statistic_from_setting,
+    summarised_values,
     trials_change,
 )
 from rom.vocabulary import PHASES
 
 __all__ = ["STATISTIC_SETTING", "TEXT", "card_note", "chosen_statistic",
-           "phase_summaries", "reliable_values", "show_trials", "summary_line",
+           "phase_summaries", "show_trials", "summarised_values", "summary_line",
            "trial_label", "verdict_line"]
 
 #: User-facing words of this module.

@@ -80,7 +80,12 @@ SIDE_ON_MAX_RATIO = 0.12
 #: Largest turn of the camera from side-on that the pose model's 3-D shoulders may show,
 #: degrees (``not_side_on`` beyond it).  The model's guess reads 1-5 deg on side-on clips
 #: and tracks a camera swung towards the person's front (but hardly one swung behind),
-#: so it is a second check, not a replacement for the image ratio.
+#: so it is a second check, not a replacement for the image ratio.  It is read at rest,
+#: standing before or after the lunge, as for knee flexion: in the lunge the model's 3-D
+#: shoulders turned 10-13 deg on side-on synthetic clips whose true shoulders turned
+#: under 0.5 deg (make_set --pairs 8 --seed 919, both hip pairs; seed 505, set006), and
+#: read 1.3-7.8 deg at rest on every clean hip clip of seeds 77, 303, 505 and 919, while
+#: a turned camera shows at rest too.
 MAX_WORLD_YAW_DEG = 10.0
 MAX_TRUNK_LEAN_DEG = 15.0
 #: A lunge puts the feet at least this many foot lengths apart (front ankle ahead of the
@@ -158,6 +163,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
         segments=(tuple(landmark_indices(near, trunk)), tuple(landmark_indices(side, thigh))),
         side_on_max_ratio=SIDE_ON_MAX_RATIO,
         max_world_yaw_deg=MAX_WORLD_YAW_DEG,
+        world_yaw_at_rest=True,
     )
     a = assess(prep, signal, check_roll=True)
     if a.peak is not None:

@@ -35,8 +35,8 @@ Validity
     the standing test).  ``hip_not_flat`` (advisory) when the thigh leaves the trunk's
     line by more than :data:`HIP_OFF_LINE_MAX_DEG` at the peak: a hip lifted off the mat
     slackens the rectus femoris and lets the knee bend further, the compensation the
-    prone test exists to prevent.  ``deep_flexion_underread`` (advisory) from
-    :data:`rom.protocols.knee_flexion.DEEP_FLEXION_DEG`, as standing.
+    prone test exists to prevent.  ``deep_flexion_underread`` (the value unreliable
+    but comparable) from :data:`rom.protocols.knee_flexion.DEEP_FLEXION_DEG`, as standing.
 
     ``lying_pose_unverified`` (invalidating) on every value until a person checks it: the
     pose model learnt mostly from upright people, and on synthetic prone clips
