@@ -17,7 +17,8 @@ A value is **within tolerance** when ``|measured - true|`` is at most 5 deg (ang
 Printed, per test: ``n``; how many values rom called reliable; the share of those within
 tolerance and the share that are confident misses; the worst reliable error; the share of
 clean clips (no hard condition in the truth, see ``tools.synth.truth.conditions``)
-flagged unreliable; and the share of good values (within tolerance) flagged unreliable.
+flagged unreliable, and of those not even comparable (``not_cmp``: no change can be made
+of them either); and the share of good values (within tolerance) flagged unreliable.
 Then quality score bins against the median / 95th percentile absolute error and the
 miss rate (all valued trials), and Kendall's tau of the score against the absolute error
 per unit (over all valued trials and over the reliable ones): the score
@@ -136,6 +137,8 @@ def per_test(verdicts: list[Verdict]) -> list[dict[str, object]]:
                 "worst_reliable_error": None if worst is None else worst.error,
                 "clean_n": len(clean),
                 "clean_flagged": _share(sum(not v.reliable for v in clean), len(clean)),
+                # ... and not even comparable: no change can be made of them either.
+                "clean_not_comparable": _share(sum(not v.comparable for v in clean), len(clean)),
                 "good_flagged": _share(sum(not v.reliable for v in good), len(good)),
             }
         )
@@ -318,14 +321,15 @@ def _fmt(x: object, spec: str = ".2f") -> str:
 def report(verdicts: list[Verdict]) -> list[str]:
     lines = [
         f"{'test':<20}{'n':>4}{'reliable':>9}{'within':>8}{'misses':>8}{'worst':>9}"
-        f"{'clean':>7}{'clean_flag':>11}{'good_flag':>10}  unit"
+        f"{'clean':>7}{'clean_flag':>11}{'not_cmp':>8}{'good_flag':>10}  unit"
     ]
     for row in per_test(verdicts):
         lines.append(
             f"{row['test']:<20}{row['n']:>4}{row['reliable']:>9}"
             f"{_fmt(row['reliable_within'], '.0%'):>8}{_fmt(row['confident_miss'], '.0%'):>8}"
             f"{_fmt(row['worst_reliable_error'], '+.1f'):>9}{row['clean_n']:>7}"
-            f"{_fmt(row['clean_flagged'], '.0%'):>11}{_fmt(row['good_flagged'], '.0%'):>10}"
+            f"{_fmt(row['clean_flagged'], '.0%'):>11}{_fmt(row['clean_not_comparable'], '.0%'):>8}"
+            f"{_fmt(row['good_flagged'], '.0%'):>10}"
             f"  {row['unit']}"
         )
     lines += [

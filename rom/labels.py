@@ -55,7 +55,7 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "camera). Enter your height so the scale can be checked, and use the same setting for "
     "the before and after clips."),
     "deep_flexion_underread": N_("In deep knee bends the pose model places the knee and hip "
-    "points less well (thigh and calf overlap), and on test clips the value read 2-8 "
+    "points less well (thigh and calf overlap), and on test clips the value read up to 8 "
     "degrees low, so it is not given as a reliable number. The bias is the same in every "
     "deep bend of this knee filmed the same way, so the change between two such "
     "measurements is still measured and judged."),

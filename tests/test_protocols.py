@@ -999,6 +999,24 @@ def test_a_camera_turn_seen_in_the_3d_shoulders_is_not_side_on() -> None:
     assert "not_side_on" not in straight.measurement.reasons
 
 
+@pytest.mark.parametrize(("turn_deg", "flagged"), [(10.0, False), (20.0, True)])
+def test_a_toe_touch_admits_a_3d_shoulder_turn_of_at_most_15_degrees(
+    turn_deg: float, flagged: bool
+) -> None:
+    # The stick figure's shoulders are 0.08 m apart in depth: an x offset of
+    # 0.08 tan(turn) turns the model's 3-D shoulder line by ``turn_deg``.
+    def turn(i: int, t: float, row: np.ndarray) -> None:
+        row[Landmark.LEFT_SHOULDER, 5] += 0.08 * math.tan(math.radians(turn_deg))
+
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+    m = measure(
+        make_track(toe_touch(100.0, reach_cm=12.0), edit=turn), "toe-touch", calibration=cal,
+        height_cm=STICK_STATURE_CM,
+    ).measurement
+    assert ("not_side_on" in m.reasons) is flagged
+    assert m.reliable is not flagged, m.reasons
+
+
 def test_knee_and_hip_read_the_3d_turn_at_rest_not_in_the_movement() -> None:
     # The model's 3-D shoulders turn ~37 deg only while the knee is held bent (a hand
     # reaching back for the ankle) or the lunge is held, not while standing: the camera

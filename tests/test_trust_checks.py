@@ -240,6 +240,26 @@ def test_kendall_tau_of_the_reliability_benchmark() -> None:
     assert kendall_tau([1.0], [2.0]) is None
 
 
+def test_the_reliability_benchmark_judges_the_changes_it_promises() -> None:
+    from benchmarks.reliability import Verdict, change_promise
+
+    def end(pair: str, session: str, error: float, reliable: bool, comparable: bool) -> Verdict:
+        return Verdict(name=f"{pair}_{session}", test="knee-flexion", unit="deg",
+                       true_value=120.0, value=120.0 + error, error=error,
+                       geometry_error=0.0, reliable=reliable, quality=0.5, reasons=(),
+                       conditions={}, clean=True, note="", comparable=comparable,
+                       pair=pair, session=session)
+
+    verdicts = [end("a", "pre", -7.0, False, True), end("a", "post", -6.0, False, True),
+                end("b", "pre", -1.0, True, True), end("b", "post", +5.0, True, True),
+                end("c", "pre", 0.0, True, True), end("c", "post", -9.0, False, False)]
+    (row,) = change_promise(verdicts)
+    # Pair c is not promised (one end not comparable); a's change is 1 deg off, b's 6.
+    assert row["pairs_promised"] == 2 and row["change_only"] == 1
+    assert row["change_within"] == pytest.approx(0.5)
+    assert row["worst_change_error"] == pytest.approx(6.0)
+
+
 def test_fingertip_model_uncertainty_follows_the_hands_angle() -> None:
     """5 % of a 60 px hand is 3 px along the hand: all of it vertical for a hanging hand,
     none for a horizontal one, cos 45 deg of it at 45 deg."""
