@@ -183,9 +183,9 @@ def change_promise(verdicts: list[Verdict]) -> list[dict[str, object]]:
         promised = [(e["pre"], e["post"]) for e in ends.values()
                     if set(e) == {"pre", "post"} and e["pre"].test == test
                     and e["pre"].comparable and e["post"].comparable]
-        errors = [abs((post.error or 0.0) - (pre.error or 0.0)) for pre, post in promised]
         if not promised:
             continue
+        errors = [abs((post.error or 0.0) - (pre.error or 0.0)) for pre, post in promised]
         tolerance = TOLERANCE[promised[0][0].unit]
         out.append({
             "test": test,
