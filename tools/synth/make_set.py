@@ -197,8 +197,7 @@ def main() -> None:
             if i < args.start:
                 continue
             for spec in (pre, replace(post, heel_lift_deg=lift)):
-                _render(replace(spec, name=spec.name.replace("set", "heel", 1),
-                                pair=spec.pair.replace("set", "heel", 1)), args.out)
+                _render(_renamed(spec, "heel"), args.out)
         return
     if args.prone:
         prone_rng = np.random.default_rng([args.seed, 2])
@@ -208,9 +207,7 @@ def main() -> None:
             if i < args.start:
                 continue
             for spec in specs:
-                _render(replace(spec, name=spec.name.replace("set", "prone", 1),
-                                pair=spec.pair.replace("set", "prone", 1),
-                                camera_height_m=height), args.out)
+                _render(replace(_renamed(spec, "prone"), camera_height_m=height), args.out)
         return
     if args.hard:
         hard = [draw_hard(rng, i, tests[i % len(tests)]) for i in range(args.hard)]
@@ -223,6 +220,13 @@ def main() -> None:
             continue
         for spec in specs:
             _render(spec, args.out)
+
+
+def _renamed(spec: ClipSpec, prefix: str) -> ClipSpec:
+    """``spec`` with ``setNNN`` in its name and pair replaced by ``<prefix>NNN``: the
+    special sets' clips keep their own names beside an ordinary set's."""
+    return replace(spec, name=spec.name.replace("set", prefix, 1),
+                   pair=spec.pair.replace("set", prefix, 1))
 
 
 def _render(spec: ClipSpec, out: Path) -> None:
