@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -221,6 +222,87 @@ def test_pitched_camera_is_flagged() -> None:
     assert observation.roll_deg == pytest.approx(0.0, abs=0.3)  # symmetric: cancels out
     estimate = marker.combine_observations([observation], 1)
     assert estimate is not None and estimate.camera_pitched
+
+
+def _pinhole(
+    roll_deg: float, pitch_deg: float, focal_px: float, principal: tuple[float, float]
+) -> Callable[[np.ndarray], np.ndarray]:
+    """Projection of a camera 3 m from a wall, pitched (+ = looking down) and rolled.
+
+    World: x towards the wall, y to the left, z up; the camera at the origin, 1 m high.
+    """
+    p, r = math.radians(pitch_deg), math.radians(roll_deg)
+    # Camera axes in world coordinates before the roll: right, down, forward.
+    forward = np.array([math.cos(p), 0.0, -math.sin(p)])
+    right = np.array([0.0, -1.0, 0.0])
+    down = np.cross(forward, right)
+    # The roll turns the image clockwise on screen for a positive angle: true up leans right.
+    right_r = math.cos(r) * right - math.sin(r) * down
+    down_r = math.sin(r) * right + math.cos(r) * down
+    rotation = np.stack([right_r, down_r, forward])
+    matrix = np.array([[focal_px, 0, principal[0]], [0, focal_px, principal[1]], [0, 0, 1]])
+
+    def project(points: np.ndarray) -> np.ndarray:
+        cam = (np.atleast_2d(points) - [0.0, 0.0, 1.0]) @ rotation.T @ matrix.T
+        return cam[:, :2] / cam[:, 2:]
+
+    return project
+
+
+def _lean_deg(project: Callable[[np.ndarray], np.ndarray], point: np.ndarray) -> float:
+    """Roll of the true vertical through ``point`` in the image (convention of rom)."""
+    low, high = project(np.stack([point, point + np.array([0.0, 0.0, 0.2])]))
+    up = high - low
+    return math.degrees(math.atan2(up[0], -up[1]))
+
+
+def test_marker_roll_is_carried_to_the_person() -> None:
+    """A pitched phone: the true vertical at the person is not the one at the marker.
+
+    Pure projective geometry on exact corners: the marker (15 cm) on the wall 3 m away,
+    far to the left of the picture's centre, the person at the centre.  The four sides'
+    roll is off at the person by about a degree; carried by :func:`marker.roll_at_column`
+    from the horizontal and vertical sides it is within 0.05 deg.
+    """
+    project = _pinhole(roll_deg=3.0, pitch_deg=7.0, focal_px=1000.0, principal=(640.0, 360.0))
+    half = 0.075
+    centre = np.array([3.0, 0.9, 1.1])  # 0.9 m to the person's left of the optical axis
+    corners_3d = centre + np.array(
+        [[0, half, half], [0, -half, half], [0, -half, -half], [0, half, -half]]
+    )  # top-left, top-right, bottom-right, bottom-left as seen from the camera
+    corners = project(corners_3d)
+    person = np.array([2.6, 0.0, 0.5])
+    person_x = float(project(person)[0, 0])
+    true_at_person = _lean_deg(project, person)
+    four_sides = marker.roll_from_marker_corners(corners)
+    assert abs(four_sides - true_at_person) > 0.8  # the problem this solves
+    horizontal, vertical = marker.side_rolls_deg(corners)
+    assert vertical == pytest.approx(_lean_deg(project, centre), abs=0.05)
+    carried = marker.roll_at_column(
+        horizontal, vertical, float(corners[:, 0].mean()), 640.0, person_x
+    )
+    assert carried == pytest.approx(true_at_person, abs=0.05)
+
+
+def test_marker_estimate_at_column() -> None:
+    """Carried only across a baseline long enough; the random part grows with the weights."""
+    estimate = marker.MarkerEstimate(
+        roll_deg=1.5, roll_spread_deg=0.1, cm_per_px=0.3, cm_per_px_spread=0.01,
+        frames_with_marker=20, frames_sampled=20, roll_uncertainty_deg=1.0,
+        horizontal_roll_deg=1.0, vertical_roll_deg=2.0, marker_x_px=100.0,
+        roll_random_sigma_deg=0.1,
+    )
+    carried = estimate.at_column(500.0, principal_x_px=300.0)
+    # The lean grows by 1 deg per 200 px towards the marker: 2 at 100, 1 at 300, 0 at 500.
+    assert carried.roll_deg == pytest.approx(0.0)
+    assert carried.roll_random_sigma_deg == pytest.approx(0.1 * math.sqrt(2) * math.hypot(2, 1))
+    assert carried.roll_uncertainty_deg == pytest.approx(
+        2 * math.hypot(carried.roll_random_sigma_deg, marker.MARKER_SYSTEMATIC_SIGMA_DEG)
+    )
+    near = estimate.at_column(500.0, principal_x_px=100.0 + marker.MIN_TRANSFER_BASELINE_PX / 2)
+    assert near is estimate
+    unknown = marker.MarkerEstimate(1.5, 0.1, 0.3, 0.01, 20, 20)
+    assert unknown.at_column(500.0, 300.0) is unknown
 
 
 def test_calibration_from_video(make_video) -> None:  # type: ignore[no-untyped-def]

@@ -3,7 +3,10 @@
 Precedence of the roll, most explicit first: a roll the user entered (``"user"``/``"floor"``)
 beats the roll of rom's wall marker (``"marker"``), which beats the vertical edges of the
 room (``"scene"``, :mod:`rom.calibrate.vertical`), which beats "assume level" (``"none"``).
-Each records its uncertainty in ``Calibration.roll_uncertainty_deg``.  The marker also gives
+Each records its uncertainty in ``Calibration.roll_uncertainty_deg``.  With the person's
+track, the marker's roll is carried to the person's column
+(:meth:`rom.calibrate.marker.MarkerEstimate.at_column`: a pitched phone's verticals lean
+differently across the picture).  The marker also gives
 the scale at the wall plane.  A lens profile, when given, is fitted to the video's frame
 size and carried along.  The video is decoded once for the marker and the scene.
 """
@@ -107,6 +110,11 @@ def calibrate_video(
         marker = marker_from_observations(seen, min_frames=min_frames)
     calibration = Calibration()
     if isinstance(marker, MarkerEstimate):
+        box = person_box_from_track(track) if track is not None else None
+        if box is not None:  # the true vertical where the person is, not at the marker
+            principal_x = (float(fitted.camera_matrix[0, 2]) if fitted is not None
+                           else frame_size[0] / 2.0)
+            marker = marker.at_column((box[0] + box[2]) / 2.0, principal_x)
         calibration = marker.to_calibration()
     elif use_scene and user_roll is None and grays:
         step = max(1, len(grays) // SCENE_FRAMES)
@@ -160,7 +168,8 @@ def calibration_for_video(
     use_scene : bool
         Without a user or marker roll, take the roll from the room's vertical edges.
     track : PoseTrack, optional
-        The person's landmarks: their box is masked out of the scene's edges.
+        The person's landmarks: their box is masked out of the scene's edges, and the
+        marker's roll is carried to its centre column.
 
     Returns
     -------
