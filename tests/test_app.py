@@ -222,7 +222,7 @@ def test_sample_videos_end_to_end(tmp_path: Path) -> None:
     expected = {}
     for clip in (pre_clip, post_clip):
         track = track_video(clip.path)
-        calibration = calibration_for_video(clip.path, track.frame_size)
+        calibration = calibration_for_video(clip.path, track.frame_size, track=track)
         m = measure(track, test, pre_clip.side, calibration=calibration,
                     height_cm=172.0).measurement
         expected[clip.phase] = m
