@@ -429,8 +429,7 @@ def vertical_convergence_deg(corners: ArrayLike) -> float:
         Degrees; positive when the sides spread apart upwards (camera tilted down towards
         the floor), negative when they spread apart downwards, 0 for a level camera.
     """
-    tl, tr, br, bl = np.asarray(corners, dtype=np.float64).reshape(4, 2)
-    left_up, right_up = tl - bl, tr - br
+    left_up, right_up = _side_ups(corners)[1]
     left_deg = math.degrees(math.atan2(left_up[0], -left_up[1]))
     right_deg = math.degrees(math.atan2(right_up[0], -right_up[1]))
     return right_deg - left_deg
@@ -658,7 +657,7 @@ class MarkerEstimate:
                               self.marker_x_px, principal_x_px, x_px)
         return replace(
             self, roll_deg=roll, roll_random_sigma_deg=random_sigma,
-            roll_uncertainty_deg=2.0 * math.hypot(random_sigma, MARKER_SYSTEMATIC_SIGMA_DEG),
+            roll_uncertainty_deg=_roll_bound_deg(random_sigma),
         )
 
     def to_calibration(self) -> Calibration:
@@ -669,6 +668,12 @@ class MarkerEstimate:
             cm_per_px=self.cm_per_px,
             scale_source="marker" if self.cm_per_px is not None else None,
         )
+
+
+def _roll_bound_deg(random_sigma_deg: float) -> float:
+    """About a 95 % bound (2 sigma) on a marker's roll, degrees: its random 1-sigma part
+    and :data:`MARKER_SYSTEMATIC_SIGMA_DEG` in quadrature."""
+    return 2.0 * math.hypot(random_sigma_deg, MARKER_SYSTEMATIC_SIGMA_DEG)
 
 
 def _robust_spread(values: NDArray[np.float64]) -> float:
@@ -700,7 +705,6 @@ def combine_observations(
     spread = _robust_spread(rolls)
     corner_sigma = roll_sigma_deg(float(np.median([o.side_px for o in observations])))
     random_sigma = max(corner_sigma, spread) / math.sqrt(len(observations))
-    sigma = math.hypot(random_sigma, MARKER_SYSTEMATIC_SIGMA_DEG)
     return MarkerEstimate(
         roll_deg=roll,
         roll_spread_deg=spread,
@@ -711,7 +715,7 @@ def combine_observations(
         vertical_convergence_deg=float(
             np.median([o.vertical_convergence_deg for o in observations])
         ),
-        roll_uncertainty_deg=2.0 * sigma,
+        roll_uncertainty_deg=_roll_bound_deg(random_sigma),
         horizontal_roll_deg=float(np.median([o.horizontal_roll_deg for o in observations])),
         vertical_roll_deg=float(np.median([o.vertical_roll_deg for o in observations])),
         marker_x_px=float(np.median([o.corners_px[:, 0].mean() for o in observations])),

@@ -109,8 +109,8 @@ def calibrate_video(
         min_frames = 1 if is_still_image(path) else MIN_FRAMES
         marker = marker_from_observations(seen, min_frames=min_frames)
     calibration = Calibration()
+    box = person_box_from_track(track) if track is not None else None
     if isinstance(marker, MarkerEstimate):
-        box = person_box_from_track(track) if track is not None else None
         if box is not None:  # the true vertical where the person is, not at the marker
             principal_x = (float(fitted.camera_matrix[0, 2]) if fitted is not None
                            else frame_size[0] / 2.0)
@@ -119,7 +119,6 @@ def calibrate_video(
     elif use_scene and user_roll is None and grays:
         step = max(1, len(grays) // SCENE_FRAMES)
         chosen = grays[::step][:SCENE_FRAMES]
-        box = person_box_from_track(track) if track is not None else None
         scene = estimate_vertical(chosen, person_boxes=[box] * len(chosen))
         if scene is not None:
             calibration = Calibration(
