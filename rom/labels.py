@@ -59,6 +59,11 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "degrees low, so it is not given as a reliable number. The bias is the same in every "
     "deep bend of this knee filmed the same way, so the change between two such "
     "measurements is still measured and judged."),
+    "fingertip_estimated": N_("The fingertip is placed from the pose model's wrist and a "
+    "typical hand length, and on test clips the distance was off by up to about 5 cm, so it "
+    "is not given as a reliable number. That error comes from your own hand and feet and "
+    "the camera, so it is nearly the same in every toe touch filmed the same way: the "
+    "change between two such measurements is still measured and judged."),
     "not_levelled": N_("The camera's tilt is unknown, so angles to vertical assume the phone "
                        "was held level. Use a tripod with a level or calibrate the camera's tilt."),
     "no_person": N_("No person was found in the video."),

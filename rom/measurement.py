@@ -43,19 +43,26 @@ INVALIDATING_REASONS: frozenset[str] = frozenset(
         "too_uncertain",
         "views_disagree",
         "deep_flexion_underread",
+        "fingertip_estimated",
     }
 )
 
 #: Invalidating reasons that leave a *change* measurable.  The value is not promised (it
-#: reads low by a bias that no single clip reveals), but the bias is the pose model's and
+#: is off by a bias that no single clip reveals), but the bias is the pose model's and
 #: shared by every reading with the same reason, so the difference of two readings of one
 #: test, side and camera set-up stays within the promise where the value does not
-#: (:attr:`Measurement.comparable`).  Deep knee flexion: on clean synthetic quad stretches
-#: (true peaks 122-140 deg) the values read 8 deg low to 1 deg high while the pre -> post
-#: changes of 5 pairs were within 1.6 deg; ``benchmarks/reliability.py`` prints both.  A
-#: change from a reliable reading just below the threshold is judged too: the bias grows
-#: with the depth, it does not jump at the threshold.
-CHANGE_ONLY_REASONS: frozenset[str] = frozenset({"deep_flexion_underread"})
+#: (:attr:`Measurement.comparable`); ``benchmarks/reliability.py`` prints both.
+#:
+#: * ``deep_flexion_underread``: on clean synthetic quad stretches (true peaks 122-140 deg)
+#:   the values read 8 deg low to 1 deg high while the pre -> post changes of 5 pairs were
+#:   within 1.6 deg.  A change from a reliable reading just below the threshold is judged
+#:   too: the bias grows with the depth, it does not jump at the threshold.
+#: * ``fingertip_estimated`` (every toe touch): the fingertip is placed from the pose
+#:   model's wrist and the body's typical hand length, and that placement's error is the
+#:   person's and the camera's (see :mod:`rom.protocols.toe_touch`).
+CHANGE_ONLY_REASONS: frozenset[str] = frozenset(
+    {"deep_flexion_underread", "fingertip_estimated"}
+)
 
 
 #: The keys of :meth:`Measurement.to_dict`, in order; the store keeps the same columns.

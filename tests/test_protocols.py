@@ -478,7 +478,30 @@ def test_toe_touch_cm_with_calibration() -> None:
     assert m.value == pytest.approx(12.0, abs=0.1)
     assert m.secondary["trunk_flexion_deg"] == pytest.approx(100.0, abs=0.1)
     assert m.secondary["hip_flexion_deg"] == pytest.approx(100.0, abs=0.1)
-    assert m.reliable, m.reasons
+    # Every reach is a value to compare, never a promised one (see the module).
+    assert m.reasons == ("fingertip_estimated",)
+    assert m.comparable and not m.reliable
+
+
+def test_a_toe_touch_change_is_judged_though_neither_reach_is_promised() -> None:
+    """``fingertip_estimated`` is a change-only reason: the pre -> post change of two
+    reaches is computed and judged while neither value is reliable."""
+    from rom.comparison import compare_pair
+    from rom.measurement import CHANGE_ONLY_REASONS
+
+    cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
+
+    def reach(cm: float) -> Measurement:
+        return measure(make_track(toe_touch(100.0, reach_cm=cm)), "toe-touch",
+                       calibration=cal, height_cm=STICK_STATURE_CM).measurement
+
+    pre, post = reach(12.0), reach(4.0)
+    assert "fingertip_estimated" in CHANGE_ONLY_REASONS and REASON_TEXT["fingertip_estimated"]
+    assert not pre.reliable and not post.reliable
+    line = compare_pair("toe-touch", pre.side, pre, post)
+    assert line.comparable and line.change is not None and line.change.reliable
+    assert line.change.absolute == pytest.approx(-8.0, abs=0.2)
+    assert line.real_change is True and line.improved is True  # 8 cm > the 4.5 cm MDC
 
 
 def test_toe_touch_keeps_the_3d_knuckle_as_a_reading_that_invalidates_nothing() -> None:
@@ -497,7 +520,7 @@ def test_toe_touch_keeps_the_3d_knuckle_as_a_reading_that_invalidates_nothing() 
     assert m.value == pytest.approx(12.0, abs=0.1)
     assert m.secondary["knuckle_to_floor_world_cm"] == pytest.approx(
         m.secondary["knuckle_to_floor_cm"] - 8.0, abs=0.2)
-    assert "views_disagree" not in m.reasons and m.reliable
+    assert "views_disagree" not in m.reasons and m.comparable, m.reasons
 
 
 def test_toe_touch_past_floor_is_negative_and_height_scales() -> None:
@@ -526,10 +549,10 @@ def test_toe_touch_fraction_of_height_without_scale() -> None:
     assert m.unit == "fraction_of_height"
     assert m.value == pytest.approx(20.0 / stature_cm, abs=0.002)
     assert "no_scale" in m.reasons
-    assert m.reliable  # advisory
+    assert m.comparable, m.reasons  # no_scale is advisory
     # With the tilt unknown, a hand this far in front of the foot could be a few cm off.
     unknown = measure(make_track(toe_touch(100.0, reach_cm=20.0)), "toe-touch").measurement
-    assert "tilt_unknown" in unknown.reasons and not unknown.reliable
+    assert "tilt_unknown" in unknown.reasons and not unknown.comparable
 
 
 def test_toe_touch_knees_bent_flagged() -> None:
@@ -635,7 +658,7 @@ def test_marker_behind_the_person_is_caught_with_the_height() -> None:
     ).measurement
     assert "scale_plane_mismatch" in checked.reasons
     assert checked.value == pytest.approx(12.0, abs=0.1)  # the height's scale was used
-    assert checked.reliable  # advisory: the fallback scale is the person's own
+    assert checked.comparable, checked.reasons  # advisory: the height's scale is the person's own
     assert "scale_unchecked" not in checked.reasons
     settings = json.loads(checked.provenance["settings"])
     assert settings["scale_source"] == "height"
@@ -1014,7 +1037,7 @@ def test_a_toe_touch_admits_a_3d_shoulder_turn_of_at_most_15_degrees(
         height_cm=STICK_STATURE_CM,
     ).measurement
     assert ("not_side_on" in m.reasons) is flagged
-    assert m.reliable is not flagged, m.reasons
+    assert m.comparable is not flagged, m.reasons
 
 
 def test_knee_and_hip_read_the_3d_turn_at_rest_not_in_the_movement() -> None:

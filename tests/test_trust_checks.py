@@ -133,23 +133,24 @@ def _toe_touch_with_hand_visibility(visibility: float):  # type: ignore[no-untyp
 def test_a_hidden_measuring_hand_invalidates_the_reach() -> None:
     """The fingertip is placed from the wrist and the index knuckle alone: rated 0.4 (more
     likely hidden than seen) they invalidate the reach, although the legs, pooled with them
-    in the common visibility check, are well seen; at 0.6 the reach stays reliable."""
+    in the common visibility check, are well seen; at 0.6 the reach stays comparable."""
     from rom.labels import REASON_TEXT
     from rom.measurement import INVALIDATING_REASONS
 
     hidden = _toe_touch_with_hand_visibility(0.4)
-    assert "hand_hidden" in hidden.reasons and not hidden.reliable
+    assert "hand_hidden" in hidden.reasons and not hidden.comparable
     assert "low_visibility" not in hidden.reasons  # the pooled median is still high
     assert hidden.value == pytest.approx(12.0, abs=0.2)  # still reported, flagged
     seen = _toe_touch_with_hand_visibility(0.6)
-    assert "hand_hidden" not in seen.reasons and seen.reliable, seen.reasons
+    assert "hand_hidden" not in seen.reasons and seen.comparable, seen.reasons
     assert "hand_hidden" in INVALIDATING_REASONS and REASON_TEXT["hand_hidden"]
 
 
 def test_a_marker_that_makes_the_person_shorter_invalidates_the_reach() -> None:
     """A wall marker behind the person implies a taller stature (advisory mismatch, the
-    height's scale is used and kept reliable); one implying a 15 % shorter person cannot be
-    on the wall behind, so the height or the stature is wrong: ``scale_conflict``."""
+    height's scale is used and the reach kept comparable); one implying a 15 % shorter
+    person cannot be on the wall behind, so the height or the stature is wrong:
+    ``scale_conflict``."""
     from rom.calibration import Calibration
     from rom.labels import REASON_TEXT
     from rom.protocols import measure
@@ -164,9 +165,9 @@ def test_a_marker_that_makes_the_person_shorter_invalidates_the_reach() -> None:
 
     behind = reach(1.1 / PX_PER_CM).measurement
     assert "scale_plane_mismatch" in behind.reasons and "scale_conflict" not in behind.reasons
-    assert behind.reliable and behind.value == pytest.approx(12.0, abs=0.1)
+    assert behind.comparable and behind.value == pytest.approx(12.0, abs=0.1)
     in_front = reach(0.85 / PX_PER_CM).measurement
-    assert "scale_conflict" in in_front.reasons and not in_front.reliable
+    assert "scale_conflict" in in_front.reasons and not in_front.comparable
     assert in_front.value == pytest.approx(12.0, abs=0.1)  # the height's scale, flagged
     assert REASON_TEXT["scale_conflict"]
     # The rule itself: 6 % below the stated height is the scales' combined precision.
@@ -301,4 +302,4 @@ def test_the_toe_touch_uncertainty_includes_the_hand_length_spread(
     assert with_hands.uncertainty is not None and without.uncertainty is not None
     added = math.sqrt(with_hands.uncertainty**2 - without.uncertainty**2)
     assert added == pytest.approx(0.05 * 0.108 * 0.94 * STICK_STATURE_CM, rel=0.05)
-    assert with_hands.uncertainty < 3.0 and with_hands.reliable, with_hands.reasons
+    assert with_hands.uncertainty < 3.0 and with_hands.comparable, with_hands.reasons

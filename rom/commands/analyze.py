@@ -223,7 +223,7 @@ def _print_measurement(measurement: Measurement) -> None:
     print(f"{measurement.test} ({measurement.side}): {shown}{when}, "
           f"quality {measurement.quality:.2f}")
     if measurement.comparable and not measurement.reliable:
-        print("READS LOW: use only its change from a reading with the same bias")
+        print("NOT EXACT ON ITS OWN: use only its change from a reading with the same bias")
     elif not measurement.reliable:
         print("UNRELIABLE: do not use this number as a result")
     for code, text in zip(measurement.reasons, measurement.advice(), strict=True):

@@ -237,7 +237,7 @@ def show_verdict_card(line: ComparisonLine) -> None:
                                              uncertainty=measurement.uncertainty)
                 trust = (_("reliable, quality {quality}").format(
                     quality=f"{measurement.quality:.0%}") if measurement.reliable
-                         else _("reads low, so only its change is measured")
+                         else _("not exact on its own, so only its change is measured")
                          if measurement.comparable
                          else _("unreliable, do not use this number"))
                 if is_corrected(measurement):

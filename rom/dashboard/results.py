@@ -232,7 +232,7 @@ def quality_box(measurement: Measurement) -> None:
         st.success(text, icon=":material/check_circle:")
     else:
         head = (_("**Could not be measured.**") if measurement.value is None
-                else _("**Reads low — use only its change, not the number.**")
+                else _("**Not exact on its own — use only its change, not the number.**")
                 if measurement.comparable
                 else _("**Unreliable — do not use this number.**"))
         body = "\n".join(f"- {a}" for a in advice)

@@ -94,6 +94,21 @@ Validity
     ``not_levelled`` (advisory).  No value when the person's standing height cannot be
     seen and no scale is known.
 
+Two levels of promise
+    Every measured reach gets ``fingertip_estimated``: the value is shown but not promised
+    within 3 cm, and its changes (pre -> post, left/right, over sessions) are
+    (:data:`rom.measurement.CHANGE_ONLY_REASONS`).  The fingertip is not a landmark: it is
+    placed from the pose model's wrist, one typical hand length along the hand, above a
+    floor line from the model's heel and toe points, and each of these is off by an amount
+    that depends on the person's hand and foot and on the camera, which no clip shows (the
+    mirrored pass makes the same error).  On 32 clean synthetic reaches (make_set seeds
+    77-4747, 2026-12-03) the values were off by 2.5 cm RMS, up to 5.7 cm, 7 beyond 3 cm,
+    and rom's own uncertainty did not tell them apart: of the 11 it let through, 3 were
+    beyond 3 cm, one 4.0 cm off with an uncertainty of 1.0 cm.  The errors of one
+    person's pre and post reaches move together (the two changes promised on those clips
+    were within 1.8 cm), so the change is promised where its two ends' own uncertainties
+    allow (``too_uncertain`` still withholds it).
+
 Secondary values
     ``trunk_flexion_deg`` (trunk line hip midpoint -> shoulder midpoint from true vertical,
     + = forward), ``hip_flexion_deg`` (thigh against the trunk line, + = flexion),
@@ -299,6 +314,7 @@ def measure(prep: PreparedTrack, side: Side | None, height_cm: float | None) -> 
     a = assess(prep, signal, check_roll=True, scale=scale)
     if a.peak is not None:
         i = a.peak.index
+        a.reasons.append("fingertip_estimated")  # a value only to compare, see the docstring
         if landmarks_hidden(prep, landmark_indices(side, ("WRIST", "INDEX")), a.peak):
             a.reasons.append("hand_hidden")
         knee = value_at(knee_flexion_signal(prep, side), i)
