@@ -54,11 +54,11 @@ REASON_TEXT: Mapping[str, str] = Texts({
     "too large (about 15 % when it is half a metre behind you and you are 3 m from the "
     "camera). Enter your height so the scale can be checked, and use the same setting for "
     "the before and after clips."),
-    "deep_flexion_underread": N_("In deep knee bends the pose model places the knee and hip "
-    "points less well (thigh and calf overlap), and on test clips the value read up to 8 "
-    "degrees low, so it is not given as a reliable number. The bias is the same in every "
-    "deep bend of this knee filmed the same way, so the change between two such "
-    "measurements is still measured and judged."),
+    "deep_flexion_underread": N_("In a knee bent past a right angle the pose model places "
+    "the knee and hip points less well, and on test clips the value read up to 8 degrees "
+    "low (11 on poor footage), so it is not given as a reliable number. The bias is the "
+    "same in every such bend of this knee filmed the same way, so the change between two "
+    "such measurements is still measured and judged."),
     "fingertip_estimated": N_("The fingertip is placed from the pose model's wrist and a "
     "typical hand length, and on test clips the distance was off by up to about 5 cm, so it "
     "is not given as a reliable number. That error comes from your own hand and feet and "

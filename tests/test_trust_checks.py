@@ -195,7 +195,7 @@ def test_knee_flexion_admits_a_3d_shoulder_turn_of_at_most_10_degrees(
     def turn(i: int, t: float, row: np.ndarray) -> None:
         row[Landmark.LEFT_SHOULDER, 5] += dx
 
-    m = measure(make_track(quad_stretch(100.0), edit=turn), "knee-flexion",
+    m = measure(make_track(quad_stretch(80.0), edit=turn), "knee-flexion",
                 calibration=Calibration(roll_source="user")).measurement
     assert ("not_side_on" in m.reasons) is flagged
     assert m.reliable is not flagged
@@ -222,9 +222,9 @@ def test_a_wavering_value_scores_lower_than_a_steady_one() -> None:
     from tests.test_protocols import make_track, quad_stretch
 
     cal = Calibration(roll_source="user")
-    steady = measure(make_track(quad_stretch(100.0), noise_px=0.5), "knee-flexion",
+    steady = measure(make_track(quad_stretch(80.0), noise_px=0.5), "knee-flexion",
                      calibration=cal).measurement
-    wavering = measure(make_track(quad_stretch(100.0), noise_px=4.0), "knee-flexion",
+    wavering = measure(make_track(quad_stretch(80.0), noise_px=4.0), "knee-flexion",
                        calibration=cal).measurement
     assert steady.uncertainty is not None and wavering.uncertainty is not None
     assert wavering.uncertainty > steady.uncertainty
