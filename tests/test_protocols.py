@@ -19,10 +19,11 @@ import pytest
 
 from rom import geometry
 from rom.calibration import Calibration, rotate_points
+from rom.comparison import compare_pair
 from rom.errors import MeasurementError
 from rom.labels import REASON_TEXT
 from rom.landmarks import Landmark, sided
-from rom.measurement import Measurement
+from rom.measurement import CHANGE_ONLY_REASONS, Measurement
 from rom.pose import PoseTrack
 from rom.protocols import TESTS, measure
 from rom.protocols.ankle_dorsiflexion import heel_lifted
@@ -486,9 +487,6 @@ def test_toe_touch_cm_with_calibration() -> None:
 def test_a_toe_touch_change_is_judged_though_neither_reach_is_promised() -> None:
     """``fingertip_estimated`` is a change-only reason: the pre -> post change of two
     reaches is computed and judged while neither value is reliable."""
-    from rom.comparison import compare_pair
-    from rom.measurement import CHANGE_ONLY_REASONS
-
     cal = Calibration(roll_source="user", cm_per_px=1 / PX_PER_CM, scale_source="marker")
 
     def reach(cm: float) -> Measurement:
